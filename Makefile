@@ -1,0 +1,32 @@
+# The two commands of the README, and a few conveniences. Each installs what is missing first.
+PRESET ?= release
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build test test-asan run bench format clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+test-asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+run: build
+	@./scripts/run.sh build/$(PRESET)
+
+bench: build
+	@./bench/run.sh build/$(PRESET)
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	@rm -rf build

@@ -1,0 +1,208 @@
+// accordctl: the command-line client. Offline commands: validate, simulate, logic.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "accord/engine/jsonlogic.hpp"
+#include "accord/engine/simulator.hpp"
+#include "accord/engine/validator.hpp"
+
+namespace fs = std::filesystem;
+using namespace accord::engine;
+
+namespace {
+
+const char* kUsage = R"(usage:
+  accordctl validate [--strict] [--workflows DIR] FILE...
+      Check workflow definitions; print each problem as FILE:POINTER: message.
+      Exits 1 on any error (with --strict, on any warning too).
+  accordctl simulate DEFINITION [--workflows DIR] --script SCRIPT.json
+      Run a definition on a virtual clock through a script; print the trace.
+      Invoked workflows are looked up in DIR (default: the definition's directory).
+  accordctl logic --tests FILE
+      Run a JsonLogic test file ([rule, data, expected] cases); print N passed, M failed.
+  accordctl logic --eval RULE [--data JSON]
+      Evaluate one JsonLogic rule.
+)";
+
+std::optional<std::string> read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<fs::path> json_files_in(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.is_regular_file() && entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
+            out.push_back(entry.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Names of the workflows defined by these files (those that parse and have a name).
+std::vector<std::string> workflow_names(const std::vector<fs::path>& files) {
+    std::vector<std::string> names;
+    for (const auto& f : files) {
+        auto text = read_file(f);
+        if (!text) continue;
+        auto doc = json::parse(*text, nullptr, false);
+        if (doc.is_object() && doc.contains("workflow") && doc["workflow"].is_string())
+            names.push_back(doc["workflow"].get<std::string>());
+    }
+    return names;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+    bool strict = false;
+    std::vector<fs::path> files, catalog_files;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--strict") strict = true;
+        else if (args[i] == "--workflows" && i + 1 < args.size()) {
+            auto more = json_files_in(args[++i]);
+            catalog_files.insert(catalog_files.end(), more.begin(), more.end());
+        } else files.emplace_back(args[i]);
+    }
+    if (files.empty()) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    catalog_files.insert(catalog_files.end(), files.begin(), files.end());
+    const std::vector<std::string> known = workflow_names(catalog_files);
+    WorkflowCatalog catalog = [&](std::string_view name) {
+        return std::find(known.begin(), known.end(), name) != known.end();
+    };
+    int errors = 0, warnings = 0;
+    for (const auto& file : files) {
+        auto text = read_file(file);
+        if (!text) {
+            std::cout << file.string() << ": cannot read the file\n";
+            ++errors;
+            continue;
+        }
+        LoadResult loaded = load_definition_text(*text, catalog);
+        for (const auto& d : loaded.diagnostics) {
+            std::cout << file.string() << ":" << d.pointer << ": " << (d.is_error() ? "" : "warning: ")
+                      << d.message << "\n";
+            (d.is_error() ? errors : warnings)++;
+        }
+    }
+    std::cerr << files.size() << " file(s): " << errors << " error(s), " << warnings << " warning(s)\n";
+    return errors > 0 || (strict && warnings > 0) ? 1 : 0;
+}
+
+int cmd_simulate(const std::vector<std::string>& args) {
+    std::optional<fs::path> definition, script, dir;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--script" && i + 1 < args.size()) script = args[++i];
+        else if (args[i] == "--workflows" && i + 1 < args.size()) dir = args[++i];
+        else definition = args[i];
+    }
+    if (!definition || !script) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    if (!dir) dir = definition->parent_path().empty() ? fs::path(".") : definition->parent_path();
+    std::vector<fs::path> files = json_files_in(*dir);
+    if (std::find(files.begin(), files.end(), *definition) == files.end()) files.push_back(*definition);
+    std::vector<DefinitionPtr> catalog;
+    std::string root;
+    for (const auto& f : files) {
+        auto text = read_file(f);
+        if (!text) continue;
+        LoadResult loaded = load_definition_text(*text);
+        const bool is_root = fs::weakly_canonical(f) == fs::weakly_canonical(*definition);
+        if (!loaded.ok()) {
+            if (is_root) {
+                for (const auto& d : loaded.diagnostics)
+                    if (d.is_error()) std::cout << f.string() << ":" << d.pointer << ": " << d.message << "\n";
+                return 1;
+            }
+            continue;
+        }
+        if (is_root) root = loaded.definition->name;
+        catalog.push_back(loaded.definition);
+    }
+    auto script_text = read_file(*script);
+    if (!script_text) {
+        std::cerr << script->string() << ": cannot read the file\n";
+        return 2;
+    }
+    json script_json = json::parse(*script_text, nullptr, false);
+    if (script_json.is_discarded() || !script_json.is_object()) {
+        std::cerr << script->string() << ": not a JSON object\n";
+        return 2;
+    }
+    SimulationResult result = simulate(catalog, root, script_json);
+    for (const auto& l : result.trace) std::cout << l << "\n";
+    if (!result.ok()) {
+        std::cout << "\n" << result.failures.size() << " failure(s):\n";
+        for (const auto& f : result.failures) std::cout << script->string() << ":" << f << "\n";
+        return 1;
+    }
+    std::cout << "\nok: every expectation held\n";
+    return 0;
+}
+
+int cmd_logic(const std::vector<std::string>& args) {
+    std::optional<std::string> tests, rule;
+    std::string data = "null";
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+        if (args[i] == "--tests") tests = args[++i];
+        else if (args[i] == "--eval") rule = args[++i];
+        else if (args[i] == "--data") data = args[++i];
+    }
+    if (tests) {
+        auto text = read_file(*tests);
+        json cases = text ? json::parse(*text, nullptr, false) : json();
+        if (!cases.is_array()) {
+            std::cerr << *tests << ": not a JSON array of test cases\n";
+            return 2;
+        }
+        logic::TestReport report = logic::run_tests(cases);
+        for (const auto& f : report.failures) std::cout << "FAIL " << f << "\n";
+        std::cout << report.passed << " passed, " << report.failed << " failed\n";
+        return report.failed == 0 ? 0 : 1;
+    }
+    if (rule) {
+        json r = json::parse(*rule, nullptr, false), d = json::parse(data, nullptr, false);
+        if (r.is_discarded() || d.is_discarded()) {
+            std::cerr << "the rule and the data must be JSON\n";
+            return 2;
+        }
+        auto compiled = logic::compile(r);
+        if (!compiled) {
+            std::cerr << compiled.error().pointer << ": " << compiled.error().message << "\n";
+            return 1;
+        }
+        std::cout << compiled->evaluate(d, logic::Context{}).dump() << "\n";
+        return 0;
+    }
+    std::cerr << kUsage;
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "validate") return cmd_validate(args);
+    if (command == "simulate") return cmd_simulate(args);
+    if (command == "logic") return cmd_logic(args);
+    if (command == "--help" || command == "help" || command == "-h") {
+        std::cout << kUsage;
+        return 0;
+    }
+    std::cerr << "unknown command \"" << command << "\"\n" << kUsage;
+    return 2;
+}

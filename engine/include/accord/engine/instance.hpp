@@ -1,0 +1,122 @@
+// Instance: one running (or ended) workflow, with the tasks, timers and children of its
+// current state. Plain values; the interpreter produces new ones, stores keep them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "accord/engine/definition.hpp"
+#include "accord/engine/time.hpp"
+
+namespace accord::engine {
+
+using json = nlohmann::json;
+
+// Instance data, shared between copies until one of them writes (copy on write), so that
+// copying an instance for a step costs nothing when the step does not change the data.
+class Data {
+public:
+    Data() : p_(std::make_shared<json>(json::object())) {}
+    explicit Data(json value) : p_(std::make_shared<json>(std::move(value))) {}
+
+    const json& get() const { return *p_; }
+    json& mutate() {
+        if (p_.use_count() > 1) p_ = std::make_shared<json>(*p_);
+        return *p_;
+    }
+
+private:
+    std::shared_ptr<json> p_;
+};
+
+enum class InstanceStatus { running, finished, cancelled };
+enum class TaskStatus { open, completed, cancelled };
+
+const char* to_string(InstanceStatus s);
+const char* to_string(TaskStatus s);
+
+struct Task {
+    std::string id;
+    std::string instance_id;
+    std::string workflow;
+    std::string state;  // the state that opened it
+    std::string role;
+    std::string escalated_to;  // a second role, once escalated
+    std::string assignee;      // empty: anyone holding the role
+    std::vector<std::string> excluded;  // separation of duties
+    std::string title;
+    std::string description;
+    TimeMs created_at = 0;
+    TimeMs due_at = 0;  // 0: no deadline
+    TaskStatus status = TaskStatus::open;
+    std::string claimed_by;
+    // Once closed:
+    std::string outcome;
+    std::string closed_by;
+    TimeMs closed_at = 0;
+    json fields;
+    std::string comment;
+
+    bool is_open() const { return status == TaskStatus::open; }
+};
+
+struct Timer {
+    enum class Kind { state, task_due, task_reminder, task_escalation };
+    std::string id;
+    Kind kind = Kind::state;
+    std::uint16_t index = 0;  // the state's timer spec, or the task's reminder
+    std::string task_id;      // task timers
+    TimeMs due_at = 0;
+    bool fired = false;  // `at` timers stay after firing, to be re-armed if their date moves
+};
+
+const char* to_string(Timer::Kind k);
+
+struct Child {
+    std::string id;
+    std::string workflow;
+    int index = 0;  // position in for_each
+    bool running = true;
+    std::string outcome;
+    json data;
+};
+
+struct ParentLink {
+    std::string instance_id;
+    std::string child_id;  // the id under which the parent knows this instance (== its own id)
+};
+
+struct Instance {
+    std::string id;
+    std::string workflow;
+    int version = 0;
+    StateId state = 0;
+    InstanceStatus status = InstanceStatus::running;
+    std::string outcome;
+    Data data;
+    std::string business_key;
+    std::optional<ParentLink> parent;
+    TimeMs created_at = 0, updated_at = 0, entered_at = 0;
+    std::uint64_t revision = 0;  // +1 per applied input: stores check it to refuse stale commits
+    std::uint32_t next_seq = 1;  // numbers task, timer and child ids
+    std::vector<Task> tasks;     // the current state's tasks, open and closed
+    std::vector<Timer> timers;   // the current state's timers
+    std::vector<Child> children;
+
+    bool running() const { return status == InstanceStatus::running; }
+    const Task* find_task(std::string_view task_id) const;
+    std::vector<const Timer*> pending_timers() const;
+};
+
+// Storage form. Instances are read back against the definition they ran on.
+json to_json(const Instance& instance, const Definition& definition);
+json to_json(const Task& task);
+Result<Instance> instance_from_json(const json& j, const Definition& definition);
+Result<Task> task_from_json(const json& j);
+
+}  // namespace accord::engine

@@ -1,0 +1,132 @@
+// The interpreter: a pure function of (definition, instance, input, time) to (new instance,
+// effects), or a typed error that leaves everything as it was. No clock, no I/O: the caller
+// applies the effects (in Redis, as one atomic commit).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "accord/engine/definition.hpp"
+#include "accord/engine/instance.hpp"
+#include "accord/engine/result.hpp"
+
+namespace accord::engine {
+
+// Who sends an input. The system actor (timers, children) passes every role check.
+struct Actor {
+    std::string id;
+    std::vector<std::string> roles;
+    bool system = false;
+
+    bool has_role(std::string_view role) const;
+    static Actor system_actor() { return Actor{"system", {}, true}; }
+};
+
+struct StartInput {
+    std::string instance_id;
+    json data = json::object();
+    std::string business_key;
+    std::optional<ParentLink> parent;
+};
+struct EventInput {
+    std::string event;
+    json data = json::object();
+};
+struct CompleteTaskInput {
+    std::string task_id;
+    std::string outcome;
+    json fields = json::object();
+    std::string comment;
+};
+struct TimerFiredInput {
+    std::string timer_id;
+};
+struct ChildFinishedInput {
+    std::string child_id;
+    std::string outcome;
+    json data = json::object();
+};
+struct CancelInput {
+    std::string reason;
+};
+
+using InputKind = std::variant<EventInput, CompleteTaskInput, TimerFiredInput,
+                               ChildFinishedInput, CancelInput>;
+struct Input {
+    InputKind kind;
+    Actor actor;
+};
+
+// Effects, in the order they happened. The caller applies them all or none.
+struct TaskOpened { Task task; };
+struct TaskClosed {
+    std::string task_id;
+    TaskStatus status;  // completed or cancelled
+    std::string outcome;
+    std::string by;
+};
+struct TaskEscalated { std::string task_id; std::string role; };
+struct TaskOverdue { std::string task_id; };
+struct TaskReminded { std::string task_id; };
+struct TimerSet { Timer timer; };
+struct TimerCleared { std::string timer_id; };
+struct Notification {
+    std::vector<std::string> roles;
+    std::vector<std::string> people;
+    std::string subject;
+    std::string message;
+    std::string task_id;  // when about a task
+};
+struct ChildStarted {
+    std::string child_id;
+    std::string workflow;
+    int version = 0;  // 0: latest
+    json data;
+};
+struct ChildCancelled { std::string child_id; };
+struct WorkflowStarted {
+    std::string workflow;
+    json data;
+    std::string business_key;
+};
+struct InstanceFinished {
+    InstanceStatus status;  // finished or cancelled
+    std::string outcome;
+};
+
+using Effect = std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, TaskReminded,
+                            TimerSet, TimerCleared, Notification, ChildStarted, ChildCancelled,
+                            WorkflowStarted, InstanceFinished>;
+
+// One line of the audit history: what came in, from whom, and what it did.
+struct HistoryEntry {
+    TimeMs at = 0;
+    std::string input;  // start, event, complete, timer, child, cancel
+    std::string actor;
+    std::string from_state, to_state;
+    std::vector<std::string> events;  // events handled, in order
+    json detail;  // the input's own data (event name and payload, task and outcome, ...)
+    std::string note;  // e.g. "no transition: no guard held", "fired 3 days late"
+};
+
+struct Step {
+    Instance instance;
+    std::vector<Effect> effects;
+    HistoryEntry history;
+};
+
+// Starts an instance: checks the data against the definition's schema, enters the start state.
+Result<Step> start(const Definition& def, const StartInput& input, const Actor& actor, TimeMs now);
+
+// Applies one input. REQUIRES: instance.workflow/version are def's.
+Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now);
+
+// Whether `actor` may complete (or claim) `task`; the error says why not.
+Result<void> check_task_actor(const Task& task, const Actor& actor);
+
+json to_json(const HistoryEntry& entry);
+json to_json(const Effect& effect);
+
+}  // namespace accord::engine

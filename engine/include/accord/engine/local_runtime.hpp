@@ -1,0 +1,55 @@
+// LocalRuntime: drives the interpreter over a Store in one thread, and performs the effects
+// that cross instances (child starts and results, cancellations, independent starts).
+// Time is always passed in; the simulator runs it on a virtual clock.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "accord/engine/store.hpp"
+
+namespace accord::engine {
+
+class LocalRuntime {
+public:
+    // Called after every commit, in commit order (traces, notifications, feeds).
+    using Observer = std::function<void(const Step& step)>;
+
+    explicit LocalRuntime(Store& store) : store_(store) {}
+
+    void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+    // Starts an instance of the latest version of `workflow`. With a business key that is taken,
+    // returns the instance started under it and starts nothing.
+    Result<Instance> start(std::string_view workflow, json data, const Actor& actor, TimeMs now,
+                           std::string business_key = {});
+
+    // Applies an input to an instance, then everything it causes in other instances.
+    Result<Instance> send(std::string_view instance_id, Input input, TimeMs now);
+
+    // Fires every timer due at or before `until`, earliest first, each at its own due time
+    // (when `on_time`) or at `until`. Returns how many fired.
+    int fire_due_timers(TimeMs until, bool on_time);
+
+private:
+    struct Pending {
+        std::string instance_id;  // target; empty for starts
+        std::variant<Input, StartInput> what;
+        std::string workflow;  // for starts
+        int version = 0;
+    };
+
+    Result<Instance> commit_and_follow(Result<Step> step, TimeMs now);
+    void follow_effects(const Step& step);
+    void drain(TimeMs now);
+    Result<Instance> start_pending(const Pending& p, TimeMs now);
+
+    Store& store_;
+    Observer observer_;
+    std::deque<Pending> pending_;
+    std::uint64_t next_instance_ = 1;
+};
+
+}  // namespace accord::engine

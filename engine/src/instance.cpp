@@ -1,0 +1,251 @@
+// Instance helpers and the storage form of instances, tasks, effects and history.
+#include "accord/engine/instance.hpp"
+
+#include "accord/engine/interpreter.hpp"
+
+namespace accord::engine {
+
+const char* to_string(InstanceStatus s) {
+    switch (s) {
+        case InstanceStatus::running: return "running";
+        case InstanceStatus::finished: return "finished";
+        case InstanceStatus::cancelled: return "cancelled";
+    }
+    return "running";
+}
+
+const char* to_string(TaskStatus s) {
+    switch (s) {
+        case TaskStatus::open: return "open";
+        case TaskStatus::completed: return "completed";
+        case TaskStatus::cancelled: return "cancelled";
+    }
+    return "open";
+}
+
+const char* to_string(Timer::Kind k) {
+    switch (k) {
+        case Timer::Kind::state: return "state";
+        case Timer::Kind::task_due: return "task_due";
+        case Timer::Kind::task_reminder: return "task_reminder";
+        case Timer::Kind::task_escalation: return "task_escalation";
+    }
+    return "state";
+}
+
+const Task* Instance::find_task(std::string_view task_id) const {
+    for (const auto& t : tasks)
+        if (t.id == task_id) return &t;
+    return nullptr;
+}
+
+std::vector<const Timer*> Instance::pending_timers() const {
+    std::vector<const Timer*> out;
+    for (const auto& t : timers)
+        if (!t.fired) out.push_back(&t);
+    return out;
+}
+
+namespace {
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> enum_from(const json& j, const Enum (&values)[N]) {
+    if (!j.is_string()) return std::nullopt;
+    for (Enum v : values)
+        if (j.get_ref<const std::string&>() == to_string(v)) return v;
+    return std::nullopt;
+}
+
+const InstanceStatus kStatuses[] = {InstanceStatus::running, InstanceStatus::finished, InstanceStatus::cancelled};
+const TaskStatus kTaskStatuses[] = {TaskStatus::open, TaskStatus::completed, TaskStatus::cancelled};
+const Timer::Kind kTimerKinds[] = {Timer::Kind::state, Timer::Kind::task_due, Timer::Kind::task_reminder,
+                                   Timer::Kind::task_escalation};
+
+json timer_to_json(const Timer& t) {
+    json j = {{"id", t.id}, {"kind", to_string(t.kind)}, {"index", t.index}, {"due_at", t.due_at}};
+    if (!t.task_id.empty()) j["task"] = t.task_id;
+    if (t.fired) j["fired"] = true;
+    return j;
+}
+
+}  // namespace
+
+json to_json(const Task& t) {
+    json j = {{"id", t.id},
+              {"instance", t.instance_id},
+              {"workflow", t.workflow},
+              {"state", t.state},
+              {"role", t.role},
+              {"title", t.title},
+              {"created_at", t.created_at},
+              {"status", to_string(t.status)}};
+    if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
+    if (!t.assignee.empty()) j["assignee"] = t.assignee;
+    if (!t.excluded.empty()) j["excluded"] = t.excluded;
+    if (!t.description.empty()) j["description"] = t.description;
+    if (t.due_at != 0) j["due_at"] = t.due_at;
+    if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
+    if (t.status != TaskStatus::open) {
+        j["closed_at"] = t.closed_at;
+        if (!t.outcome.empty()) j["outcome"] = t.outcome;
+        if (!t.closed_by.empty()) j["closed_by"] = t.closed_by;
+        if (!t.fields.is_null()) j["fields"] = t.fields;
+        if (!t.comment.empty()) j["comment"] = t.comment;
+    }
+    return j;
+}
+
+Result<Task> task_from_json(const json& j) {
+    try {
+        Task t;
+        t.id = j.at("id").get<std::string>();
+        t.instance_id = j.at("instance").get<std::string>();
+        t.workflow = j.at("workflow").get<std::string>();
+        t.state = j.at("state").get<std::string>();
+        t.role = j.at("role").get<std::string>();
+        t.title = j.at("title").get<std::string>();
+        t.created_at = j.at("created_at").get<TimeMs>();
+        auto status = enum_from(j.at("status"), kTaskStatuses);
+        if (!status) return make_error(ErrorCode::invalid_input, "unknown task status", "/status");
+        t.status = *status;
+        t.escalated_to = j.value("escalated_to", "");
+        t.assignee = j.value("assignee", "");
+        t.excluded = j.value("excluded", std::vector<std::string>{});
+        t.description = j.value("description", "");
+        t.due_at = j.value("due_at", TimeMs{0});
+        t.claimed_by = j.value("claimed_by", "");
+        t.closed_at = j.value("closed_at", TimeMs{0});
+        t.outcome = j.value("outcome", "");
+        t.closed_by = j.value("closed_by", "");
+        if (j.contains("fields")) t.fields = j["fields"];
+        t.comment = j.value("comment", "");
+        return t;
+    } catch (const json::exception& e) {
+        return make_error(ErrorCode::invalid_input, std::string("malformed stored task: ") + e.what());
+    }
+}
+
+json to_json(const Instance& inst, const Definition& def) {
+    json j = {{"id", inst.id},
+              {"workflow", inst.workflow},
+              {"version", inst.version},
+              {"state", def.state(inst.state).name},
+              {"status", to_string(inst.status)},
+              {"data", inst.data.get()},
+              {"created_at", inst.created_at},
+              {"updated_at", inst.updated_at},
+              {"entered_at", inst.entered_at},
+              {"revision", inst.revision},
+              {"next_seq", inst.next_seq}};
+    if (!inst.outcome.empty()) j["outcome"] = inst.outcome;
+    if (!inst.business_key.empty()) j["key"] = inst.business_key;
+    if (inst.parent) j["parent"] = {{"instance", inst.parent->instance_id}, {"child", inst.parent->child_id}};
+    if (!inst.tasks.empty()) {
+        j["tasks"] = json::array();
+        for (const auto& t : inst.tasks) j["tasks"].push_back(to_json(t));
+    }
+    if (!inst.timers.empty()) {
+        j["timers"] = json::array();
+        for (const auto& t : inst.timers) j["timers"].push_back(timer_to_json(t));
+    }
+    if (!inst.children.empty()) {
+        j["children"] = json::array();
+        for (const auto& c : inst.children) {
+            json cj = {{"id", c.id}, {"workflow", c.workflow}, {"index", c.index}, {"running", c.running}};
+            if (!c.running) {
+                cj["outcome"] = c.outcome;
+                cj["data"] = c.data;
+            }
+            j["children"].push_back(std::move(cj));
+        }
+    }
+    return j;
+}
+
+Result<Instance> instance_from_json(const json& j, const Definition& def) {
+    try {
+        Instance inst;
+        inst.id = j.at("id").get<std::string>();
+        inst.workflow = j.at("workflow").get<std::string>();
+        inst.version = j.at("version").get<int>();
+        if (inst.workflow != def.name || inst.version != def.version)
+            return make_error(ErrorCode::invalid_input, "instance " + inst.id + " belongs to " + inst.workflow +
+                                                            " v" + std::to_string(inst.version));
+        auto state = def.find_state(j.at("state").get<std::string>());
+        if (!state) return make_error(ErrorCode::invalid_input, "unknown state in stored instance", "/state");
+        inst.state = *state;
+        auto status = enum_from(j.at("status"), kStatuses);
+        if (!status) return make_error(ErrorCode::invalid_input, "unknown instance status", "/status");
+        inst.status = *status;
+        inst.outcome = j.value("outcome", "");
+        inst.data = Data(j.at("data"));
+        inst.business_key = j.value("key", "");
+        if (auto p = j.find("parent"); p != j.end())
+            inst.parent = ParentLink{p->at("instance").get<std::string>(), p->at("child").get<std::string>()};
+        inst.created_at = j.at("created_at").get<TimeMs>();
+        inst.updated_at = j.at("updated_at").get<TimeMs>();
+        inst.entered_at = j.at("entered_at").get<TimeMs>();
+        inst.revision = j.at("revision").get<std::uint64_t>();
+        inst.next_seq = j.at("next_seq").get<std::uint32_t>();
+        for (const auto& t : j.value("tasks", json::array())) {
+            auto task = task_from_json(t);
+            if (!task) return task.error();
+            inst.tasks.push_back(std::move(task).value());
+        }
+        for (const auto& t : j.value("timers", json::array())) {
+            auto kind = enum_from(t.at("kind"), kTimerKinds);
+            if (!kind) return make_error(ErrorCode::invalid_input, "unknown timer kind", "/timers");
+            inst.timers.push_back(Timer{t.at("id").get<std::string>(), *kind, t.at("index").get<std::uint16_t>(),
+                                        t.value("task", ""), t.at("due_at").get<TimeMs>(), t.value("fired", false)});
+        }
+        for (const auto& c : j.value("children", json::array())) {
+            inst.children.push_back(Child{c.at("id").get<std::string>(), c.at("workflow").get<std::string>(),
+                                          c.at("index").get<int>(), c.at("running").get<bool>(),
+                                          c.value("outcome", ""), c.value("data", json())});
+        }
+        return inst;
+    } catch (const json::exception& e) {
+        return make_error(ErrorCode::invalid_input, std::string("malformed stored instance: ") + e.what());
+    }
+}
+
+json to_json(const HistoryEntry& h) {
+    json j = {{"at", h.at}, {"input", h.input}, {"actor", h.actor}, {"from", h.from_state}, {"to", h.to_state}};
+    if (!h.events.empty()) j["events"] = h.events;
+    if (!h.detail.is_null()) j["detail"] = h.detail;
+    if (!h.note.empty()) j["note"] = h.note;
+    return j;
+}
+
+json to_json(const Effect& effect) {
+    return std::visit(
+        [](const auto& e) -> json {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, TaskOpened>) return {{"type", "task.opened"}, {"task", to_json(e.task)}};
+            else if constexpr (std::is_same_v<T, TaskClosed>)
+                return {{"type", e.status == TaskStatus::completed ? "task.completed" : "task.cancelled"},
+                        {"task", e.task_id}, {"outcome", e.outcome}, {"by", e.by}};
+            else if constexpr (std::is_same_v<T, TaskEscalated>)
+                return {{"type", "task.escalated"}, {"task", e.task_id}, {"role", e.role}};
+            else if constexpr (std::is_same_v<T, TaskOverdue>) return {{"type", "task.overdue"}, {"task", e.task_id}};
+            else if constexpr (std::is_same_v<T, TaskReminded>) return {{"type", "reminder"}, {"task", e.task_id}};
+            else if constexpr (std::is_same_v<T, TimerSet>) return {{"type", "timer.set"}, {"timer", timer_to_json(e.timer)}};
+            else if constexpr (std::is_same_v<T, TimerCleared>) return {{"type", "timer.cleared"}, {"timer", e.timer_id}};
+            else if constexpr (std::is_same_v<T, Notification>) {
+                json j = {{"type", "notify"}, {"roles", e.roles}, {"people", e.people}, {"subject", e.subject}};
+                if (!e.message.empty()) j["message"] = e.message;
+                if (!e.task_id.empty()) j["task"] = e.task_id;
+                return j;
+            } else if constexpr (std::is_same_v<T, ChildStarted>)
+                return {{"type", "child.started"}, {"child", e.child_id}, {"workflow", e.workflow},
+                        {"version", e.version}, {"data", e.data}};
+            else if constexpr (std::is_same_v<T, ChildCancelled>) return {{"type", "child.cancelled"}, {"child", e.child_id}};
+            else if constexpr (std::is_same_v<T, WorkflowStarted>)
+                return {{"type", "workflow.started"}, {"workflow", e.workflow}, {"data", e.data}, {"key", e.business_key}};
+            else
+                return {{"type", "instance.finished"}, {"status", to_string(e.status)}, {"outcome", e.outcome}};
+        },
+        effect);
+}
+
+}  // namespace accord::engine

@@ -1,0 +1,801 @@
+// The interpreter. A Machine works on its own copy of the instance; any error discards the
+// copy, so a refused input changes nothing. Run to completion: one input, then the events it
+// emits, each handled fully before the next.
+#include "accord/engine/interpreter.hpp"
+
+#include <algorithm>
+#include <array>
+#include <deque>
+
+#include "pointer.hpp"
+
+namespace accord::engine {
+
+bool Actor::has_role(std::string_view role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+Result<void> check_task_actor(const Task& task, const Actor& actor) {
+    if (actor.system) return Ok{};
+    if (std::find(task.excluded.begin(), task.excluded.end(), actor.id) != task.excluded.end())
+        return make_error(ErrorCode::forbidden,
+                          "separation of duties: " + actor.id + " may not act on this task");
+    if (!task.claimed_by.empty() && task.claimed_by != actor.id)
+        return make_error(ErrorCode::forbidden, "the task is claimed by " + task.claimed_by);
+    const bool allowed = (!task.assignee.empty() && task.assignee == actor.id) ||
+                         actor.has_role(task.role) ||
+                         (!task.escalated_to.empty() && actor.has_role(task.escalated_to));
+    if (!allowed)
+        return make_error(ErrorCode::forbidden,
+                          task.assignee.empty()
+                              ? "the task is for role " + task.role + ", which " + actor.id + " does not hold"
+                              : "the task is assigned to " + task.assignee + " (role " + task.role + ")");
+    return Ok{};
+}
+
+namespace {
+
+constexpr int kMaxTransitionsPerInput = 32;
+
+// Collects ids from an expression result: a string, or a list of strings.
+std::vector<std::string> people_from(const json& v) {
+    std::vector<std::string> out;
+    auto add = [&](const json& x) {
+        if (x.is_string() && !x.get_ref<const std::string&>().empty()) out.push_back(x.get<std::string>());
+        else if (x.is_number()) out.push_back(x.dump());
+    };
+    if (v.is_array())
+        for (const auto& x : v) add(x);
+    else
+        add(v);
+    return out;
+}
+
+json* data_slot(json& root, const DataPath& path) {
+    json* cur = &root;
+    for (const auto& seg : path) {
+        if (!cur->is_object()) *cur = json::object();
+        cur = &(*cur)[seg];
+    }
+    return cur;
+}
+
+void data_erase(json& root, const DataPath& path) {
+    json* cur = &root;
+    for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+        if (!cur->is_object()) return;
+        auto it = cur->find(path[i]);
+        if (it == cur->end()) return;
+        cur = &*it;
+    }
+    if (cur->is_object()) cur->erase(path.back());
+}
+
+class Machine {
+public:
+    Machine(const Definition& def, Instance instance, const Actor& actor, TimeMs now)
+        : def_(def), inst_(std::move(instance)), actor_(actor), now_(now) {
+        // $instance is built only for definitions that read it: it costs allocations.
+        if (def_.reads_instance_root) {
+            meta_ = json{{"id", inst_.id}, {"workflow", inst_.workflow}, {"version", inst_.version},
+                         {"state", def_.state(inst_.state).name}};
+        }
+    }
+
+    Result<Step> start();
+    Result<Step> apply(const Input& in);
+
+    // For a timer or a child result whose transition fails: record that it arrived, and why
+    // nothing else happened, so that it is spent rather than retried for ever.
+    void consume_only(std::string reason) { consume_reason_ = std::move(reason); }
+
+private:
+    // The context a rule sees: data plus the $event and $instance roots.
+    struct Scope {
+        std::array<std::pair<std::string_view, const json*>, 4> roots;
+        std::size_t count = 0;
+        logic::Context ctx;
+    };
+    Scope scope(const json* event, const json* item = nullptr, const json* index = nullptr) {
+        Scope s;
+        if (def_.reads_instance_root) s.roots[s.count++] = {"$instance", &meta_};
+        if (event) s.roots[s.count++] = {"$event", event};
+        if (item) s.roots[s.count++] = {"$item", item};
+        if (index) s.roots[s.count++] = {"$index", index};
+        s.ctx.now = now_;
+        s.ctx.roots = {s.roots.data(), s.count};
+        return s;
+    }
+    const json& data() const { return inst_.data.get(); }
+    json& mutable_data() {
+        data_changed_ = true;
+        return inst_.data.mutate();
+    }
+    std::string next_id(char kind) { return inst_.id + "." + kind + std::to_string(inst_.next_seq++); }
+    template <typename E>
+    void emit_effect(E e) { effects_.emplace_back(std::move(e)); }
+
+    Result<void> fire(EventId event, const json& payload);
+    Result<void> take(const Transition& t, const json& payload);
+    Result<void> run_actions(const std::vector<Action>& actions, const json* payload);
+    void leave_state();
+    Result<void> enter(StateId target, const json* payload);
+    Result<void> open_tasks(const TaskSpec& spec, const json* payload);
+    Result<void> start_children(const InvokeSpec& spec, const json* payload);
+    void set_state_timers(const State& st);
+    std::optional<TimeMs> at_timer_due(const TimerSpec& spec);
+    void recompute_at_timers();
+    void drop_task_timers(const std::string& task_id);
+    Result<void> drain_emits();
+    void finish(InstanceStatus status, std::string outcome);
+
+    Result<void> complete_task(const CompleteTaskInput& in);
+    Result<void> timer_fired(const TimerFiredInput& in);
+    Result<void> child_finished(const ChildFinishedInput& in);
+    Result<void> event(const EventInput& in);
+    void cancel(const CancelInput& in);
+
+    // The group outcome of a joined set of results, once decided.
+    struct GroupOutcome {
+        std::string outcome;
+        json counts;
+    };
+    static std::optional<GroupOutcome> decide(const Join& join,
+                                              const std::vector<std::string>& outcomes,
+                                              const std::vector<std::string>& results, int total);
+
+    Step finish_step() {
+        if (data_changed_ && inst_.running()) recompute_at_timers();
+        inst_.revision++;
+        inst_.updated_at = now_;
+        history_.at = now_;
+        history_.actor = actor_.id;
+        history_.to_state = def_.state(inst_.state).name;
+        return Step{std::move(inst_), std::move(effects_), std::move(history_)};
+    }
+
+    const Definition& def_;
+    Instance inst_;
+    const Actor& actor_;
+    TimeMs now_;
+    json meta_;
+    std::vector<Effect> effects_;
+    HistoryEntry history_;
+    std::deque<std::pair<EventId, json>> emitted_;
+    int transitions_ = 0;
+    bool data_changed_ = false;
+    std::optional<std::string> consume_reason_;
+};
+
+Result<void> Machine::run_actions(const std::vector<Action>& actions, const json* payload) {
+    for (const Action& action : actions) {
+        if (const auto* set = std::get_if<SetAction>(&action)) {
+            for (const auto& [path, expr] : set->assignments) {
+                auto sc = scope(payload);
+                json value = expr.evaluate(data(), sc.ctx);
+                *data_slot(mutable_data(), path) = std::move(value);
+            }
+        } else if (const auto* unset = std::get_if<UnsetAction>(&action)) {
+            for (const auto& path : unset->paths) data_erase(mutable_data(), path);
+        } else if (const auto* notify = std::get_if<NotifyAction>(&action)) {
+            auto sc = scope(payload);
+            Notification n;
+            n.roles = notify->roles;
+            if (notify->people) n.people = people_from(notify->people->evaluate(data(), sc.ctx));
+            n.subject = notify->subject.render(data(), sc.ctx);
+            n.message = notify->message.render(data(), sc.ctx);
+            emit_effect(std::move(n));
+        } else if (const auto* emit = std::get_if<EmitAction>(&action)) {
+            json body = json::object();
+            if (emit->data) {
+                auto sc = scope(payload);
+                body = emit->data->evaluate(data(), sc.ctx);
+            }
+            emitted_.emplace_back(emit->event, std::move(body));
+        } else if (const auto* start = std::get_if<StartAction>(&action)) {
+            auto sc = scope(payload);
+            WorkflowStarted w{start->workflow, start->data ? start->data->evaluate(data(), sc.ctx) : json::object(), {}};
+            if (start->key) w.business_key = display_text(start->key->evaluate(data(), sc.ctx));
+            if (!w.data.is_object())
+                return make_error(ErrorCode::runtime_error,
+                                  "the data for workflow " + start->workflow + " is not an object");
+            emit_effect(std::move(w));
+        }
+    }
+    return Ok{};
+}
+
+void Machine::leave_state() {
+    for (auto& task : inst_.tasks) {
+        if (!task.is_open()) continue;
+        task.status = TaskStatus::cancelled;
+        task.closed_at = now_;
+        emit_effect(TaskClosed{task.id, TaskStatus::cancelled, {}, actor_.id});
+    }
+    for (const auto& timer : inst_.timers)
+        if (!timer.fired) emit_effect(TimerCleared{timer.id});
+    for (const auto& child : inst_.children)
+        if (child.running) emit_effect(ChildCancelled{child.id});
+    inst_.tasks.clear();
+    inst_.timers.clear();
+    inst_.children.clear();
+}
+
+void Machine::finish(InstanceStatus status, std::string outcome) {
+    inst_.status = status;
+    inst_.outcome = std::move(outcome);
+    emitted_.clear();
+    emit_effect(InstanceFinished{status, inst_.outcome});
+}
+
+Result<void> Machine::take(const Transition& t, const json& payload) {
+    if (++transitions_ > kMaxTransitionsPerInput)
+        return make_error(ErrorCode::runtime_error,
+                          "more than " + std::to_string(kMaxTransitionsPerInput) +
+                              " transitions for one input: an emit or choice loop?",
+                          def_.state(inst_.state).pointer);
+    if (t.target == kNoState) return run_actions(t.actions, &payload);
+    const State& from = def_.state(inst_.state);
+    leave_state();
+    if (auto r = run_actions(from.exit, &payload); !r) return r;
+    if (auto r = run_actions(t.actions, &payload); !r) return r;
+    return enter(t.target, &payload);
+}
+
+Result<void> Machine::enter(StateId target, const json* payload) {
+    inst_.state = target;
+    inst_.entered_at = now_;
+    if (def_.reads_instance_root) meta_["state"] = def_.state(target).name;
+    const State& st = def_.state(target);
+    if (auto r = run_actions(st.entry, payload); !r) return r;
+    switch (st.kind) {
+        case State::Kind::final:
+            finish(InstanceStatus::finished, st.outcome);
+            return Ok{};
+        case State::Kind::choice: {
+            for (const auto& branch : st.choice) {
+                auto sc = scope(payload);
+                if (branch.guard && !branch.guard->test(data(), sc.ctx)) continue;
+                static const json kNoPayload = json::object();
+                return take(branch, payload ? *payload : kNoPayload);
+            }
+            // Unreachable for a validated definition: the last branch has no guard.
+            return make_error(ErrorCode::runtime_error, "no branch of the choice held", st.pointer);
+        }
+        case State::Kind::wait:
+            if (st.task) {
+                if (auto r = open_tasks(*st.task, payload); !r) return r;
+            }
+            if (st.invoke) {
+                if (auto r = start_children(*st.invoke, payload); !r) return r;
+            }
+            set_state_timers(st);
+            return Ok{};
+    }
+    return Ok{};
+}
+
+Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
+    const State& st = def_.state(inst_.state);
+    auto sc = scope(payload);
+    std::vector<std::string> excluded;
+    if (spec.separate_from) excluded = people_from(spec.separate_from->evaluate(data(), sc.ctx));
+    std::vector<std::string> assignees;
+    if (spec.assignees) {
+        for (auto& person : people_from(spec.assignees->evaluate(data(), sc.ctx))) {
+            if (std::find(excluded.begin(), excluded.end(), person) == excluded.end() &&
+                std::find(assignees.begin(), assignees.end(), person) == assignees.end())
+                assignees.push_back(std::move(person));
+        }
+        const int n = static_cast<int>(assignees.size());
+        if (n == 0 || spec.join.needed(n) > n)
+            return make_error(ErrorCode::runtime_error,
+                              "the task in state " + st.name + " needs " +
+                                  std::to_string(std::max(1, spec.join.needed(n))) +
+                                  " assignee(s) but the list gives " + std::to_string(n),
+                              pointer_join(pointer_join(st.pointer, "task"), "assignees"));
+    } else {
+        std::string one;
+        if (spec.assignee) {
+            auto people = people_from(spec.assignee->evaluate(data(), sc.ctx));
+            if (!people.empty()) one = people.front();
+        }
+        assignees.push_back(one);
+    }
+    std::optional<TimeMs> due;
+    if (spec.due_after) due = add_duration(now_, *spec.due_after);
+    if (spec.due_at) {
+        json scratch;
+        const json& v = spec.due_at->evaluate(data(), sc.ctx, scratch);
+        auto t = v.is_string() ? parse_time(v.get_ref<const std::string&>()) : std::nullopt;
+        if (!t)
+            return make_error(ErrorCode::runtime_error,
+                              "the task's due date is not a date: " + v.dump(),
+                              pointer_join(pointer_join(st.pointer, "task"), "due"));
+        due = t->ms;
+    }
+    const std::string title = spec.title.render(data(), sc.ctx);
+    const std::string description = spec.description.render(data(), sc.ctx);
+    for (auto& person : assignees) {
+        Task task;
+        task.id = next_id('t');
+        task.instance_id = inst_.id;
+        task.workflow = inst_.workflow;
+        task.state = st.name;
+        task.role = spec.role;
+        task.assignee = std::move(person);
+        task.excluded = excluded;
+        task.title = title;
+        task.description = description;
+        task.created_at = now_;
+        task.due_at = due.value_or(0);
+        auto add_timer = [&](Timer::Kind kind, std::uint16_t index, TimeMs at) {
+            Timer timer{next_id('w'), kind, index, task.id, at, false};
+            emit_effect(TimerSet{timer});
+            inst_.timers.push_back(std::move(timer));
+        };
+        emit_effect(TaskOpened{task});
+        if (due) add_timer(Timer::Kind::task_due, 0, *due);
+        for (std::size_t i = 0; i < spec.reminders.size(); ++i) {
+            const Duration& r = spec.reminders[i];
+            const TimeMs at = r.negative ? add_duration(*due, r) : add_duration(now_, r);
+            if (at > now_) add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), at);
+        }
+        if (spec.escalate) add_timer(Timer::Kind::task_escalation, 0, add_duration(now_, spec.escalate->after));
+        inst_.tasks.push_back(std::move(task));
+    }
+    return Ok{};
+}
+
+Result<void> Machine::start_children(const InvokeSpec& spec, const json* payload) {
+    const State& st = def_.state(inst_.state);
+    auto start_one = [&](const json* item, int index) -> Result<void> {
+        const json index_value = index;
+        auto sc = scope(payload, item, item ? &index_value : nullptr);
+        json child_data = spec.data ? spec.data->evaluate(data(), sc.ctx) : data();
+        if (!child_data.is_object())
+            return make_error(ErrorCode::runtime_error,
+                              "the data for child workflow " + spec.workflow + " is not an object",
+                              pointer_join(pointer_join(st.pointer, "invoke"), "data"));
+        Child child{next_id('c'), spec.workflow, index, true, {}, json()};
+        emit_effect(ChildStarted{child.id, spec.workflow, spec.version, std::move(child_data)});
+        inst_.children.push_back(std::move(child));
+        return Ok{};
+    };
+    if (!spec.for_each) return start_one(nullptr, 0);
+    auto sc = scope(payload);
+    const json items = spec.for_each->evaluate(data(), sc.ctx);
+    const int n = items.is_array() ? static_cast<int>(items.size()) : 0;
+    if (n == 0 || spec.join.needed(n) > n)
+        return make_error(ErrorCode::runtime_error,
+                          "invoke in state " + st.name + " needs " + std::to_string(std::max(1, spec.join.needed(n))) +
+                              " element(s) in for_each but it gives " + std::to_string(n),
+                          pointer_join(pointer_join(st.pointer, "invoke"), "for_each"));
+    for (int i = 0; i < n; ++i)
+        if (auto r = start_one(&items[static_cast<std::size_t>(i)], i); !r) return r;
+    return Ok{};
+}
+
+std::optional<TimeMs> Machine::at_timer_due(const TimerSpec& spec) {
+    auto sc = scope(nullptr);
+    json scratch;
+    const json& v = spec.at.evaluate(data(), sc.ctx, scratch);
+    if (!v.is_string()) return std::nullopt;
+    auto t = parse_time(v.get_ref<const std::string&>());
+    if (!t) return std::nullopt;
+    return add_duration(t->ms, spec.offset);
+}
+
+void Machine::set_state_timers(const State& st) {
+    for (std::size_t i = 0; i < st.timers.size(); ++i) {
+        const TimerSpec& spec = st.timers[i];
+        TimeMs due = 0;
+        if (spec.kind == TimerSpec::Kind::at) {
+            auto at = at_timer_due(spec);
+            if (!at || *at <= now_) continue;  // no date, or already past: not set
+            due = *at;
+        } else {
+            due = add_duration(now_, spec.period);
+        }
+        Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, due, false};
+        emit_effect(TimerSet{timer});
+        inst_.timers.push_back(std::move(timer));
+    }
+}
+
+// An `at` timer follows its data: moved when the date changes, set again when it had fired and
+// the new date is ahead, cleared when the expression no longer gives a future date.
+void Machine::recompute_at_timers() {
+    const State& st = def_.state(inst_.state);
+    if (st.kind != State::Kind::wait) return;
+    for (std::size_t i = 0; i < st.timers.size(); ++i) {
+        const TimerSpec& spec = st.timers[i];
+        if (spec.kind != TimerSpec::Kind::at) continue;
+        auto existing = std::find_if(inst_.timers.begin(), inst_.timers.end(), [&](const Timer& t) {
+            return t.kind == Timer::Kind::state && t.index == i;
+        });
+        std::optional<TimeMs> due = at_timer_due(spec);
+        if (due && existing != inst_.timers.end() && existing->due_at == *due) continue;
+        if (existing != inst_.timers.end()) {
+            if (!existing->fired) emit_effect(TimerCleared{existing->id});
+            inst_.timers.erase(existing);
+        }
+        if (due && *due > now_) {
+            Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, *due, false};
+            emit_effect(TimerSet{timer});
+            inst_.timers.push_back(std::move(timer));
+        }
+    }
+}
+
+void Machine::drop_task_timers(const std::string& task_id) {
+    std::erase_if(inst_.timers, [&](const Timer& t) {
+        if (t.task_id != task_id) return false;
+        emit_effect(TimerCleared{t.id});
+        return true;
+    });
+}
+
+Result<void> Machine::fire(EventId event, const json& payload) {
+    const auto* list = def_.transitions(inst_.state, event);
+    if (list == nullptr)
+        return make_error(ErrorCode::event_not_allowed,
+                          "state " + def_.state(inst_.state).name + " does not handle event " +
+                              def_.event_names[event]);
+    history_.events.push_back(def_.event_names[event]);
+    for (const Transition& t : *list) {
+        if (t.guard) {
+            auto sc = scope(&payload);
+            if (!t.guard->test(data(), sc.ctx)) continue;
+        }
+        return take(t, payload);
+    }
+    return make_error(ErrorCode::no_transition,
+                      "no guard of event " + def_.event_names[event] + " held in state " +
+                          def_.state(inst_.state).name);
+}
+
+Result<void> Machine::drain_emits() {
+    while (!emitted_.empty() && inst_.running()) {
+        auto [event, payload] = std::move(emitted_.front());
+        emitted_.pop_front();
+        if (def_.transitions(inst_.state, event) == nullptr) {
+            history_.note += (history_.note.empty() ? "" : "; ") + std::string("emitted event ") +
+                             def_.event_names[event] + " not handled in state " +
+                             def_.state(inst_.state).name;
+            continue;
+        }
+        auto r = fire(event, payload);
+        if (!r && r.error().code == ErrorCode::no_transition) {
+            history_.note += (history_.note.empty() ? "" : "; ") + r.error().message;
+            continue;
+        }
+        if (!r) return r;
+    }
+    return Ok{};
+}
+
+std::optional<Machine::GroupOutcome> Machine::decide(const Join& join,
+                                                     const std::vector<std::string>& outcomes,
+                                                     const std::vector<std::string>& results,
+                                                     int total) {
+    std::vector<int> counts(outcomes.size(), 0);
+    int done = 0;
+    for (const auto& r : results) {
+        if (r.empty()) continue;
+        ++done;
+        for (std::size_t i = 0; i < outcomes.size(); ++i)
+            if (outcomes[i] == r) ++counts[i];
+    }
+    const int needed = join.needed(total);
+    const int open = total - done;
+    GroupOutcome g;
+    g.counts = json::object();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) g.counts[outcomes[i]] = counts[i];
+    if (counts[0] >= needed) {
+        g.outcome = outcomes[0];
+        return g;
+    }
+    if (counts[0] + open >= needed) return std::nullopt;
+    // The counted outcome can no longer win: the most chosen other outcome does.
+    std::size_t best = outcomes.size() > 1 ? 1 : 0;
+    for (std::size_t i = 2; i < outcomes.size(); ++i)
+        if (counts[i] > counts[best]) best = i;
+    g.outcome = outcomes[best];
+    return g;
+}
+
+Result<void> Machine::complete_task(const CompleteTaskInput& in) {
+    auto it = std::find_if(inst_.tasks.begin(), inst_.tasks.end(),
+                           [&](const Task& t) { return t.id == in.task_id; });
+    if (it == inst_.tasks.end())
+        return make_error(ErrorCode::task_not_found, "no task " + in.task_id + " in this instance's current state");
+    if (!it->is_open())
+        return make_error(ErrorCode::task_closed,
+                          "task " + in.task_id + " is already " + to_string(it->status));
+    if (auto r = check_task_actor(*it, actor_); !r) return r;
+    const State& st = def_.state(inst_.state);
+    const TaskSpec& spec = *st.task;
+    const int outcome_index = spec.outcome_index(in.outcome);
+    if (outcome_index < 0)
+        return make_error(ErrorCode::invalid_field,
+                          "unknown outcome \"" + in.outcome + "\"; this task's outcomes are " +
+                              json(spec.outcomes).dump() + did_you_mean(in.outcome, spec.outcomes),
+                          "/outcome");
+    if (auto r = check_form(spec.fields, in.fields, in.outcome); !r) return r;
+
+    it->status = TaskStatus::completed;
+    it->outcome = in.outcome;
+    it->closed_by = actor_.id;
+    it->closed_at = now_;
+    it->fields = in.fields.is_null() ? json::object() : in.fields;
+    it->comment = in.comment;
+    const Task done = *it;
+    emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id});
+    drop_task_timers(done.id);
+    history_.detail = {{"task", done.id}, {"outcome", done.outcome}, {"fields", done.fields}};
+    if (!done.comment.empty()) history_.detail["comment"] = done.comment;
+
+    json result = {{"outcome", done.outcome}, {"by", actor_.id}, {"at", format_date_time(now_)},
+                   {"fields", done.fields}};
+    if (!done.comment.empty()) result["comment"] = done.comment;
+    if (spec.save_to.empty()) {
+        if (!done.fields.empty()) {
+            json& d = mutable_data();
+            for (auto f = done.fields.begin(); f != done.fields.end(); ++f) d[f.key()] = f.value();
+        }
+    } else {
+        json* slot = data_slot(mutable_data(), spec.save_to);
+        if (spec.multi()) {
+            if (!slot->is_object()) *slot = json::object();
+            (*slot)[done.assignee.empty() ? actor_.id : done.assignee] = result;
+        } else {
+            *slot = result;
+        }
+    }
+
+    if (!spec.multi()) {
+        json payload = {{"task", done.id}, {"outcome", done.outcome}, {"by", actor_.id},
+                        {"comment", done.comment}, {"fields", done.fields}};
+        return fire(spec.outcome_events[static_cast<std::size_t>(outcome_index)], payload);
+    }
+    std::vector<std::string> results;
+    for (const auto& t : inst_.tasks) results.push_back(t.status == TaskStatus::completed ? t.outcome : "");
+    auto group = decide(spec.join, spec.outcomes, results, static_cast<int>(inst_.tasks.size()));
+    if (!group) {
+        history_.note = "waiting for the other assignees";
+        return Ok{};
+    }
+    json payload = {{"outcome", group->outcome}, {"counts", group->counts}, {"results", json::object()}};
+    for (auto& t : inst_.tasks) {
+        if (t.status == TaskStatus::completed) {
+            json r = {{"outcome", t.outcome}, {"by", t.closed_by}, {"fields", t.fields}};
+            if (!t.comment.empty()) r["comment"] = t.comment;
+            payload["results"][t.assignee.empty() ? t.closed_by : t.assignee] = std::move(r);
+        } else if (t.is_open()) {
+            t.status = TaskStatus::cancelled;
+            t.closed_at = now_;
+            emit_effect(TaskClosed{t.id, TaskStatus::cancelled, {}, actor_.id});
+            drop_task_timers(t.id);
+        }
+    }
+    return fire(spec.outcome_events[static_cast<std::size_t>(spec.outcome_index(group->outcome))], payload);
+}
+
+Result<void> Machine::timer_fired(const TimerFiredInput& in) {
+    auto it = std::find_if(inst_.timers.begin(), inst_.timers.end(),
+                           [&](const Timer& t) { return t.id == in.timer_id && !t.fired; });
+    if (it == inst_.timers.end())
+        return make_error(ErrorCode::not_found, "timer " + in.timer_id + " is not pending");
+    const Timer timer = *it;
+    const TimeMs late = now_ - timer.due_at;
+    history_.detail = {{"timer", timer.id}, {"kind", to_string(timer.kind)},
+                       {"due", format_date_time(timer.due_at)}};
+    if (late >= 60'000) {
+        history_.detail["late_ms"] = late;
+        history_.note = "fired " + std::to_string(late / 60'000) + " min late";
+    }
+    const State& st = def_.state(inst_.state);
+    if (timer.kind != Timer::Kind::state) {
+        inst_.timers.erase(it);
+        auto task = std::find_if(inst_.tasks.begin(), inst_.tasks.end(),
+                                 [&](const Task& t) { return t.id == timer.task_id; });
+        if (task == inst_.tasks.end() || !task->is_open()) return Ok{};
+        Notification n;
+        n.task_id = task->id;
+        if (!task->assignee.empty()) n.people.push_back(task->assignee);
+        else n.roles.push_back(task->role);
+        switch (timer.kind) {
+            case Timer::Kind::task_due:
+                emit_effect(TaskOverdue{task->id});
+                n.subject = "Overdue: " + task->title;
+                break;
+            case Timer::Kind::task_reminder:
+                emit_effect(TaskReminded{task->id});
+                n.subject = "Reminder: " + task->title;
+                break;
+            case Timer::Kind::task_escalation:
+                task->escalated_to = st.task->escalate->role;
+                emit_effect(TaskEscalated{task->id, task->escalated_to});
+                n.roles = {task->escalated_to};
+                n.people.clear();
+                n.subject = "Escalated to you: " + task->title;
+                break;
+            case Timer::Kind::state: break;
+        }
+        emit_effect(std::move(n));
+        return Ok{};
+    }
+    const TimerSpec& spec = st.timers[timer.index];
+    if (spec.kind == TimerSpec::Kind::at) {
+        it->fired = true;
+    } else {
+        inst_.timers.erase(it);
+        if (spec.kind == TimerSpec::Kind::every) {
+            // The next period counts from when this one was due, so that a late firing does not
+            // shift the schedule.
+            TimeMs next = add_duration(timer.due_at, spec.period);
+            while (next <= now_) next = add_duration(next, spec.period);
+            Timer again{next_id('w'), Timer::Kind::state, timer.index, {}, next, false};
+            emit_effect(TimerSet{again});
+            inst_.timers.push_back(std::move(again));
+        }
+    }
+    const json payload = {{"timer", spec.name}, {"due", format_date_time(timer.due_at)},
+                          {"fired_at", format_date_time(now_)}};
+    if (consume_reason_) {
+        history_.note += (history_.note.empty() ? "" : "; ") + *consume_reason_;
+        return Ok{};
+    }
+    auto r = fire(spec.event, payload);
+    if (!r && (r.error().code == ErrorCode::no_transition || r.error().code == ErrorCode::event_not_allowed)) {
+        history_.note += (history_.note.empty() ? "" : "; ") + r.error().message;
+        return Ok{};
+    }
+    return r;
+}
+
+Result<void> Machine::child_finished(const ChildFinishedInput& in) {
+    auto it = std::find_if(inst_.children.begin(), inst_.children.end(),
+                           [&](const Child& c) { return c.id == in.child_id && c.running; });
+    if (it == inst_.children.end())
+        return make_error(ErrorCode::not_found, "no running child " + in.child_id);
+    it->running = false;
+    it->outcome = in.outcome;
+    it->data = in.data;
+    history_.detail = {{"child", in.child_id}, {"outcome", in.outcome}};
+    const InvokeSpec& spec = *def_.state(inst_.state).invoke;
+    json payload;
+    std::string outcome = in.outcome;
+    if (!spec.for_each) {
+        payload = {{"child", in.child_id}, {"outcome", in.outcome}, {"data", in.data}};
+    } else {
+        std::vector<std::string> results;
+        for (const auto& c : inst_.children) results.push_back(c.running ? "" : c.outcome);
+        auto group = decide(spec.join, spec.outcomes, results, static_cast<int>(inst_.children.size()));
+        if (!group) {
+            history_.note = "waiting for the other children";
+            return Ok{};
+        }
+        outcome = group->outcome;
+        payload = {{"outcome", outcome}, {"counts", group->counts}, {"results", json::array()}};
+        for (auto& c : inst_.children) {
+            if (!c.running)
+                payload["results"].push_back({{"child", c.id}, {"index", c.index}, {"outcome", c.outcome}, {"data", c.data}});
+        }
+    }
+    if (consume_reason_) {
+        history_.note += (history_.note.empty() ? "" : "; ") + *consume_reason_;
+        return Ok{};
+    }
+    const auto event = def_.find_event(spec.event_name(outcome));
+    auto r = event ? fire(*event, payload)
+                   : Result<void>(make_error(ErrorCode::event_not_allowed, "no state handles " + spec.event_name(outcome)));
+    if (!r && (r.error().code == ErrorCode::no_transition || r.error().code == ErrorCode::event_not_allowed)) {
+        history_.note += (history_.note.empty() ? "" : "; ") + r.error().message;
+        return Ok{};
+    }
+    return r;
+}
+
+Result<void> Machine::event(const EventInput& in) {
+    const auto event = def_.find_event(in.event);
+    if (!event)
+        return make_error(ErrorCode::unknown_event,
+                          "workflow " + def_.name + " has no event \"" + in.event + "\"" +
+                              did_you_mean(in.event, def_.event_names),
+                          "/event");
+    if (const auto& decl = def_.event_decls[*event]) {
+        if (!actor_.system && !decl->roles.empty() &&
+            std::none_of(decl->roles.begin(), decl->roles.end(), [&](const std::string& r) { return actor_.has_role(r); }))
+            return make_error(ErrorCode::forbidden, "event " + in.event + " may be sent only by roles " +
+                                                        json(decl->roles).dump());
+        if (auto r = check_form(decl->fields, in.data, {}, "/data"); !r) return r;
+    }
+    if (!in.data.is_object() && !in.data.is_null())
+        return make_error(ErrorCode::invalid_input, "event data must be an object", "/data");
+    history_.detail = {{"event", in.event}, {"data", in.data}};
+    return fire(*event, in.data.is_null() ? json::object() : in.data);
+}
+
+void Machine::cancel(const CancelInput& in) {
+    leave_state();
+    history_.detail = {{"reason", in.reason}};
+    finish(InstanceStatus::cancelled, "cancelled");
+}
+
+Result<Step> Machine::start() {
+    history_.input = "start";
+    history_.from_state = "";
+    if (auto r = def_.data_schema.check(data(), "/data"); !r)
+        return make_error(ErrorCode::invalid_data, r.error().message, r.error().pointer);
+    history_.detail = {{"data", data()}};
+    if (auto r = enter(def_.start, nullptr); !r) return r.error();
+    if (auto r = drain_emits(); !r) return r.error();
+    return finish_step();
+}
+
+Result<Step> Machine::apply(const Input& in) {
+    if (!inst_.running())
+        return make_error(ErrorCode::instance_finished,
+                          "instance " + inst_.id + " is " + to_string(inst_.status));
+    history_.from_state = def_.state(inst_.state).name;
+    Result<void> r = Ok{};
+    std::visit(
+        [&](const auto& input) {
+            using T = std::decay_t<decltype(input)>;
+            if constexpr (std::is_same_v<T, EventInput>) {
+                history_.input = "event";
+                r = event(input);
+            } else if constexpr (std::is_same_v<T, CompleteTaskInput>) {
+                history_.input = "complete";
+                r = complete_task(input);
+            } else if constexpr (std::is_same_v<T, TimerFiredInput>) {
+                history_.input = "timer";
+                r = timer_fired(input);
+            } else if constexpr (std::is_same_v<T, ChildFinishedInput>) {
+                history_.input = "child";
+                r = child_finished(input);
+            } else {
+                history_.input = "cancel";
+                cancel(input);
+            }
+        },
+        in.kind);
+    if (!r) return r.error();
+    if (auto d = drain_emits(); !d) return d.error();
+    return finish_step();
+}
+
+}  // namespace
+
+Result<Step> start(const Definition& def, const StartInput& input, const Actor& actor, TimeMs now) {
+    if (input.instance_id.empty())
+        return make_error(ErrorCode::invalid_input, "an instance needs an id", "/id");
+    if (!input.data.is_object())
+        return make_error(ErrorCode::invalid_data, "instance data must be an object", "/data");
+    Instance inst;
+    inst.id = input.instance_id;
+    inst.workflow = def.name;
+    inst.version = def.version;
+    inst.state = def.start;
+    inst.data = Data(input.data);
+    inst.business_key = input.business_key;
+    inst.parent = input.parent;
+    inst.created_at = inst.updated_at = inst.entered_at = now;
+    return Machine(def, std::move(inst), actor, now).start();
+}
+
+Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
+    auto result = Machine(def, instance, input.actor, now).apply(input);
+    const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
+                              std::holds_alternative<ChildFinishedInput>(input.kind);
+    if (result || !system_input || result.error().code == ErrorCode::not_found ||
+        result.error().code == ErrorCode::instance_finished)
+        return result;
+    Machine spend(def, instance, input.actor, now);
+    spend.consume_only("the transition failed and was not taken: " + result.error().to_string());
+    return spend.apply(input);
+}
+
+}  // namespace accord::engine
