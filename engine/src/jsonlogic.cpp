@@ -837,6 +837,7 @@ const json& eval_in(const Node& node, const json& data, const Context& ctx) {
     const json& haystack = eval(node.args[1], data, ctx, b_storage);
     if (haystack.is_string()) {
         const std::string& text = haystack.get_ref<const std::string&>();
+        if (text.empty()) return kFalse;  // json-logic-js refuses a falsy haystack first
         if (needle.is_string())
             return boolean(text.find(needle.get_ref<const std::string&>()) != std::string::npos);
         return boolean(text.find(js_string(needle)) != std::string::npos);

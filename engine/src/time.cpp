@@ -71,6 +71,12 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+// The remainder of floor_div, in [0, b) for b > 0.
+constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
+    const std::int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
     std::int64_t out;
     if (__builtin_add_overflow(a, b, &out)) return b > 0 ? kMaxTime : kMinTime;
@@ -172,8 +178,8 @@ bool Duration::is_zero() const {
 }
 
 std::string Duration::to_string() const {
+    if (is_zero()) return "PT0S";
     std::string out = negative ? "-P" : "P";
-    if (is_zero()) return out + "T0S";
     if (years != 0) append_number(out, years, 'Y');
     if (months != 0) append_number(out, months, 'M');
     if (weeks != 0) append_number(out, weeks, 'W');
@@ -231,9 +237,10 @@ std::optional<Duration> parse_duration(std::string_view text) {
             if (next_unit <= 2 && in.accept_any_of(".,")) {
                 const auto fraction = in.fraction_ms();
                 if (!fraction || !in.accept('S') || !in.done()) return std::nullopt;
-                std::int64_t ms;
-                if (__builtin_mul_overflow(*value, kMsPerSecond, &ms)) return std::nullopt;
-                d.millis = ms + *fraction;
+                if (__builtin_mul_overflow(*value, kMsPerSecond, &d.millis) ||
+                    __builtin_add_overflow(d.millis, *fraction, &d.millis)) {
+                    return std::nullopt;
+                }
                 any_time_component = true;
                 break;
             }
@@ -259,7 +266,7 @@ TimeMs add_duration(TimeMs t, const Duration& d) {
     const std::int64_t months = saturating_add(saturating_mul(d.years, 12), d.months);
     if (months != 0) {
         const std::int64_t day = floor_div(t, kMsPerDay);
-        const std::int64_t time_of_day = t - day * kMsPerDay;
+        const std::int64_t time_of_day = floor_mod(t, kMsPerDay);
         const CivilDate date = civil_from_days(day);
         const std::int64_t month_index =
             saturating_add(date.year * 12 + (date.month - 1), saturating_mul(sign, months));
@@ -331,7 +338,7 @@ std::string format_date(TimeMs t) {
 
 std::string format_date_time(TimeMs t) {
     const std::int64_t day = floor_div(t, kMsPerDay);
-    const std::int64_t ms_of_day = t - day * kMsPerDay;
+    const std::int64_t ms_of_day = floor_mod(t, kMsPerDay);
     std::string out;
     append_date(out, day);
     out += 'T';
