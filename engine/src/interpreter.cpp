@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 
 #include "pointer.hpp"
 
@@ -51,15 +50,6 @@ std::vector<std::string> people_from(const json& v) {
     return out;
 }
 
-json* data_slot(json& root, const DataPath& path) {
-    json* cur = &root;
-    for (const auto& seg : path) {
-        if (!cur->is_object()) *cur = json::object();
-        cur = &(*cur)[seg];
-    }
-    return cur;
-}
-
 void data_erase(json& root, const DataPath& path) {
     json* cur = &root;
     for (std::size_t i = 0; i + 1 < path.size(); ++i) {
@@ -73,12 +63,20 @@ void data_erase(json& root, const DataPath& path) {
 
 class Machine {
 public:
-    Machine(const Definition& def, Instance instance, const Actor& actor, TimeMs now)
-        : def_(def), inst_(std::move(instance)), actor_(actor), now_(now) {
-        // $instance is built only for definitions that read it: it costs allocations.
-        if (def_.reads_instance_root) {
-            meta_ = json{{"id", inst_.id}, {"workflow", inst_.workflow}, {"version", inst_.version},
-                         {"state", def_.state(inst_.state).name}};
+    Machine(const Definition& def, const Instance& instance, const Actor& actor, TimeMs now)
+        : def_(def), out_{instance, {}, {}}, actor_(actor), now_(now) {
+        init();
+    }
+    // Takes the instance over. With `undoable`, the machine records what it changes so that
+    // take_back() can return the instance as it was: the consuming form of step() works in
+    // place instead of on a copy.
+    Machine(const Definition& def, Instance&& instance, const Actor& actor, TimeMs now, bool undoable)
+        : def_(def), out_{std::move(instance), {}, {}}, actor_(actor), now_(now) {
+        init();
+        if (undoable) {
+            undo_.emplace(Undo{inst_.state, inst_.status, inst_.outcome, inst_.entered_at,
+                               inst_.updated_at, inst_.revision, inst_.next_seq, inst_.tasks,
+                               inst_.timers, inst_.children, {}});
         }
     }
 
@@ -90,6 +88,14 @@ public:
     void consume_only(std::string reason) { consume_reason_ = std::move(reason); }
 
 private:
+    void init() {
+        // $instance is built only for definitions that read it: it costs allocations.
+        if (def_.reads_instance_root) {
+            meta_ = json{{"id", inst_.id}, {"workflow", inst_.workflow}, {"version", inst_.version},
+                         {"state", def_.state(inst_.state).name}};
+        }
+    }
+
     // The context a rule sees: data plus the $event and $instance roots.
     struct Scope {
         std::array<std::pair<std::string_view, const json*>, 4> roots;
@@ -107,10 +113,59 @@ private:
         return s;
     }
     const json& data() const { return inst_.data.get(); }
-    json& mutable_data() {
+
+    // Every write to the data goes through these, which keep the undo record.
+    json& write_key(const std::string& key) {
+        remember(key);
         data_changed_ = true;
-        return inst_.data.mutate();
+        return inst_.data.mutate()[key];
     }
+    json& write_path(const DataPath& path) {
+        json* slot = &write_key(path.front());
+        for (std::size_t i = 1; i < path.size(); ++i) {
+            if (!slot->is_object()) *slot = json::object();
+            slot = &(*slot)[path[i]];
+        }
+        return *slot;
+    }
+    void erase_path(const DataPath& path) {
+        remember(path.front());
+        data_changed_ = true;
+        data_erase(inst_.data.mutate(), path);
+    }
+    void remember(const std::string& key) {
+        if (!undo_) return;
+        for (const auto& [k, old] : undo_->data)
+            if (k == key) return;
+        const json& d = data();
+        auto it = d.find(key);
+        undo_->data.emplace_back(key, it == d.end() ? std::nullopt : std::optional<json>(*it));
+    }
+
+public:
+    // The instance as it was before this machine ran. REQUIRES: constructed undoable, and the
+    // step failed (a successful step moved the instance into its Step).
+    Instance take_back() {
+        Undo& u = *undo_;
+        json& d = inst_.data.mutate();
+        for (auto it = u.data.rbegin(); it != u.data.rend(); ++it) {
+            if (it->second) d[it->first] = std::move(*it->second);
+            else d.erase(it->first);
+        }
+        inst_.state = u.state;
+        inst_.status = u.status;
+        inst_.outcome = std::move(u.outcome);
+        inst_.entered_at = u.entered_at;
+        inst_.updated_at = u.updated_at;
+        inst_.revision = u.revision;
+        inst_.next_seq = u.next_seq;
+        inst_.tasks = std::move(u.tasks);
+        inst_.timers = std::move(u.timers);
+        inst_.children = std::move(u.children);
+        return std::move(inst_);
+    }
+
+private:
     std::string next_id(char kind) { return inst_.id + "." + kind + std::to_string(inst_.next_seq++); }
     template <typename E>
     void emit_effect(E e) { effects_.emplace_back(std::move(e)); }
@@ -144,27 +199,43 @@ private:
                                               const std::vector<std::string>& outcomes,
                                               const std::vector<std::string>& results, int total);
 
-    Step finish_step() {
+    Result<Step> finish_step() {
         if (data_changed_ && inst_.running()) recompute_at_timers();
         inst_.revision++;
         inst_.updated_at = now_;
         history_.at = now_;
         history_.actor = actor_.id;
         history_.to_state = def_.state(inst_.state).name;
-        return Step{std::move(inst_), std::move(effects_), std::move(history_)};
+        return std::move(out_);
     }
 
     const Definition& def_;
-    Instance inst_;
+    Step out_;  // built in place: the working instance, its effects and history
+    Instance& inst_ = out_.instance;
+    std::vector<Effect>& effects_ = out_.effects;
+    HistoryEntry& history_ = out_.history;
     const Actor& actor_;
     TimeMs now_;
     json meta_;
-    std::vector<Effect> effects_;
-    HistoryEntry history_;
-    std::deque<std::pair<EventId, json>> emitted_;
+    std::vector<std::pair<EventId, json>> emitted_;  // a queue; emitted_head_ is its front
+    std::size_t emitted_head_ = 0;
     int transitions_ = 0;
     bool data_changed_ = false;
     std::optional<std::string> consume_reason_;
+
+    struct Undo {
+        StateId state;
+        InstanceStatus status;
+        std::string outcome;
+        TimeMs entered_at, updated_at;
+        std::uint64_t revision;
+        std::uint32_t next_seq;
+        std::vector<Task> tasks;
+        std::vector<Timer> timers;
+        std::vector<Child> children;
+        std::vector<std::pair<std::string, std::optional<json>>> data;  // top-level keys written
+    };
+    std::optional<Undo> undo_;
 };
 
 Result<void> Machine::run_actions(const std::vector<Action>& actions, const json* payload) {
@@ -173,10 +244,10 @@ Result<void> Machine::run_actions(const std::vector<Action>& actions, const json
             for (const auto& [path, expr] : set->assignments) {
                 auto sc = scope(payload);
                 json value = expr.evaluate(data(), sc.ctx);
-                *data_slot(mutable_data(), path) = std::move(value);
+                write_path(path) = std::move(value);
             }
         } else if (const auto* unset = std::get_if<UnsetAction>(&action)) {
-            for (const auto& path : unset->paths) data_erase(mutable_data(), path);
+            for (const auto& path : unset->paths) erase_path(path);
         } else if (const auto* notify = std::get_if<NotifyAction>(&action)) {
             auto sc = scope(payload);
             Notification n;
@@ -225,6 +296,7 @@ void Machine::finish(InstanceStatus status, std::string outcome) {
     inst_.status = status;
     inst_.outcome = std::move(outcome);
     emitted_.clear();
+    emitted_head_ = 0;
     emit_effect(InstanceFinished{status, inst_.outcome});
 }
 
@@ -456,9 +528,8 @@ Result<void> Machine::fire(EventId event, const json& payload) {
 }
 
 Result<void> Machine::drain_emits() {
-    while (!emitted_.empty() && inst_.running()) {
-        auto [event, payload] = std::move(emitted_.front());
-        emitted_.pop_front();
+    while (emitted_head_ < emitted_.size() && inst_.running()) {
+        auto [event, payload] = std::move(emitted_[emitted_head_++]);
         if (def_.transitions(inst_.state, event) == nullptr) {
             history_.note += (history_.note.empty() ? "" : "; ") + std::string("emitted event ") +
                              def_.event_names[event] + " not handled in state " +
@@ -540,12 +611,9 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
                    {"fields", done.fields}};
     if (!done.comment.empty()) result["comment"] = done.comment;
     if (spec.save_to.empty()) {
-        if (!done.fields.empty()) {
-            json& d = mutable_data();
-            for (auto f = done.fields.begin(); f != done.fields.end(); ++f) d[f.key()] = f.value();
-        }
+        for (auto f = done.fields.begin(); f != done.fields.end(); ++f) write_key(f.key()) = f.value();
     } else {
-        json* slot = data_slot(mutable_data(), spec.save_to);
+        json* slot = &write_path(spec.save_to);
         if (spec.multi()) {
             if (!slot->is_object()) *slot = json::object();
             (*slot)[done.assignee.empty() ? actor_.id : done.assignee] = result;
@@ -714,7 +782,6 @@ Result<void> Machine::event(const EventInput& in) {
     }
     if (!in.data.is_object() && !in.data.is_null())
         return make_error(ErrorCode::invalid_input, "event data must be an object", "/data");
-    history_.detail = {{"event", in.event}, {"data", in.data}};
     return fire(*event, in.data.is_null() ? json::object() : in.data);
 }
 
@@ -726,7 +793,6 @@ void Machine::cancel(const CancelInput& in) {
 
 Result<Step> Machine::start() {
     history_.input = "start";
-    history_.from_state = "";
     if (auto r = def_.data_schema.check(data(), "/data"); !r)
         return make_error(ErrorCode::invalid_data, r.error().message, r.error().pointer);
     history_.detail = {{"data", data()}};
@@ -783,19 +849,39 @@ Result<Step> start(const Definition& def, const StartInput& input, const Actor& 
     inst.business_key = input.business_key;
     inst.parent = input.parent;
     inst.created_at = inst.updated_at = inst.entered_at = now;
-    return Machine(def, std::move(inst), actor, now).start();
+    return Machine(def, std::move(inst), actor, now, false).start();
+}
+
+void record_input(HistoryEntry& entry, const Input& input) {
+    if (const auto* e = std::get_if<EventInput>(&input.kind)) {
+        if (!entry.detail.is_object()) entry.detail = json::object();
+        entry.detail["event"] = e->event;
+        if (e->data.is_object() && !e->data.empty()) entry.detail["data"] = e->data;
+    }
 }
 
 Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
-    auto result = Machine(def, instance, input.actor, now).apply(input);
     const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
                               std::holds_alternative<ChildFinishedInput>(input.kind);
-    if (result || !system_input || result.error().code == ErrorCode::not_found ||
+    if (!system_input) return Machine(def, instance, input.actor, now).apply(input);
+    auto result = Machine(def, instance, input.actor, now).apply(input);
+    if (result || result.error().code == ErrorCode::not_found ||
         result.error().code == ErrorCode::instance_finished)
         return result;
     Machine spend(def, instance, input.actor, now);
     spend.consume_only("the transition failed and was not taken: " + result.error().to_string());
     return spend.apply(input);
+}
+
+Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now) {
+    Machine machine(def, std::move(instance), input.actor, now, /*undoable=*/true);
+    auto result = machine.apply(input);
+    if (result) return result;
+    instance = machine.take_back();
+    const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
+                              std::holds_alternative<ChildFinishedInput>(input.kind);
+    if (system_input) return step(def, std::as_const(instance), input, now);  // rare: spend it
+    return result;
 }
 
 }  // namespace accord::engine

@@ -25,7 +25,9 @@ Result<Instance> LocalRuntime::send(std::string_view instance_id, Input input, T
     if (!inst) return inst.error();
     DefinitionPtr def = store_.find_definition(inst->workflow, inst->version);
     if (!def) return make_error(ErrorCode::not_found, "no definition " + inst->workflow);
-    return commit_and_follow(engine::step(*def, *inst, input, now), now);
+    auto step = engine::step(*def, *inst, input, now);
+    if (step) record_input(step->history, input);
+    return commit_and_follow(std::move(step), now);
 }
 
 Result<Instance> LocalRuntime::commit_and_follow(Result<Step> step, TimeMs now) {
@@ -116,6 +118,7 @@ void LocalRuntime::drain(TimeMs now) {
         // Inputs between instances may no longer apply (the parent moved on): then they are dropped.
         auto step = engine::step(*def, *inst, std::get<Input>(p.what), now);
         if (!step) continue;
+        record_input(step->history, std::get<Input>(p.what));
         if (!store_.commit(*step).ok()) continue;
         if (observer_) observer_(*step);
         follow_effects(*step);

@@ -100,15 +100,19 @@ using Effect = std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, 
                             TimerSet, TimerCleared, Notification, ChildStarted, ChildCancelled,
                             WorkflowStarted, InstanceFinished>;
 
-// One line of the audit history: what came in, from whom, and what it did.
+// One line of the audit history: what the interpreter did with an input. The input itself
+// (event payload, fields) is the caller's to record beside it: the caller has it already, and
+// copying it here would cost every transition.
 struct HistoryEntry {
+    // Names are views into the Definition the step ran on (its states and events are interned
+    // there), so they stay valid while that Definition lives; the input kind is a literal.
     TimeMs at = 0;
-    std::string input;  // start, event, complete, timer, child, cancel
+    std::string_view input;  // start, event, complete, timer, child, cancel
     std::string actor;
-    std::string from_state, to_state;
-    std::vector<std::string> events;  // events handled, in order
-    json detail;  // the input's own data (event name and payload, task and outcome, ...)
-    std::string note;  // e.g. "no transition: no guard held", "fired 3 days late"
+    std::string_view from_state, to_state;  // from_state is empty for a start
+    std::vector<std::string_view> events;   // events handled, in order
+    json detail;  // what the engine adds: task and outcome, timer and lateness, child, reason
+    std::string note;  // e.g. "no guard of event x held", "fired 3 min late"
 };
 
 struct Step {
@@ -123,8 +127,16 @@ Result<Step> start(const Definition& def, const StartInput& input, const Actor& 
 // Applies one input. REQUIRES: instance.workflow/version are def's.
 Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now);
 
+// The same, taking the instance instead of copying it (which saves copying its data): on
+// success the instance is moved into the Step; on error `instance` is left exactly as it was.
+Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now);
+
 // Whether `actor` may complete (or claim) `task`; the error says why not.
 Result<void> check_task_actor(const Task& task, const Actor& actor);
+
+// Adds the input's own data (an event's payload) to its history entry, for callers that keep
+// history.
+void record_input(HistoryEntry& entry, const Input& input);
 
 json to_json(const HistoryEntry& entry);
 json to_json(const Effect& effect);
