@@ -58,6 +58,14 @@ std::vector<std::string> workflow_names(const std::vector<fs::path>& files) {
     return names;
 }
 
+// workflows/schema.json sits beside the definitions; `validate workflows/*.json` passes it over.
+bool is_json_schema(const std::string& text) {
+    const json doc = json::parse(text, nullptr, false);
+    return doc.is_object() && !doc.contains("workflow") && doc.contains("$schema") &&
+           doc["$schema"].is_string() &&
+           doc["$schema"].get<std::string>().find("json-schema.org") != std::string::npos;
+}
+
 int cmd_validate(const std::vector<std::string>& args) {
     bool strict = false;
     std::vector<fs::path> files, catalog_files;
@@ -83,6 +91,10 @@ int cmd_validate(const std::vector<std::string>& args) {
         if (!text) {
             std::cout << file.string() << ": cannot read the file\n";
             ++errors;
+            continue;
+        }
+        if (is_json_schema(*text)) {
+            std::cerr << file.string() << ": skipped (a JSON Schema, not a workflow)\n";
             continue;
         }
         LoadResult loaded = load_definition_text(*text, catalog);

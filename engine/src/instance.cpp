@@ -81,6 +81,7 @@ json to_json(const Task& t) {
               {"status", to_string(t.status)}};
     if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
     if (!t.assignee.empty()) j["assignee"] = t.assignee;
+    if (t.personal) j["personal"] = true;
     if (!t.excluded.empty()) j["excluded"] = t.excluded;
     if (!t.description.empty()) j["description"] = t.description;
     if (t.due_at != 0) j["due_at"] = t.due_at;
@@ -110,6 +111,7 @@ Result<Task> task_from_json(const json& j) {
         t.status = *status;
         t.escalated_to = j.value("escalated_to", "");
         t.assignee = j.value("assignee", "");
+        t.personal = j.value("personal", false);
         t.excluded = j.value("excluded", std::vector<std::string>{});
         t.description = j.value("description", "");
         t.due_at = j.value("due_at", TimeMs{0});

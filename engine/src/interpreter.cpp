@@ -21,9 +21,14 @@ Result<void> check_task_actor(const Task& task, const Actor& actor) {
                           "separation of duties: " + actor.id + " may not act on this task");
     if (!task.claimed_by.empty() && task.claimed_by != actor.id)
         return make_error(ErrorCode::forbidden, "the task is claimed by " + task.claimed_by);
+    const bool escalated_to_actor = !task.escalated_to.empty() && actor.has_role(task.escalated_to);
+    if (task.personal) {
+        // One of a multi-person group: nobody may act in another member's place.
+        if (task.assignee == actor.id || escalated_to_actor) return Ok{};
+        return make_error(ErrorCode::forbidden, "the task is " + task.assignee + "'s own");
+    }
     const bool allowed = (!task.assignee.empty() && task.assignee == actor.id) ||
-                         actor.has_role(task.role) ||
-                         (!task.escalated_to.empty() && actor.has_role(task.escalated_to));
+                         actor.has_role(task.role) || escalated_to_actor;
     if (!allowed)
         return make_error(ErrorCode::forbidden,
                           task.assignee.empty()
@@ -89,6 +94,7 @@ public:
 
 private:
     void init() {
+        if (def_.reads_actor_root) actor_json_ = {{"id", actor_.id}, {"roles", actor_.roles}};
         // $instance is built only for definitions that read it: it costs allocations.
         if (def_.reads_instance_root) {
             meta_ = json{{"id", inst_.id}, {"workflow", inst_.workflow}, {"version", inst_.version},
@@ -98,13 +104,14 @@ private:
 
     // The context a rule sees: data plus the $event and $instance roots.
     struct Scope {
-        std::array<std::pair<std::string_view, const json*>, 4> roots;
+        std::array<std::pair<std::string_view, const json*>, 5> roots;
         std::size_t count = 0;
         logic::Context ctx;
     };
     Scope scope(const json* event, const json* item = nullptr, const json* index = nullptr) {
         Scope s;
         if (def_.reads_instance_root) s.roots[s.count++] = {"$instance", &meta_};
+        if (def_.reads_actor_root) s.roots[s.count++] = {"$actor", &actor_json_};
         if (event) s.roots[s.count++] = {"$event", event};
         if (item) s.roots[s.count++] = {"$item", item};
         if (index) s.roots[s.count++] = {"$index", index};
@@ -216,7 +223,8 @@ private:
     HistoryEntry& history_ = out_.history;
     const Actor& actor_;
     TimeMs now_;
-    json meta_;
+    json meta_;         // $instance
+    json actor_json_;   // $actor
     std::vector<std::pair<EventId, json>> emitted_;  // a queue; emitted_head_ is its front
     std::size_t emitted_head_ = 0;
     int transitions_ = 0;
@@ -396,6 +404,7 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         task.state = st.name;
         task.role = spec.role;
         task.assignee = std::move(person);
+        task.personal = spec.multi();
         task.excluded = excluded;
         task.title = title;
         task.description = description;
@@ -772,6 +781,13 @@ Result<void> Machine::event(const EventInput& in) {
         return make_error(ErrorCode::unknown_event,
                           "workflow " + def_.name + " has no event \"" + in.event + "\"" +
                               did_you_mean(in.event, def_.event_names),
+                          "/event");
+    if (!actor_.system && def_.internal_events[*event])
+        return make_error(ErrorCode::event_not_allowed,
+                          "event " + in.event +
+                              " is raised by the workflow itself (a task outcome, timer, child "
+                              "workflow or emit) and can't be sent from outside; complete the task, "
+                              "or declare the event under \"events\"",
                           "/event");
     if (const auto& decl = def_.event_decls[*event]) {
         if (!actor_.system && !decl->roles.empty() &&

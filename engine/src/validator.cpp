@@ -704,12 +704,14 @@ void DefinitionBuilder::lint() {
 
 LoadResult DefinitionBuilder::build() {
     static const KeySet keys = {"$schema", "workflow", "version", "title", "description",
-                                "data", "events", "start", "states"};
+                                "data", "events", "on", "start", "states"};
     if (!check_object(doc_, "", keys, "a workflow definition"))
         return {nullptr, std::move(diagnostics_)};
     Definition& def = *def_;
     def.source = doc_;
-    def.reads_instance_root = doc_.dump().find("$instance") != std::string::npos;
+    const std::string text = doc_.dump();
+    def.reads_instance_root = text.find("$instance") != std::string::npos;
+    def.reads_actor_root = text.find("$actor") != std::string::npos;
     if (auto name = get_string(doc_, "", "workflow", true))
         if (check_name(*name, "/workflow", "the workflow name")) def.name = *name;
     if (auto it = doc_.find("version"); it == doc_.end())
@@ -779,6 +781,34 @@ LoadResult DefinitionBuilder::build() {
     {
         StateId s = 0;
         for (auto it = states->begin(); it != states->end(); ++it, ++s) compile_state(def.states[s], it.value());
+    }
+
+    // Transitions of the whole workflow: every wait state takes those it does not handle itself.
+    if (auto it = doc_.find("on"); it != doc_.end()) {
+        if (!it->is_object()) {
+            error("/on", "on must be an object: event name → transition");
+        } else {
+            for (auto e = it->begin(); e != it->end(); ++e) {
+                const std::string ep = pointer_join("/on", e.key());
+                if (!check_name(e.key(), ep, "an event", true)) continue;
+                const EventId id = intern_event(e.key());
+                const std::vector<Transition> list = transitions(e.value(), ep);
+                for (StateId s = 0; s < def.states.size(); ++s) {
+                    if (def.states[s].kind != State::Kind::wait) continue;
+                    auto& own = handlers_[s];
+                    if (std::none_of(own.begin(), own.end(), [&](const auto& h) { return h.first == id; }))
+                        own.emplace_back(id, list);
+                }
+            }
+        }
+    }
+
+    // Events the workflow raises itself may not come from outside unless declared.
+    def.internal_events.assign(def.event_names.size(), false);
+    for (EventId e = 0; e < def.event_names.size(); ++e) {
+        if (def.event_decls[e]) continue;
+        const bool child_event = def.event_names[e].find('.') != std::string::npos;
+        def.internal_events[e] = child_event || !raised_[e].empty();
     }
 
     // The dispatch table: (state, event) → transitions.

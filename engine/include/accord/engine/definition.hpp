@@ -141,6 +141,10 @@ public:
     std::vector<std::optional<EventDecl>> event_decls;  // by EventId
     json source;  // the document it was compiled from
     bool reads_instance_root = false;  // some rule or template reads $instance
+    bool reads_actor_root = false;     // ... or $actor
+    // By EventId: raised by the workflow itself (a task outcome, a timer, a child workflow, an
+    // emit) and not declared under "events": such an event can't be sent from outside.
+    std::vector<bool> internal_events;
 
     std::optional<StateId> find_state(std::string_view name) const;
     std::optional<EventId> find_event(std::string_view name) const;

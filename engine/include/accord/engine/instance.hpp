@@ -48,6 +48,7 @@ struct Task {
     std::string role;
     std::string escalated_to;  // a second role, once escalated
     std::string assignee;      // empty: anyone holding the role
+    bool personal = false;     // one of a multi-person group: the assignee's alone
     std::vector<std::string> excluded;  // separation of duties
     std::string title;
     std::string description;
