@@ -213,10 +213,7 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
 
 json to_json(const HistoryEntry& h) {
     json j = {{"at", h.at}, {"input", h.input}, {"actor", h.actor}, {"from", h.from_state}, {"to", h.to_state}};
-    if (!h.events.empty()) {
-        j["events"] = json::array();
-        for (auto e : h.events) j["events"].push_back(e);
-    }
+    if (!h.events.empty()) j["events"] = h.events;
     if (!h.detail.is_null()) j["detail"] = h.detail;
     if (!h.note.empty()) j["note"] = h.note;
     return j;

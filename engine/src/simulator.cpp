@@ -67,12 +67,11 @@ void Simulation::observe(const Step& step) {
     std::string head = stamp(h.at) + "  " + inst.id + "  " + std::string(h.input);
     if (!h.events.empty()) {
         head += " [";
-        for (std::size_t i = 0; i < h.events.size(); ++i) (head += i ? ", " : "") += h.events[i];
+        for (std::size_t i = 0; i < h.events.size(); ++i) head += (i ? ", " : "") + h.events[i];
         head += "]";
     }
     if (h.from_state != h.to_state || h.input == "start")
-        ((head += "  ") += h.from_state.empty() ? std::string_view("·") : h.from_state) += " → ",
-            head += h.to_state;
+        head += "  " + (h.from_state.empty() ? std::string("·") : h.from_state) + " → " + h.to_state;
     if (!h.note.empty()) head += "  (" + h.note + ")";
     line(head);
     for (const Effect& effect : step.effects) {

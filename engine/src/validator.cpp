@@ -334,7 +334,8 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
         } else if (kind == "start") {
             StartAction start;
             if (!check_object(body, bp, {"workflow", "data", "key"}, "start")) continue;
-            if (auto w = get_string(body, bp, "workflow", true)) {
+            if (auto w = get_string(body, bp, "workflow", true);
+                w && check_name(*w, pointer_join(bp, "workflow"), "a workflow")) {
                 start.workflow = *w;
                 started_workflows_.emplace_back(pointer_join(bp, "workflow"), *w);
             }
@@ -673,7 +674,7 @@ void DefinitionBuilder::lint() {
         if (st.kind == State::Kind::wait) {
             bool way_out = false;
             for (const auto& [event, list] : handlers_[s])
-                for (const auto& t : list) way_out |= t.target != kNoState;
+                for (const auto& t : list) way_out |= t.target != kNoState && t.target != s;
             if (!way_out)
                 warn(st.pointer, "state " + quote_name(st.name) + " is not final but has no transition out of it");
         }

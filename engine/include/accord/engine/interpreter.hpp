@@ -100,17 +100,16 @@ using Effect = std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, 
                             TimerSet, TimerCleared, Notification, ChildStarted, ChildCancelled,
                             WorkflowStarted, InstanceFinished>;
 
-// One line of the audit history: what the interpreter did with an input. The input itself
+// One line of the audit history: what the interpreter did with an input. It owns its text, so
+// it outlives the Definition the step ran on. The input itself
 // (event payload, fields) is the caller's to record beside it: the caller has it already, and
 // copying it here would cost every transition.
 struct HistoryEntry {
-    // Names are views into the Definition the step ran on (its states and events are interned
-    // there), so they stay valid while that Definition lives; the input kind is a literal.
     TimeMs at = 0;
-    std::string_view input;  // start, event, complete, timer, child, cancel
+    std::string_view input;  // a literal: start, event, complete, timer, child, cancel
     std::string actor;
-    std::string_view from_state, to_state;  // from_state is empty for a start
-    std::vector<std::string_view> events;   // events handled, in order
+    std::string from_state, to_state;  // from_state is empty for a start
+    std::vector<std::string> events;   // events handled, in order
     json detail;  // what the engine adds: task and outcome, timer and lateness, child, reason
     std::string note;  // e.g. "no guard of event x held", "fired 3 min late"
 };
