@@ -209,7 +209,8 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
             if (!v.is_number()) errors.emplace_back(p, key + " must be a number");
             else (key == "minimum" ? s.minimum : s.maximum) = v.get<double>();
         } else if (key == "minLength" || key == "maxLength") {
-            if (!v.is_number_unsigned()) errors.emplace_back(p, key + " must be a whole number ≥ 0");
+            if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+                errors.emplace_back(p, key + " must be a whole number ≥ 0");
             else (key == "minLength" ? s.min_length : s.max_length) = v.get<std::size_t>();
         } else if (key == "items") {
             s.items = std::make_shared<FieldSchema>(compile_field_schema(v, p, false, errors));

@@ -289,7 +289,7 @@ void Machine::leave_state() {
         if (!task.is_open()) continue;
         task.status = TaskStatus::cancelled;
         task.closed_at = now_;
-        emit_effect(TaskClosed{task.id, TaskStatus::cancelled, {}, actor_.id});
+        emit_effect(TaskClosed{task.id, TaskStatus::cancelled, {}, actor_.id, {}, {}});
     }
     for (const auto& timer : inst_.timers)
         if (!timer.fired) emit_effect(TimerCleared{timer.id});
@@ -611,7 +611,7 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     it->fields = in.fields.is_null() ? json::object() : in.fields;
     it->comment = in.comment;
     const Task done = *it;
-    emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id});
+    emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields, done.comment});
     drop_task_timers(done.id);
     history_.detail = {{"task", done.id}, {"outcome", done.outcome}, {"fields", done.fields}};
     if (!done.comment.empty()) history_.detail["comment"] = done.comment;
@@ -652,7 +652,7 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
         } else if (t.is_open()) {
             t.status = TaskStatus::cancelled;
             t.closed_at = now_;
-            emit_effect(TaskClosed{t.id, TaskStatus::cancelled, {}, actor_.id});
+            emit_effect(TaskClosed{t.id, TaskStatus::cancelled, {}, actor_.id, {}, {}});
             drop_task_timers(t.id);
         }
     }
@@ -757,7 +757,14 @@ Result<void> Machine::child_finished(const ChildFinishedInput& in) {
         outcome = group->outcome;
         payload = {{"outcome", outcome}, {"counts", group->counts}, {"results", json::array()}};
         for (auto& c : inst_.children) {
-            if (!c.running)
+            if (c.running) {
+                // Decided: the others are no longer waited for, whatever the transition does.
+                c.running = false;
+                c.outcome = "cancelled";
+                emit_effect(ChildCancelled{c.id});
+                continue;
+            }
+            if (c.outcome != "cancelled")
                 payload["results"].push_back({{"child", c.id}, {"index", c.index}, {"outcome", c.outcome}, {"data", c.data}});
         }
     }

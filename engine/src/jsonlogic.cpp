@@ -27,6 +27,8 @@
 //   {"date_after": [a, b]}      a is a later instant than b; false if either is unparseable
 //   {"days_between": [a, b]}    whole civil days (UTC) from a to b, negative when b is
 //                               earlier; null if either is unparseable
+// And one more: {"object": {"key": rule, ...}} builds an object, each value a rule, so that a
+// child workflow or a started one can be given exactly the data it needs.
 #include "accord/engine/jsonlogic.hpp"
 
 #include <algorithm>
@@ -85,7 +87,8 @@ enum class Op : std::uint8_t {
     date_sub,
     date_before,
     date_after,
-    days_between
+    days_between,
+    object
 };
 
 constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
@@ -100,6 +103,7 @@ struct OperatorSpec {
 
 constexpr std::array kOperators = {
     OperatorSpec{"var", Op::var, 0, 2},
+    OperatorSpec{"object", Op::object, 1, 1},
     OperatorSpec{"missing", Op::missing, 0, kUnbounded},
     OperatorSpec{"missing_some", Op::missing_some, 2, 2},
     OperatorSpec{"if", Op::if_, 0, kUnbounded},
@@ -185,6 +189,7 @@ struct Node {
     bool constant_path = false;
     std::string root;  // empty: the path starts at the data
     std::vector<PathSegment> path;
+    std::vector<std::string> keys;  // Op::object: the key of each argument
 };
 
 namespace {
@@ -1065,6 +1070,16 @@ const json& eval(const Node& node, const json& data, const Context& ctx, json& s
         case Op::date_after:
         case Op::days_between:
             return eval_date(node, data, ctx, scratch);
+        case Op::object: {
+            json out = json::object();
+            for (std::size_t i = 0; i < node.args.size(); ++i) {
+                json temporary;
+                const json& value = eval(node.args[i], data, ctx, temporary);
+                out[node.keys[i]] = &value == &temporary ? std::move(temporary) : value;
+            }
+            scratch = std::move(out);
+            return scratch;
+        }
     }
     return kNull;
 }
@@ -1176,6 +1191,7 @@ class Compiler {
         if (spec == nullptr)
             return definition_error("unknown JsonLogic operator \"" + name + "\"", pointer_);
         out.op = spec->op;
+        if (out.op == Op::object) return compile_object(operands, out, depth);
 
         // A single operand need not be wrapped in an array: {"var": "x"} is {"var": ["x"]}.
         const bool listed = operands.is_array();
@@ -1197,6 +1213,19 @@ class Compiler {
             if (auto error = check_date_operand(out, i)) return error;
         }
         if (out.op == Op::var) split_constant_path(out);
+        return std::nullopt;
+    }
+
+    // {"object": {"key": rule, ...}} builds an object from rules (ours: JsonLogic has no way to).
+    std::optional<Error> compile_object(const json& operands, Node& out, int depth) {
+        if (!operands.is_object())
+            return definition_error("object takes an object: key → rule", pointer_);
+        for (auto it = operands.begin(); it != operands.end(); ++it) {
+            PointerToken token(pointer_, it.key());
+            out.keys.push_back(it.key());
+            out.args.emplace_back();
+            if (auto error = compile(it.value(), out.args.back(), depth + 1)) return error;
+        }
         return std::nullopt;
     }
 

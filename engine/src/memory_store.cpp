@@ -70,6 +70,10 @@ Result<void> MemoryStore::commit(const Step& step) {
             task->second.outcome = closed->outcome;
             task->second.closed_by = closed->by;
             task->second.closed_at = inst.updated_at;
+            if (closed->status == TaskStatus::completed) {
+                task->second.fields = closed->fields;
+                task->second.comment = closed->comment;
+            }
         }
     }
     for (const auto& t : inst.tasks) tasks_[t.id] = t;

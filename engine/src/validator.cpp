@@ -102,6 +102,9 @@ bool DefinitionBuilder::check_object(const json& j, const std::string& p, const 
                                                  did_you_mean(it.key(), allowed));
         }
     }
+    // Wherever a description is allowed, it is text for people.
+    if (auto d = j.find("description"); d != j.end() && !d->is_string())
+        error(pointer_join(p, "description"), "description must be a string");
     return true;
 }
 
@@ -722,7 +725,7 @@ LoadResult DefinitionBuilder::build() {
     else
         def.version = it->get<int>();
     if (auto title = get_string(doc_, "", "title", true)) def.title = *title;
-    if (auto d = get_string(doc_, "", "description", false)) def.description = *d;
+    if (auto d = doc_.find("description"); d != doc_.end() && d->is_string()) def.description = d->get<std::string>();
     if (auto it = doc_.find("data"); it != doc_.end()) {
         std::vector<std::pair<std::string, std::string>> errors;
         if (!it->is_object()) error("/data", "data must be an object schema");

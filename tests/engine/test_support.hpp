@@ -73,8 +73,10 @@ inline Actor person(std::string id, std::vector<std::string> roles = {}) {
     return Actor{std::move(id), std::move(roles), false};
 }
 inline Actor system_actor() { return Actor::system_actor(); }
+// Someone outside sending events: an officer, not the system.
+inline Actor officer() { return Actor{"olga", {"officer"}, false}; }
 
-inline Input event(std::string name, json data = json::object(), Actor actor = Actor::system_actor()) {
+inline Input event(std::string name, json data = json::object(), Actor actor = officer()) {
     return Input{EventInput{std::move(name), std::move(data)}, std::move(actor)};
 }
 inline Input complete(std::string task_id, std::string outcome, Actor actor,

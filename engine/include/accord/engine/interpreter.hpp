@@ -66,6 +66,8 @@ struct TaskClosed {
     TaskStatus status;  // completed or cancelled
     std::string outcome;
     std::string by;
+    json fields;  // a completion's form and comment
+    std::string comment;
 };
 struct TaskEscalated { std::string task_id; std::string role; };
 struct TaskOverdue { std::string task_id; };

@@ -41,10 +41,12 @@ private:
         int version = 0;
     };
 
-    Result<Instance> commit_and_follow(Result<Step> step, TimeMs now);
+    // Without draining: callers drain once the first commit is done.
+    Result<Instance> start_instance(const Definition& def, StartInput in, const Actor& actor, TimeMs now);
+    Result<Instance> apply(std::string_view instance_id, const Input& input, TimeMs now);
+    Result<Instance> commit(Step step);
     void follow_effects(const Step& step);
     void drain(TimeMs now);
-    Result<Instance> start_pending(const Pending& p, TimeMs now);
 
     Store& store_;
     Observer observer_;
