@@ -805,7 +805,8 @@ Result<void> Machine::event(const EventInput& in) {
     }
     if (!in.data.is_object() && !in.data.is_null())
         return make_error(ErrorCode::invalid_input, "event data must be an object", "/data");
-    return fire(*event, in.data.is_null() ? json::object() : in.data);
+    static const json kNoData = json::object();
+    return fire(*event, in.data.is_null() ? kNoData : in.data);
 }
 
 void Machine::cancel(const CancelInput& in) {

@@ -863,13 +863,13 @@ LoadResult load_definition_text(std::string_view text, const WorkflowCatalog& ca
 
 // Definition lookups and small helpers.
 std::optional<StateId> Definition::find_state(std::string_view state_name) const {
-    auto it = state_ids_.find(std::string(state_name));
+    auto it = state_ids_.find(state_name);
     if (it == state_ids_.end()) return std::nullopt;
     return it->second;
 }
 
 std::optional<EventId> Definition::find_event(std::string_view event_name) const {
-    auto it = event_ids_.find(std::string(event_name));
+    auto it = event_ids_.find(event_name);
     if (it == event_ids_.end()) return std::nullopt;
     return it->second;
 }

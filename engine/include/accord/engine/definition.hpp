@@ -159,8 +159,15 @@ public:
 private:
     friend class DefinitionBuilder;
     static constexpr std::uint32_t kNone = 0xFFFFFFFF;
-    std::unordered_map<std::string, StateId> state_ids_;
-    std::unordered_map<std::string, EventId> event_ids_;
+    // Looked up by string_view without building a std::string.
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    template <typename Id>
+    using NameMap = std::unordered_map<std::string, Id, NameHash, std::equal_to<>>;
+    NameMap<StateId> state_ids_;
+    NameMap<EventId> event_ids_;
     std::vector<std::vector<Transition>> transition_lists_;
     std::vector<std::uint32_t> table_;  // states × events → index into transition_lists_
 };
