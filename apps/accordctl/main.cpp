@@ -39,7 +39,8 @@ std::vector<fs::path> json_files_in(const fs::path& dir) {
     std::vector<fs::path> out;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec))
-        if (entry.is_regular_file() && entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
+        if (entry.is_regular_file() && entry.path().extension() == ".json" &&
+            entry.path().filename() != "schema.json")
             out.push_back(entry.path());
     std::sort(out.begin(), out.end());
     return out;
@@ -70,11 +71,13 @@ int cmd_validate(const std::vector<std::string>& args) {
     bool strict = false;
     std::vector<fs::path> files, catalog_files;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--strict") strict = true;
+        if (args[i] == "--strict")
+            strict = true;
         else if (args[i] == "--workflows" && i + 1 < args.size()) {
             auto more = json_files_in(args[++i]);
             catalog_files.insert(catalog_files.end(), more.begin(), more.end());
-        } else files.emplace_back(args[i]);
+        } else
+            files.emplace_back(args[i]);
     }
     if (files.empty()) {
         std::cerr << kUsage;
@@ -99,21 +102,25 @@ int cmd_validate(const std::vector<std::string>& args) {
         }
         LoadResult loaded = load_definition_text(*text, catalog);
         for (const auto& d : loaded.diagnostics) {
-            std::cout << file.string() << ":" << d.pointer << ": " << (d.is_error() ? "" : "warning: ")
-                      << d.message << "\n";
+            std::cout << file.string() << ":" << d.pointer << ": "
+                      << (d.is_error() ? "" : "warning: ") << d.message << "\n";
             (d.is_error() ? errors : warnings)++;
         }
     }
-    std::cerr << files.size() << " file(s): " << errors << " error(s), " << warnings << " warning(s)\n";
+    std::cerr << files.size() << " file(s): " << errors << " error(s), " << warnings
+              << " warning(s)\n";
     return errors > 0 || (strict && warnings > 0) ? 1 : 0;
 }
 
 int cmd_simulate(const std::vector<std::string>& args) {
     std::optional<fs::path> definition, script, dir;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--script" && i + 1 < args.size()) script = args[++i];
-        else if (args[i] == "--workflows" && i + 1 < args.size()) dir = args[++i];
-        else definition = args[i];
+        if (args[i] == "--script" && i + 1 < args.size())
+            script = args[++i];
+        else if (args[i] == "--workflows" && i + 1 < args.size())
+            dir = args[++i];
+        else
+            definition = args[i];
     }
     if (!definition || !script) {
         std::cerr << kUsage;
@@ -121,7 +128,8 @@ int cmd_simulate(const std::vector<std::string>& args) {
     }
     if (!dir) dir = definition->parent_path().empty() ? fs::path(".") : definition->parent_path();
     std::vector<fs::path> files = json_files_in(*dir);
-    if (std::find(files.begin(), files.end(), *definition) == files.end()) files.push_back(*definition);
+    if (std::find(files.begin(), files.end(), *definition) == files.end())
+        files.push_back(*definition);
     std::vector<DefinitionPtr> catalog;
     std::string root;
     for (const auto& f : files) {
@@ -132,7 +140,8 @@ int cmd_simulate(const std::vector<std::string>& args) {
         if (!loaded.ok()) {
             if (is_root) {
                 for (const auto& d : loaded.diagnostics)
-                    if (d.is_error()) std::cout << f.string() << ":" << d.pointer << ": " << d.message << "\n";
+                    if (d.is_error())
+                        std::cout << f.string() << ":" << d.pointer << ": " << d.message << "\n";
                 return 1;
             }
             continue;
@@ -165,9 +174,12 @@ int cmd_logic(const std::vector<std::string>& args) {
     std::optional<std::string> tests, rule;
     std::string data = "null";
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == "--tests") tests = args[++i];
-        else if (args[i] == "--eval") rule = args[++i];
-        else if (args[i] == "--data") data = args[++i];
+        if (args[i] == "--tests")
+            tests = args[++i];
+        else if (args[i] == "--eval")
+            rule = args[++i];
+        else if (args[i] == "--data")
+            data = args[++i];
     }
     if (tests) {
         auto text = read_file(*tests);

@@ -36,10 +36,15 @@ Input event(const char* name, json data = json::object()) {
 
 // One cycle: 9 events, 8 transitions (the first approve is refused by its guard).
 std::vector<Input> cycle_inputs() {
-    return {event("submit"),  event("reject"), event("submit"),
+    return {event("submit"),
+            event("reject"),
+            event("submit"),
             event("approve", {{"approved", false}, {"at", 1}}),
             event("approve", {{"approved", true}, {"at", 2}}),
-            event("start_signing"), event("signed"), event("expire"), event("renew")};
+            event("start_signing"),
+            event("signed"),
+            event("expire"),
+            event("renew")};
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -55,23 +60,29 @@ struct Figures {
 // has just loaded; a refused input still gives it back unchanged).
 enum class StepForm { copy, consume };
 
-Result<Step> apply(const Definition& def, Instance& inst, const Input& in, TimeMs now, StepForm form) {
-    return form == StepForm::copy ? step(def, std::as_const(inst), in, now) : step(def, std::move(inst), in, now);
+Result<Step> apply(const Definition& def, Instance& inst, const Input& in, TimeMs now,
+                   StepForm form) {
+    return form == StepForm::copy ? step(def, std::as_const(inst), in, now)
+                                  : step(def, std::move(inst), in, now);
 }
 
 // a) one instance cycling through the machine.
 Figures cycling(const Definition& def, long transitions, StepForm form) {
     const std::vector<Input> inputs = cycle_inputs();
     Instance inst = start(def, StartInput{"bench-1", {{"revision", 0}, {"rejects", 0}}, {}, {}},
-                          Actor::system_actor(), 0).value().instance;
+                          Actor::system_actor(), 0)
+                        .value()
+                        .instance;
     const long cycles = (transitions + 7) / 8;
     long refused = 0;
     const auto t0 = Clock::now();
     for (long c = 0; c < cycles; ++c) {
         for (const Input& in : inputs) {
             auto r = apply(def, inst, in, c, form);
-            if (r) inst = std::move(r.value().instance);
-            else ++refused;
+            if (r)
+                inst = std::move(r.value().instance);
+            else
+                ++refused;
         }
     }
     const double s = seconds_since(t0);
@@ -91,10 +102,10 @@ Figures lifecycles(const Definition& def, long transitions, StepForm form) {
     const json initial = {{"revision", 0}, {"rejects", 0}};
     const auto t0 = Clock::now();
     for (long k = 0; k < n; ++k) {
-        Instance inst =
-            start(def, StartInput{"bench-" + std::to_string(k), initial, {}, {}}, Actor::system_actor(), k)
-                .value()
-                .instance;
+        Instance inst = start(def, StartInput{"bench-" + std::to_string(k), initial, {}, {}},
+                              Actor::system_actor(), k)
+                            .value()
+                            .instance;
         for (const Input& in : inputs) {
             auto r = apply(def, inst, in, k, form);
             if (r) inst = std::move(r.value().instance);
@@ -121,14 +132,16 @@ int main(int argc, char** argv) {
         lifecycles(*final_def, 100'000, form);
         Figures a{0, 0}, c{0, 0};
         for (int rep = 0; rep < 3; ++rep) {  // best of 3: the machine is shared and noisy
-            Figures x = cycling(*cycling_def, transitions, form), y = lifecycles(*final_def, transitions, form);
+            Figures x = cycling(*cycling_def, transitions, form),
+                    y = lifecycles(*final_def, transitions, form);
             if (x.trans_per_s > a.trans_per_s) a = x;
             if (y.events_per_s > c.events_per_s) c = y;
         }
-        std::printf("%s\"transPerS%s\": %.0f, \"eventsPerS%s\": %.0f, \"lifecycleInstPerS%s\": %.0f, "
-                    "\"lifecycleTransPerS%s\": %.0f",
-                    separator, name, a.trans_per_s, name, a.events_per_s, name, c.trans_per_s, name,
-                    c.events_per_s);
+        std::printf(
+            "%s\"transPerS%s\": %.0f, \"eventsPerS%s\": %.0f, \"lifecycleInstPerS%s\": %.0f, "
+            "\"lifecycleTransPerS%s\": %.0f",
+            separator, name, a.trans_per_s, name, a.events_per_s, name, c.trans_per_s, name,
+            c.events_per_s);
         separator = ", ";
     }
     std::printf("}\n");

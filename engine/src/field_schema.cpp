@@ -15,29 +15,42 @@ using Errors = std::vector<std::pair<std::string, std::string>>;
 
 const char* type_name(FieldSchema::Type t) {
     switch (t) {
-        case FieldSchema::Type::any: return "any";
-        case FieldSchema::Type::string: return "string";
-        case FieldSchema::Type::number: return "number";
-        case FieldSchema::Type::integer: return "integer";
-        case FieldSchema::Type::boolean: return "boolean";
-        case FieldSchema::Type::object: return "object";
-        case FieldSchema::Type::array: return "array";
+        case FieldSchema::Type::any:
+            return "any";
+        case FieldSchema::Type::string:
+            return "string";
+        case FieldSchema::Type::number:
+            return "number";
+        case FieldSchema::Type::integer:
+            return "integer";
+        case FieldSchema::Type::boolean:
+            return "boolean";
+        case FieldSchema::Type::object:
+            return "object";
+        case FieldSchema::Type::array:
+            return "array";
     }
     return "any";
 }
 
 bool has_type(const json& v, FieldSchema::Type t) {
     switch (t) {
-        case FieldSchema::Type::any: return true;
-        case FieldSchema::Type::string: return v.is_string();
-        case FieldSchema::Type::number: return v.is_number();
+        case FieldSchema::Type::any:
+            return true;
+        case FieldSchema::Type::string:
+            return v.is_string();
+        case FieldSchema::Type::number:
+            return v.is_number();
         case FieldSchema::Type::integer:
             return v.is_number_integer() ||
                    (v.is_number_float() && std::isfinite(v.get<double>()) &&
                     std::floor(v.get<double>()) == v.get<double>());
-        case FieldSchema::Type::boolean: return v.is_boolean();
-        case FieldSchema::Type::object: return v.is_object();
-        case FieldSchema::Type::array: return v.is_array();
+        case FieldSchema::Type::boolean:
+            return v.is_boolean();
+        case FieldSchema::Type::object:
+            return v.is_object();
+        case FieldSchema::Type::array:
+            return v.is_array();
     }
     return false;
 }
@@ -60,8 +73,8 @@ bool json_equal(const json& a, const json& b) {
 }
 
 const std::vector<std::string> kSchemaKeys = {
-    "type", "enum", "format", "minimum", "maximum", "minLength", "maxLength", "items",
-    "properties", "required", "title", "description", "default", "examples"};
+    "type",  "enum",       "format",   "minimum", "maximum",     "minLength", "maxLength",
+    "items", "properties", "required", "title",   "description", "default",   "examples"};
 
 }  // namespace
 
@@ -73,9 +86,8 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
         return fail(std::string("must be of type ") + type_name(type) + ", got " +
                     value.type_name());
     }
-    if (!enum_values.empty() &&
-        std::none_of(enum_values.begin(), enum_values.end(),
-                     [&](const json& e) { return json_equal(e, value); })) {
+    if (!enum_values.empty() && std::none_of(enum_values.begin(), enum_values.end(),
+                                             [&](const json& e) { return json_equal(e, value); })) {
         std::string allowed;
         for (const auto& e : enum_values) allowed += (allowed.empty() ? "" : ", ") + e.dump();
         return fail("must be one of " + allowed + ", got " + value.dump());
@@ -87,10 +99,12 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
         if (max_length && utf8_length(s) > *max_length)
             return fail("must be at most " + std::to_string(*max_length) + " characters long");
         switch (format) {
-            case Format::none: break;
+            case Format::none:
+                break;
             case Format::date: {
                 auto t = parse_time(s);
-                if (!t || !t->date_only) return fail("must be a date (YYYY-MM-DD), got \"" + s + "\"");
+                if (!t || !t->date_only)
+                    return fail("must be a date (YYYY-MM-DD), got \"" + s + "\"");
                 break;
             }
             case Format::date_time: {
@@ -100,10 +114,12 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
                 break;
             }
             case Format::email:
-                if (!looks_like_email(s)) return fail("must be an e-mail address, got \"" + s + "\"");
+                if (!looks_like_email(s))
+                    return fail("must be an e-mail address, got \"" + s + "\"");
                 break;
             case Format::duration:
-                if (!parse_duration(s)) return fail("must be an ISO 8601 duration, got \"" + s + "\"");
+                if (!parse_duration(s))
+                    return fail("must be an ISO 8601 duration, got \"" + s + "\"");
                 break;
         }
     }
@@ -149,10 +165,10 @@ Result<void> check_form(const Form& form, const json& fields, const std::string&
         }
         if (value == nullptr || value->is_null()) {
             if (required) {
-                return make_error(ErrorCode::invalid_field,
-                                  outcome.empty() ? "is required"
-                                                  : "is required for outcome \"" + outcome + "\"",
-                                  pointer_join(base_pointer, name));
+                return make_error(
+                    ErrorCode::invalid_field,
+                    outcome.empty() ? "is required" : "is required for outcome \"" + outcome + "\"",
+                    pointer_join(base_pointer, name));
             }
             continue;
         }
@@ -186,32 +202,43 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
         const json& v = it.value();
         const std::string p = pointer_join(pointer, key);
         if (key == "type") {
-            static const std::vector<std::string> types = {"string", "number", "integer",
+            static const std::vector<std::string> types = {"string",  "number", "integer",
                                                            "boolean", "object", "array"};
             auto pos = v.is_string() ? std::find(types.begin(), types.end(), v.get<std::string>())
                                      : types.end();
             if (pos == types.end()) {
-                errors.emplace_back(p, "type must be one of string, number, integer, boolean, "
-                                       "object, array");
+                errors.emplace_back(p,
+                                    "type must be one of string, number, integer, boolean, "
+                                    "object, array");
             } else {
                 s.type = static_cast<FieldSchema::Type>(1 + (pos - types.begin()));
             }
         } else if (key == "enum") {
-            if (!v.is_array() || v.empty()) errors.emplace_back(p, "enum must be a non-empty array");
-            else s.enum_values.assign(v.begin(), v.end());
+            if (!v.is_array() || v.empty())
+                errors.emplace_back(p, "enum must be a non-empty array");
+            else
+                s.enum_values.assign(v.begin(), v.end());
         } else if (key == "format") {
-            if (v == "date") s.format = FieldSchema::Format::date;
-            else if (v == "date-time") s.format = FieldSchema::Format::date_time;
-            else if (v == "email") s.format = FieldSchema::Format::email;
-            else if (v == "duration") s.format = FieldSchema::Format::duration;
-            else errors.emplace_back(p, "format must be one of date, date-time, email, duration");
+            if (v == "date")
+                s.format = FieldSchema::Format::date;
+            else if (v == "date-time")
+                s.format = FieldSchema::Format::date_time;
+            else if (v == "email")
+                s.format = FieldSchema::Format::email;
+            else if (v == "duration")
+                s.format = FieldSchema::Format::duration;
+            else
+                errors.emplace_back(p, "format must be one of date, date-time, email, duration");
         } else if (key == "minimum" || key == "maximum") {
-            if (!v.is_number()) errors.emplace_back(p, key + " must be a number");
-            else (key == "minimum" ? s.minimum : s.maximum) = v.get<double>();
+            if (!v.is_number())
+                errors.emplace_back(p, key + " must be a number");
+            else
+                (key == "minimum" ? s.minimum : s.maximum) = v.get<double>();
         } else if (key == "minLength" || key == "maxLength") {
             if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
                 errors.emplace_back(p, key + " must be a whole number ≥ 0");
-            else (key == "minLength" ? s.min_length : s.max_length) = v.get<std::size_t>();
+            else
+                (key == "minLength" ? s.min_length : s.max_length) = v.get<std::size_t>();
         } else if (key == "items") {
             s.items = std::make_shared<FieldSchema>(compile_field_schema(v, p, false, errors));
         } else if (key == "properties") {
@@ -221,23 +248,32 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
             }
             for (auto f = v.begin(); f != v.end(); ++f) {
                 s.properties.emplace_back(
-                    f.key(), compile_field_schema(f.value(), pointer_join(p, f.key()), false, errors));
+                    f.key(),
+                    compile_field_schema(f.value(), pointer_join(p, f.key()), false, errors));
             }
         } else if (key == "required" && form_field && v.is_boolean()) {
-            errors.emplace_back(p, "a form field is required by default; use \"optional\": true or "
-                                   "\"required_for\": [outcomes]");
+            errors.emplace_back(p,
+                                "a form field is required by default; use \"optional\": true or "
+                                "\"required_for\": [outcomes]");
         } else if (key == "required") {
-            if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
+            if (!v.is_array() ||
+                !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
                 errors.emplace_back(p, "required must be an array of field names");
-            else s.required = v.get<std::vector<std::string>>();
+            else
+                s.required = v.get<std::vector<std::string>>();
         } else if (key == "optional" && form_field) {
-            if (!v.is_boolean()) errors.emplace_back(p, "optional must be true or false");
-            else s.optional = v.get<bool>();
+            if (!v.is_boolean())
+                errors.emplace_back(p, "optional must be true or false");
+            else
+                s.optional = v.get<bool>();
         } else if (key == "required_for" && form_field) {
-            if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
+            if (!v.is_array() ||
+                !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
                 errors.emplace_back(p, "required_for must be an array of outcome names");
-            else s.required_for = v.get<std::vector<std::string>>();
-        } else if (key == "title" || key == "description" || key == "default" || key == "examples") {
+            else
+                s.required_for = v.get<std::vector<std::string>>();
+        } else if (key == "title" || key == "description" || key == "default" ||
+                   key == "examples") {
             // For people and editors only.
         } else {
             auto known = kSchemaKeys;
@@ -245,7 +281,8 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
                 known.push_back("optional");
                 known.push_back("required_for");
             }
-            errors.emplace_back(p, "unknown schema keyword \"" + key + "\"" + did_you_mean(key, known));
+            errors.emplace_back(
+                p, "unknown schema keyword \"" + key + "\"" + did_you_mean(key, known));
         }
     }
     if (s.type == FieldSchema::Type::any) {

@@ -7,28 +7,38 @@ namespace accord::engine {
 
 const char* to_string(InstanceStatus s) {
     switch (s) {
-        case InstanceStatus::running: return "running";
-        case InstanceStatus::finished: return "finished";
-        case InstanceStatus::cancelled: return "cancelled";
+        case InstanceStatus::running:
+            return "running";
+        case InstanceStatus::finished:
+            return "finished";
+        case InstanceStatus::cancelled:
+            return "cancelled";
     }
     return "running";
 }
 
 const char* to_string(TaskStatus s) {
     switch (s) {
-        case TaskStatus::open: return "open";
-        case TaskStatus::completed: return "completed";
-        case TaskStatus::cancelled: return "cancelled";
+        case TaskStatus::open:
+            return "open";
+        case TaskStatus::completed:
+            return "completed";
+        case TaskStatus::cancelled:
+            return "cancelled";
     }
     return "open";
 }
 
 const char* to_string(Timer::Kind k) {
     switch (k) {
-        case Timer::Kind::state: return "state";
-        case Timer::Kind::task_due: return "task_due";
-        case Timer::Kind::task_reminder: return "task_reminder";
-        case Timer::Kind::task_escalation: return "task_escalation";
+        case Timer::Kind::state:
+            return "state";
+        case Timer::Kind::task_due:
+            return "task_due";
+        case Timer::Kind::task_reminder:
+            return "task_reminder";
+        case Timer::Kind::task_escalation:
+            return "task_escalation";
     }
     return "state";
 }
@@ -56,10 +66,11 @@ std::optional<Enum> enum_from(const json& j, const Enum (&values)[N]) {
     return std::nullopt;
 }
 
-const InstanceStatus kStatuses[] = {InstanceStatus::running, InstanceStatus::finished, InstanceStatus::cancelled};
+const InstanceStatus kStatuses[] = {InstanceStatus::running, InstanceStatus::finished,
+                                    InstanceStatus::cancelled};
 const TaskStatus kTaskStatuses[] = {TaskStatus::open, TaskStatus::completed, TaskStatus::cancelled};
-const Timer::Kind kTimerKinds[] = {Timer::Kind::state, Timer::Kind::task_due, Timer::Kind::task_reminder,
-                                   Timer::Kind::task_escalation};
+const Timer::Kind kTimerKinds[] = {Timer::Kind::state, Timer::Kind::task_due,
+                                   Timer::Kind::task_reminder, Timer::Kind::task_escalation};
 
 json timer_to_json(const Timer& t) {
     json j = {{"id", t.id}, {"kind", to_string(t.kind)}, {"index", t.index}, {"due_at", t.due_at}};
@@ -123,7 +134,8 @@ Result<Task> task_from_json(const json& j) {
         t.comment = j.value("comment", "");
         return t;
     } catch (const json::exception& e) {
-        return make_error(ErrorCode::invalid_input, std::string("malformed stored task: ") + e.what());
+        return make_error(ErrorCode::invalid_input,
+                          std::string("malformed stored task: ") + e.what());
     }
 }
 
@@ -141,7 +153,8 @@ json to_json(const Instance& inst, const Definition& def) {
               {"next_seq", inst.next_seq}};
     if (!inst.outcome.empty()) j["outcome"] = inst.outcome;
     if (!inst.business_key.empty()) j["key"] = inst.business_key;
-    if (inst.parent) j["parent"] = {{"instance", inst.parent->instance_id}, {"child", inst.parent->child_id}};
+    if (inst.parent)
+        j["parent"] = {{"instance", inst.parent->instance_id}, {"child", inst.parent->child_id}};
     if (!inst.tasks.empty()) {
         j["tasks"] = json::array();
         for (const auto& t : inst.tasks) j["tasks"].push_back(to_json(t));
@@ -153,7 +166,8 @@ json to_json(const Instance& inst, const Definition& def) {
     if (!inst.children.empty()) {
         j["children"] = json::array();
         for (const auto& c : inst.children) {
-            json cj = {{"id", c.id}, {"workflow", c.workflow}, {"index", c.index}, {"running", c.running}};
+            json cj = {
+                {"id", c.id}, {"workflow", c.workflow}, {"index", c.index}, {"running", c.running}};
             if (!c.running) {
                 cj["outcome"] = c.outcome;
                 cj["data"] = c.data;
@@ -171,19 +185,24 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
         inst.workflow = j.at("workflow").get<std::string>();
         inst.version = j.at("version").get<int>();
         if (inst.workflow != def.name || inst.version != def.version)
-            return make_error(ErrorCode::invalid_input, "instance " + inst.id + " belongs to " + inst.workflow +
-                                                            " v" + std::to_string(inst.version));
+            return make_error(ErrorCode::invalid_input, "instance " + inst.id + " belongs to " +
+                                                            inst.workflow + " v" +
+                                                            std::to_string(inst.version));
         auto state = def.find_state(j.at("state").get<std::string>());
-        if (!state) return make_error(ErrorCode::invalid_input, "unknown state in stored instance", "/state");
+        if (!state)
+            return make_error(ErrorCode::invalid_input, "unknown state in stored instance",
+                              "/state");
         inst.state = *state;
         auto status = enum_from(j.at("status"), kStatuses);
-        if (!status) return make_error(ErrorCode::invalid_input, "unknown instance status", "/status");
+        if (!status)
+            return make_error(ErrorCode::invalid_input, "unknown instance status", "/status");
         inst.status = *status;
         inst.outcome = j.value("outcome", "");
         inst.data = Data(j.at("data"));
         inst.business_key = j.value("key", "");
         if (auto p = j.find("parent"); p != j.end())
-            inst.parent = ParentLink{p->at("instance").get<std::string>(), p->at("child").get<std::string>()};
+            inst.parent =
+                ParentLink{p->at("instance").get<std::string>(), p->at("child").get<std::string>()};
         inst.created_at = j.at("created_at").get<TimeMs>();
         inst.updated_at = j.at("updated_at").get<TimeMs>();
         inst.entered_at = j.at("entered_at").get<TimeMs>();
@@ -197,22 +216,29 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
         for (const auto& t : j.value("timers", json::array())) {
             auto kind = enum_from(t.at("kind"), kTimerKinds);
             if (!kind) return make_error(ErrorCode::invalid_input, "unknown timer kind", "/timers");
-            inst.timers.push_back(Timer{t.at("id").get<std::string>(), *kind, t.at("index").get<std::uint16_t>(),
-                                        t.value("task", ""), t.at("due_at").get<TimeMs>(), t.value("fired", false)});
+            inst.timers.push_back(Timer{t.at("id").get<std::string>(), *kind,
+                                        t.at("index").get<std::uint16_t>(), t.value("task", ""),
+                                        t.at("due_at").get<TimeMs>(), t.value("fired", false)});
         }
         for (const auto& c : j.value("children", json::array())) {
-            inst.children.push_back(Child{c.at("id").get<std::string>(), c.at("workflow").get<std::string>(),
+            inst.children.push_back(Child{c.at("id").get<std::string>(),
+                                          c.at("workflow").get<std::string>(),
                                           c.at("index").get<int>(), c.at("running").get<bool>(),
                                           c.value("outcome", ""), c.value("data", json())});
         }
         return inst;
     } catch (const json::exception& e) {
-        return make_error(ErrorCode::invalid_input, std::string("malformed stored instance: ") + e.what());
+        return make_error(ErrorCode::invalid_input,
+                          std::string("malformed stored instance: ") + e.what());
     }
 }
 
 json to_json(const HistoryEntry& h) {
-    json j = {{"at", h.at}, {"input", h.input}, {"actor", h.actor}, {"from", h.from_state}, {"to", h.to_state}};
+    json j = {{"at", h.at},
+              {"input", h.input},
+              {"actor", h.actor},
+              {"from", h.from_state},
+              {"to", h.to_state}};
     if (!h.events.empty()) j["events"] = h.events;
     if (!h.detail.is_null()) j["detail"] = h.detail;
     if (!h.note.empty()) j["note"] = h.note;
@@ -223,29 +249,49 @@ json to_json(const Effect& effect) {
     return std::visit(
         [](const auto& e) -> json {
             using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, TaskOpened>) return {{"type", "task.opened"}, {"task", to_json(e.task)}};
+            if constexpr (std::is_same_v<T, TaskOpened>)
+                return {{"type", "task.opened"}, {"task", to_json(e.task)}};
             else if constexpr (std::is_same_v<T, TaskClosed>)
-                return {{"type", e.status == TaskStatus::completed ? "task.completed" : "task.cancelled"},
-                        {"task", e.task_id}, {"outcome", e.outcome}, {"by", e.by}};
+                return {{"type",
+                         e.status == TaskStatus::completed ? "task.completed" : "task.cancelled"},
+                        {"task", e.task_id},
+                        {"outcome", e.outcome},
+                        {"by", e.by}};
             else if constexpr (std::is_same_v<T, TaskEscalated>)
                 return {{"type", "task.escalated"}, {"task", e.task_id}, {"role", e.role}};
-            else if constexpr (std::is_same_v<T, TaskOverdue>) return {{"type", "task.overdue"}, {"task", e.task_id}};
-            else if constexpr (std::is_same_v<T, TaskReminded>) return {{"type", "reminder"}, {"task", e.task_id}};
-            else if constexpr (std::is_same_v<T, TimerSet>) return {{"type", "timer.set"}, {"timer", timer_to_json(e.timer)}};
-            else if constexpr (std::is_same_v<T, TimerCleared>) return {{"type", "timer.cleared"}, {"timer", e.timer_id}};
+            else if constexpr (std::is_same_v<T, TaskOverdue>)
+                return {{"type", "task.overdue"}, {"task", e.task_id}};
+            else if constexpr (std::is_same_v<T, TaskReminded>)
+                return {{"type", "reminder"}, {"task", e.task_id}};
+            else if constexpr (std::is_same_v<T, TimerSet>)
+                return {{"type", "timer.set"}, {"timer", timer_to_json(e.timer)}};
+            else if constexpr (std::is_same_v<T, TimerCleared>)
+                return {{"type", "timer.cleared"}, {"timer", e.timer_id}};
             else if constexpr (std::is_same_v<T, Notification>) {
-                json j = {{"type", "notify"}, {"roles", e.roles}, {"people", e.people}, {"subject", e.subject}};
+                json j = {{"type", "notify"},
+                          {"roles", e.roles},
+                          {"people", e.people},
+                          {"subject", e.subject}};
                 if (!e.message.empty()) j["message"] = e.message;
                 if (!e.task_id.empty()) j["task"] = e.task_id;
                 return j;
             } else if constexpr (std::is_same_v<T, ChildStarted>)
-                return {{"type", "child.started"}, {"child", e.child_id}, {"workflow", e.workflow},
-                        {"version", e.version}, {"data", e.data}};
-            else if constexpr (std::is_same_v<T, ChildCancelled>) return {{"type", "child.cancelled"}, {"child", e.child_id}};
+                return {{"type", "child.started"},
+                        {"child", e.child_id},
+                        {"workflow", e.workflow},
+                        {"version", e.version},
+                        {"data", e.data}};
+            else if constexpr (std::is_same_v<T, ChildCancelled>)
+                return {{"type", "child.cancelled"}, {"child", e.child_id}};
             else if constexpr (std::is_same_v<T, WorkflowStarted>)
-                return {{"type", "workflow.started"}, {"workflow", e.workflow}, {"data", e.data}, {"key", e.business_key}};
+                return {{"type", "workflow.started"},
+                        {"workflow", e.workflow},
+                        {"data", e.data},
+                        {"key", e.business_key}};
             else
-                return {{"type", "instance.finished"}, {"status", to_string(e.status)}, {"outcome", e.outcome}};
+                return {{"type", "instance.finished"},
+                        {"status", to_string(e.status)},
+                        {"outcome", e.outcome}};
         },
         effect);
 }

@@ -30,10 +30,11 @@ Result<void> check_task_actor(const Task& task, const Actor& actor) {
     const bool allowed = (!task.assignee.empty() && task.assignee == actor.id) ||
                          actor.has_role(task.role) || escalated_to_actor;
     if (!allowed)
-        return make_error(ErrorCode::forbidden,
-                          task.assignee.empty()
-                              ? "the task is for role " + task.role + ", which " + actor.id + " does not hold"
-                              : "the task is assigned to " + task.assignee + " (role " + task.role + ")");
+        return make_error(
+            ErrorCode::forbidden,
+            task.assignee.empty()
+                ? "the task is for role " + task.role + ", which " + actor.id + " does not hold"
+                : "the task is assigned to " + task.assignee + " (role " + task.role + ")");
     return Ok{};
 }
 
@@ -45,8 +46,10 @@ constexpr int kMaxTransitionsPerInput = 32;
 std::vector<std::string> people_from(const json& v) {
     std::vector<std::string> out;
     auto add = [&](const json& x) {
-        if (x.is_string() && !x.get_ref<const std::string&>().empty()) out.push_back(x.get<std::string>());
-        else if (x.is_number()) out.push_back(x.dump());
+        if (x.is_string() && !x.get_ref<const std::string&>().empty())
+            out.push_back(x.get<std::string>());
+        else if (x.is_number())
+            out.push_back(x.dump());
     };
     if (v.is_array())
         for (const auto& x : v) add(x);
@@ -75,13 +78,22 @@ public:
     // Takes the instance over. With `undoable`, the machine records what it changes so that
     // take_back() can return the instance as it was: the consuming form of step() works in
     // place instead of on a copy.
-    Machine(const Definition& def, Instance&& instance, const Actor& actor, TimeMs now, bool undoable)
+    Machine(const Definition& def, Instance&& instance, const Actor& actor, TimeMs now,
+            bool undoable)
         : def_(def), out_{std::move(instance), {}, {}}, actor_(actor), now_(now) {
         init();
         if (undoable) {
-            undo_.emplace(Undo{inst_.state, inst_.status, inst_.outcome, inst_.entered_at,
-                               inst_.updated_at, inst_.revision, inst_.next_seq, inst_.tasks,
-                               inst_.timers, inst_.children, {}});
+            undo_.emplace(Undo{inst_.state,
+                               inst_.status,
+                               inst_.outcome,
+                               inst_.entered_at,
+                               inst_.updated_at,
+                               inst_.revision,
+                               inst_.next_seq,
+                               inst_.tasks,
+                               inst_.timers,
+                               inst_.children,
+                               {}});
         }
     }
 
@@ -97,7 +109,9 @@ private:
         if (def_.reads_actor_root) actor_json_ = {{"id", actor_.id}, {"roles", actor_.roles}};
         // $instance is built only for definitions that read it: it costs allocations.
         if (def_.reads_instance_root) {
-            meta_ = json{{"id", inst_.id}, {"workflow", inst_.workflow}, {"version", inst_.version},
+            meta_ = json{{"id", inst_.id},
+                         {"workflow", inst_.workflow},
+                         {"version", inst_.version},
                          {"state", def_.state(inst_.state).name}};
         }
     }
@@ -156,8 +170,10 @@ public:
         Undo& u = *undo_;
         json& d = inst_.data.mutate();
         for (auto it = u.data.rbegin(); it != u.data.rend(); ++it) {
-            if (it->second) d[it->first] = std::move(*it->second);
-            else d.erase(it->first);
+            if (it->second)
+                d[it->first] = std::move(*it->second);
+            else
+                d.erase(it->first);
         }
         inst_.state = u.state;
         inst_.status = u.status;
@@ -173,9 +189,13 @@ public:
     }
 
 private:
-    std::string next_id(char kind) { return inst_.id + "." + kind + std::to_string(inst_.next_seq++); }
+    std::string next_id(char kind) {
+        return inst_.id + "." + kind + std::to_string(inst_.next_seq++);
+    }
     template <typename E>
-    void emit_effect(E e) { effects_.emplace_back(std::move(e)); }
+    void emit_effect(E e) {
+        effects_.emplace_back(std::move(e));
+    }
 
     Result<void> fire(EventId event, const json& payload);
     Result<void> take(const Transition& t, const json& payload);
@@ -223,8 +243,8 @@ private:
     HistoryEntry& history_ = out_.history;
     const Actor& actor_;
     TimeMs now_;
-    json meta_;         // $instance
-    json actor_json_;   // $actor
+    json meta_;                                      // $instance
+    json actor_json_;                                // $actor
     std::vector<std::pair<EventId, json>> emitted_;  // a queue; emitted_head_ is its front
     std::size_t emitted_head_ = 0;
     int transitions_ = 0;
@@ -273,7 +293,9 @@ Result<void> Machine::run_actions(const std::vector<Action>& actions, const json
             emitted_.emplace_back(emit->event, std::move(body));
         } else if (const auto* start = std::get_if<StartAction>(&action)) {
             auto sc = scope(payload);
-            WorkflowStarted w{start->workflow, start->data ? start->data->evaluate(data(), sc.ctx) : json::object(), {}};
+            WorkflowStarted w{start->workflow,
+                              start->data ? start->data->evaluate(data(), sc.ctx) : json::object(),
+                              {}};
             if (start->key) w.business_key = display_text(start->key->evaluate(data(), sc.ctx));
             if (!w.data.is_object())
                 return make_error(ErrorCode::runtime_error,
@@ -422,7 +444,8 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
             const TimeMs at = r.negative ? add_duration(*due, r) : add_duration(now_, r);
             if (at > now_) add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), at);
         }
-        if (spec.escalate) add_timer(Timer::Kind::task_escalation, 0, add_duration(now_, spec.escalate->after));
+        if (spec.escalate)
+            add_timer(Timer::Kind::task_escalation, 0, add_duration(now_, spec.escalate->after));
         inst_.tasks.push_back(std::move(task));
     }
     return Ok{};
@@ -449,7 +472,8 @@ Result<void> Machine::start_children(const InvokeSpec& spec, const json* payload
     const int n = items.is_array() ? static_cast<int>(items.size()) : 0;
     if (n == 0 || spec.join.needed(n) > n)
         return make_error(ErrorCode::runtime_error,
-                          "invoke in state " + st.name + " needs " + std::to_string(std::max(1, spec.join.needed(n))) +
+                          "invoke in state " + st.name + " needs " +
+                              std::to_string(std::max(1, spec.join.needed(n))) +
                               " element(s) in for_each but it gives " + std::to_string(n),
                           pointer_join(pointer_join(st.pointer, "invoke"), "for_each"));
     for (int i = 0; i < n; ++i)
@@ -478,7 +502,8 @@ void Machine::set_state_timers(const State& st) {
         } else {
             due = add_duration(now_, spec.period);
         }
-        Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, due, false};
+        Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, due,
+                    false};
         emit_effect(TimerSet{timer});
         inst_.timers.push_back(std::move(timer));
     }
@@ -502,7 +527,8 @@ void Machine::recompute_at_timers() {
             inst_.timers.erase(existing);
         }
         if (due && *due > now_) {
-            Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, *due, false};
+            Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, *due,
+                        false};
             emit_effect(TimerSet{timer});
             inst_.timers.push_back(std::move(timer));
         }
@@ -520,9 +546,9 @@ void Machine::drop_task_timers(const std::string& task_id) {
 Result<void> Machine::fire(EventId event, const json& payload) {
     const auto* list = def_.transitions(inst_.state, event);
     if (list == nullptr)
-        return make_error(ErrorCode::event_not_allowed,
-                          "state " + def_.state(inst_.state).name + " does not handle event " +
-                              def_.event_names[event]);
+        return make_error(ErrorCode::event_not_allowed, "state " + def_.state(inst_.state).name +
+                                                            " does not handle event " +
+                                                            def_.event_names[event]);
     history_.events.push_back(def_.event_names[event]);
     for (const Transition& t : *list) {
         if (t.guard) {
@@ -531,9 +557,9 @@ Result<void> Machine::fire(EventId event, const json& payload) {
         }
         return take(t, payload);
     }
-    return make_error(ErrorCode::no_transition,
-                      "no guard of event " + def_.event_names[event] + " held in state " +
-                          def_.state(inst_.state).name);
+    return make_error(ErrorCode::no_transition, "no guard of event " + def_.event_names[event] +
+                                                    " held in state " +
+                                                    def_.state(inst_.state).name);
 }
 
 Result<void> Machine::drain_emits() {
@@ -589,7 +615,8 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     auto it = std::find_if(inst_.tasks.begin(), inst_.tasks.end(),
                            [&](const Task& t) { return t.id == in.task_id; });
     if (it == inst_.tasks.end())
-        return make_error(ErrorCode::task_not_found, "no task " + in.task_id + " in this instance's current state");
+        return make_error(ErrorCode::task_not_found,
+                          "no task " + in.task_id + " in this instance's current state");
     if (!it->is_open())
         return make_error(ErrorCode::task_closed,
                           "task " + in.task_id + " is already " + to_string(it->status));
@@ -611,16 +638,20 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     it->fields = in.fields.is_null() ? json::object() : in.fields;
     it->comment = in.comment;
     const Task done = *it;
-    emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields, done.comment});
+    emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields,
+                           done.comment});
     drop_task_timers(done.id);
     history_.detail = {{"task", done.id}, {"outcome", done.outcome}, {"fields", done.fields}};
     if (!done.comment.empty()) history_.detail["comment"] = done.comment;
 
-    json result = {{"outcome", done.outcome}, {"by", actor_.id}, {"at", format_date_time(now_)},
+    json result = {{"outcome", done.outcome},
+                   {"by", actor_.id},
+                   {"at", format_date_time(now_)},
                    {"fields", done.fields}};
     if (!done.comment.empty()) result["comment"] = done.comment;
     if (spec.save_to.empty()) {
-        for (auto f = done.fields.begin(); f != done.fields.end(); ++f) write_key(f.key()) = f.value();
+        for (auto f = done.fields.begin(); f != done.fields.end(); ++f)
+            write_key(f.key()) = f.value();
     } else {
         json* slot = &write_path(spec.save_to);
         if (spec.multi()) {
@@ -632,18 +663,23 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     }
 
     if (!spec.multi()) {
-        json payload = {{"task", done.id}, {"outcome", done.outcome}, {"by", actor_.id},
-                        {"comment", done.comment}, {"fields", done.fields}};
+        json payload = {{"task", done.id},
+                        {"outcome", done.outcome},
+                        {"by", actor_.id},
+                        {"comment", done.comment},
+                        {"fields", done.fields}};
         return fire(spec.outcome_events[static_cast<std::size_t>(outcome_index)], payload);
     }
     std::vector<std::string> results;
-    for (const auto& t : inst_.tasks) results.push_back(t.status == TaskStatus::completed ? t.outcome : "");
+    for (const auto& t : inst_.tasks)
+        results.push_back(t.status == TaskStatus::completed ? t.outcome : "");
     auto group = decide(spec.join, spec.outcomes, results, static_cast<int>(inst_.tasks.size()));
     if (!group) {
         history_.note = "waiting for the other assignees";
         return Ok{};
     }
-    json payload = {{"outcome", group->outcome}, {"counts", group->counts}, {"results", json::object()}};
+    json payload = {
+        {"outcome", group->outcome}, {"counts", group->counts}, {"results", json::object()}};
     for (auto& t : inst_.tasks) {
         if (t.status == TaskStatus::completed) {
             json r = {{"outcome", t.outcome}, {"by", t.closed_by}, {"fields", t.fields}};
@@ -656,7 +692,8 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
             drop_task_timers(t.id);
         }
     }
-    return fire(spec.outcome_events[static_cast<std::size_t>(spec.outcome_index(group->outcome))], payload);
+    return fire(spec.outcome_events[static_cast<std::size_t>(spec.outcome_index(group->outcome))],
+                payload);
 }
 
 Result<void> Machine::timer_fired(const TimerFiredInput& in) {
@@ -666,7 +703,8 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
         return make_error(ErrorCode::not_found, "timer " + in.timer_id + " is not pending");
     const Timer timer = *it;
     const TimeMs late = now_ - timer.due_at;
-    history_.detail = {{"timer", timer.id}, {"kind", to_string(timer.kind)},
+    history_.detail = {{"timer", timer.id},
+                       {"kind", to_string(timer.kind)},
                        {"due", format_date_time(timer.due_at)}};
     if (late >= 60'000) {
         history_.detail["late_ms"] = late;
@@ -680,8 +718,10 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
         if (task == inst_.tasks.end() || !task->is_open()) return Ok{};
         Notification n;
         n.task_id = task->id;
-        if (!task->assignee.empty()) n.people.push_back(task->assignee);
-        else n.roles.push_back(task->role);
+        if (!task->assignee.empty())
+            n.people.push_back(task->assignee);
+        else
+            n.roles.push_back(task->role);
         switch (timer.kind) {
             case Timer::Kind::task_due:
                 emit_effect(TaskOverdue{task->id});
@@ -698,7 +738,8 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
                 n.people.clear();
                 n.subject = "Escalated to you: " + task->title;
                 break;
-            case Timer::Kind::state: break;
+            case Timer::Kind::state:
+                break;
         }
         emit_effect(std::move(n));
         return Ok{};
@@ -718,14 +759,16 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
             inst_.timers.push_back(std::move(again));
         }
     }
-    const json payload = {{"timer", spec.name}, {"due", format_date_time(timer.due_at)},
+    const json payload = {{"timer", spec.name},
+                          {"due", format_date_time(timer.due_at)},
                           {"fired_at", format_date_time(now_)}};
     if (consume_reason_) {
         history_.note += (history_.note.empty() ? "" : "; ") + *consume_reason_;
         return Ok{};
     }
     auto r = fire(spec.event, payload);
-    if (!r && (r.error().code == ErrorCode::no_transition || r.error().code == ErrorCode::event_not_allowed)) {
+    if (!r && (r.error().code == ErrorCode::no_transition ||
+               r.error().code == ErrorCode::event_not_allowed)) {
         history_.note += (history_.note.empty() ? "" : "; ") + r.error().message;
         return Ok{};
     }
@@ -749,7 +792,8 @@ Result<void> Machine::child_finished(const ChildFinishedInput& in) {
     } else {
         std::vector<std::string> results;
         for (const auto& c : inst_.children) results.push_back(c.running ? "" : c.outcome);
-        auto group = decide(spec.join, spec.outcomes, results, static_cast<int>(inst_.children.size()));
+        auto group =
+            decide(spec.join, spec.outcomes, results, static_cast<int>(inst_.children.size()));
         if (!group) {
             history_.note = "waiting for the other children";
             return Ok{};
@@ -765,7 +809,10 @@ Result<void> Machine::child_finished(const ChildFinishedInput& in) {
                 continue;
             }
             if (c.outcome != "cancelled")
-                payload["results"].push_back({{"child", c.id}, {"index", c.index}, {"outcome", c.outcome}, {"data", c.data}});
+                payload["results"].push_back({{"child", c.id},
+                                              {"index", c.index},
+                                              {"outcome", c.outcome},
+                                              {"data", c.data}});
         }
     }
     if (consume_reason_) {
@@ -774,8 +821,10 @@ Result<void> Machine::child_finished(const ChildFinishedInput& in) {
     }
     const auto event = def_.find_event(spec.event_name(outcome));
     auto r = event ? fire(*event, payload)
-                   : Result<void>(make_error(ErrorCode::event_not_allowed, "no state handles " + spec.event_name(outcome)));
-    if (!r && (r.error().code == ErrorCode::no_transition || r.error().code == ErrorCode::event_not_allowed)) {
+                   : Result<void>(make_error(ErrorCode::event_not_allowed,
+                                             "no state handles " + spec.event_name(outcome)));
+    if (!r && (r.error().code == ErrorCode::no_transition ||
+               r.error().code == ErrorCode::event_not_allowed)) {
         history_.note += (history_.note.empty() ? "" : "; ") + r.error().message;
         return Ok{};
     }
@@ -790,17 +839,20 @@ Result<void> Machine::event(const EventInput& in) {
                               did_you_mean(in.event, def_.event_names),
                           "/event");
     if (!actor_.system && def_.internal_events[*event])
-        return make_error(ErrorCode::event_not_allowed,
-                          "event " + in.event +
-                              " is raised by the workflow itself (a task outcome, timer, child "
-                              "workflow or emit) and can't be sent from outside; complete the task, "
-                              "or declare the event under \"events\"",
-                          "/event");
+        return make_error(
+            ErrorCode::event_not_allowed,
+            "event " + in.event +
+                " is raised by the workflow itself (a task outcome, timer, child "
+                "workflow or emit) and can't be sent from outside; complete the task, "
+                "or declare the event under \"events\"",
+            "/event");
     if (const auto& decl = def_.event_decls[*event]) {
         if (!actor_.system && !decl->roles.empty() &&
-            std::none_of(decl->roles.begin(), decl->roles.end(), [&](const std::string& r) { return actor_.has_role(r); }))
-            return make_error(ErrorCode::forbidden, "event " + in.event + " may be sent only by roles " +
-                                                        json(decl->roles).dump());
+            std::none_of(decl->roles.begin(), decl->roles.end(),
+                         [&](const std::string& r) { return actor_.has_role(r); }))
+            return make_error(
+                ErrorCode::forbidden,
+                "event " + in.event + " may be sent only by roles " + json(decl->roles).dump());
         if (auto r = check_form(decl->fields, in.data, {}, "/data"); !r) return r;
     }
     if (!in.data.is_object() && !in.data.is_null())

@@ -1132,7 +1132,7 @@ Error definition_error(std::string message, std::string pointer) {
 }
 
 class Compiler {
-  public:
+public:
     explicit Compiler(std::string_view pointer) : pointer_(pointer) {}
 
     // Compiles `rule`, found at `pointer_`, into `out`.
@@ -1149,10 +1149,10 @@ class Compiler {
         return std::nullopt;
     }
 
-  private:
+private:
     // Appends a token to the pointer for the life of the scope.
     class PointerToken {
-      public:
+    public:
         PointerToken(std::string& pointer, std::string_view token)
             : pointer_(pointer), size_(pointer.size()) {
             append_pointer_token(pointer, token);
@@ -1161,7 +1161,7 @@ class Compiler {
         PointerToken(const PointerToken&) = delete;
         PointerToken& operator=(const PointerToken&) = delete;
 
-      private:
+    private:
         std::string& pointer_;
         std::size_t size_;
     };

@@ -6,8 +6,11 @@ namespace accord::engine {
 Result<Instance> LocalRuntime::start(std::string_view workflow, json data, const Actor& actor,
                                      TimeMs now, std::string business_key) {
     DefinitionPtr def = store_.find_definition(workflow);
-    if (!def) return make_error(ErrorCode::not_found, "no workflow " + std::string(workflow), "/workflow");
-    auto result = start_instance(*def, StartInput{{}, std::move(data), std::move(business_key), std::nullopt}, actor, now);
+    if (!def)
+        return make_error(ErrorCode::not_found, "no workflow " + std::string(workflow),
+                          "/workflow");
+    auto result = start_instance(
+        *def, StartInput{{}, std::move(data), std::move(business_key), std::nullopt}, actor, now);
     drain(now);
     return result;
 }
@@ -18,9 +21,11 @@ Result<Instance> LocalRuntime::send(std::string_view instance_id, Input input, T
     return result;
 }
 
-Result<Instance> LocalRuntime::start_instance(const Definition& def, StartInput in, const Actor& actor, TimeMs now) {
+Result<Instance> LocalRuntime::start_instance(const Definition& def, StartInput in,
+                                              const Actor& actor, TimeMs now) {
     if (!in.business_key.empty()) {
-        if (auto existing = store_.find_by_key(def.name, in.business_key)) return store_.load_instance(*existing);
+        if (auto existing = store_.find_by_key(def.name, in.business_key))
+            return store_.load_instance(*existing);
     }
     if (in.instance_id.empty()) {
         do {
@@ -56,21 +61,31 @@ void LocalRuntime::follow_effects(const Step& step) {
     const Instance& inst = step.instance;
     for (const Effect& effect : step.effects) {
         if (const auto* child = std::get_if<ChildStarted>(&effect)) {
-            pending_.push_back(Pending{{}, StartInput{child->child_id, child->data, {}, ParentLink{inst.id, child->child_id}},
-                                       child->workflow, child->version});
+            pending_.push_back(Pending{
+                {},
+                StartInput{child->child_id, child->data, {}, ParentLink{inst.id, child->child_id}},
+                child->workflow,
+                child->version});
         } else if (const auto* cancel = std::get_if<ChildCancelled>(&effect)) {
-            pending_.push_back(Pending{cancel->child_id,
-                                       Input{CancelInput{"parent " + inst.id + " left the state"}, Actor::system_actor()},
-                                       {}, 0});
+            pending_.push_back(Pending{
+                cancel->child_id,
+                Input{CancelInput{"parent " + inst.id + " left the state"}, Actor::system_actor()},
+                {},
+                0});
         } else if (const auto* started = std::get_if<WorkflowStarted>(&effect)) {
-            pending_.push_back(Pending{{}, StartInput{{}, started->data, started->business_key, std::nullopt},
-                                       started->workflow, 0});
+            pending_.push_back(
+                Pending{{},
+                        StartInput{{}, started->data, started->business_key, std::nullopt},
+                        started->workflow,
+                        0});
         } else if (const auto* finished = std::get_if<InstanceFinished>(&effect)) {
             if (!inst.parent) continue;
-            pending_.push_back(Pending{inst.parent->instance_id,
-                                       Input{ChildFinishedInput{inst.parent->child_id, finished->outcome, inst.data.get()},
-                                             Actor::system_actor()},
-                                       {}, 0});
+            pending_.push_back(Pending{
+                inst.parent->instance_id,
+                Input{ChildFinishedInput{inst.parent->child_id, finished->outcome, inst.data.get()},
+                      Actor::system_actor()},
+                {},
+                0});
         }
     }
 }
@@ -80,17 +95,20 @@ void LocalRuntime::drain(TimeMs now) {
         Pending p = std::move(pending_.front());
         pending_.pop_front();
         if (auto* input = std::get_if<Input>(&p.what)) {
-            // Inputs between instances may no longer apply (the parent moved on): then they are dropped.
+            // Inputs between instances may no longer apply (the parent moved on): then they are
+            // dropped.
             (void)apply(p.instance_id, *input, now);
             continue;
         }
         auto& in = std::get<StartInput>(p.what);
         DefinitionPtr def = store_.find_definition(p.workflow, p.version);
-        Result<Instance> started = def ? start_instance(*def, in, Actor::system_actor(), now)
-                                       : Result<Instance>(make_error(ErrorCode::not_found, "no workflow " + p.workflow));
+        Result<Instance> started =
+            def ? start_instance(*def, in, Actor::system_actor(), now)
+                : Result<Instance>(make_error(ErrorCode::not_found, "no workflow " + p.workflow));
         if (!started && in.parent) {
             // The child can't run: its parent learns at once, with the outcome "failed".
-            Input failed{ChildFinishedInput{in.parent->child_id, "failed", json{{"error", started.error().to_string()}}},
+            Input failed{ChildFinishedInput{in.parent->child_id, "failed",
+                                            json{{"error", started.error().to_string()}}},
                          Actor::system_actor()};
             pending_.push_back(Pending{in.parent->instance_id, std::move(failed), {}, 0});
         }
@@ -100,8 +118,9 @@ void LocalRuntime::drain(TimeMs now) {
 int LocalRuntime::fire_due_timers(TimeMs until, bool on_time) {
     int fired = 0;
     while (auto due = store_.next_due_timer(until)) {
-        auto r = send(due->instance_id, Input{TimerFiredInput{due->timer_id}, Actor::system_actor()},
-                      on_time ? due->due_at : until);
+        auto r =
+            send(due->instance_id, Input{TimerFiredInput{due->timer_id}, Actor::system_actor()},
+                 on_time ? due->due_at : until);
         if (!r) break;  // the store and the instance disagree: never loop on it
         ++fired;
     }

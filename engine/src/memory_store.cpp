@@ -11,9 +11,10 @@ Result<void> MemoryStore::put_definition(DefinitionPtr definition) {
     auto it = definitions_.find(key);
     if (it != definitions_.end()) {
         if (it->second->source == definition->source) return Ok{};
-        return make_error(ErrorCode::conflict, "workflow " + definition->name + " version " +
-                                                   std::to_string(definition->version) +
-                                                   " exists with a different body; publish a new version");
+        return make_error(ErrorCode::conflict,
+                          "workflow " + definition->name + " version " +
+                              std::to_string(definition->version) +
+                              " exists with a different body; publish a new version");
     }
     definitions_.emplace(std::move(key), std::move(definition));
     return Ok{};
@@ -36,11 +37,13 @@ std::vector<DefinitionPtr> MemoryStore::definitions() const {
 
 Result<Instance> MemoryStore::load_instance(std::string_view id) const {
     auto it = instances_.find(id);
-    if (it == instances_.end()) return make_error(ErrorCode::not_found, "no instance " + std::string(id));
+    if (it == instances_.end())
+        return make_error(ErrorCode::not_found, "no instance " + std::string(id));
     return it->second;
 }
 
-std::optional<std::string> MemoryStore::find_by_key(std::string_view workflow, std::string_view key) const {
+std::optional<std::string> MemoryStore::find_by_key(std::string_view workflow,
+                                                    std::string_view key) const {
     auto it = keys_.find(std::make_pair(std::string(workflow), std::string(key)));
     if (it == keys_.end()) return std::nullopt;
     return it->second;
@@ -51,18 +54,23 @@ Result<void> MemoryStore::commit(const Step& step) {
     auto it = instances_.find(inst.id);
     const std::uint64_t stored = it == instances_.end() ? 0 : it->second.revision;
     if (inst.revision != stored + 1)
-        return make_error(ErrorCode::conflict, "instance " + inst.id + " changed since it was read (revision " +
+        return make_error(ErrorCode::conflict, "instance " + inst.id +
+                                                   " changed since it was read (revision " +
                                                    std::to_string(stored) + ")");
     if (stored == 0 && !inst.business_key.empty()) {
         auto [k, inserted] = keys_.try_emplace({inst.workflow, inst.business_key}, inst.id);
         if (!inserted && k->second != inst.id)
-            return make_error(ErrorCode::conflict, "business key " + inst.business_key + " is taken by " + k->second);
+            return make_error(ErrorCode::conflict,
+                              "business key " + inst.business_key + " is taken by " + k->second);
     }
     if (it != instances_.end())
-        for (const auto& t : it->second.pending_timers()) timers_.erase({t->due_at, t->id, inst.id});
-    // Tasks of a state that was left are no longer in the instance: their closing is in the effects.
+        for (const auto& t : it->second.pending_timers())
+            timers_.erase({t->due_at, t->id, inst.id});
+    // Tasks of a state that was left are no longer in the instance: their closing is in the
+    // effects.
     for (const auto& effect : step.effects) {
-        if (const auto* opened = std::get_if<TaskOpened>(&effect)) tasks_[opened->task.id] = opened->task;
+        if (const auto* opened = std::get_if<TaskOpened>(&effect))
+            tasks_[opened->task.id] = opened->task;
         if (const auto* closed = std::get_if<TaskClosed>(&effect)) {
             auto task = tasks_.find(closed->task_id);
             if (task == tasks_.end()) continue;
@@ -85,7 +93,8 @@ Result<void> MemoryStore::commit(const Step& step) {
 
 Result<Task> MemoryStore::find_task(std::string_view task_id) const {
     auto it = tasks_.find(task_id);
-    if (it == tasks_.end()) return make_error(ErrorCode::task_not_found, "no task " + std::string(task_id));
+    if (it == tasks_.end())
+        return make_error(ErrorCode::task_not_found, "no task " + std::string(task_id));
     return it->second;
 }
 

@@ -22,7 +22,8 @@ bool subset_match(const json& expected, const json& actual) {
         }
         return true;
     }
-    if (expected.is_number() && actual.is_number()) return expected.get<double>() == actual.get<double>();
+    if (expected.is_number() && actual.is_number())
+        return expected.get<double>() == actual.get<double>();
     return expected == actual;
 }
 
@@ -59,7 +60,9 @@ private:
     int notified_ = 0;
 };
 
-std::string stamp(TimeMs t) { return format_date_time(t); }
+std::string stamp(TimeMs t) {
+    return format_date_time(t);
+}
 
 void Simulation::observe(const Step& step) {
     const Instance& inst = step.instance;
@@ -71,7 +74,8 @@ void Simulation::observe(const Step& step) {
         head += "]";
     }
     if (h.from_state != h.to_state || h.input == "start")
-        head += "  " + (h.from_state.empty() ? std::string("·") : h.from_state) + " → " + h.to_state;
+        head +=
+            "  " + (h.from_state.empty() ? std::string("·") : h.from_state) + " → " + h.to_state;
     if (!h.note.empty()) head += "  (" + h.note + ")";
     line(head);
     for (const Effect& effect : step.effects) {
@@ -79,7 +83,8 @@ void Simulation::observe(const Step& step) {
             [&](const auto& e) {
                 using T = std::decay_t<decltype(e)>;
                 if constexpr (std::is_same_v<T, TaskOpened>) {
-                    std::string s = "    + task " + e.task.id + " \"" + e.task.title + "\" role " + e.task.role;
+                    std::string s =
+                        "    + task " + e.task.id + " \"" + e.task.title + "\" role " + e.task.role;
                     if (!e.task.assignee.empty()) s += " for " + e.task.assignee;
                     if (e.task.due_at) s += ", due " + stamp(e.task.due_at);
                     line(s);
@@ -93,7 +98,8 @@ void Simulation::observe(const Step& step) {
                 } else if constexpr (std::is_same_v<T, TaskReminded>) {
                     line("    ! task " + e.task_id + " reminder");
                 } else if constexpr (std::is_same_v<T, TimerSet>) {
-                    line("    + timer " + e.timer.id + " (" + to_string(e.timer.kind) + ") at " + stamp(e.timer.due_at));
+                    line("    + timer " + e.timer.id + " (" + to_string(e.timer.kind) + ") at " +
+                         stamp(e.timer.due_at));
                 } else if constexpr (std::is_same_v<T, TimerCleared>) {
                     line("    - timer " + e.timer_id + " cleared");
                 } else if constexpr (std::is_same_v<T, Notification>) {
@@ -141,7 +147,8 @@ std::vector<Instance> Simulation::tree() const {
         for (const auto& inst : all) {
             const bool in_tree = std::find(ids.begin(), ids.end(), inst.id) != ids.end();
             const bool child_of_tree =
-                inst.parent && std::find(ids.begin(), ids.end(), inst.parent->instance_id) != ids.end();
+                inst.parent &&
+                std::find(ids.begin(), ids.end(), inst.parent->instance_id) != ids.end();
             if (!in_tree && child_of_tree) {
                 ids.push_back(inst.id);
                 grew = true;
@@ -180,10 +187,13 @@ Result<void> Simulation::run_step(const json& step, const std::string& where) {
     if (step.contains("complete")) {
         const Actor who = actor(step, where);
         auto task = find_task(step["complete"].get<std::string>(), who);
-        if (!task) return make_error(ErrorCode::task_not_found, "no open task in state " + step["complete"].dump());
-        line(stamp(now_) + "  " + who.id + " completes " + task->id + " with " + step.value("outcome", ""));
-        CompleteTaskInput in{task->id, step.value("outcome", ""), step.value("fields", json::object()),
-                             step.value("comment", "")};
+        if (!task)
+            return make_error(ErrorCode::task_not_found,
+                              "no open task in state " + step["complete"].dump());
+        line(stamp(now_) + "  " + who.id + " completes " + task->id + " with " +
+             step.value("outcome", ""));
+        CompleteTaskInput in{task->id, step.value("outcome", ""),
+                             step.value("fields", json::object()), step.value("comment", "")};
         return as_result(runtime_.send(task->instance_id, Input{std::move(in), who}, now_));
     }
     if (step.contains("event")) {
@@ -193,17 +203,25 @@ Result<void> Simulation::run_step(const json& step, const std::string& where) {
     }
     if (step.contains("cancel")) {
         const Actor who = actor(step, where);
-        return as_result(runtime_.send(target(step), Input{CancelInput{step["cancel"].get<std::string>()}, who}, now_));
+        return as_result(runtime_.send(
+            target(step), Input{CancelInput{step["cancel"].get<std::string>()}, who}, now_));
     }
     if (step.contains("advance") || step.contains("advance_to")) {
         TimeMs until = now_;
         if (step.contains("advance")) {
-            auto d = step["advance"].is_string() ? parse_duration(step["advance"].get<std::string>()) : std::nullopt;
-            if (!d || d->negative) return make_error(ErrorCode::invalid_input, "advance needs a positive ISO 8601 duration");
+            auto d = step["advance"].is_string()
+                         ? parse_duration(step["advance"].get<std::string>())
+                         : std::nullopt;
+            if (!d || d->negative)
+                return make_error(ErrorCode::invalid_input,
+                                  "advance needs a positive ISO 8601 duration");
             until = add_duration(now_, *d);
         } else {
-            auto t = step["advance_to"].is_string() ? parse_time(step["advance_to"].get<std::string>()) : std::nullopt;
-            if (!t) return make_error(ErrorCode::invalid_input, "advance_to needs a date or date-time");
+            auto t = step["advance_to"].is_string()
+                         ? parse_time(step["advance_to"].get<std::string>())
+                         : std::nullopt;
+            if (!t)
+                return make_error(ErrorCode::invalid_input, "advance_to needs a date or date-time");
             if (t->ms < now_) return make_error(ErrorCode::invalid_input, "time never goes back");
             until = t->ms;
         }
@@ -226,7 +244,8 @@ void Simulation::check(const json& expect, const std::string& where) {
     if (expect.contains("workflow")) {
         subject = nullptr;
         for (const auto& inst : instances)
-            if (inst.workflow == expect["workflow"] && (!subject || inst.running() || !subject->running()))
+            if (inst.workflow == expect["workflow"] &&
+                (!subject || inst.running() || !subject->running()))
                 subject = &inst;
     }
     if (!subject) {
@@ -236,13 +255,17 @@ void Simulation::check(const json& expect, const std::string& where) {
     DefinitionPtr def = store_.find_definition(subject->workflow, subject->version);
     const std::string state = def->state(subject->state).name;
     if (expect.contains("state") && expect["state"] != state)
-        fail(where, subject->id + " is in state \"" + state + "\", expected " + expect["state"].dump());
+        fail(where,
+             subject->id + " is in state \"" + state + "\", expected " + expect["state"].dump());
     if (expect.contains("status") && expect["status"] != to_string(subject->status))
-        fail(where, subject->id + " is " + to_string(subject->status) + ", expected " + expect["status"].dump());
+        fail(where, subject->id + " is " + to_string(subject->status) + ", expected " +
+                        expect["status"].dump());
     if (expect.contains("outcome") && expect["outcome"] != subject->outcome)
-        fail(where, subject->id + " has outcome \"" + subject->outcome + "\", expected " + expect["outcome"].dump());
+        fail(where, subject->id + " has outcome \"" + subject->outcome + "\", expected " +
+                        expect["outcome"].dump());
     if (expect.contains("data") && !subset_match(expect["data"], subject->data.get()))
-        fail(where, subject->id + " data " + subject->data.get().dump() + " does not contain " + expect["data"].dump());
+        fail(where, subject->id + " data " + subject->data.get().dump() + " does not contain " +
+                        expect["data"].dump());
     if (expect.contains("open_tasks")) {
         std::vector<std::string> open;
         for (const auto& inst : instances)
@@ -251,16 +274,20 @@ void Simulation::check(const json& expect, const std::string& where) {
         std::sort(open.begin(), open.end());
         auto wanted = expect["open_tasks"].get<std::vector<std::string>>();
         std::sort(wanted.begin(), wanted.end());
-        if (open != wanted) fail(where, "open tasks are " + json(open).dump() + ", expected " + json(wanted).dump());
+        if (open != wanted)
+            fail(where,
+                 "open tasks are " + json(open).dump() + ", expected " + json(wanted).dump());
     }
     if (expect.contains("notified") && expect["notified"] != notified_)
-        fail(where, std::to_string(notified_) + " notifications so far, expected " + expect["notified"].dump());
+        fail(where, std::to_string(notified_) + " notifications so far, expected " +
+                        expect["notified"].dump());
     if (expect.contains("timers")) {
         json due = json::array();
         for (const auto* t : subject->pending_timers()) due.push_back(stamp(t->due_at));
         std::sort(due.begin(), due.end());
         if (expect["timers"].is_number() ? expect["timers"] != due.size() : expect["timers"] != due)
-            fail(where, subject->id + " has timers " + due.dump() + ", expected " + expect["timers"].dump());
+            fail(where, subject->id + " has timers " + due.dump() + ", expected " +
+                            expect["timers"].dump());
     }
 }
 
@@ -273,7 +300,8 @@ SimulationResult Simulation::run() {
     now_ = clock->ms;
     const json start = script_.value("start", json::object());
     const Actor starter = actor(start, "/start");
-    auto root = runtime_.start(workflow_, start.value("data", json::object()), starter, now_, start.value("key", ""));
+    auto root = runtime_.start(workflow_, start.value("data", json::object()), starter, now_,
+                               start.value("key", ""));
     if (!root) {
         fail("/start", "the instance did not start: " + root.error().to_string());
         return std::move(result_);
@@ -289,9 +317,12 @@ SimulationResult Simulation::run() {
         }
         auto r = run_step(s, where);
         if (s.contains("expect_error")) {
-            if (r) fail(where, "expected the error " + s["expect_error"].dump() + " but the step succeeded");
+            if (r)
+                fail(where,
+                     "expected the error " + s["expect_error"].dump() + " but the step succeeded");
             else if (s["expect_error"] != error_code_name(r.error().code))
-                fail(where, "expected the error " + s["expect_error"].dump() + ", got " + r.error().to_string());
+                fail(where, "expected the error " + s["expect_error"].dump() + ", got " +
+                                r.error().to_string());
             else
                 line(stamp(now_) + "  refused as expected: " + r.error().to_string());
         } else if (!r) {

@@ -52,11 +52,16 @@ std::string Template::render(const json& data, const logic::Context& ctx) const 
 
 std::string display_text(const json& value) {
     switch (value.type()) {
-        case json::value_t::null: return {};
-        case json::value_t::string: return value.get<std::string>();
-        case json::value_t::boolean: return value.get<bool>() ? "true" : "false";
-        case json::value_t::number_integer: return std::to_string(value.get<std::int64_t>());
-        case json::value_t::number_unsigned: return std::to_string(value.get<std::uint64_t>());
+        case json::value_t::null:
+            return {};
+        case json::value_t::string:
+            return value.get<std::string>();
+        case json::value_t::boolean:
+            return value.get<bool>() ? "true" : "false";
+        case json::value_t::number_integer:
+            return std::to_string(value.get<std::int64_t>());
+        case json::value_t::number_unsigned:
+            return std::to_string(value.get<std::uint64_t>());
         case json::value_t::number_float: {
             const double d = value.get<double>();
             if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 1e15)
@@ -65,7 +70,8 @@ std::string display_text(const json& value) {
             std::snprintf(buf, sizeof buf, "%.15g", d);
             return buf;
         }
-        default: return value.dump();
+        default:
+            return value.dump();
     }
 }
 

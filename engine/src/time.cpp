@@ -91,7 +91,7 @@ std::int64_t saturating_mul(std::int64_t a, std::int64_t b) {
 
 // A cursor over text being parsed; every read checks the bounds.
 class Scanner {
-  public:
+public:
     explicit Scanner(std::string_view text) : text_(text) {}
 
     bool done() const { return pos_ == text_.size(); }
@@ -137,7 +137,7 @@ class Scanner {
         return ms;
     }
 
-  private:
+private:
     static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
     std::string_view text_;

@@ -43,10 +43,12 @@ private:
     using KeySet = std::vector<std::string>;
 
     void error(std::string pointer, std::string message) {
-        diagnostics_.push_back({Diagnostic::Severity::error, std::move(pointer), std::move(message)});
+        diagnostics_.push_back(
+            {Diagnostic::Severity::error, std::move(pointer), std::move(message)});
     }
     void warn(std::string pointer, std::string message) {
-        diagnostics_.push_back({Diagnostic::Severity::warning, std::move(pointer), std::move(message)});
+        diagnostics_.push_back(
+            {Diagnostic::Severity::warning, std::move(pointer), std::move(message)});
     }
 
     bool check_object(const json& j, const std::string& p, const KeySet& allowed, const char* what);
@@ -77,7 +79,8 @@ private:
     std::vector<Diagnostic> diagnostics_;
     std::vector<std::string> state_names_;
     // Per event id: where it is raised (for the unhandled-event lint), and handlers.
-    std::vector<std::vector<std::pair<std::string, std::string>>> raised_;  // (pointer, state or "")
+    std::vector<std::vector<std::pair<std::string, std::string>>>
+        raised_;  // (pointer, state or "")
     // (state, event) → transitions, filled while compiling states.
     std::vector<std::vector<std::pair<EventId, std::vector<Transition>>>> handlers_;
     std::vector<std::pair<std::string, std::string>> started_workflows_;  // (pointer, name)
@@ -87,7 +90,9 @@ namespace {
 const std::regex kNamePattern("[a-z][a-z0-9_]*");
 const std::regex kEventPattern("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?");
 
-std::string quote_name(const std::string& s) { return "\"" + s + "\""; }
+std::string quote_name(const std::string& s) {
+    return "\"" + s + "\"";
+}
 }  // namespace
 
 bool DefinitionBuilder::check_object(const json& j, const std::string& p, const KeySet& allowed,
@@ -110,10 +115,12 @@ bool DefinitionBuilder::check_object(const json& j, const std::string& p, const 
 
 bool DefinitionBuilder::check_name(const json& j, const std::string& p, const char* what,
                                    bool allow_dot) {
-    if (!j.is_string() ||
-        !std::regex_match(j.get_ref<const std::string&>(), allow_dot ? kEventPattern : kNamePattern)) {
-        error(p, std::string(what) + " must be a name of lower-case letters, digits and _, starting "
-                                     "with a letter" + (j.is_string() ? ", got " + j.dump() : ""));
+    if (!j.is_string() || !std::regex_match(j.get_ref<const std::string&>(),
+                                            allow_dot ? kEventPattern : kNamePattern)) {
+        error(p, std::string(what) +
+                     " must be a name of lower-case letters, digits and _, starting "
+                     "with a letter" +
+                     (j.is_string() ? ", got " + j.dump() : ""));
         return false;
     }
     return true;
@@ -184,8 +191,10 @@ DataPath DefinitionBuilder::data_path(const json& j, const std::string& p) {
         const std::size_t dot = s.find('.', start);
         path.push_back(s.substr(start, dot - start));
         if (path.back().empty() || path.back()[0] == '$') {
-            error(p, "must be a data path such as \"legal.approved_on\" (no empty segments, no $ "
-                     "roots), got " + j.dump());
+            error(p,
+                  "must be a data path such as \"legal.approved_on\" (no empty segments, no $ "
+                  "roots), got " +
+                      j.dump());
             return {};
         }
         if (dot == std::string::npos) break;
@@ -195,7 +204,8 @@ DataPath DefinitionBuilder::data_path(const json& j, const std::string& p) {
 }
 
 EventId DefinitionBuilder::intern_event(const std::string& name) {
-    auto [it, inserted] = def_->event_ids_.try_emplace(name, static_cast<EventId>(def_->event_names.size()));
+    auto [it, inserted] =
+        def_->event_ids_.try_emplace(name, static_cast<EventId>(def_->event_names.size()));
     if (inserted) {
         def_->event_names.push_back(name);
         def_->event_decls.emplace_back();
@@ -266,7 +276,9 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
         const std::string ap = pointer_join(p, i);
         const json& a = j[i];
         if (!a.is_object() || a.size() != 1) {
-            error(ap, "an action must be an object with exactly one of set, unset, notify, emit, start");
+            error(
+                ap,
+                "an action must be an object with exactly one of set, unset, notify, emit, start");
             continue;
         }
         const std::string& kind = a.begin().key();
@@ -282,7 +294,8 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
                 const std::string vp = pointer_join(bp, it.key());
                 DataPath path = data_path(it.key(), vp);
                 auto e = expression(it.value(), vp);
-                if (!path.empty() && e) set.assignments.emplace_back(std::move(path), std::move(*e));
+                if (!path.empty() && e)
+                    set.assignments.emplace_back(std::move(path), std::move(*e));
             }
             out.emplace_back(std::move(set));
         } else if (kind == "unset") {
@@ -298,12 +311,16 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
             out.emplace_back(std::move(unset));
         } else if (kind == "notify") {
             NotifyAction notify;
-            if (!check_object(body, bp, {"roles", "people", "subject", "message"}, "notify")) continue;
+            if (!check_object(body, bp, {"roles", "people", "subject", "message"}, "notify"))
+                continue;
             if (auto it = body.find("roles"); it != body.end()) {
-                if (!it->is_array() || it->empty()) error(pointer_join(bp, "roles"), "roles must be a non-empty array of role names");
+                if (!it->is_array() || it->empty())
+                    error(pointer_join(bp, "roles"),
+                          "roles must be a non-empty array of role names");
                 else
                     for (std::size_t k = 0; k < it->size(); ++k)
-                        if (check_name((*it)[k], pointer_join(pointer_join(bp, "roles"), k), "a role"))
+                        if (check_name((*it)[k], pointer_join(pointer_join(bp, "roles"), k),
+                                       "a role"))
                             notify.roles.push_back((*it)[k].get<std::string>());
             }
             if (auto it = body.find("people"); it != body.end())
@@ -327,7 +344,8 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
                     continue;
                 }
                 name = &body["event"];
-                if (body.contains("data")) emit.data = expression(body["data"], pointer_join(bp, "data"));
+                if (body.contains("data"))
+                    emit.data = expression(body["data"], pointer_join(bp, "data"));
             }
             const std::string np = body.is_object() ? pointer_join(bp, "event") : bp;
             if (!check_name(*name, np, "an event", true)) continue;
@@ -342,11 +360,13 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
                 start.workflow = *w;
                 started_workflows_.emplace_back(pointer_join(bp, "workflow"), *w);
             }
-            if (body.contains("data")) start.data = expression(body["data"], pointer_join(bp, "data"));
+            if (body.contains("data"))
+                start.data = expression(body["data"], pointer_join(bp, "data"));
             if (body.contains("key")) start.key = expression(body["key"], pointer_join(bp, "key"));
             out.emplace_back(std::move(start));
         } else {
-            error(pointer_join(ap, kind), "unknown action " + quote_name(kind) + did_you_mean(kind, kinds));
+            error(pointer_join(ap, kind),
+                  "unknown action " + quote_name(kind) + did_you_mean(kind, kinds));
         }
     }
     return out;
@@ -358,13 +378,16 @@ Transition DefinitionBuilder::transition(const json& j, const std::string& p, bo
         t.target = resolve_target(j, p);
         return t;
     }
-    if (!check_object(j, p, {"target", "guard", "actions", "description"}, "a transition")) return t;
+    if (!check_object(j, p, {"target", "guard", "actions", "description"}, "a transition"))
+        return t;
     if (auto it = j.find("target"); it != j.end())
         t.target = resolve_target(*it, pointer_join(p, "target"));
     else if (!allow_internal)
         error(p, "missing required key \"target\"");
-    if (auto it = j.find("guard"); it != j.end()) t.guard = expression(*it, pointer_join(p, "guard"));
-    if (auto it = j.find("actions"); it != j.end()) t.actions = actions(*it, pointer_join(p, "actions"));
+    if (auto it = j.find("guard"); it != j.end())
+        t.guard = expression(*it, pointer_join(p, "guard"));
+    if (auto it = j.find("actions"); it != j.end())
+        t.actions = actions(*it, pointer_join(p, "actions"));
     return t;
 }
 
@@ -392,22 +415,26 @@ std::vector<Transition> DefinitionBuilder::transitions(const json& j, const std:
 
 TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     TaskSpec t;
-    static const KeySet keys = {"role", "title", "description", "assignee", "assignees", "join",
-                                "fields", "outcomes", "due", "remind", "escalate",
-                                "separate_from", "save_to"};
+    static const KeySet keys = {"role",     "title",         "description", "assignee", "assignees",
+                                "join",     "fields",        "outcomes",    "due",      "remind",
+                                "escalate", "separate_from", "save_to"};
     if (!check_object(j, p, keys, "a task")) return t;
     if (auto role = get_string(j, p, "role", true)) {
         if (check_name(*role, pointer_join(p, "role"), "a role")) t.role = *role;
     }
-    if (auto it = j.find("title"); it != j.end()) t.title = text_template(*it, pointer_join(p, "title"));
-    else error(p, "missing required key \"title\"");
+    if (auto it = j.find("title"); it != j.end())
+        t.title = text_template(*it, pointer_join(p, "title"));
+    else
+        error(p, "missing required key \"title\"");
     if (auto it = j.find("description"); it != j.end())
         t.description = text_template(*it, pointer_join(p, "description"));
-    if (auto it = j.find("assignee"); it != j.end()) t.assignee = expression(*it, pointer_join(p, "assignee"));
+    if (auto it = j.find("assignee"); it != j.end())
+        t.assignee = expression(*it, pointer_join(p, "assignee"));
     if (auto it = j.find("assignees"); it != j.end())
         t.assignees = expression(*it, pointer_join(p, "assignees"));
     if (j.contains("assignee") && j.contains("assignees"))
-        error(pointer_join(p, "assignees"), "a task has either \"assignee\" or \"assignees\", not both");
+        error(pointer_join(p, "assignees"),
+              "a task has either \"assignee\" or \"assignees\", not both");
     if (auto it = j.find("join"); it != j.end()) {
         if (!j.contains("assignees")) error(pointer_join(p, "join"), "join needs \"assignees\"");
         if (auto jn = join(*it, pointer_join(p, "join"))) t.join = *jn;
@@ -434,12 +461,15 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
         error(p, "missing required key \"outcomes\"");
     }
     if (auto it = j.find("due"); it != j.end()) {
-        if (it->is_string()) t.due_after = duration(*it, pointer_join(p, "due"), false);
-        else t.due_at = expression(*it, pointer_join(p, "due"));
+        if (it->is_string())
+            t.due_after = duration(*it, pointer_join(p, "due"), false);
+        else
+            t.due_at = expression(*it, pointer_join(p, "due"));
     }
     if (auto it = j.find("remind"); it != j.end()) {
         const std::string rp = pointer_join(p, "remind");
-        if (!it->is_array() || it->empty()) error(rp, "remind must be a non-empty array of durations");
+        if (!it->is_array() || it->empty())
+            error(rp, "remind must be a non-empty array of durations");
         else
             for (std::size_t i = 0; i < it->size(); ++i) {
                 auto d = duration((*it)[i], pointer_join(rp, i), true);
@@ -471,7 +501,8 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     }
     if (auto it = j.find("separate_from"); it != j.end())
         t.separate_from = expression(*it, pointer_join(p, "separate_from"));
-    if (auto it = j.find("save_to"); it != j.end()) t.save_to = data_path(*it, pointer_join(p, "save_to"));
+    if (auto it = j.find("save_to"); it != j.end())
+        t.save_to = data_path(*it, pointer_join(p, "save_to"));
     for (const auto& [name, schema] : t.fields) {
         for (const auto& o : schema.required_for) {
             if (std::find(t.outcomes.begin(), t.outcomes.end(), o) == t.outcomes.end())
@@ -484,7 +515,8 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
 
 InvokeSpec DefinitionBuilder::invoke(const json& j, const std::string& p) {
     InvokeSpec v;
-    if (!check_object(j, p, {"workflow", "version", "data", "for_each", "join", "outcomes"}, "invoke"))
+    if (!check_object(j, p, {"workflow", "version", "data", "for_each", "join", "outcomes"},
+                      "invoke"))
         return v;
     if (auto w = get_string(j, p, "workflow", true)) {
         if (check_name(*w, pointer_join(p, "workflow"), "a workflow")) {
@@ -493,18 +525,22 @@ InvokeSpec DefinitionBuilder::invoke(const json& j, const std::string& p) {
         }
     }
     if (auto it = j.find("version"); it != j.end()) {
-        if (!it->is_number_integer() || it->get<int>() < 1) error(pointer_join(p, "version"), "version must be a whole number ≥ 1");
-        else v.version = it->get<int>();
+        if (!it->is_number_integer() || it->get<int>() < 1)
+            error(pointer_join(p, "version"), "version must be a whole number ≥ 1");
+        else
+            v.version = it->get<int>();
     }
     if (auto it = j.find("data"); it != j.end()) v.data = expression(*it, pointer_join(p, "data"));
-    if (auto it = j.find("for_each"); it != j.end()) v.for_each = expression(*it, pointer_join(p, "for_each"));
+    if (auto it = j.find("for_each"); it != j.end())
+        v.for_each = expression(*it, pointer_join(p, "for_each"));
     if (auto it = j.find("join"); it != j.end()) {
         if (!j.contains("for_each")) error(pointer_join(p, "join"), "join needs \"for_each\"");
         if (auto jn = join(*it, pointer_join(p, "join"))) v.join = *jn;
     }
     if (auto it = j.find("outcomes"); it != j.end()) {
         const std::string op = pointer_join(p, "outcomes");
-        if (!it->is_array() || it->empty()) error(op, "outcomes must be a non-empty array of names");
+        if (!it->is_array() || it->empty())
+            error(op, "outcomes must be a non-empty array of names");
         else
             for (std::size_t i = 0; i < it->size(); ++i) {
                 if (!check_name((*it)[i], pointer_join(op, i), "an outcome")) continue;
@@ -515,7 +551,8 @@ InvokeSpec DefinitionBuilder::invoke(const json& j, const std::string& p) {
                     v.outcomes.push_back(name);
             }
     } else if (j.contains("for_each")) {
-        error(p, "several children (\"for_each\") need \"outcomes\": the first is the one joined on");
+        error(p,
+              "several children (\"for_each\") need \"outcomes\": the first is the one joined on");
     }
     return v;
 }
@@ -530,9 +567,11 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
     for (std::size_t i = 0; i < j.size(); ++i) {
         const std::string tp = pointer_join(p, i);
         const json& t = j[i];
-        if (!check_object(t, tp, {"after", "every", "at", "offset", "event", "name"}, "a timer")) continue;
+        if (!check_object(t, tp, {"after", "every", "at", "offset", "event", "name"}, "a timer"))
+            continue;
         TimerSpec spec;
-        const int forms = static_cast<int>(t.contains("after")) + t.contains("every") + t.contains("at");
+        const int forms =
+            static_cast<int>(t.contains("after")) + t.contains("every") + t.contains("at");
         if (forms != 1) {
             error(tp, "a timer has exactly one of \"after\", \"every\", \"at\"");
             continue;
@@ -546,13 +585,15 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
             spec.kind = TimerSpec::Kind::every;
             if (auto d = duration(t["every"], pointer_join(tp, "every"), false)) {
                 spec.period = *d;
-                if (d->is_zero()) error(pointer_join(tp, "every"), "a repeating timer needs a period above zero");
+                if (d->is_zero())
+                    error(pointer_join(tp, "every"), "a repeating timer needs a period above zero");
             }
         } else {
             spec.kind = TimerSpec::Kind::at;
             if (auto e = expression(t["at"], pointer_join(tp, "at"))) spec.at = *e;
             if (t.contains("offset"))
-                if (auto d = duration(t["offset"], pointer_join(tp, "offset"), true)) spec.offset = *d;
+                if (auto d = duration(t["offset"], pointer_join(tp, "offset"), true))
+                    spec.offset = *d;
         }
         if (!t.contains("event")) {
             error(tp, "missing required key \"event\"");
@@ -571,8 +612,8 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
 
 void DefinitionBuilder::compile_state(State& state, const json& spec) {
     const std::string& p = state.pointer;
-    static const KeySet keys = {"description", "entry", "exit", "task", "invoke", "timers",
-                                "on", "choice", "final"};
+    static const KeySet keys = {"description", "entry", "exit",   "task", "invoke",
+                                "timers",      "on",    "choice", "final"};
     if (!check_object(spec, p, keys, "a state")) return;
     const bool is_choice = spec.contains("choice");
     const bool is_final = spec.contains("final");
@@ -587,8 +628,10 @@ void DefinitionBuilder::compile_state(State& state, const json& spec) {
                                                 " state can't have \"" + key + "\"");
         }
     }
-    if (auto it = spec.find("entry"); it != spec.end()) state.entry = actions(*it, pointer_join(p, "entry"));
-    if (auto it = spec.find("exit"); it != spec.end()) state.exit = actions(*it, pointer_join(p, "exit"));
+    if (auto it = spec.find("entry"); it != spec.end())
+        state.entry = actions(*it, pointer_join(p, "entry"));
+    if (auto it = spec.find("exit"); it != spec.end())
+        state.exit = actions(*it, pointer_join(p, "exit"));
     if (is_final) {
         state.kind = State::Kind::final;
         if (check_name(spec["final"], pointer_join(p, "final"), "a final outcome"))
@@ -613,7 +656,8 @@ void DefinitionBuilder::compile_state(State& state, const json& spec) {
         }
         if (!state.choice.empty() && state.choice.back().guard)
             error(pointer_join(cp, c.size() - 1),
-                  "the last branch of a choice must have no guard, so that the choice always has a way out");
+                  "the last branch of a choice must have no guard, so that the choice always has a "
+                  "way out");
         for (std::size_t i = 0; i + 1 < state.choice.size(); ++i)
             if (!state.choice[i].guard)
                 error(pointer_join(cp, i), "only the last branch of a choice may have no guard");
@@ -629,14 +673,16 @@ void DefinitionBuilder::compile_state(State& state, const json& spec) {
     if (auto it = spec.find("invoke"); it != spec.end()) {
         state.invoke = invoke(*it, pointer_join(p, "invoke"));
         if (spec.contains("task"))
-            error(pointer_join(p, "invoke"), "a state waits on a task or on child workflows, not both");
+            error(pointer_join(p, "invoke"),
+                  "a state waits on a task or on child workflows, not both");
         const std::string op = pointer_join(pointer_join(p, "invoke"), "outcomes");
         for (std::size_t i = 0; i < state.invoke->outcomes.size(); ++i) {
             const EventId e = intern_event(state.invoke->event_name(state.invoke->outcomes[i]));
             raised_[e].emplace_back(pointer_join(op, i), state.name);
         }
     }
-    if (auto it = spec.find("timers"); it != spec.end()) state.timers = timers(*it, pointer_join(p, "timers"), state.name);
+    if (auto it = spec.find("timers"); it != spec.end())
+        state.timers = timers(*it, pointer_join(p, "timers"), state.name);
     if (auto it = spec.find("on"); it != spec.end()) {
         const std::string op = pointer_join(p, "on");
         if (!it->is_object()) {
@@ -673,16 +719,20 @@ void DefinitionBuilder::lint() {
     }
     for (StateId s = 0; s < n; ++s) {
         const State& st = def_->states[s];
-        if (!reached[s]) warn(st.pointer, "state " + quote_name(st.name) + " can never be reached from the start state");
+        if (!reached[s])
+            warn(st.pointer,
+                 "state " + quote_name(st.name) + " can never be reached from the start state");
         if (st.kind == State::Kind::wait) {
             bool way_out = false;
             for (const auto& [event, list] : handlers_[s])
                 for (const auto& t : list) way_out |= t.target != kNoState && t.target != s;
             if (!way_out)
-                warn(st.pointer, "state " + quote_name(st.name) + " is not final but has no transition out of it");
+                warn(st.pointer, "state " + quote_name(st.name) +
+                                     " is not final but has no transition out of it");
         }
         if (st.task && !st.task->due_after && !st.task->due_at && st.task->reminders.empty())
-            warn(pointer_join(st.pointer, "task"), "task has neither \"due\" nor \"remind\": nobody is chased if it stalls");
+            warn(pointer_join(st.pointer, "task"),
+                 "task has neither \"due\" nor \"remind\": nobody is chased if it stalls");
     }
     // Every raised event must be handled: task outcomes, timers and children in their own state,
     // emitted and declared events in some state.
@@ -694,9 +744,10 @@ void DefinitionBuilder::lint() {
                 handled = def_->transitions(s, e) != nullptr;
             }
             if (!handled)
-                warn(where, "event " + quote_name(def_->event_names[e]) + " is raised here but " +
-                                (state.empty() ? std::string("no state handles it")
-                                               : "state " + quote_name(state) + " does not handle it"));
+                warn(where,
+                     "event " + quote_name(def_->event_names[e]) + " is raised here but " +
+                         (state.empty() ? std::string("no state handles it")
+                                        : "state " + quote_name(state) + " does not handle it"));
         }
     }
     if (catalog_) {
@@ -708,7 +759,7 @@ void DefinitionBuilder::lint() {
 
 LoadResult DefinitionBuilder::build() {
     static const KeySet keys = {"$schema", "workflow", "version", "title", "description",
-                                "data", "events", "on", "start", "states"};
+                                "data",    "events",   "on",      "start", "states"};
     if (!check_object(doc_, "", keys, "a workflow definition"))
         return {nullptr, std::move(diagnostics_)};
     Definition& def = *def_;
@@ -720,16 +771,20 @@ LoadResult DefinitionBuilder::build() {
         if (check_name(*name, "/workflow", "the workflow name")) def.name = *name;
     if (auto it = doc_.find("version"); it == doc_.end())
         error("", "missing required key \"version\"");
-    else if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 1'000'000)
+    else if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+             it->get<std::int64_t>() > 1'000'000)
         error("/version", "version must be a whole number ≥ 1");
     else
         def.version = it->get<int>();
     if (auto title = get_string(doc_, "", "title", true)) def.title = *title;
-    if (auto d = doc_.find("description"); d != doc_.end() && d->is_string()) def.description = d->get<std::string>();
+    if (auto d = doc_.find("description"); d != doc_.end() && d->is_string())
+        def.description = d->get<std::string>();
     if (auto it = doc_.find("data"); it != doc_.end()) {
         std::vector<std::pair<std::string, std::string>> errors;
-        if (!it->is_object()) error("/data", "data must be an object schema");
-        else def.data_schema = compile_field_schema(*it, "/data", false, errors);
+        if (!it->is_object())
+            error("/data", "data must be an object schema");
+        else
+            def.data_schema = compile_field_schema(*it, "/data", false, errors);
         for (auto& [p, m] : errors) error(p, m);
     }
     def.data_schema.type = FieldSchema::Type::object;
@@ -737,8 +792,9 @@ LoadResult DefinitionBuilder::build() {
     // States first, so that targets anywhere can be resolved.
     auto states = doc_.find("states");
     if (states == doc_.end() || !states->is_object() || states->empty()) {
-        error(states == doc_.end() ? "" : "/states",
-              states == doc_.end() ? "missing required key \"states\"" : "states must be a non-empty object");
+        error(states == doc_.end() ? "" : "/states", states == doc_.end()
+                                                         ? "missing required key \"states\""
+                                                         : "states must be a non-empty object");
         return {nullptr, std::move(diagnostics_)};
     }
     if (states->size() >= kNoState) {
@@ -757,24 +813,32 @@ LoadResult DefinitionBuilder::build() {
         def.states.push_back(std::move(st));
     }
     handlers_.resize(def.states.size());
-    if (auto it = doc_.find("start"); it == doc_.end()) error("", "missing required key \"start\"");
-    else if (StateId s = resolve_target(*it, "/start"); s != kNoState) def.start = s;
+    if (auto it = doc_.find("start"); it == doc_.end())
+        error("", "missing required key \"start\"");
+    else if (StateId s = resolve_target(*it, "/start"); s != kNoState)
+        def.start = s;
 
     if (auto it = doc_.find("events"); it != doc_.end()) {
-        if (!it->is_object()) error("/events", "events must be an object: event name → declaration");
+        if (!it->is_object())
+            error("/events", "events must be an object: event name → declaration");
         else
             for (auto e = it->begin(); e != it->end(); ++e) {
                 const std::string ep = pointer_join("/events", e.key());
                 if (!check_name(e.key(), ep, "an event", true)) continue;
-                if (!check_object(e.value(), ep, {"fields", "roles", "description"}, "an event declaration"))
+                if (!check_object(e.value(), ep, {"fields", "roles", "description"},
+                                  "an event declaration"))
                     continue;
                 EventDecl decl;
-                if (e->contains("fields")) decl.fields = form((*e)["fields"], pointer_join(ep, "fields"));
+                if (e->contains("fields"))
+                    decl.fields = form((*e)["fields"], pointer_join(ep, "fields"));
                 if (auto r = e->find("roles"); r != e->end()) {
-                    if (!r->is_array() || r->empty()) error(pointer_join(ep, "roles"), "roles must be a non-empty array of role names");
+                    if (!r->is_array() || r->empty())
+                        error(pointer_join(ep, "roles"),
+                              "roles must be a non-empty array of role names");
                     else
                         for (std::size_t k = 0; k < r->size(); ++k)
-                            if (check_name((*r)[k], pointer_join(pointer_join(ep, "roles"), k), "a role"))
+                            if (check_name((*r)[k], pointer_join(pointer_join(ep, "roles"), k),
+                                           "a role"))
                                 decl.roles.push_back((*r)[k].get<std::string>());
                 }
                 const EventId id = intern_event(e.key());
@@ -784,7 +848,8 @@ LoadResult DefinitionBuilder::build() {
     }
     {
         StateId s = 0;
-        for (auto it = states->begin(); it != states->end(); ++it, ++s) compile_state(def.states[s], it.value());
+        for (auto it = states->begin(); it != states->end(); ++it, ++s)
+            compile_state(def.states[s], it.value());
     }
 
     // Transitions of the whole workflow: every wait state takes those it does not handle itself.
@@ -800,7 +865,8 @@ LoadResult DefinitionBuilder::build() {
                 for (StateId s = 0; s < def.states.size(); ++s) {
                     if (def.states[s].kind != State::Kind::wait) continue;
                     auto& own = handlers_[s];
-                    if (std::none_of(own.begin(), own.end(), [&](const auto& h) { return h.first == id; }))
+                    if (std::none_of(own.begin(), own.end(),
+                                     [&](const auto& h) { return h.first == id; }))
                         own.emplace_back(id, list);
                 }
             }
@@ -820,16 +886,17 @@ LoadResult DefinitionBuilder::build() {
     def.table_.assign(def.states.size() * events, Definition::kNone);
     for (std::size_t s = 0; s < handlers_.size(); ++s) {
         for (auto& [event, list] : handlers_[s]) {
-            def.table_[s * events + event] = static_cast<std::uint32_t>(def.transition_lists_.size());
+            def.table_[s * events + event] =
+                static_cast<std::uint32_t>(def.transition_lists_.size());
             def.transition_lists_.push_back(list);
         }
     }
     const bool has_errors = std::any_of(diagnostics_.begin(), diagnostics_.end(),
                                         [](const Diagnostic& d) { return d.is_error(); });
     if (!has_errors) lint();
-    std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return a.severity < b.severity;
-    });
+    std::stable_sort(
+        diagnostics_.begin(), diagnostics_.end(),
+        [](const Diagnostic& a, const Diagnostic& b) { return a.severity < b.severity; });
     return {has_errors ? nullptr : def_, std::move(diagnostics_)};
 }
 

@@ -30,14 +30,18 @@ DefinitionPtr parent() {
       "active": {"on": {"end": "ended"}},
       "broken": {"on": {"retry": "signing"}},
       "ended": {"final": "ended"}
-    })", "draft", "agreement");
+    })",
+                  "draft", "agreement");
 }
 
-json contract() { return {{"contract", {{"partner", "Uni Wien"}, {"round", 1}}}}; }
+json contract() {
+    return {{"contract", {{"partner", "Uni Wien"}, {"round", 1}}}};
+}
 
 TEST(Children, EnteringAnInvokeStateStartsAChildWithTheEvaluatedData) {
     const auto def = parent();
-    const Step s0 = start_ok(*def, {{"contract", {{"partner", "Uni Wien"}, {"round", 1}}}, {"other", true}});
+    const Step s0 =
+        start_ok(*def, {{"contract", {{"partner", "Uni Wien"}, {"round", 1}}}, {"other", true}});
     const Step s = step_ok(*def, s0.instance, event("send"), T("2027-01-02"));
     const auto started = effects_of<ChildStarted>(s);
     ASSERT_EQ(started.size(), 1u);
@@ -55,15 +59,18 @@ TEST(Children, ChildDataMayBeBuiltWithTheObjectOperator) {
                                                     "data": {"object": {"partner": {"var": "contract.partner"},
                                                                         "due": {"date_add": [{"today": []}, "P30D"]}}}},
                                          "on": {"signing.signed": "done"}},
-                                "done": {"final": "ok"}})", "wait");
+                                "done": {"final": "ok"}})",
+                            "wait");
     const auto started = effects_of<ChildStarted>(start_ok(*def, contract(), T("2027-01-01")));
     ASSERT_EQ(started.size(), 1u);
     EXPECT_EQ(started[0].data, json::parse(R"({"partner": "Uni Wien", "due": "2027-01-31"})"));
 }
 
 TEST(Children, WithoutDataTheChildGetsTheWholeParentDataAndAPinnedVersion) {
-    const auto def = def_of(R"({"wait": {"invoke": {"workflow": "signing", "version": 3}, "on": {"signing.signed": "done"}},
-                                "done": {"final": "ok"}})", "wait");
+    const auto def = def_of(
+        R"({"wait": {"invoke": {"workflow": "signing", "version": 3}, "on": {"signing.signed": "done"}},
+                                "done": {"final": "ok"}})",
+        "wait");
     const Step s = start_ok(*def, {{"a", 1}, {"b", {{"c", 2}}}});
     const auto started = effects_of<ChildStarted>(s);
     ASSERT_EQ(started.size(), 1u);
@@ -74,7 +81,8 @@ TEST(Children, WithoutDataTheChildGetsTheWholeParentDataAndAPinnedVersion) {
 TEST(Children, ChildDataThatIsNotAnObjectIsARuntimeError) {
     const auto def = def_of(R"({"a": {"on": {"go": "wait"}},
                                 "wait": {"invoke": {"workflow": "signing", "data": {"var": "items"}}, "on": {"signing.signed": "done"}},
-                                "done": {"final": "ok"}})", "a");
+                                "done": {"final": "ok"}})",
+                            "a");
     const Step s0 = start_ok(*def, {{"items", {1, 2}}});
     const Error e = refused(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -83,12 +91,16 @@ TEST(Children, ChildDataThatIsNotAnObjectIsARuntimeError) {
 
 TEST(Children, TheChildsOutcomeIsRaisedInTheParentWithItsData) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
     const std::string child = s1.instance.children[0].id;
-    const Step s = step_ok(*def, s1.instance, child_finished(child, "signed", {{"signed_on", "2027-01-05"}}), T("2027-01-05"));
+    const Step s =
+        step_ok(*def, s1.instance, child_finished(child, "signed", {{"signed_on", "2027-01-05"}}),
+                T("2027-01-05"));
     EXPECT_EQ(state_of(*def, s.instance), "active");
     EXPECT_EQ(s.instance.data.get()["signed"],
-              json::parse(R"({"child": ")" + child + R"(", "outcome": "signed", "data": {"signed_on": "2027-01-05"}})"));
+              json::parse(R"({"child": ")" + child +
+                          R"(", "outcome": "signed", "data": {"signed_on": "2027-01-05"}})"));
     EXPECT_EQ(events_of(s.history), std::vector<std::string>{"signing.signed"});
     EXPECT_EQ(s.history.input, "child");
     EXPECT_TRUE(s.instance.children.empty());
@@ -97,31 +109,43 @@ TEST(Children, TheChildsOutcomeIsRaisedInTheParentWithItsData) {
 
 TEST(Children, AnotherOutcomeTakesItsOwnTransition) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
-    const Step s = step_ok(*def, s1.instance, child_finished(s1.instance.children[0].id, "refused"), T("2027-01-05"));
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const Step s = step_ok(*def, s1.instance, child_finished(s1.instance.children[0].id, "refused"),
+                           T("2027-01-05"));
     EXPECT_EQ(state_of(*def, s.instance), "draft");
     EXPECT_EQ(s.instance.data.get()["contract"]["round"], 2);
 }
 
 TEST(Children, AResultFromAnUnknownChildIsNotFound) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
-    EXPECT_EQ(refused(*def, s1.instance, child_finished("nobody", "signed"), T("2027-01-05")).code, ErrorCode::not_found);
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    EXPECT_EQ(refused(*def, s1.instance, child_finished("nobody", "signed"), T("2027-01-05")).code,
+              ErrorCode::not_found);
 }
 
 TEST(Children, AResultForAChildAlreadyFinishedIsNotFound) {
-    const auto def = def_of(R"({"wait": {"invoke": {"workflow": "child", "for_each": {"var": "xs"}, "outcomes": ["ok", "bad"]},
+    const auto def = def_of(
+        R"({"wait": {"invoke": {"workflow": "child", "for_each": {"var": "xs"}, "outcomes": ["ok", "bad"]},
                                          "on": {"child.ok": "done", "child.bad": "done"}},
-                                "done": {"final": "ok"}})", "wait");
+                                "done": {"final": "ok"}})",
+        "wait");
     const Step s0 = start_ok(*def, {{"xs", {1, 2}}});
-    const Step s1 = step_ok(*def, s0.instance, child_finished(s0.instance.children[0].id, "ok"), T("2027-01-02"));
-    EXPECT_EQ(refused(*def, s1.instance, child_finished(s0.instance.children[0].id, "ok"), T("2027-01-03")).code, ErrorCode::not_found);
+    const Step s1 = step_ok(*def, s0.instance, child_finished(s0.instance.children[0].id, "ok"),
+                            T("2027-01-02"));
+    EXPECT_EQ(refused(*def, s1.instance, child_finished(s0.instance.children[0].id, "ok"),
+                      T("2027-01-03"))
+                  .code,
+              ErrorCode::not_found);
 }
 
 TEST(Children, AnOutcomeTheStateDoesNotHandleIsSpent) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
-    const Step s = step_ok(*def, s1.instance, child_finished(s1.instance.children[0].id, "exploded"), T("2027-01-05"));
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const Step s = step_ok(*def, s1.instance,
+                           child_finished(s1.instance.children[0].id, "exploded"), T("2027-01-05"));
     EXPECT_EQ(state_of(*def, s.instance), "signing");
     EXPECT_FALSE(s.history.note.empty());
     EXPECT_FALSE(s.instance.children[0].running);
@@ -129,7 +153,8 @@ TEST(Children, AnOutcomeTheStateDoesNotHandleIsSpent) {
 
 TEST(Children, LeavingTheStateCancelsRunningChildren) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
     const Step s = step_ok(*def, s1.instance, event("withdraw"), T("2027-01-03"));
     EXPECT_EQ(state_of(*def, s.instance), "draft");
     const auto cancelled = effects_of<ChildCancelled>(s);
@@ -140,8 +165,10 @@ TEST(Children, LeavingTheStateCancelsRunningChildren) {
 
 TEST(Children, ReenteringTheStateStartsAFreshChild) {
     const auto def = parent();
-    const Step s1 = step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
-    const Step s2 = step_ok(*def, s1.instance, child_finished(s1.instance.children[0].id, "refused"), T("2027-01-03"));
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const Step s2 = step_ok(*def, s1.instance,
+                            child_finished(s1.instance.children[0].id, "refused"), T("2027-01-03"));
     const Step s3 = step_ok(*def, s2.instance, event("send"), T("2027-01-04"));
     ASSERT_EQ(s3.instance.children.size(), 1u);
     EXPECT_NE(s3.instance.children[0].id, s1.instance.children[0].id);
@@ -167,7 +194,8 @@ DefinitionPtr per_partner(json join) {
 
 json partners(int n) {
     json list = json::array();
-    for (int i = 0; i < n; ++i) list.push_back({{"name", std::string(1, static_cast<char>('a' + i))}, {"position", i}});
+    for (int i = 0; i < n; ++i)
+        list.push_back({{"name", std::string(1, static_cast<char>('a' + i))}, {"position", i}});
     return {{"partners", list}};
 }
 
@@ -176,7 +204,8 @@ TEST(Children, ForEachStartsOneChildPerElementWithTheItemAsData) {
       "wait": {"invoke": {"workflow": "signing", "for_each": {"var": "partners"}, "data": {"var": "$item"},
                           "outcomes": ["signed", "refused"]},
                "on": {"signing.signed": "done", "signing.refused": "done"}},
-      "done": {"final": "ok"}})"), "wait"));
+      "done": {"final": "ok"}})"),
+                                   "wait"));
     const Step s = start_ok(*def, partners(3));
     const auto started = effects_of<ChildStarted>(s);
     ASSERT_EQ(started.size(), 3u);
@@ -195,7 +224,8 @@ TEST(Children, ForEachDataSeesTheIndex) {
                           "data": {"if": [{"===": [{"var": "$index"}, 1]}, {"var": "second"}, {"var": "other"}]},
                           "outcomes": ["signed"]},
                "on": {"signing.signed": "done"}},
-      "done": {"final": "ok"}})"), "wait"));
+      "done": {"final": "ok"}})"),
+                                   "wait"));
     json data = partners(3);
     data["second"] = {{"which", "second"}};
     data["other"] = {{"which", "other"}};
@@ -211,11 +241,14 @@ TEST(Children, ForEachWithAllWaitsForEveryChild) {
     Step s = step_ok(*def, start_ok(*def, partners(3)).instance, event("send"), T("2027-01-02"));
     const auto kids = s.instance.children;
     ASSERT_EQ(kids.size(), 3u);
-    s = step_ok(*def, s.instance, child_finished(kids[0].id, "signed", {{"n", 0}}), T("2027-01-03"));
+    s = step_ok(*def, s.instance, child_finished(kids[0].id, "signed", {{"n", 0}}),
+                T("2027-01-03"));
     EXPECT_EQ(state_of(*def, s.instance), "signing");
-    s = step_ok(*def, s.instance, child_finished(kids[2].id, "signed", {{"n", 2}}), T("2027-01-04"));
+    s = step_ok(*def, s.instance, child_finished(kids[2].id, "signed", {{"n", 2}}),
+                T("2027-01-04"));
     EXPECT_EQ(state_of(*def, s.instance), "signing");
-    s = step_ok(*def, s.instance, child_finished(kids[1].id, "signed", {{"n", 1}}), T("2027-01-05"));
+    s = step_ok(*def, s.instance, child_finished(kids[1].id, "signed", {{"n", 1}}),
+                T("2027-01-05"));
     EXPECT_EQ(state_of(*def, s.instance), "active");
     const json& group = s.instance.data.get()["group"];
     EXPECT_EQ(group["outcome"], "signed");
@@ -266,7 +299,8 @@ TEST(Children, OnceTheGroupIsDecidedTheChildrenStillRunningAreCancelledEvenIfThe
                              "join": "any", "outcomes": ["signed", "refused"]},
                   "on": {"signing.signed": {"actions": [{"set": {"signings": {"+": [{"var": "signings"}, 1]}}}]},
                          "signing.refused": "done", "close": "done"}},
-      "done": {"final": "ok"}})"), "signing"));
+      "done": {"final": "ok"}})"),
+                                   "signing"));
     json data = partners(3);
     data["signings"] = 0;
     Step s = start_ok(*def, data);
@@ -293,7 +327,8 @@ TEST(Children, ForEachOverAnEmptyListIsARuntimeErrorAndChangesNothing) {
 TEST(Children, ForEachWithFewerElementsThanAtLeastIsARuntimeError) {
     const auto def = per_partner(json{{"at_least", 3}});
     const Step s0 = start_ok(*def, partners(2));
-    EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-02")).code, ErrorCode::runtime_error);
+    EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-02")).code,
+              ErrorCode::runtime_error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,7 +341,8 @@ DefinitionPtr signing_child() {
                          "refuse": "refused"}},
       "signed": {"final": "signed"},
       "refused": {"final": "refused"}
-    })", "waiting", "signing");
+    })",
+                  "waiting", "signing");
 }
 
 struct Runtime {
@@ -316,7 +352,8 @@ struct Runtime {
 
     Runtime() {
         runtime.set_observer([this](const Step& s) {
-            commits.push_back(s.instance.id + ":" + std::string(s.history.from_state) + "->" + std::string(s.history.to_state));
+            commits.push_back(s.instance.id + ":" + std::string(s.history.from_state) + "->" +
+                              std::string(s.history.to_state));
         });
     }
     void put(const DefinitionPtr& def) {
@@ -337,7 +374,8 @@ TEST(ChildrenEndToEnd, TheParentMovesOnWhenItsChildFinishes) {
     Runtime rt;
     rt.put(parent());
     rt.put(signing_child());
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(started.ok()) << started.error().to_string();
     const std::string parent_id = started->id;
     auto sent = rt.runtime.send(parent_id, event("send"), T("2027-01-02"));
@@ -353,7 +391,8 @@ TEST(ChildrenEndToEnd, TheParentMovesOnWhenItsChildFinishes) {
     ASSERT_EQ(tasks.size(), 1u);
     EXPECT_EQ(tasks[0].title, "Sign for Uni Wien");
 
-    auto done = rt.runtime.send(child.id, complete(tasks[0].id, "sign", person("sam", {"signatory"})), T("2027-01-03"));
+    auto done = rt.runtime.send(
+        child.id, complete(tasks[0].id, "sign", person("sam", {"signatory"})), T("2027-01-03"));
     ASSERT_TRUE(done.ok()) << done.error().to_string();
     EXPECT_EQ(rt.load(child.id).status, InstanceStatus::finished);
     const Instance after = rt.load(parent_id);
@@ -366,8 +405,10 @@ TEST(ChildrenEndToEnd, TheParentMovesOnWhenItsChildFinishes) {
 TEST(ChildrenEndToEnd, AChildThatFinishesAtOnceMovesTheParentInTheSameSend) {
     Runtime rt;
     rt.put(parent());
-    rt.put(def_of(R"({"done": {"entry": [{"set": {"auto": true}}], "final": "signed"}})", "done", "signing"));
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    rt.put(def_of(R"({"done": {"entry": [{"set": {"auto": true}}], "final": "signed"}})", "done",
+                  "signing"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(started.ok());
     ASSERT_TRUE(rt.runtime.send(started->id, event("send"), T("2027-01-02")).ok());
     const Instance p = rt.load(started->id);
@@ -378,7 +419,8 @@ TEST(ChildrenEndToEnd, AChildThatFinishesAtOnceMovesTheParentInTheSameSend) {
 TEST(ChildrenEndToEnd, AChildOfAnUnknownWorkflowGivesTheParentTheOutcomeFailed) {
     Runtime rt;
     rt.put(parent());  // no "signing" definition
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(started.ok());
     auto sent = rt.runtime.send(started->id, event("send"), T("2027-01-02"));
     ASSERT_TRUE(sent.ok()) << sent.error().to_string();
@@ -395,7 +437,8 @@ TEST(ChildrenEndToEnd, AChildOfAMissingPinnedVersionGivesTheParentTheOutcomeFail
     const auto pinned = load(doc);
     rt.put(pinned);
     rt.put(signing_child());  // version 1 only
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(started.ok());
     ASSERT_TRUE(rt.runtime.send(started->id, event("send"), T("2027-01-02")).ok());
     EXPECT_EQ(rt.load(started->id).state, *pinned->find_state("broken"));
@@ -407,7 +450,8 @@ TEST(ChildrenEndToEnd, AChildWhoseDataItsSchemaRefusesGivesTheParentTheOutcomeFa
     json child_doc = signing_child()->source;
     child_doc["data"] = {{"required", {"partner"}}};
     rt.put(load(child_doc));
-    auto started = rt.runtime.start("agreement", {{"contract", {{"round", 1}}}}, person("olga", {"officer"}), T("2027-01-01"));
+    auto started = rt.runtime.start("agreement", {{"contract", {{"round", 1}}}},
+                                    person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(started.ok());
     ASSERT_TRUE(rt.runtime.send(started->id, event("send"), T("2027-01-02")).ok());
     EXPECT_EQ(rt.load(started->id).state, *parent()->find_state("broken"));
@@ -417,7 +461,8 @@ TEST(ChildrenEndToEnd, LeavingTheStateCancelsTheChildInstance) {
     Runtime rt;
     rt.put(parent());
     rt.put(signing_child());
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(rt.runtime.send(started->id, event("send"), T("2027-01-02")).ok());
     const std::string child_id = rt.load(started->id).children[0].id;
     ASSERT_TRUE(rt.runtime.send(started->id, event("withdraw"), T("2027-01-03")).ok());
@@ -431,7 +476,8 @@ TEST(ChildrenEndToEnd, AChildCancelledFromOutsideGivesTheParentTheOutcomeCancell
     Runtime rt;
     rt.put(parent());
     rt.put(signing_child());
-    auto started = rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("agreement", contract(), person("olga", {"officer"}), T("2027-01-01"));
     ASSERT_TRUE(rt.runtime.send(started->id, event("send"), T("2027-01-02")).ok());
     const std::string child_id = rt.load(started->id).children[0].id;
     ASSERT_TRUE(rt.runtime.send(child_id, cancel("changed our minds"), T("2027-01-03")).ok());
@@ -445,15 +491,21 @@ TEST(ChildrenEndToEnd, ForEachChildrenAllRunAndJoin) {
                              "outcomes": ["signed", "refused"]},
                   "on": {"signing.signed": "active", "signing.refused": "failed"}},
       "active": {"final": "active"},
-      "failed": {"final": "failed"}})"), "signing"));
+      "failed": {"final": "failed"}})"),
+                                   "signing"));
     rt.put(def);
     rt.put(signing_child());
-    auto started = rt.runtime.start("w", json::parse(R"({"partners": [{"partner": "A"}, {"partner": "B"}]})"), person("olga"), T("2027-01-01"));
+    auto started =
+        rt.runtime.start("w", json::parse(R"({"partners": [{"partner": "A"}, {"partner": "B"}]})"),
+                         person("olga"), T("2027-01-01"));
     ASSERT_TRUE(started.ok()) << started.error().to_string();
     auto tasks = rt.store.open_tasks_for_role("signatory");
     ASSERT_EQ(tasks.size(), 2u);
     for (const auto& t : tasks) {
-        ASSERT_TRUE(rt.runtime.send(t.instance_id, complete(t.id, "sign", person("sam", {"signatory"})), T("2027-01-02")).ok());
+        ASSERT_TRUE(rt.runtime
+                        .send(t.instance_id, complete(t.id, "sign", person("sam", {"signatory"})),
+                              T("2027-01-02"))
+                        .ok());
     }
     const Instance p = rt.load(started->id);
     EXPECT_EQ(p.status, InstanceStatus::finished);

@@ -35,7 +35,8 @@ std::string check(const json& spec, const json& value) {
 
 Form form(const json& fields) {
     Form f;
-    for (auto it = fields.begin(); it != fields.end(); ++it) f.emplace_back(it.key(), schema(it.value(), true));
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+        f.emplace_back(it.key(), schema(it.value(), true));
     return f;
 }
 
@@ -57,7 +58,8 @@ TEST(FieldSchema, EachTypeAcceptsItsOwnValuesOnly) {
 }
 
 TEST(FieldSchema, WithoutATypeAnyValueIsAccepted) {
-    for (const json& v : {json(1), json("x"), json(nullptr), json::array(), json::object()}) EXPECT_EQ(check(json::object(), v), "ok");
+    for (const json& v : {json(1), json("x"), json(nullptr), json::array(), json::object()})
+        EXPECT_EQ(check(json::object(), v), "ok");
 }
 
 TEST(FieldSchema, EnumAllowsOnlyItsValues) {
@@ -114,7 +116,8 @@ TEST(FieldSchema, ArrayItemsAreCheckedNamingTheIndex) {
 }
 
 TEST(FieldSchema, ObjectPropertiesAndRequiredAreCheckedNamingTheField) {
-    const json spec = json::parse(R"({"properties": {"partner": {"properties": {"name": {"type": "string"}, "country": {"type": "string"}},
+    const json spec = json::parse(
+        R"({"properties": {"partner": {"properties": {"name": {"type": "string"}, "country": {"type": "string"}},
                                                                 "required": ["name"]}},
                                        "required": ["partner"]})");
     EXPECT_EQ(schema(spec).type, FieldSchema::Type::object);
@@ -127,7 +130,9 @@ TEST(FieldSchema, ObjectPropertiesAndRequiredAreCheckedNamingTheField) {
 }
 
 TEST(FieldSchema, TitlesDescriptionsDefaultsAndExamplesAreForPeopleOnly) {
-    EXPECT_TRUE(problems_of({{"title", "Risk"}, {"description", "d"}, {"default", 1}, {"examples", {1}}}).empty());
+    EXPECT_TRUE(
+        problems_of({{"title", "Risk"}, {"description", "d"}, {"default", 1}, {"examples", {1}}})
+            .empty());
 }
 
 TEST(FieldSchema, UnknownKeywordsAreProblemsWithASuggestion) {
@@ -145,12 +150,17 @@ TEST(FieldSchema, FormOnlyKeywordsAreUnknownInDataSchemas) {
 }
 
 TEST(FieldSchema, MalformedKeywordsAreProblemsNamingThem) {
-    const Problems p = problems_of({{"type", "text"}, {"enum", json::array()}, {"format", "uri"}, {"minimum", "0"},
-                                    {"minLength", -1}, {"required", "name"}, {"properties", json::array()}});
+    const Problems p = problems_of({{"type", "text"},
+                                    {"enum", json::array()},
+                                    {"format", "uri"},
+                                    {"minimum", "0"},
+                                    {"minLength", -1},
+                                    {"required", "name"},
+                                    {"properties", json::array()}});
     std::set<std::string> pointers;
     for (const auto& [pointer, message] : p) pointers.insert(pointer);
-    EXPECT_EQ(pointers, (std::set<std::string>{"/s/type", "/s/enum", "/s/format", "/s/minimum", "/s/minLength", "/s/required",
-                                               "/s/properties"}));
+    EXPECT_EQ(pointers, (std::set<std::string>{"/s/type", "/s/enum", "/s/format", "/s/minimum",
+                                               "/s/minLength", "/s/required", "/s/properties"}));
 }
 
 TEST(FieldSchema, ASchemaMustBeAnObject) {
@@ -160,7 +170,8 @@ TEST(FieldSchema, ASchemaMustBeAnObject) {
 }
 
 TEST(FieldSchema, NestedProblemsNameTheirPlace) {
-    const Problems p = problems_of(json::parse(R"({"properties": {"a": {"items": {"type": "texts"}}}})"));
+    const Problems p =
+        problems_of(json::parse(R"({"properties": {"a": {"items": {"type": "texts"}}}})"));
     ASSERT_EQ(p.size(), 1u);
     EXPECT_EQ(p[0].first, "/s/properties/a/items/type");
 }
@@ -208,7 +219,8 @@ TEST(Form, RequiredForMakesAFieldRequiredOnlyForThoseOutcomes) {
 
 TEST(Form, AWrongValueNamesTheField) {
     EXPECT_EQ(check_fields(review_form(), {{"risk", "medium"}}, "approve"), "/fields/risk");
-    EXPECT_EQ(check_fields(review_form(), {{"risk", "low"}, {"note", 3}}, "approve"), "/fields/note");
+    EXPECT_EQ(check_fields(review_form(), {{"risk", "low"}, {"note", 3}}, "approve"),
+              "/fields/note");
 }
 
 TEST(Form, AFieldNotInTheFormIsRefusedWithASuggestion) {
@@ -216,7 +228,8 @@ TEST(Form, AFieldNotInTheFormIsRefusedWithASuggestion) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::invalid_field);
     EXPECT_EQ(r.error().pointer, "/fields/nots");
-    EXPECT_NE(r.error().message.find("(did you mean \"note\"?)"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("(did you mean \"note\"?)"), std::string::npos)
+        << r.error().message;
 }
 
 TEST(Form, FieldsThatAreNotAnObjectAreRefused) {

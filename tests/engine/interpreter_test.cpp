@@ -53,8 +53,9 @@ TEST(Start, KeepsTheBusinessKeyAndParentLink) {
 }
 
 TEST(Start, DataMissingARequiredFieldIsRefusedNamingIt) {
-    const auto def = load(workflow(json::parse(R"({"a": {"on": {"go": "done"}}, "done": {"final": "ok"}})"), "a",
-                                   json::parse(R"({"data": {"required": ["partner", "end_date"],
+    const auto def =
+        load(workflow(json::parse(R"({"a": {"on": {"go": "done"}}, "done": {"final": "ok"}})"), "a",
+                      json::parse(R"({"data": {"required": ["partner", "end_date"],
                                        "properties": {"end_date": {"type": "string", "format": "date"},
                                                       "partner": {"properties": {"name": {"type": "string"}}, "required": ["name"]}}}})")));
     StartInput in{"i1", {{"partner", {{"name", "Uni"}}}}, {}, {}};
@@ -65,18 +66,22 @@ TEST(Start, DataMissingARequiredFieldIsRefusedNamingIt) {
 }
 
 TEST(Start, DataOfTheWrongFormatIsRefusedNamingTheField) {
-    const auto def = load(workflow(json::parse(R"({"a": {"on": {"go": "done"}}, "done": {"final": "ok"}})"), "a",
-                                   json::parse(R"({"data": {"properties": {"end_date": {"type": "string", "format": "date"},
+    const auto def = load(workflow(
+        json::parse(R"({"a": {"on": {"go": "done"}}, "done": {"final": "ok"}})"), "a",
+        json::parse(R"({"data": {"properties": {"end_date": {"type": "string", "format": "date"},
                                        "partner": {"properties": {"name": {"type": "string"}}, "required": ["name"]}}}})")));
-    auto r = start(*def, StartInput{"i1", {{"end_date", "next year"}}, {}, {}}, system_actor(), T("2027-01-01"));
+    auto r = start(*def, StartInput{"i1", {{"end_date", "next year"}}, {}, {}}, system_actor(),
+                   T("2027-01-01"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::invalid_data);
     EXPECT_EQ(r.error().pointer, "/data/end_date");
-    r = start(*def, StartInput{"i1", {{"partner", {{"name", 5}}}}, {}, {}}, system_actor(), T("2027-01-01"));
+    r = start(*def, StartInput{"i1", {{"partner", {{"name", 5}}}}, {}, {}}, system_actor(),
+              T("2027-01-01"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::invalid_data);
     EXPECT_EQ(r.error().pointer, "/data/partner/name");
-    r = start(*def, StartInput{"i1", {{"partner", json::object()}}, {}, {}}, system_actor(), T("2027-01-01"));
+    r = start(*def, StartInput{"i1", {{"partner", json::object()}}, {}, {}}, system_actor(),
+              T("2027-01-01"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().pointer, "/data/partner/name");
 }
@@ -97,16 +102,20 @@ TEST(Start, AnInstanceWithoutAnIdIsRefused) {
 }
 
 TEST(Start, RunsTheStartStatesEntryActions) {
-    const auto def = def_of(R"({"a": {"entry": [{"set": {"opened_on": {"today": []}}}], "on": {"go": "done"}},
-                                "done": {"final": "ok"}})", "a");
+    const auto def =
+        def_of(R"({"a": {"entry": [{"set": {"opened_on": {"today": []}}}], "on": {"go": "done"}},
+                                "done": {"final": "ok"}})",
+               "a");
     const Step s = start_ok(*def, json::object(), T("2027-03-05T10:00:00Z"));
     EXPECT_EQ(s.instance.data.get()["opened_on"], "2027-03-05");
 }
 
 TEST(Start, AChoiceStartStateIsTakenAtOnce) {
-    const auto def = def_of(R"({"route": {"choice": [{"guard": {"var": "big"}, "target": "board"}, {"target": "director"}]},
+    const auto def = def_of(
+        R"({"route": {"choice": [{"guard": {"var": "big"}, "target": "board"}, {"target": "director"}]},
                                 "board": {"on": {"go": "done"}}, "director": {"on": {"go": "done"}},
-                                "done": {"final": "ok"}})", "route");
+                                "done": {"final": "ok"}})",
+        "route");
     EXPECT_EQ(state_of(*def, start_ok(*def, {{"big", true}}).instance), "board");
     EXPECT_EQ(state_of(*def, start_ok(*def, {{"big", false}}).instance), "director");
 }
@@ -134,7 +143,8 @@ DefinitionPtr approval() {
       "director": {"on": {"ok": "approved"}},
       "approved": {"final": "approved"},
       "rejected": {"final": "rejected"}
-    })", "draft");
+    })",
+                  "draft");
 }
 
 TEST(Events, AnEventMovesTheInstanceAlongItsTransition) {
@@ -175,9 +185,19 @@ TEST(Events, WhenNoGuardHoldsTheEventIsRefusedWithNoTransition) {
 TEST(Events, TheFirstTransitionWhoseGuardHoldsWins) {
     const auto def = approval();
     const Step s1 = step_ok(*def, start_ok(*def).instance, event("submit"), T("2027-01-02"));
-    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, event("decide", {{"amount", 5000}}), T("2027-01-03")).instance), "board");
-    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, event("decide", {{"amount", 500}}), T("2027-01-03")).instance), "director");
-    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, event("decide", {{"amount", 0}}), T("2027-01-03")).instance), "rejected");
+    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, event("decide", {{"amount", 5000}}),
+                                     T("2027-01-03"))
+                                 .instance),
+              "board");
+    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, event("decide", {{"amount", 500}}),
+                                     T("2027-01-03"))
+                                 .instance),
+              "director");
+    EXPECT_EQ(
+        state_of(
+            *def,
+            step_ok(*def, s1.instance, event("decide", {{"amount", 0}}), T("2027-01-03")).instance),
+        "rejected");
 }
 
 TEST(Events, EventDataThatIsNotAnObjectIsRefused) {
@@ -189,18 +209,23 @@ TEST(Events, EventDataThatIsNotAnObjectIsRefused) {
 }
 
 TEST(Events, GuardsReadTheInstanceRoot) {
-    const auto def = def_of(R"({"a": {"on": {"go": [{"guard": {"and": [{"==": [{"var": "$instance.state"}, "a"]},
+    const auto def =
+        def_of(R"({"a": {"on": {"go": [{"guard": {"and": [{"==": [{"var": "$instance.state"}, "a"]},
                                                                         {"==": [{"var": "$instance.version"}, 1]}]}, "target": "b",
                                                      "actions": [{"set": {"seen": {"cat": [{"var": "$instance.workflow"}, "/", {"var": "$instance.id"}]}}}]}]}},
-                                "b": {"on": {"go": "done"}}, "done": {"final": "ok"}})", "a");
-    const Step s = step_ok(*def, start_ok(*def, json::object(), T("2027-01-01"), "inst-1").instance, event("go"), T("2027-01-02"));
+                                "b": {"on": {"go": "done"}}, "done": {"final": "ok"}})",
+               "a");
+    const Step s = step_ok(*def, start_ok(*def, json::object(), T("2027-01-01"), "inst-1").instance,
+                           event("go"), T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s.instance), "b");
     EXPECT_EQ(s.instance.data.get()["seen"], "w/inst-1");
 }
 
 TEST(Events, TheRevisionGoesUpByOnePerAppliedInput) {
-    const auto def = def_of(R"({"a": {"on": {"tick": {"actions": [{"set": {"n": {"+": [{"var": "n"}, 1]}}}]}, "go": "done"}},
-                                "done": {"final": "ok"}})", "a");
+    const auto def = def_of(
+        R"({"a": {"on": {"tick": {"actions": [{"set": {"n": {"+": [{"var": "n"}, 1]}}}]}, "go": "done"}},
+                                "done": {"final": "ok"}})",
+        "a");
     Step s = start_ok(*def, {{"n", 0}});
     EXPECT_EQ(s.instance.revision, 1u);
     for (std::uint64_t i = 2; i <= 5; ++i) {
@@ -215,9 +240,11 @@ TEST(Events, TheRevisionGoesUpByOnePerAppliedInput) {
 
 TEST(Events, ARefusedInputLeavesTheOriginalInstanceUntouchedEvenAfterDataChangesInTheCopy) {
     // The event sets data, then fails in a later step of the same input (a non-object start data).
-    const auto def = def_of(R"({"a": {"on": {"go": {"target": "b", "actions": [{"set": {"x": 2}}]}}},
+    const auto def =
+        def_of(R"({"a": {"on": {"go": {"target": "b", "actions": [{"set": {"x": 2}}]}}},
                                 "b": {"entry": [{"start": {"workflow": "other", "data": 5}}], "on": {"go": "done"}},
-                                "done": {"final": "ok"}})", "a");
+                                "done": {"final": "ok"}})",
+               "a");
     const Step s0 = start_ok(*def, {{"x", 1}});
     const Error e = refused(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -239,52 +266,67 @@ DefinitionPtr raising() {
                         "note": {"actions": [{"set": {"noted": true}}]}}},
       "approved": {"final": "approved"},
       "rejected": {"final": "rejected"}})"),
-                         "review", json::parse(R"({"events": {"reject": {"roles": ["legal_lead"]}}})")));
+                         "review",
+                         json::parse(R"({"events": {"reject": {"roles": ["legal_lead"]}}})")));
 }
 
 TEST(RaisedEvents, ATaskOutcomeCannotBeSentFromOutside) {
     const auto def = raising();
     const Step s0 = start_ok(*def);
-    EXPECT_EQ(refused(*def, s0.instance, event("approve", json::object(), person("lee", {"legal"})), T("2027-01-02")).code,
+    EXPECT_EQ(refused(*def, s0.instance, event("approve", json::object(), person("lee", {"legal"})),
+                      T("2027-01-02"))
+                  .code,
               ErrorCode::event_not_allowed);
     EXPECT_TRUE(the_open_task(s0.instance).is_open());
 }
 
 TEST(RaisedEvents, ATimersEventCannotBeSentFromOutside) {
     const auto def = raising();
-    EXPECT_EQ(refused(*def, start_ok(*def).instance, event("chase"), T("2027-01-02")).code, ErrorCode::event_not_allowed);
+    EXPECT_EQ(refused(*def, start_ok(*def).instance, event("chase"), T("2027-01-02")).code,
+              ErrorCode::event_not_allowed);
 }
 
 TEST(RaisedEvents, AnEmittedEventCannotBeSentFromOutside) {
     const auto def = raising();
     const Step s0 = start_ok(*def);
-    EXPECT_EQ(refused(*def, s0.instance, event("nudge"), T("2027-01-02")).code, ErrorCode::event_not_allowed);
+    EXPECT_EQ(refused(*def, s0.instance, event("nudge"), T("2027-01-02")).code,
+              ErrorCode::event_not_allowed);
     // Emitted by the workflow itself, it is handled.
     const Timer chase = the_timer(s0.instance, Timer::Kind::state);
-    EXPECT_EQ(step_ok(*def, s0.instance, fire_timer(chase.id), chase.due_at).instance.data.get()["nudged"], true);
+    EXPECT_EQ(step_ok(*def, s0.instance, fire_timer(chase.id), chase.due_at)
+                  .instance.data.get()["nudged"],
+              true);
 }
 
 TEST(RaisedEvents, AChildWorkflowsEventCannotBeSentFromOutside) {
     const auto def = raising();
-    EXPECT_EQ(refused(*def, start_ok(*def).instance, event("signing.signed"), T("2027-01-02")).code, ErrorCode::event_not_allowed);
+    EXPECT_EQ(refused(*def, start_ok(*def).instance, event("signing.signed"), T("2027-01-02")).code,
+              ErrorCode::event_not_allowed);
 }
 
 TEST(RaisedEvents, ARaisedEventDeclaredUnderEventsMayBeSentByItsRoles) {
     const auto def = raising();
     const Step s0 = start_ok(*def);
-    EXPECT_EQ(refused(*def, s0.instance, event("reject", json::object(), person("lee", {"legal"})), T("2027-01-02")).code,
+    EXPECT_EQ(refused(*def, s0.instance, event("reject", json::object(), person("lee", {"legal"})),
+                      T("2027-01-02"))
+                  .code,
               ErrorCode::forbidden);
-    const Step s = step_ok(*def, s0.instance, event("reject", json::object(), person("lena", {"legal_lead"})), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, s0.instance, event("reject", json::object(), person("lena", {"legal_lead"})),
+                T("2027-01-02"));
     EXPECT_EQ(s.instance.outcome, "rejected");
     // Completing the task with that outcome still works as before.
-    const Step by_task = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "reject", person("lee", {"legal"})),
-                                 T("2027-01-02"));
+    const Step by_task =
+        step_ok(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "reject", person("lee", {"legal"})),
+                T("2027-01-02"));
     EXPECT_EQ(by_task.instance.outcome, "rejected");
 }
 
 TEST(RaisedEvents, AnyOtherEventMayBeSentByAnyone) {
     const auto def = raising();
-    const Step s = step_ok(*def, start_ok(*def).instance, event("note", json::object(), person("eve")), T("2027-01-02"));
+    const Step s = step_ok(*def, start_ok(*def).instance,
+                           event("note", json::object(), person("eve")), T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["noted"], true);
 }
 
@@ -300,8 +342,7 @@ DefinitionPtr terminable() {
       "route": {"choice": [{"target": "draft"}]},
       "terminated": {"final": "terminated"},
       "wound_down": {"final": "wound_down"}})"),
-                         "draft",
-                         json::parse(R"({"on": {"terminate": {"target": "terminated",
+                         "draft", json::parse(R"({"on": {"terminate": {"target": "terminated",
                                                               "actions": [{"set": {"how": "shared", "by": {"var": "$actor.id"}}}]},
                                                "ping": {"actions": [{"set": {"pinged": true}}]},
                                                "restart": "route"}})")));
@@ -325,7 +366,9 @@ TEST(WorkflowOn, EveryWaitStateTakesAWorkflowLevelTransition) {
 TEST(WorkflowOn, AStatesOwnHandlerWinsOverTheWorkflowLevelOne) {
     const auto def = terminable();
     Step s = step_ok(*def, start_ok(*def).instance, event("submit"), T("2027-01-02"));
-    s = step_ok(*def, s.instance, complete(the_open_task(s.instance).id, "approve", person("lee", {"legal"})), T("2027-01-03"));
+    s = step_ok(*def, s.instance,
+                complete(the_open_task(s.instance).id, "approve", person("lee", {"legal"})),
+                T("2027-01-03"));
     ASSERT_EQ(state_of(*def, s.instance), "active");
     s = step_ok(*def, s.instance, event("terminate"), T("2027-01-04"));
     EXPECT_EQ(s.instance.outcome, "wound_down");
@@ -344,13 +387,16 @@ TEST(WorkflowOn, AWorkflowLevelInternalTransitionKeepsTheStateAndItsTask) {
 TEST(WorkflowOn, AWorkflowLevelTransitionMayLeadToAChoice) {
     const auto def = terminable();
     const Step review = step_ok(*def, start_ok(*def).instance, event("submit"), T("2027-01-02"));
-    EXPECT_EQ(state_of(*def, step_ok(*def, review.instance, event("restart"), T("2027-01-03")).instance), "draft");
+    EXPECT_EQ(
+        state_of(*def, step_ok(*def, review.instance, event("restart"), T("2027-01-03")).instance),
+        "draft");
 }
 
 TEST(WorkflowOn, AFinishedInstanceTakesNoWorkflowLevelTransition) {
     const auto def = terminable();
     const Step done = step_ok(*def, start_ok(*def).instance, event("terminate"), T("2027-01-02"));
-    EXPECT_EQ(refused(*def, done.instance, event("terminate"), T("2027-01-03")).code, ErrorCode::instance_finished);
+    EXPECT_EQ(refused(*def, done.instance, event("terminate"), T("2027-01-03")).code,
+              ErrorCode::instance_finished);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,24 +409,35 @@ TEST(Actor, GuardsActionsAndTemplatesSeeWhoSentTheInput) {
                                        {"notify": {"roles": ["officer"], "subject": "Moved by {{$actor.id}}"}}]}]}},
       "b": {"timers": [{"after": "P1D", "event": "tick"}],
             "on": {"tick": {"actions": [{"set": {"ticked_by": {"var": "$actor.id"}}}]}, "end": "done"}},
-      "done": {"final": "ok"}})", "a");
+      "done": {"final": "ok"}})",
+                            "a");
     const Step s0 = start_ok(*def);
-    EXPECT_EQ(refused(*def, s0.instance, event("go", json::object(), person("olga", {"officer"})), T("2027-01-02")).code,
+    EXPECT_EQ(refused(*def, s0.instance, event("go", json::object(), person("olga", {"officer"})),
+                      T("2027-01-02"))
+                  .code,
               ErrorCode::no_transition);
-    const Step s1 = step_ok(*def, s0.instance, event("go", json::object(), person("dora", {"officer", "dean"})), T("2027-01-02"));
+    const Step s1 =
+        step_ok(*def, s0.instance, event("go", json::object(), person("dora", {"officer", "dean"})),
+                T("2027-01-02"));
     EXPECT_EQ(s1.instance.data.get()["by"], "dora");
     EXPECT_EQ(effects_of<Notification>(s1)[0].subject, "Moved by dora");
     const Timer tick = the_timer(s1.instance, Timer::Kind::state);
-    EXPECT_EQ(step_ok(*def, s1.instance, fire_timer(tick.id), tick.due_at).instance.data.get()["ticked_by"], "system");
+    EXPECT_EQ(step_ok(*def, s1.instance, fire_timer(tick.id), tick.due_at)
+                  .instance.data.get()["ticked_by"],
+              "system");
 }
 
 TEST(Actor, ATaskCompletionIsSentByTheCompleter) {
     const auto def = def_of(R"({
       "review": {"task": {"role": "legal", "title": "t", "outcomes": ["ok"], "due": "P1D"},
                  "on": {"ok": {"target": "done", "actions": [{"set": {"by": {"var": "$actor.id"}, "roles": {"var": "$actor.roles"}}}]}}},
-      "done": {"final": "ok"}})", "review");
+      "done": {"final": "ok"}})",
+                            "review");
     const Step s0 = start_ok(*def);
-    const Step s = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "ok", person("lee", {"legal", "staff"})), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "ok", person("lee", {"legal", "staff"})),
+                T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["by"], "lee");
     EXPECT_EQ(s.instance.data.get()["roles"], json({"legal", "staff"}));
 }
@@ -400,7 +457,8 @@ DefinitionPtr reviewing() {
                "chase": {"actions": [{"set": {"chased": true}}]},
                "done": "finished"}},
       "finished": {"final": "done"}
-    })", "review");
+    })",
+                  "review");
 }
 
 TEST(Transitions, AnInternalTransitionRunsItsActionsAndKeepsTasksAndTimers) {
@@ -456,7 +514,8 @@ TEST(Transitions, ATimerHandledByAnInternalTransitionDoesNotRestartTheOthers) {
     EXPECT_EQ(s1.instance.data.get()["chased"], true);
     EXPECT_EQ(the_open_task(s1.instance).id, s0.instance.tasks[0].id);
     EXPECT_TRUE(timers_of_kind(s1.instance, Timer::Kind::state).empty());
-    EXPECT_EQ(the_timer(s1.instance, Timer::Kind::task_due).id, the_timer(s0.instance, Timer::Kind::task_due).id);
+    EXPECT_EQ(the_timer(s1.instance, Timer::Kind::task_due).id,
+              the_timer(s0.instance, Timer::Kind::task_due).id);
 }
 
 TEST(Transitions, OrderOfWorkIsExitThenActionsThenEntryThenTaskAndTimers) {
@@ -468,16 +527,20 @@ TEST(Transitions, OrderOfWorkIsExitThenActionsThenEntryThenTaskAndTimers) {
             "on": {"x": "done"}},
       "done": {"final": "ok"}
     })");
-    states["a"]["exit"] = {log_action("exit a"), {{"notify", {{"roles", {"r"}}, {"subject", "exit"}}}}};
-    states["a"]["on"]["go"]["actions"] = {log_action("transition"), {{"notify", {{"roles", {"r"}}, {"subject", "transition"}}}}};
-    states["b"]["entry"] = {log_action("entry b"), {{"set", {{"flag", "entry"}}}},
+    states["a"]["exit"] = {log_action("exit a"),
+                           {{"notify", {{"roles", {"r"}}, {"subject", "exit"}}}}};
+    states["a"]["on"]["go"]["actions"] = {
+        log_action("transition"), {{"notify", {{"roles", {"r"}}, {"subject", "transition"}}}}};
+    states["b"]["entry"] = {log_action("entry b"),
+                            {{"set", {{"flag", "entry"}}}},
                             {{"notify", {{"roles", {"r"}}, {"subject", "entry"}}}}};
     const auto def = load(workflow(states, "a"));
     const Step s0 = start_ok(*def, {{"log", json::array()}});
     const Step s1 = step_ok(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(s1.instance.data.get()["log"], json({"exit a", "transition", "entry b"}));
-    EXPECT_EQ(effect_types(s1), (std::vector<std::string>{"task.cancelled", "timer.cleared", "notify", "notify", "notify",
-                                                           "task.opened", "timer.set", "timer.set"}));
+    EXPECT_EQ(effect_types(s1),
+              (std::vector<std::string>{"task.cancelled", "timer.cleared", "notify", "notify",
+                                        "notify", "task.opened", "timer.set", "timer.set"}));
     const auto notes = effects_of<Notification>(s1);
     ASSERT_EQ(notes.size(), 3u);
     EXPECT_EQ(notes[0].subject, "exit");
@@ -501,13 +564,15 @@ DefinitionPtr routing() {
       "board": {"on": {"back": "draft"}},
       "senate": {"on": {"back": "draft"}},
       "director": {"on": {"back": "draft"}}
-    })", "draft");
+    })",
+                  "draft");
 }
 
 TEST(Choice, BranchesAreTriedInOrderAndTheFirstThatHoldsIsTaken) {
     const auto def = routing();
     auto via = [&](json data) {
-        const Step s = step_ok(*def, start_ok(*def, std::move(data)).instance, event("submit"), T("2027-01-02"));
+        const Step s = step_ok(*def, start_ok(*def, std::move(data)).instance, event("submit"),
+                               T("2027-01-02"));
         return std::make_pair(state_of(*def, s.instance), s.instance.data.get());
     };
     auto [board, board_data] = via({{"amount", 60000}, {"joint_degree", true}});
@@ -528,9 +593,14 @@ TEST(Choice, EntryActionsRunBeforeTheBranchesAreTried) {
       "route": {"entry": [{"set": {"big": {">": [{"var": "amount"}, 10]}}}],
                 "choice": [{"guard": {"var": "big"}, "target": "big"}, {"target": "small"}]},
       "big": {"final": "big"}, "small": {"final": "small"}
-    })", "a");
-    EXPECT_EQ(step_ok(*def, start_ok(*def, {{"amount", 11}}).instance, event("go"), T("2027-01-02")).instance.outcome, "big");
-    EXPECT_EQ(step_ok(*def, start_ok(*def, {{"amount", 1}}).instance, event("go"), T("2027-01-02")).instance.outcome, "small");
+    })",
+                            "a");
+    EXPECT_EQ(step_ok(*def, start_ok(*def, {{"amount", 11}}).instance, event("go"), T("2027-01-02"))
+                  .instance.outcome,
+              "big");
+    EXPECT_EQ(step_ok(*def, start_ok(*def, {{"amount", 1}}).instance, event("go"), T("2027-01-02"))
+                  .instance.outcome,
+              "small");
 }
 
 TEST(Choice, ChoiceBranchesSeeTheEventThatLedThere) {
@@ -538,9 +608,14 @@ TEST(Choice, ChoiceBranchesSeeTheEventThatLedThere) {
       "a": {"on": {"go": "route"}},
       "route": {"choice": [{"guard": {"var": "$event.urgent"}, "target": "fast"}, {"target": "slow"}]},
       "fast": {"final": "fast"}, "slow": {"final": "slow"}
-    })", "a");
-    EXPECT_EQ(step_ok(*def, start_ok(*def).instance, event("go", {{"urgent", true}}), T("2027-01-02")).instance.outcome, "fast");
-    EXPECT_EQ(step_ok(*def, start_ok(*def).instance, event("go"), T("2027-01-02")).instance.outcome, "slow");
+    })",
+                            "a");
+    EXPECT_EQ(
+        step_ok(*def, start_ok(*def).instance, event("go", {{"urgent", true}}), T("2027-01-02"))
+            .instance.outcome,
+        "fast");
+    EXPECT_EQ(step_ok(*def, start_ok(*def).instance, event("go"), T("2027-01-02")).instance.outcome,
+              "slow");
 }
 
 TEST(Choice, AChoiceLoopIsStoppedWithARuntimeErrorAndChangesNothing) {
@@ -548,7 +623,8 @@ TEST(Choice, AChoiceLoopIsStoppedWithARuntimeErrorAndChangesNothing) {
       "a": {"on": {"go": "ping"}},
       "ping": {"choice": [{"target": "pong"}]},
       "pong": {"choice": [{"target": "ping"}]}
-    })", "a");
+    })",
+                            "a");
     const Step s0 = start_ok(*def);
     const Error e = refused(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -560,24 +636,34 @@ TEST(Choice, AChoiceLoopIsStoppedWithARuntimeErrorAndChangesNothing) {
 TEST(Actions, SetWritesDotPathsCreatingObjectsOnTheWay) {
     const auto def = def_of(R"({"a": {"on": {"go": {"actions": [
         {"set": {"legal.approval.on": {"today": []}, "legal.by": {"var": "$event.by"}, "count": 3}},
-        {"set": {"scalar.child": 1}}]}}}})", "a");
-    const Step s = step_ok(*def, start_ok(*def, {{"scalar", 5}}).instance, event("go", {{"by", "ann"}}), T("2027-02-03T12:00:00Z"));
-    EXPECT_EQ(s.instance.data.get(), json::parse(R"({"legal": {"approval": {"on": "2027-02-03"}, "by": "ann"},
+        {"set": {"scalar.child": 1}}]}}}})",
+                            "a");
+    const Step s = step_ok(*def, start_ok(*def, {{"scalar", 5}}).instance,
+                           event("go", {{"by", "ann"}}), T("2027-02-03T12:00:00Z"));
+    EXPECT_EQ(s.instance.data.get(),
+              json::parse(R"({"legal": {"approval": {"on": "2027-02-03"}, "by": "ann"},
                                                    "count": 3, "scalar": {"child": 1}})"));
 }
 
 TEST(Actions, EachActionSeesTheDataAsTheEarlierOnesLeftIt) {
     const auto def = def_of(R"({"a": {"on": {"go": {"actions": [
         {"set": {"x": 1}}, {"set": {"y": {"+": [{"var": "x"}, 1]}}}, {"unset": ["x"]},
-        {"set": {"x_gone": {"!": {"var": "x"}}}}]}}}})", "a");
+        {"set": {"x_gone": {"!": {"var": "x"}}}}]}}}})",
+                            "a");
     const Step s = step_ok(*def, start_ok(*def).instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get(), json::parse(R"({"y": 2, "x_gone": true})"));
 }
 
 TEST(Actions, UnsetRemovesFieldsByDotPathAndIgnoresMissingOnes) {
-    const auto def = def_of(R"({"a": {"on": {"go": {"actions": [{"unset": ["legal.note", "gone", "nothing.here"]}]}}}})", "a");
-    const Step s = step_ok(*def, start_ok(*def, json::parse(R"({"legal": {"note": "x", "risk": "low"}, "gone": 1, "kept": 2})")).instance,
-                           event("go"), T("2027-01-02"));
+    const auto def = def_of(
+        R"({"a": {"on": {"go": {"actions": [{"unset": ["legal.note", "gone", "nothing.here"]}]}}}})",
+        "a");
+    const Step s = step_ok(
+        *def,
+        start_ok(*def,
+                 json::parse(R"({"legal": {"note": "x", "risk": "low"}, "gone": 1, "kept": 2})"))
+            .instance,
+        event("go"), T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get(), json::parse(R"({"legal": {"risk": "low"}, "kept": 2})"));
 }
 
@@ -586,10 +672,13 @@ TEST(Actions, NotifyTellsRolesAndPeopleWithRenderedTemplates) {
         {"notify": {"roles": ["legal", "officer"], "people": {"var": "signatories"},
                     "subject": "Agreement with {{ partner.name }} {{$event.what}}",
                     "message": "Ends {{end_date}}; amount {{amount}}; missing [{{nothing.here}}]"}},
-        {"notify": {"people": {"var": "owner"}, "subject": "For you"}}]}}}})", "a");
-    const json data = json::parse(R"({"partner": {"name": "Uni Wien"}, "end_date": "2030-01-01", "amount": 1.5,
+        {"notify": {"people": {"var": "owner"}, "subject": "For you"}}]}}}})",
+                            "a");
+    const json data =
+        json::parse(R"({"partner": {"name": "Uni Wien"}, "end_date": "2030-01-01", "amount": 1.5,
                                       "signatories": ["ann", "bob"], "owner": "carl"})");
-    const Step s = step_ok(*def, start_ok(*def, data).instance, event("go", {{"what", "signed"}}), T("2027-01-02"));
+    const Step s = step_ok(*def, start_ok(*def, data).instance, event("go", {{"what", "signed"}}),
+                           T("2027-01-02"));
     const auto notes = effects_of<Notification>(s);
     ASSERT_EQ(notes.size(), 2u);
     EXPECT_EQ(notes[0].roles, (std::vector<std::string>{"legal", "officer"}));
@@ -607,8 +696,10 @@ TEST(Actions, StartEmitsAWorkflowStartedEffectWithItsDataAndKey) {
     const auto def = def_of(R"({"a": {"on": {"go": {"target": "done", "actions": [
         {"start": {"workflow": "reporting", "data": {"var": ""}, "key": {"cat": ["report-", {"var": "id"}]}}},
         {"start": {"workflow": "audit"}}]}}},
-        "done": {"final": "ok"}})", "a");
-    const Step s = step_ok(*def, start_ok(*def, {{"id", 42}}).instance, event("go"), T("2027-01-02"));
+        "done": {"final": "ok"}})",
+                            "a");
+    const Step s =
+        step_ok(*def, start_ok(*def, {{"id", 42}}).instance, event("go"), T("2027-01-02"));
     const auto started = effects_of<WorkflowStarted>(s);
     ASSERT_EQ(started.size(), 2u);
     EXPECT_EQ(started[0].workflow, "reporting");
@@ -622,7 +713,8 @@ TEST(Actions, StartEmitsAWorkflowStartedEffectWithItsDataAndKey) {
 TEST(Actions, StartWithDataThatIsNotAnObjectIsARuntimeErrorAndChangesNothing) {
     const auto def = def_of(R"({"a": {"on": {"go": {"target": "done", "actions": [
         {"set": {"x": 1}}, {"start": {"workflow": "reporting", "data": {"var": "items"}}}]}}},
-        "done": {"final": "ok"}})", "a");
+        "done": {"final": "ok"}})",
+                            "a");
     const Step s0 = start_ok(*def, {{"items", {1, 2}}});
     const Error e = refused(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -642,7 +734,8 @@ TEST(Emit, AnEmittedEventIsHandledAfterTheCurrentTransition) {
       "c": {"on": {"x": "done"}},
       "wrong": {"final": "wrong"},
       "done": {"final": "ok"}
-    })", "a");
+    })",
+                            "a");
     const Step s = step_ok(*def, start_ok(*def).instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s.instance), "c");
     EXPECT_EQ(events_of(s.history), (std::vector<std::string>{"go", "next"}));
@@ -656,24 +749,31 @@ TEST(Emit, EmittedEventsAreHandledInOrderWithTheirData) {
                                       {"emit": "show"}]},
                    "add": {"actions": [{"set": {"log": {"merge": [{"var": "log"}, [{"var": "$event.n"}]]}}}]},
                    "show": {"actions": [{"set": {"log": {"merge": [{"var": "log"}, ["show"]]}}}]}}}
-    })", "a");
-    const Step s = step_ok(*def, start_ok(*def, json::parse(R"({"log": [], "one": {"n": 1}, "ten": {"n": 10}})")).instance,
-                           event("go"), T("2027-01-02"));
+    })",
+                            "a");
+    const Step s = step_ok(
+        *def,
+        start_ok(*def, json::parse(R"({"log": [], "one": {"n": 1}, "ten": {"n": 10}})")).instance,
+        event("go"), T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["log"], json({1, 10, "show"}));
     EXPECT_EQ(events_of(s.history), (std::vector<std::string>{"go", "add", "add", "show"}));
 }
 
 TEST(Emit, AnEmitFromAStartStateIsHandledWhenTheInstanceStarts) {
-    const auto def = def_of(R"({"a": {"entry": [{"emit": "skip"}], "on": {"skip": "b"}}, "b": {"on": {"x": "done"}},
-                                "done": {"final": "ok"}})", "a");
+    const auto def = def_of(
+        R"({"a": {"entry": [{"emit": "skip"}], "on": {"skip": "b"}}, "b": {"on": {"x": "done"}},
+                                "done": {"final": "ok"}})",
+        "a");
     EXPECT_EQ(state_of(*def, start_ok(*def).instance), "b");
 }
 
 TEST(Emit, AnEmitLoopIsStoppedWithARuntimeErrorAndChangesNothing) {
-    const auto def = def_of(R"({"a": {"on": {"ping": {"actions": [{"set": {"n": {"+": [{"var": "n"}, 1]}}}, {"emit": "ping"}]},
+    const auto def = def_of(
+        R"({"a": {"on": {"ping": {"actions": [{"set": {"n": {"+": [{"var": "n"}, 1]}}}, {"emit": "ping"}]},
                                              "start_pinging": {"actions": [{"emit": "ping"}]},
                                              "go": "done"}},
-                                "done": {"final": "ok"}})", "a");
+                                "done": {"final": "ok"}})",
+        "a");
     const Step s0 = start_ok(*def, {{"n", 0}});
     const Error e = refused(*def, s0.instance, event("start_pinging"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -698,13 +798,16 @@ TEST(Emit, ThirtyTwoChainedStepsForOneInputAreAllowed) {
 TEST(Emit, TheThirtyThirdChainedStepIsARuntimeError) {
     const auto def = chain(33);
     const Step s0 = start_ok(*def);
-    EXPECT_EQ(refused(*def, s0.instance, event("go"), T("2027-01-02")).code, ErrorCode::runtime_error);
+    EXPECT_EQ(refused(*def, s0.instance, event("go"), T("2027-01-02")).code,
+              ErrorCode::runtime_error);
 }
 
 TEST(Emit, AnEmitToAFinalStateEndsTheInstanceAndDropsTheRest) {
-    const auto def = def_of(R"({"a": {"on": {"go": {"actions": [{"emit": "stop"}, {"emit": "more"}]},
+    const auto def =
+        def_of(R"({"a": {"on": {"go": {"actions": [{"emit": "stop"}, {"emit": "more"}]},
                                              "stop": "done", "more": "a"}},
-                                "done": {"final": "stopped"}})", "a");
+                                "done": {"final": "stopped"}})",
+               "a");
     const Step s = step_ok(*def, start_ok(*def).instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(s.instance.status, InstanceStatus::finished);
     EXPECT_EQ(s.instance.outcome, "stopped");
@@ -720,13 +823,16 @@ DefinitionPtr with_everything_open() {
                "on": {"done": "finished", "chase": {"actions": []}, "abort": "aborted"}},
       "finished": {"entry": [{"set": {"closed": true}}], "final": "completed"},
       "aborted": {"final": "aborted"}
-    })", "work");
+    })",
+                  "work");
 }
 
 TEST(Final, ReachingAFinalStateFinishesTheInstanceWithItsOutcome) {
     const auto def = with_everything_open();
     const Step s0 = start_ok(*def);
-    const Step s = step_ok(*def, s0.instance, complete(s0.instance.tasks[0].id, "done", person("ann", {"legal"})), T("2027-01-02"));
+    const Step s = step_ok(*def, s0.instance,
+                           complete(s0.instance.tasks[0].id, "done", person("ann", {"legal"})),
+                           T("2027-01-02"));
     EXPECT_EQ(s.instance.status, InstanceStatus::finished);
     EXPECT_EQ(s.instance.outcome, "completed");
     EXPECT_EQ(state_of(*def, s.instance), "finished");
@@ -755,8 +861,10 @@ TEST(Final, EveryInputToAFinishedInstanceIsRefused) {
     const auto def = with_everything_open();
     const Step s0 = start_ok(*def);
     const Step s = step_ok(*def, s0.instance, event("abort"), T("2027-01-02"));
-    for (const Input& in : {event("abort"), event("nope"), complete(s0.instance.tasks[0].id, "done", person("ann", {"legal"})),
-                            fire_timer(s0.instance.timers[0].id), child_finished("x", "done"), cancel()}) {
+    for (const Input& in :
+         {event("abort"), event("nope"),
+          complete(s0.instance.tasks[0].id, "done", person("ann", {"legal"})),
+          fire_timer(s0.instance.timers[0].id), child_finished("x", "done"), cancel()}) {
         const Error e = refused(*def, s.instance, in, T("2027-01-03"));
         EXPECT_EQ(e.code, ErrorCode::instance_finished);
     }
@@ -780,16 +888,20 @@ TEST(Cancel, CancellingCancelsTasksClearsTimersAndEndsTheInstance) {
     EXPECT_EQ(s.history.input, "cancel");
     EXPECT_EQ(s.history.detail["reason"], "withdrawn");
     EXPECT_EQ(s.instance.revision, 2u);
-    EXPECT_EQ(refused(*def, s.instance, cancel(), T("2027-01-03")).code, ErrorCode::instance_finished);
+    EXPECT_EQ(refused(*def, s.instance, cancel(), T("2027-01-03")).code,
+              ErrorCode::instance_finished);
 }
 
 TEST(Cancel, CancellingCancelsRunningChildren) {
-    const auto def = def_of(R"({"wait": {"invoke": {"workflow": "child", "for_each": {"var": "xs"}, "outcomes": ["done"]},
+    const auto def = def_of(
+        R"({"wait": {"invoke": {"workflow": "child", "for_each": {"var": "xs"}, "outcomes": ["done"]},
                                          "on": {"child.done": "finished"}},
-                                "finished": {"final": "ok"}})", "wait");
+                                "finished": {"final": "ok"}})",
+        "wait");
     const Step s0 = start_ok(*def, {{"xs", {1, 2}}});
     ASSERT_EQ(s0.instance.children.size(), 2u);
-    const Step s1 = step_ok(*def, s0.instance, child_finished(s0.instance.children[0].id, "done"), T("2027-01-02"));
+    const Step s1 = step_ok(*def, s0.instance, child_finished(s0.instance.children[0].id, "done"),
+                            T("2027-01-02"));
     const Step s = step_ok(*def, s1.instance, cancel(), T("2027-01-03"));
     const auto cancelled = effects_of<ChildCancelled>(s);
     ASSERT_EQ(cancelled.size(), 1u);
@@ -801,12 +913,13 @@ TEST(Cancel, CancellingCancelsRunningChildren) {
 // Declared events
 
 DefinitionPtr amendable() {
-    return load(workflow(json::parse(R"({"active": {"on": {"amend": {"actions": [{"set": {"end_date": {"var": "$event.end_date"}}}]},
+    return load(workflow(
+        json::parse(
+            R"({"active": {"on": {"amend": {"actions": [{"set": {"end_date": {"var": "$event.end_date"}}}]},
                                                          "note": {"actions": [{"set": {"note": {"var": "$event.text"}}}]},
                                                          "close": "closed"}},
                                          "closed": {"final": "closed"}})"),
-                         "active",
-                         json::parse(R"({"events": {
+        "active", json::parse(R"({"events": {
                             "amend": {"roles": ["officer", "legal"],
                                       "fields": {"end_date": {"type": "string", "format": "date"},
                                                  "reason": {"type": "string", "optional": true}}},
@@ -816,17 +929,26 @@ DefinitionPtr amendable() {
 TEST(DeclaredEvents, OnlyTheDeclaredRolesMaySendIt) {
     const auto def = amendable();
     const Step s0 = start_ok(*def);
-    const Error e = refused(*def, s0.instance, event("amend", {{"end_date", "2030-01-01"}}, person("eve", {"student"})), T("2027-01-02"));
+    const Error e = refused(
+        *def, s0.instance, event("amend", {{"end_date", "2030-01-01"}}, person("eve", {"student"})),
+        T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
-    const Step s1 = step_ok(*def, s0.instance, event("amend", {{"end_date", "2030-01-01"}}, person("lee", {"legal"})), T("2027-01-02"));
+    const Step s1 = step_ok(*def, s0.instance,
+                            event("amend", {{"end_date", "2030-01-01"}}, person("lee", {"legal"})),
+                            T("2027-01-02"));
     EXPECT_EQ(s1.instance.data.get()["end_date"], "2030-01-01");
-    EXPECT_TRUE(step_ok(*def, s0.instance, event("amend", {{"end_date", "2030-01-01"}}, system_actor()), T("2027-01-02")).instance.running());
+    EXPECT_TRUE(step_ok(*def, s0.instance,
+                        event("amend", {{"end_date", "2030-01-01"}}, system_actor()),
+                        T("2027-01-02"))
+                    .instance.running());
 }
 
 TEST(DeclaredEvents, AMissingFieldIsRefusedNamingIt) {
     const auto def = amendable();
     const Step s0 = start_ok(*def);
-    const Error e = refused(*def, s0.instance, event("amend", {{"reason", "late"}}, person("olga", {"officer"})), T("2027-01-02"));
+    const Error e =
+        refused(*def, s0.instance,
+                event("amend", {{"reason", "late"}}, person("olga", {"officer"})), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/data/end_date");
 }
@@ -834,7 +956,9 @@ TEST(DeclaredEvents, AMissingFieldIsRefusedNamingIt) {
 TEST(DeclaredEvents, AWrongFieldIsRefusedNamingIt) {
     const auto def = amendable();
     const Step s0 = start_ok(*def);
-    const Error e = refused(*def, s0.instance, event("amend", {{"end_date", "soon"}}, person("olga", {"officer"})), T("2027-01-02"));
+    const Error e = refused(*def, s0.instance,
+                            event("amend", {{"end_date", "soon"}}, person("olga", {"officer"})),
+                            T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/data/end_date");
 }
@@ -842,8 +966,10 @@ TEST(DeclaredEvents, AWrongFieldIsRefusedNamingIt) {
 TEST(DeclaredEvents, AnUnknownFieldIsRefusedNamingIt) {
     const auto def = amendable();
     const Step s0 = start_ok(*def);
-    const Error e = refused(*def, s0.instance, event("amend", {{"end_date", "2030-01-01"}, {"reasn", "x"}}, person("olga", {"officer"})),
-                            T("2027-01-02"));
+    const Error e = refused(
+        *def, s0.instance,
+        event("amend", {{"end_date", "2030-01-01"}, {"reasn", "x"}}, person("olga", {"officer"})),
+        T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/data/reasn");
     EXPECT_NE(e.message.find("did you mean \"reason\""), std::string::npos) << e.message;
@@ -851,13 +977,16 @@ TEST(DeclaredEvents, AnUnknownFieldIsRefusedNamingIt) {
 
 TEST(DeclaredEvents, ADeclarationWithoutRolesLetsAnyoneSendIt) {
     const auto def = amendable();
-    const Step s = step_ok(*def, start_ok(*def).instance, event("close", json::object(), person("eve")), T("2027-01-02"));
+    const Step s = step_ok(*def, start_ok(*def).instance,
+                           event("close", json::object(), person("eve")), T("2027-01-02"));
     EXPECT_EQ(s.instance.outcome, "closed");
 }
 
 TEST(DeclaredEvents, AnUndeclaredEventTakesAnyPayloadFromAnyone) {
     const auto def = amendable();
-    const Step s = step_ok(*def, start_ok(*def).instance, event("note", {{"text", "hi"}, {"extra", 1}}, person("eve")), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, start_ok(*def).instance,
+                event("note", {{"text", "hi"}, {"extra", 1}}, person("eve")), T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["note"], "hi");
 }
 
@@ -888,15 +1017,22 @@ DefinitionPtr legal_review(json task_overrides = json::object()) {
       "rejected": { "final": "rejected" }
     })");
     for (auto it = task_overrides.begin(); it != task_overrides.end(); ++it) {
-        if (it.value().is_null()) states["review"]["task"].erase(it.key());
-        else states["review"]["task"][it.key()] = it.value();
+        if (it.value().is_null())
+            states["review"]["task"].erase(it.key());
+        else
+            states["review"]["task"][it.key()] = it.value();
     }
     return load(workflow(states, "review"));
 }
 
-json partner_data() { return json::parse(R"({"partner": {"name": "Uni Wien"}, "end_date": "2030-06-30", "owner": "olga"})"); }
+json partner_data() {
+    return json::parse(
+        R"({"partner": {"name": "Uni Wien"}, "end_date": "2030-06-30", "owner": "olga"})");
+}
 
-Actor legal() { return person("lee", {"legal"}); }
+Actor legal() {
+    return person("lee", {"legal"});
+}
 
 TEST(Tasks, EnteringAStateOpensItsTaskWithARenderedTitle) {
     const auto def = legal_review();
@@ -936,11 +1072,13 @@ TEST(Tasks, DueRemindersAndEscalationSetTimersAtTheRightTimes) {
     for (const auto& timer : s.instance.timers) EXPECT_EQ(timer.task_id, t.id);
     const auto set = effects_of<TimerSet>(s);
     ASSERT_EQ(set.size(), 4u);
-    EXPECT_EQ(effect_types(s), (std::vector<std::string>{"task.opened", "timer.set", "timer.set", "timer.set", "timer.set"}));
+    EXPECT_EQ(effect_types(s), (std::vector<std::string>{"task.opened", "timer.set", "timer.set",
+                                                         "timer.set", "timer.set"}));
 }
 
 TEST(Tasks, DueFromAnExpressionSetsTheDeadlineAndRemindersBeforeIt) {
-    const auto def = legal_review({{"due", {{"date_sub", {{{"var", "end_date"}}, "P30D"}}}}, {"remind", {"-P2D"}}});
+    const auto def = legal_review(
+        {{"due", {{"date_sub", {{{"var", "end_date"}}, "P30D"}}}}, {"remind", {"-P2D"}}});
     const Step s = start_ok(*def, partner_data(), T("2027-01-01"));
     const Task& t = the_open_task(s.instance);
     EXPECT_EQ(t.due_at, T("2030-05-31"));
@@ -952,7 +1090,8 @@ TEST(Tasks, DueFromAnExpressionThatIsNotADateIsARuntimeError) {
     const auto def = load(workflow(json::parse(R"({
       "a": {"on": {"go": "review"}},
       "review": {"task": {"role": "legal", "title": "t", "outcomes": ["ok"], "due": {"var": "deadline"}}, "on": {"ok": "done"}},
-      "done": {"final": "ok"}})"), "a"));
+      "done": {"final": "ok"}})"),
+                                   "a"));
     const Step s0 = start_ok(*def, {{"deadline", "whenever"}});
     const Error e = refused(*def, s0.instance, event("go"), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::runtime_error);
@@ -964,7 +1103,8 @@ TEST(Tasks, AHolderOfTheRoleCompletesTheTaskAndTheOutcomeMovesTheInstance) {
     const Step s0 = start_ok(*def, partner_data());
     const Task& t = the_open_task(s0.instance);
     const TimeMs at = T("2027-01-03T09:30:00Z");
-    const Step s = step_ok(*def, s0.instance, complete(t.id, "approve", legal(), {{"risk", "low"}}, "fine"), at);
+    const Step s = step_ok(*def, s0.instance,
+                           complete(t.id, "approve", legal(), {{"risk", "low"}}, "fine"), at);
     EXPECT_EQ(state_of(*def, s.instance), "approved");
     const auto closed = effects_of<TaskClosed>(s);
     ASSERT_GE(closed.size(), 1u);
@@ -981,11 +1121,16 @@ TEST(Tasks, AHolderOfTheRoleCompletesTheTaskAndTheOutcomeMovesTheInstance) {
 TEST(Tasks, CompletionFieldsAreMergedIntoTheDataAndGuardsReadThem) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Step high = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "high"}}), T("2027-01-02"));
+    const Step high =
+        step_ok(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "high"}}),
+                T("2027-01-02"));
     EXPECT_EQ(state_of(*def, high.instance), "second_opinion");
     EXPECT_EQ(high.instance.data.get()["risk"], "high");
     const Step low = step_ok(*def, s0.instance,
-                             complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}, {"note", "ok"}}), T("2027-01-02"));
+                             complete(the_open_task(s0.instance).id, "approve", legal(),
+                                      {{"risk", "low"}, {"note", "ok"}}),
+                             T("2027-01-02"));
     EXPECT_EQ(state_of(*def, low.instance), "approved");
     EXPECT_EQ(low.instance.data.get()["risk"], "low");
     EXPECT_EQ(low.instance.data.get()["note"], "ok");
@@ -996,7 +1141,9 @@ TEST(Tasks, TheOutcomeEventCarriesTaskOutcomeByCommentAndFields) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
     const std::string id = the_open_task(s0.instance).id;
-    const Step s = step_ok(*def, s0.instance, complete(id, "approve", legal(), {{"risk", "low"}}, "looks fine"), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, s0.instance,
+                complete(id, "approve", legal(), {{"risk", "low"}}, "looks fine"), T("2027-01-02"));
     const json& d = s.instance.data.get();
     EXPECT_EQ(d["approved_by"], "lee");
     EXPECT_EQ(d["approved_outcome"], "approve");
@@ -1009,28 +1156,44 @@ TEST(Tasks, GuardsSeeWhoCompletedTheTask) {
     const auto def = load(workflow(json::parse(R"({
       "review": {"task": {"role": "legal", "title": "t", "outcomes": ["ok"], "due": "P1D"},
                  "on": {"ok": [{"guard": {"==": [{"var": "$event.by"}, "boss"]}, "target": "fast"}, {"target": "slow"}]}},
-      "fast": {"final": "fast"}, "slow": {"final": "slow"}})"), "review"));
+      "fast": {"final": "fast"}, "slow": {"final": "slow"}})"),
+                                   "review"));
     const Step s0 = start_ok(*def);
     const std::string id = the_open_task(s0.instance).id;
-    EXPECT_EQ(step_ok(*def, s0.instance, complete(id, "ok", person("boss", {"legal"})), T("2027-01-02")).instance.outcome, "fast");
-    EXPECT_EQ(step_ok(*def, s0.instance, complete(id, "ok", person("lee", {"legal"})), T("2027-01-02")).instance.outcome, "slow");
+    EXPECT_EQ(
+        step_ok(*def, s0.instance, complete(id, "ok", person("boss", {"legal"})), T("2027-01-02"))
+            .instance.outcome,
+        "fast");
+    EXPECT_EQ(
+        step_ok(*def, s0.instance, complete(id, "ok", person("lee", {"legal"})), T("2027-01-02"))
+            .instance.outcome,
+        "slow");
 }
 
 TEST(Tasks, ACompletionWhoseOutcomeHasNoHoldingGuardIsRefusedAndTheTaskStaysOpen) {
     const auto def = load(workflow(json::parse(R"({
       "review": {"task": {"role": "legal", "title": "t", "outcomes": ["ok"], "fields": {"amount": {"type": "number"}}, "due": "P1D"},
                  "on": {"ok": [{"guard": {"<": [{"var": "amount"}, 100]}, "target": "done"}]}},
-      "done": {"final": "ok"}})"), "review"));
+      "done": {"final": "ok"}})"),
+                                   "review"));
     const Step s0 = start_ok(*def);
     const std::string id = the_open_task(s0.instance).id;
-    EXPECT_EQ(refused(*def, s0.instance, complete(id, "ok", legal(), {{"amount", 500}}), T("2027-01-02")).code, ErrorCode::no_transition);
-    EXPECT_EQ(step_ok(*def, s0.instance, complete(id, "ok", legal(), {{"amount", 5}}), T("2027-01-02")).instance.outcome, "ok");
+    EXPECT_EQ(
+        refused(*def, s0.instance, complete(id, "ok", legal(), {{"amount", 500}}), T("2027-01-02"))
+            .code,
+        ErrorCode::no_transition);
+    EXPECT_EQ(
+        step_ok(*def, s0.instance, complete(id, "ok", legal(), {{"amount", 5}}), T("2027-01-02"))
+            .instance.outcome,
+        "ok");
 }
 
 TEST(Tasks, SomeoneWithoutTheRoleIsForbiddenAndNothingChanges) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Error e = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", person("olga", {"officer"}), {{"risk", "low"}}),
+    const Error e = refused(*def, s0.instance,
+                            complete(the_open_task(s0.instance).id, "approve",
+                                     person("olga", {"officer"}), {{"risk", "low"}}),
                             T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
 }
@@ -1040,16 +1203,23 @@ TEST(Tasks, TheAssigneeMayCompleteWithoutTheRole) {
     const Step s0 = start_ok(*def, partner_data());
     const Task& t = the_open_task(s0.instance);
     EXPECT_EQ(t.assignee, "olga");
-    const Step s = step_ok(*def, s0.instance, complete(t.id, "approve", person("olga"), {{"risk", "low"}}), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, s0.instance, complete(t.id, "approve", person("olga"), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s.instance), "approved");
-    EXPECT_EQ(refused(*def, s0.instance, complete(t.id, "approve", person("eve"), {{"risk", "low"}}), T("2027-01-02")).code,
+    EXPECT_EQ(refused(*def, s0.instance,
+                      complete(t.id, "approve", person("eve"), {{"risk", "low"}}), T("2027-01-02"))
+                  .code,
               ErrorCode::forbidden);
 }
 
 TEST(Tasks, AHolderOfTheRoleMayCompleteAnAssignedTask) {
     const auto def = legal_review({{"assignee", {{"var", "owner"}}}});
     const Step s0 = start_ok(*def, partner_data());
-    const Step s = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s.instance), "approved");
 }
 
@@ -1058,9 +1228,12 @@ TEST(Tasks, ATaskClaimedBySomeoneElseCannotBeCompletedByAnother) {
     Instance inst = start_ok(*def, partner_data()).instance;
     inst.tasks[0].claimed_by = "lena";
     const std::string id = inst.tasks[0].id;
-    const Error e = refused(*def, inst, complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Error e =
+        refused(*def, inst, complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
-    const Step s = step_ok(*def, inst, complete(id, "approve", person("lena", {"legal"}), {{"risk", "low"}}), T("2027-01-02"));
+    const Step s =
+        step_ok(*def, inst, complete(id, "approve", person("lena", {"legal"}), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s.instance), "approved");
 }
 
@@ -1071,8 +1244,13 @@ TEST(Tasks, SeparationOfDutiesRefusesThePersonNamed) {
     const Step s0 = start_ok(*def, data);
     const Task& t = the_open_task(s0.instance);
     EXPECT_EQ(t.excluded, std::vector<std::string>{"lee"});
-    EXPECT_EQ(refused(*def, s0.instance, complete(t.id, "approve", legal(), {{"risk", "low"}}), T("2027-01-02")).code, ErrorCode::forbidden);
-    EXPECT_TRUE(step_ok(*def, s0.instance, complete(t.id, "approve", person("lou", {"legal"}), {{"risk", "low"}}), T("2027-01-02"))
+    EXPECT_EQ(refused(*def, s0.instance, complete(t.id, "approve", legal(), {{"risk", "low"}}),
+                      T("2027-01-02"))
+                  .code,
+              ErrorCode::forbidden);
+    EXPECT_TRUE(step_ok(*def, s0.instance,
+                        complete(t.id, "approve", person("lou", {"legal"}), {{"risk", "low"}}),
+                        T("2027-01-02"))
                     .instance.status == InstanceStatus::finished);
 }
 
@@ -1093,7 +1271,10 @@ TEST(Tasks, CheckTaskActorSaysWhoMayAct) {
 TEST(Tasks, AnUnknownOutcomeIsRefusedNamingTheOutcome) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Error e = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "aprove", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Error e =
+        refused(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "aprove", legal(), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/outcome");
     EXPECT_NE(e.message.find("did you mean \"approve\""), std::string::npos) << e.message;
@@ -1102,7 +1283,10 @@ TEST(Tasks, AnUnknownOutcomeIsRefusedNamingTheOutcome) {
 TEST(Tasks, AMissingRequiredFieldIsRefusedNamingIt) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Error e = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"note", "x"}}), T("2027-01-02"));
+    const Error e =
+        refused(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "approve", legal(), {{"note", "x"}}),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/fields/risk");
 }
@@ -1110,18 +1294,25 @@ TEST(Tasks, AMissingRequiredFieldIsRefusedNamingIt) {
 TEST(Tasks, AWrongFieldValueIsRefusedNamingIt) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Error e = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "extreme"}}), T("2027-01-02"));
+    const Error e =
+        refused(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "extreme"}}),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/fields/risk");
-    const Error e2 = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}, {"note", 5}}),
-                             T("2027-01-02"));
+    const Error e2 = refused(
+        *def, s0.instance,
+        complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}, {"note", 5}}),
+        T("2027-01-02"));
     EXPECT_EQ(e2.pointer, "/fields/note");
 }
 
 TEST(Tasks, AFieldNotInTheFormIsRefusedNamingIt) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Error e = refused(*def, s0.instance, complete(the_open_task(s0.instance).id, "approve", legal(), {{"risk", "low"}, {"nte", "x"}}),
+    const Error e = refused(*def, s0.instance,
+                            complete(the_open_task(s0.instance).id, "approve", legal(),
+                                     {{"risk", "low"}, {"nte", "x"}}),
                             T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/fields/nte");
@@ -1131,22 +1322,35 @@ TEST(Tasks, AFieldRequiredForAnOutcomeIsRequiredOnlyForIt) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
     const std::string id = the_open_task(s0.instance).id;
-    const Error e = refused(*def, s0.instance, complete(id, "request_changes", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Error e =
+        refused(*def, s0.instance, complete(id, "request_changes", legal(), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::invalid_field);
     EXPECT_EQ(e.pointer, "/fields/changes");
-    EXPECT_EQ(refused(*def, s0.instance, complete(id, "request_changes", legal(), {{"risk", "low"}, {"changes", ""}}), T("2027-01-02")).pointer,
+    EXPECT_EQ(refused(*def, s0.instance,
+                      complete(id, "request_changes", legal(), {{"risk", "low"}, {"changes", ""}}),
+                      T("2027-01-02"))
+                  .pointer,
               "/fields/changes");
-    EXPECT_EQ(state_of(*def, step_ok(*def, s0.instance, complete(id, "request_changes", legal(), {{"risk", "low"}, {"changes", "clause 4"}}),
-                                     T("2027-01-02")).instance),
+    EXPECT_EQ(state_of(*def, step_ok(*def, s0.instance,
+                                     complete(id, "request_changes", legal(),
+                                              {{"risk", "low"}, {"changes", "clause 4"}}),
+                                     T("2027-01-02"))
+                                 .instance),
               "changes_requested");
-    EXPECT_EQ(state_of(*def, step_ok(*def, s0.instance, complete(id, "reject", legal(), {{"risk", "high"}}), T("2027-01-02")).instance),
-              "rejected");
+    EXPECT_EQ(
+        state_of(*def, step_ok(*def, s0.instance,
+                               complete(id, "reject", legal(), {{"risk", "high"}}), T("2027-01-02"))
+                           .instance),
+        "rejected");
 }
 
 TEST(Tasks, CompletingAnUnknownTaskIsRefused) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    EXPECT_EQ(refused(*def, s0.instance, complete("i1.t99", "approve", legal(), {{"risk", "low"}}), T("2027-01-02")).code,
+    EXPECT_EQ(refused(*def, s0.instance, complete("i1.t99", "approve", legal(), {{"risk", "low"}}),
+                      T("2027-01-02"))
+                  .code,
               ErrorCode::task_not_found);
 }
 
@@ -1155,17 +1359,22 @@ TEST(Tasks, CompletingAClosedTaskIsRefusedAndChangesNothing) {
     const Step s0 = start_ok(*def, partner_data());
     const std::string id = the_open_task(s0.instance).id;
     // "comment" is handled by an internal transition: the task is closed, the state stays.
-    const Step s1 = step_ok(*def, s0.instance, complete(id, "comment", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Step s1 = step_ok(*def, s0.instance, complete(id, "comment", legal(), {{"risk", "low"}}),
+                            T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s1.instance), "review");
     EXPECT_EQ(s1.instance.data.get()["commented"], true);
-    const Error e = refused(*def, s1.instance, complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-03"));
+    const Error e = refused(*def, s1.instance, complete(id, "approve", legal(), {{"risk", "low"}}),
+                            T("2027-01-03"));
     EXPECT_EQ(e.code, ErrorCode::task_closed);
 }
 
 TEST(Tasks, CompletingATaskClearsItsTimers) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());
-    const Step s1 = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "comment", legal(), {{"risk", "low"}}), T("2027-01-02"));
+    const Step s1 =
+        step_ok(*def, s0.instance,
+                complete(the_open_task(s0.instance).id, "comment", legal(), {{"risk", "low"}}),
+                T("2027-01-02"));
     EXPECT_EQ(effects_of<TimerCleared>(s1).size(), 4u);
     EXPECT_TRUE(s1.instance.pending_timers().empty());
 }
@@ -1174,10 +1383,13 @@ TEST(Tasks, SaveToKeepsTheResultUnderThePathInsteadOfMerging) {
     const auto def = legal_review({{"save_to", "legal.review"}});
     const Step s0 = start_ok(*def, partner_data());
     const TimeMs at = T("2027-01-02T10:00:00Z");
-    const Step s = step_ok(*def, s0.instance, complete(the_open_task(s0.instance).id, "reject", legal(), {{"risk", "high"}}, "no"), at);
+    const Step s = step_ok(
+        *def, s0.instance,
+        complete(the_open_task(s0.instance).id, "reject", legal(), {{"risk", "high"}}, "no"), at);
     const json& d = s.instance.data.get();
     EXPECT_FALSE(d.contains("risk"));
-    EXPECT_EQ(d["legal"]["review"], json::parse(R"({"outcome": "reject", "by": "lee", "at": "2027-01-02T10:00:00Z",
+    EXPECT_EQ(d["legal"]["review"],
+              json::parse(R"({"outcome": "reject", "by": "lee", "at": "2027-01-02T10:00:00Z",
                                                    "comment": "no", "fields": {"risk": "high"}})"));
 }
 
@@ -1204,7 +1416,8 @@ TEST(Tasks, AReminderForAnAssignedTaskNotifiesTheAssignee) {
     const auto def = legal_review({{"assignee", {{"var", "owner"}}}});
     const Step s0 = start_ok(*def, partner_data());
     const Timer* reminder = timers_of_kind(s0.instance, Timer::Kind::task_reminder)[0];
-    const auto notes = effects_of<Notification>(step_ok(*def, s0.instance, fire_timer(reminder->id), reminder->due_at));
+    const auto notes = effects_of<Notification>(
+        step_ok(*def, s0.instance, fire_timer(reminder->id), reminder->due_at));
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_EQ(notes[0].people, std::vector<std::string>{"olga"});
 }
@@ -1226,7 +1439,10 @@ TEST(Tasks, EscalationOffersTheTaskToTheEscalationRoleAndNotifiesIt) {
     const Step s0 = start_ok(*def, partner_data());
     const std::string id = the_open_task(s0.instance).id;
     const Actor lead = person("lena", {"legal_lead"});
-    EXPECT_EQ(refused(*def, s0.instance, complete(id, "approve", lead, {{"risk", "low"}}), T("2027-01-02")).code, ErrorCode::forbidden);
+    EXPECT_EQ(refused(*def, s0.instance, complete(id, "approve", lead, {{"risk", "low"}}),
+                      T("2027-01-02"))
+                  .code,
+              ErrorCode::forbidden);
     const Timer& esc = the_timer(s0.instance, Timer::Kind::task_escalation);
     const Step s1 = step_ok(*def, s0.instance, fire_timer(esc.id), esc.due_at);
     EXPECT_EQ(the_open_task(s1.instance).escalated_to, "legal_lead");
@@ -1237,11 +1453,15 @@ TEST(Tasks, EscalationOffersTheTaskToTheEscalationRoleAndNotifiesIt) {
     const auto notes = effects_of<Notification>(s1);
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_EQ(notes[0].roles, std::vector<std::string>{"legal_lead"});
-    const Step s2 = step_ok(*def, s1.instance, complete(id, "approve", lead, {{"risk", "low"}}), T("2027-01-14"));
+    const Step s2 = step_ok(*def, s1.instance, complete(id, "approve", lead, {{"risk", "low"}}),
+                            T("2027-01-14"));
     EXPECT_EQ(state_of(*def, s2.instance), "approved");
     // The original role still may.
-    EXPECT_EQ(state_of(*def, step_ok(*def, s1.instance, complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-14")).instance),
-              "approved");
+    EXPECT_EQ(
+        state_of(*def, step_ok(*def, s1.instance,
+                               complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-14"))
+                           .instance),
+        "approved");
 }
 
 }  // namespace

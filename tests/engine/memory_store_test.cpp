@@ -20,19 +20,22 @@ DefinitionPtr review(int version = 1, const char* title = "A test workflow") {
                         "spawn": {"actions": [{"start": {"workflow": "w", "data": {"var": "$event"}, "key": {"var": "$event.key"}}}]}}},
       "approved": {"final": "approved"},
       "rejected": {"final": "rejected"}
-    })"), "review");
+    })"),
+                        "review");
     doc["version"] = version;
     doc["title"] = title;
     return load(doc);
 }
 
-json review_data(const std::string& name, const std::string& deadline, const std::string& owner = "") {
+json review_data(const std::string& name, const std::string& deadline,
+                 const std::string& owner = "") {
     json d = {{"name", name}, {"deadline", deadline}};
     if (!owner.empty()) d["owner"] = owner;
     return d;
 }
 
-Step started(const Definition& def, const std::string& id, json data, TimeMs now = T("2027-01-01")) {
+Step started(const Definition& def, const std::string& id, json data,
+             TimeMs now = T("2027-01-01")) {
     return start_ok(def, std::move(data), now, id);
 }
 
@@ -70,7 +73,8 @@ TEST(MemoryStore, ACommitWithAStaleRevisionIsAConflictAndChangesNothing) {
     const Step s0 = started(*def, "i1", review_data("a", "2027-02-01"));
     commit_ok(store, s0);
     const Step s1 = step_ok(*def, s0.instance, event("poke"), T("2027-01-02"));
-    const Step other = step_ok(*def, s0.instance, event("withdraw"), T("2027-01-02"));  // made from the same revision
+    const Step other = step_ok(*def, s0.instance, event("withdraw"),
+                               T("2027-01-02"));  // made from the same revision
     commit_ok(store, s1);
     const json before = store_snapshot(store);
     auto r = store.commit(other);
@@ -107,7 +111,9 @@ TEST(MemoryStore, HistoryHasOneEntryPerCommittedInputInOrder) {
     commit_ok(store, s0);
     const Step s1 = step_ok(*def, s0.instance, event("poke"), T("2027-01-02"));
     commit_ok(store, s1);
-    const Step s2 = step_ok(*def, s1.instance, complete(s1.instance.tasks[0].id, "approve", person("lee", {"legal"})), T("2027-01-03"));
+    const Step s2 = step_ok(*def, s1.instance,
+                            complete(s1.instance.tasks[0].id, "approve", person("lee", {"legal"})),
+                            T("2027-01-03"));
     commit_ok(store, s2);
     const auto h = store.history("i1");
     ASSERT_EQ(h.size(), 3u);
@@ -206,7 +212,8 @@ TEST(MemoryStore, ClosedTasksLeaveTheListsButCanStillBeFound) {
     const Step s0 = started(*def, "i1", review_data("a", "2027-02-01"));
     commit_ok(store, s0);
     const std::string id = s0.instance.tasks[0].id;
-    commit_ok(store, step_ok(*def, s0.instance, complete(id, "approve", person("lee", {"legal"})), T("2027-01-05")));
+    commit_ok(store, step_ok(*def, s0.instance, complete(id, "approve", person("lee", {"legal"})),
+                             T("2027-01-05")));
     EXPECT_TRUE(store.open_tasks_for_role("legal").empty());
     auto t = store.find_task(id);
     ASSERT_TRUE(t.ok());
@@ -224,12 +231,16 @@ TEST(MemoryStore, ACompletedTaskKeepsItsFieldsAndCommentAfterTheInstanceMovesOn)
     const auto def = load(workflow(json::parse(R"({
       "review": {"task": {"role": "legal", "title": "Review", "outcomes": ["approve"], "fields": {"risk": {"type": "string"}}, "due": "P1D"},
                  "on": {"approve": "approved"}},
-      "approved": {"final": "approved"}})"), "review"));
+      "approved": {"final": "approved"}})"),
+                                   "review"));
     ASSERT_TRUE(store.put_definition(def).ok());
     const Step s0 = started(*def, "i1", json::object());
     commit_ok(store, s0);
     const std::string id = s0.instance.tasks[0].id;
-    commit_ok(store, step_ok(*def, s0.instance, complete(id, "approve", person("lee", {"legal"}), {{"risk", "low"}}, "fine"), T("2027-01-05")));
+    commit_ok(store,
+              step_ok(*def, s0.instance,
+                      complete(id, "approve", person("lee", {"legal"}), {{"risk", "low"}}, "fine"),
+                      T("2027-01-05")));
     auto t = store.find_task(id);
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t->status, TaskStatus::completed);
@@ -246,7 +257,8 @@ TEST(MemoryStore, HistoryOutlivesTheDefinitionObjectTheStepRanOn) {
         // An equal definition, loaded separately and dropped after the commit.
         const auto transient = review();
         commit_ok(store, started(*transient, "i1", review_data("a", "2027-02-01")));
-        commit_ok(store, step_ok(*transient, store.load_instance("i1").value(), event("withdraw"), T("2027-01-02")));
+        commit_ok(store, step_ok(*transient, store.load_instance("i1").value(), event("withdraw"),
+                                 T("2027-01-02")));
     }
     std::vector<std::string> filler(1000, std::string(40, 'x'));  // reuse the freed memory
     const auto h = store.history("i1");
@@ -287,7 +299,8 @@ TEST(MemoryStore, NextDueTimerIsTheEarliestPendingOneUpToTheLimit) {
     MemoryStore store;
     const auto def = review();
     ASSERT_TRUE(store.put_definition(def).ok());
-    const Step a = started(*def, "i1", review_data("a", "2027-01-25"));  // due 01-25, escalation 01-21, expiry 01-31
+    const Step a = started(
+        *def, "i1", review_data("a", "2027-01-25"));  // due 01-25, escalation 01-21, expiry 01-31
     const Step b = started(*def, "i2", review_data("b", "2027-01-10"));  // due 01-10
     commit_ok(store, a);
     commit_ok(store, b);
@@ -310,7 +323,8 @@ TEST(MemoryStore, AFiredAtTimerIsNoLongerDue) {
     const auto def = load(workflow(json::parse(R"({
       "active": {"timers": [{"at": {"var": "when"}, "event": "ping"}],
                  "on": {"ping": {"actions": [{"set": {"pinged": true}}]}, "end": "ended"}},
-      "ended": {"final": "ended"}})"), "active"));
+      "ended": {"final": "ended"}})"),
+                                   "active"));
     ASSERT_TRUE(store.put_definition(def).ok());
     const Step s0 = started(*def, "i1", {{"when", "2027-02-01"}});
     commit_ok(store, s0);
@@ -347,14 +361,17 @@ TEST(LocalRuntime, StartingUnderATakenBusinessKeyReturnsTheSameInstance) {
     MemoryStore store;
     LocalRuntime rt(store);
     ASSERT_TRUE(store.put_definition(review()).ok());
-    auto a = rt.start("w", review_data("a", "2027-02-01"), person("olga"), T("2027-01-01"), "agreement-7");
+    auto a = rt.start("w", review_data("a", "2027-02-01"), person("olga"), T("2027-01-01"),
+                      "agreement-7");
     ASSERT_TRUE(a.ok()) << a.error().to_string();
-    auto b = rt.start("w", review_data("b", "2027-02-01"), person("olga"), T("2027-01-02"), "agreement-7");
+    auto b = rt.start("w", review_data("b", "2027-02-01"), person("olga"), T("2027-01-02"),
+                      "agreement-7");
     ASSERT_TRUE(b.ok()) << b.error().to_string();
     EXPECT_EQ(a->id, b->id);
     EXPECT_EQ(b->data.get()["name"], "a");
     EXPECT_EQ(store.instances().size(), 1u);
-    auto c = rt.start("w", review_data("c", "2027-02-01"), person("olga"), T("2027-01-02"), "agreement-8");
+    auto c = rt.start("w", review_data("c", "2027-02-01"), person("olga"), T("2027-01-02"),
+                      "agreement-8");
     ASSERT_TRUE(c.ok());
     EXPECT_NE(c->id, a->id);
     EXPECT_EQ(store.instances().size(), 2u);
@@ -384,8 +401,9 @@ TEST(LocalRuntime, ARefusedInputLeavesTheStoreAsItWas) {
     ASSERT_TRUE(a.ok());
     const json before = store_snapshot(store);
     const std::string task = a->tasks[0].id;
-    for (const Input& in : {event("nope"), complete(task, "approve", person("eve")), complete(task, "maybe", person("lee", {"legal"})),
-                            fire_timer("nope")}) {
+    for (const Input& in :
+         {event("nope"), complete(task, "approve", person("eve")),
+          complete(task, "maybe", person("lee", {"legal"})), fire_timer("nope")}) {
         auto r = rt.send(a->id, in, T("2027-01-02"));
         EXPECT_FALSE(r.ok());
         EXPECT_EQ(store_snapshot(store), before);
@@ -402,7 +420,9 @@ TEST(LocalRuntime, EveryAppliedInputIsCommittedWithItsHistoryEntry) {
     ASSERT_TRUE(a.ok());
     ASSERT_TRUE(rt.send(a->id, event("poke"), T("2027-01-02")).ok());
     ASSERT_TRUE(rt.send(a->id, event("poke"), T("2027-01-03")).ok());
-    ASSERT_TRUE(rt.send(a->id, complete(a->tasks[0].id, "approve", person("lee", {"legal"})), T("2027-01-04")).ok());
+    ASSERT_TRUE(rt.send(a->id, complete(a->tasks[0].id, "approve", person("lee", {"legal"})),
+                        T("2027-01-04"))
+                    .ok());
     EXPECT_EQ(revisions, (std::vector<std::uint64_t>{1, 2, 3, 4}));
     const auto h = store.history(a->id);
     ASSERT_EQ(h.size(), 4u);
@@ -583,15 +603,24 @@ TEST(StorageForm, AnInstanceWithTasksAndTimersRoundTripsExactly) {
                         "escalate": {"after": "P12D", "role": "chair"}},
                "timers": [{"at": {"var": "deadline"}, "event": "close"}, {"every": "P1D", "event": "tick"}],
                "on": {"yes": "done", "no": "done", "close": "done", "tick": {"actions": []}}},
-      "done": {"final": "ok"}})"), "vote"));
-    StartInput in{"i1", {{"name", "Budget"}, {"deadline", "2027-01-20"}, {"members", {"ann", "bob", "cid"}}, {"proposer", "dan"}},
-                  "budget-2027", ParentLink{"p1", "i1"}};
+      "done": {"final": "ok"}})"),
+                                   "vote"));
+    StartInput in{"i1",
+                  {{"name", "Budget"},
+                   {"deadline", "2027-01-20"},
+                   {"members", {"ann", "bob", "cid"}},
+                   {"proposer", "dan"}},
+                  "budget-2027",
+                  ParentLink{"p1", "i1"}};
     auto s0 = start(*def, in, system_actor(), T("2027-01-01"));
     ASSERT_TRUE(s0.ok());
     Instance inst = s0->instance;
     inst.tasks[2].claimed_by = "cid";
     // A completed task with fields and a comment, an escalated one, a fired at timer.
-    inst = step_ok(*def, inst, complete(inst.tasks[0].id, "yes", person("ann"), json::object(), "fine"), T("2027-01-02")).instance;
+    inst = step_ok(*def, inst,
+                   complete(inst.tasks[0].id, "yes", person("ann"), json::object(), "fine"),
+                   T("2027-01-02"))
+               .instance;
     const Timer esc = *timers_of_kind(inst, Timer::Kind::task_escalation)[0];
     inst = step_ok(*def, inst, fire_timer(esc.id), esc.due_at).instance;
     inst.timers.push_back(Timer{"i1.w99", Timer::Kind::state, 0, {}, T("2027-01-20"), true});
@@ -604,9 +633,12 @@ TEST(StorageForm, AnInstanceWithChildrenRoundTripsExactly) {
     const auto def = load(workflow(json::parse(R"({
       "wait": {"invoke": {"workflow": "child", "for_each": {"var": "xs"}, "outcomes": ["ok", "bad"]},
                "on": {"child.ok": "done", "child.bad": "done"}},
-      "done": {"final": "ok"}})"), "wait"));
+      "done": {"final": "ok"}})"),
+                                   "wait"));
     const Step s0 = start_ok(*def, {{"xs", {1, 2, 3}}});
-    const Step s1 = step_ok(*def, s0.instance, child_finished(s0.instance.children[1].id, "ok", {{"result", {1, 2}}}), T("2027-01-02"));
+    const Step s1 = step_ok(*def, s0.instance,
+                            child_finished(s0.instance.children[1].id, "ok", {{"result", {1, 2}}}),
+                            T("2027-01-02"));
     ASSERT_EQ(s1.instance.children.size(), 3u);
     expect_same(round_trip(s1.instance, *def), s1.instance);
 }
@@ -614,7 +646,9 @@ TEST(StorageForm, AnInstanceWithChildrenRoundTripsExactly) {
 TEST(StorageForm, AFinishedOrCancelledInstanceRoundTrips) {
     const auto def = review();
     const Step s0 = started(*def, "i1", review_data("a", "2027-02-01", "ann"));
-    const Step done = step_ok(*def, s0.instance, complete(s0.instance.tasks[0].id, "approve", person("ann")), T("2027-01-02"));
+    const Step done =
+        step_ok(*def, s0.instance, complete(s0.instance.tasks[0].id, "approve", person("ann")),
+                T("2027-01-02"));
     expect_same(round_trip(done.instance, *def), done.instance);
     const Step cancelled = step_ok(*def, s0.instance, cancel(), T("2027-01-02"));
     expect_same(round_trip(cancelled.instance, *def), cancelled.instance);
@@ -624,8 +658,12 @@ TEST(StorageForm, ARoundTrippedInstanceStepsLikeTheOriginal) {
     const auto def = review();
     const Step s0 = started(*def, "i1", review_data("a", "2027-02-01"));
     const Instance back = round_trip(s0.instance, *def);
-    const Step x = step_ok(*def, s0.instance, complete(s0.instance.tasks[0].id, "approve", person("lee", {"legal"})), T("2027-01-02"));
-    const Step y = step_ok(*def, back, complete(back.tasks[0].id, "approve", person("lee", {"legal"})), T("2027-01-02"));
+    const Step x = step_ok(*def, s0.instance,
+                           complete(s0.instance.tasks[0].id, "approve", person("lee", {"legal"})),
+                           T("2027-01-02"));
+    const Step y =
+        step_ok(*def, back, complete(back.tasks[0].id, "approve", person("lee", {"legal"})),
+                T("2027-01-02"));
     EXPECT_EQ(to_json(x.instance, *def), to_json(y.instance, *def));
 }
 

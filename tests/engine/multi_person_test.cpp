@@ -29,7 +29,8 @@ DefinitionPtr signing(json join, json task_overrides = json::object()) {
       "abstained": {"final": "abstained"}
     })");
     if (!join.is_null()) states["signing"]["task"]["join"] = join;
-    for (auto it = task_overrides.begin(); it != task_overrides.end(); ++it) states["signing"]["task"][it.key()] = it.value();
+    for (auto it = task_overrides.begin(); it != task_overrides.end(); ++it)
+        states["signing"]["task"][it.key()] = it.value();
     return load(workflow(states, "draft"));
 }
 
@@ -37,7 +38,9 @@ json people(std::vector<std::string> ids, std::string proposer = "pat") {
     return {{"signatories", ids}, {"proposer", proposer}, {"partner", {{"name", "Uni Wien"}}}};
 }
 
-Actor signatory(const std::string& id) { return person(id, {"signatory"}); }
+Actor signatory(const std::string& id) {
+    return person(id, {"signatory"});
+}
 
 // The instance in "signing", after "send" at 2027-01-01.
 Step sent(const Definition& def, json data) {
@@ -52,8 +55,10 @@ const Task& task_of(const Instance& inst, const std::string& assignee) {
 }
 
 // Completes `who`'s own task with `outcome`.
-Step by(const Definition& def, const Step& s, const std::string& who, const std::string& outcome, TimeMs at = T("2027-01-02")) {
-    return step_ok(def, s.instance, complete(task_of(s.instance, who).id, outcome, signatory(who)), at);
+Step by(const Definition& def, const Step& s, const std::string& who, const std::string& outcome,
+        TimeMs at = T("2027-01-02")) {
+    return step_ok(def, s.instance, complete(task_of(s.instance, who).id, outcome, signatory(who)),
+                   at);
 }
 
 TEST(MultiPerson, OneTaskOpensPerPersonAssignedToThem) {
@@ -139,7 +144,9 @@ TEST(MultiPerson, AnyIsDecidedByTheFirstCountedOutcome) {
     EXPECT_EQ(s.instance.data.get()["group"]["counts"]["sign"], 1);
     const auto closed = effects_of<TaskClosed>(s);
     ASSERT_EQ(closed.size(), 3u);
-    EXPECT_EQ(std::count_if(closed.begin(), closed.end(), [](const TaskClosed& c) { return c.status == TaskStatus::cancelled; }), 2);
+    EXPECT_EQ(std::count_if(closed.begin(), closed.end(),
+                            [](const TaskClosed& c) { return c.status == TaskStatus::cancelled; }),
+              2);
 }
 
 TEST(MultiPerson, AnyFallsToTheOtherOutcomeOnlyWhenEveryoneChoseIt) {
@@ -159,7 +166,8 @@ TEST(MultiPerson, AtLeastWinsAsSoonAsReached) {
     EXPECT_EQ(state_of(*def, s.instance), "signing");
     s = by(*def, s, "cid", "sign");
     EXPECT_EQ(state_of(*def, s.instance), "signed");
-    EXPECT_EQ(s.instance.data.get()["group"]["counts"], json::parse(R"({"sign": 2, "refuse": 1, "abstain": 0})"));
+    EXPECT_EQ(s.instance.data.get()["group"]["counts"],
+              json::parse(R"({"sign": 2, "refuse": 1, "abstain": 0})"));
 }
 
 TEST(MultiPerson, AtLeastFallsToTheOtherOutcomeAsSoonAsItCanNoLongerBeReached) {
@@ -200,14 +208,18 @@ TEST(MultiPerson, OnceTheGroupIsDecidedTheOpenTasksAreCancelledEvenIfTheStateSta
       "vote": {"task": {"role": "board", "assignees": {"var": "members"}, "join": "any", "outcomes": ["yes", "no"],
                         "title": "Vote", "due": "P7D"},
                "on": {"yes": {"actions": [{"set": {"yes_events": {"+": [{"var": "yes_events"}, 1]}}}]}, "no": "done"}},
-      "done": {"final": "ok"}})"), "vote"));
+      "done": {"final": "ok"}})"),
+                                   "vote"));
     Step s = start_ok(*def, {{"members", {"ann", "bob"}}, {"yes_events", 0}});
     const std::string bob_task = task_of(s.instance, "bob").id;
-    s = step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "yes", person("ann")), T("2027-01-02"));
+    s = step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "yes", person("ann")),
+                T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["yes_events"], 1);
     EXPECT_EQ(state_of(*def, s.instance), "vote");
     EXPECT_TRUE(open_tasks(s.instance).empty());
-    EXPECT_EQ(refused(*def, s.instance, complete(bob_task, "yes", person("bob")), T("2027-01-03")).code, ErrorCode::task_closed);
+    EXPECT_EQ(
+        refused(*def, s.instance, complete(bob_task, "yes", person("bob")), T("2027-01-03")).code,
+        ErrorCode::task_closed);
 }
 
 TEST(MultiPerson, ACompletedTaskOfTheGroupCannotBeCompletedAgain) {
@@ -215,7 +227,10 @@ TEST(MultiPerson, ACompletedTaskOfTheGroupCannotBeCompletedAgain) {
     Step s = sent(*def, people({"ann", "bob"}));
     const std::string ann_task = task_of(s.instance, "ann").id;
     s = by(*def, s, "ann", "sign");
-    EXPECT_EQ(refused(*def, s.instance, complete(ann_task, "refuse", signatory("ann")), T("2027-01-03")).code, ErrorCode::task_closed);
+    EXPECT_EQ(
+        refused(*def, s.instance, complete(ann_task, "refuse", signatory("ann")), T("2027-01-03"))
+            .code,
+        ErrorCode::task_closed);
 }
 
 TEST(MultiPerson, SeparationOfDutiesLeavesThePersonOutAndRefusesThem) {
@@ -226,7 +241,9 @@ TEST(MultiPerson, SeparationOfDutiesLeavesThePersonOutAndRefusesThem) {
         EXPECT_NE(t.assignee, "pat");
         EXPECT_EQ(t.excluded, std::vector<std::string>{"pat"});
     }
-    const Error e = refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("pat")), T("2027-01-02"));
+    const Error e =
+        refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("pat")),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
 }
 
@@ -268,7 +285,8 @@ TEST(MultiPerson, APersonListedTwiceGetsOneTask) {
 TEST(MultiPerson, AListLeftEmptyBySeparationOfDutiesIsRefused) {
     const auto def = signing("any");
     const Step s0 = start_ok(*def, people({"pat"}, "pat"));
-    EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-01")).code, ErrorCode::runtime_error);
+    EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-01")).code,
+              ErrorCode::runtime_error);
 }
 
 TEST(MultiPerson, FewerPeopleThanAtLeastNeedsIsRefused) {
@@ -284,18 +302,23 @@ TEST(MultiPerson, AnAssigneesExpressionGivingNoIdsIsRefused) {
     const auto def = signing("all");
     for (const json& list : {json{{"x", 1}}, json(nullptr), json::array({"", nullptr})}) {
         const Step s0 = start_ok(*def, {{"signatories", list}, {"proposer", "pat"}});
-        EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-01")).code, ErrorCode::runtime_error) << list.dump();
+        EXPECT_EQ(refused(*def, s0.instance, event("send"), T("2027-01-01")).code,
+                  ErrorCode::runtime_error)
+            << list.dump();
     }
 }
 
 TEST(MultiPerson, SaveToKeepsEachPersonsResultUnderTheirId) {
     const auto def = signing("all", {{"save_to", "signing"}});
     Step s = sent(*def, people({"ann", "bob"}));
-    s = step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("ann"), {{"note", "gladly"}}, "ok"),
+    s = step_ok(*def, s.instance,
+                complete(task_of(s.instance, "ann").id, "sign", signatory("ann"),
+                         {{"note", "gladly"}}, "ok"),
                 T("2027-01-02T08:00:00Z"));
     const json& d = s.instance.data.get();
     EXPECT_FALSE(d.contains("note"));
-    EXPECT_EQ(d["signing"]["ann"], json::parse(R"({"outcome": "sign", "by": "ann", "at": "2027-01-02T08:00:00Z",
+    EXPECT_EQ(d["signing"]["ann"],
+              json::parse(R"({"outcome": "sign", "by": "ann", "at": "2027-01-02T08:00:00Z",
                                                    "comment": "ok", "fields": {"note": "gladly"}})"));
     EXPECT_FALSE(d["signing"].contains("bob"));
     s = by(*def, s, "bob", "sign", T("2027-01-03T08:00:00Z"));
@@ -307,7 +330,10 @@ TEST(MultiPerson, SaveToKeepsEachPersonsResultUnderTheirId) {
 TEST(MultiPerson, WithoutSaveToEachCompletionsFieldsAreMerged) {
     const auto def = signing("all");
     Step s = sent(*def, people({"ann", "bob"}));
-    s = step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("ann"), {{"note", "from ann"}}), T("2027-01-02"));
+    s = step_ok(
+        *def, s.instance,
+        complete(task_of(s.instance, "ann").id, "sign", signatory("ann"), {{"note", "from ann"}}),
+        T("2027-01-02"));
     EXPECT_EQ(s.instance.data.get()["note"], "from ann");
 }
 
@@ -316,10 +342,15 @@ TEST(MultiPerson, ATaskOfTheGroupIsPersonal) {
     const Step s = sent(*def, people({"ann", "bob"}));
     for (const auto& t : s.instance.tasks) EXPECT_TRUE(t.personal);
     // A holder of the role may not sign in another's place.
-    const Error e = refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("bob")), T("2027-01-02"));
+    const Error e =
+        refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("bob")),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
-    EXPECT_EQ(refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("zoe")), T("2027-01-02")).code,
-              ErrorCode::forbidden);
+    EXPECT_EQ(
+        refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", signatory("zoe")),
+                T("2027-01-02"))
+            .code,
+        ErrorCode::forbidden);
 }
 
 TEST(MultiPerson, OnceEscalatedAHolderOfTheEscalationRoleMayCompleteAPersonalTask) {
@@ -327,14 +358,16 @@ TEST(MultiPerson, OnceEscalatedAHolderOfTheEscalationRoleMayCompleteAPersonalTas
     const Step s = sent(*def, people({"ann", "bob"}));
     const Task& ann = task_of(s.instance, "ann");
     const Actor chair = person("cleo", {"chair"});
-    EXPECT_EQ(refused(*def, s.instance, complete(ann.id, "sign", chair), T("2027-01-02")).code, ErrorCode::forbidden);
+    EXPECT_EQ(refused(*def, s.instance, complete(ann.id, "sign", chair), T("2027-01-02")).code,
+              ErrorCode::forbidden);
     const Timer* esc = nullptr;
     for (const Timer* t : timers_of_kind(s.instance, Timer::Kind::task_escalation))
         if (t->task_id == ann.id) esc = t;
     ASSERT_NE(esc, nullptr);
     const Step escalated = step_ok(*def, s.instance, fire_timer(esc->id), esc->due_at);
     EXPECT_EQ(task_of(escalated.instance, "ann").escalated_to, "chair");
-    const Step s2 = step_ok(*def, escalated.instance, complete(ann.id, "sign", chair), T("2027-01-12"));
+    const Step s2 =
+        step_ok(*def, escalated.instance, complete(ann.id, "sign", chair), T("2027-01-12"));
     EXPECT_FALSE(task_of(s2.instance, "ann").is_open());
     EXPECT_TRUE(task_of(s2.instance, "bob").is_open());
 }
@@ -342,10 +375,14 @@ TEST(MultiPerson, OnceEscalatedAHolderOfTheEscalationRoleMayCompleteAPersonalTas
 TEST(MultiPerson, AnotherAssigneeWithoutTheRoleCannotCompleteSomeoneElsesTask) {
     const auto def = signing("all");
     const Step s = sent(*def, people({"ann", "bob"}));
-    const Error e = refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", person("bob")), T("2027-01-02"));
+    const Error e =
+        refused(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", person("bob")),
+                T("2027-01-02"));
     EXPECT_EQ(e.code, ErrorCode::forbidden);
     // The assignee needs no role for their own task.
-    const Step s1 = step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", person("ann")), T("2027-01-02"));
+    const Step s1 =
+        step_ok(*def, s.instance, complete(task_of(s.instance, "ann").id, "sign", person("ann")),
+                T("2027-01-02"));
     EXPECT_FALSE(task_of(s1.instance, "ann").is_open());
 }
 

@@ -22,9 +22,15 @@
 namespace accord::engine {
 
 // gtest prints error codes by name.
-inline void PrintTo(ErrorCode code, std::ostream* os) { *os << error_code_name(code); }
-inline void PrintTo(TaskStatus status, std::ostream* os) { *os << to_string(status); }
-inline void PrintTo(InstanceStatus status, std::ostream* os) { *os << to_string(status); }
+inline void PrintTo(ErrorCode code, std::ostream* os) {
+    *os << error_code_name(code);
+}
+inline void PrintTo(TaskStatus status, std::ostream* os) {
+    *os << to_string(status);
+}
+inline void PrintTo(InstanceStatus status, std::ostream* os) {
+    *os << to_string(status);
+}
 
 namespace testkit {
 
@@ -53,8 +59,11 @@ inline std::string diagnostics_text(const std::vector<Diagnostic>& diagnostics) 
 
 // A definition around `states`, with `extra` top-level keys merged over the defaults.
 inline json workflow(json states, std::string start, json extra = json::object()) {
-    json doc = {{"workflow", "w"}, {"version", 1}, {"title", "A test workflow"},
-                {"start", std::move(start)}, {"states", std::move(states)}};
+    json doc = {{"workflow", "w"},
+                {"version", 1},
+                {"title", "A test workflow"},
+                {"start", std::move(start)},
+                {"states", std::move(states)}};
     for (auto it = extra.begin(); it != extra.end(); ++it) doc[it.key()] = it.value();
     return doc;
 }
@@ -72,16 +81,21 @@ inline DefinitionPtr load(const json& document, const WorkflowCatalog& catalog =
 inline Actor person(std::string id, std::vector<std::string> roles = {}) {
     return Actor{std::move(id), std::move(roles), false};
 }
-inline Actor system_actor() { return Actor::system_actor(); }
+inline Actor system_actor() {
+    return Actor::system_actor();
+}
 // Someone outside sending events: an officer, not the system.
-inline Actor officer() { return Actor{"olga", {"officer"}, false}; }
+inline Actor officer() {
+    return Actor{"olga", {"officer"}, false};
+}
 
 inline Input event(std::string name, json data = json::object(), Actor actor = officer()) {
     return Input{EventInput{std::move(name), std::move(data)}, std::move(actor)};
 }
 inline Input complete(std::string task_id, std::string outcome, Actor actor,
                       json fields = json::object(), std::string comment = {}) {
-    return Input{CompleteTaskInput{std::move(task_id), std::move(outcome), std::move(fields), std::move(comment)},
+    return Input{CompleteTaskInput{std::move(task_id), std::move(outcome), std::move(fields),
+                                   std::move(comment)},
                  std::move(actor)};
 }
 inline Input fire_timer(std::string timer_id) {
@@ -91,13 +105,15 @@ inline Input child_finished(std::string child_id, std::string outcome, json data
     return Input{ChildFinishedInput{std::move(child_id), std::move(outcome), std::move(data)},
                  Actor::system_actor()};
 }
-inline Input cancel(std::string reason = "no longer needed", Actor actor = person("officer", {"officer"})) {
+inline Input cancel(std::string reason = "no longer needed",
+                    Actor actor = person("officer", {"officer"})) {
     return Input{CancelInput{std::move(reason)}, std::move(actor)};
 }
 
 // Starts an instance that must start.
-inline Step start_ok(const Definition& def, json data = json::object(), TimeMs now = T("2027-01-01"),
-                     std::string id = "i1", Actor actor = person("starter", {"officer"})) {
+inline Step start_ok(const Definition& def, json data = json::object(),
+                     TimeMs now = T("2027-01-01"), std::string id = "i1",
+                     Actor actor = person("starter", {"officer"})) {
     StartInput in;
     in.instance_id = std::move(id);
     in.data = std::move(data);
@@ -110,7 +126,8 @@ inline Step start_ok(const Definition& def, json data = json::object(), TimeMs n
 }
 
 // Applies an input that must be accepted; checks the instance passed in is left as it was.
-inline Step step_ok(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
+inline Step step_ok(const Definition& def, const Instance& instance, const Input& input,
+                    TimeMs now) {
     const json before = to_json(instance, def);
     auto r = step(def, instance, input, now);
     EXPECT_EQ(to_json(instance, def), before) << "step modified the instance passed in";
@@ -123,7 +140,8 @@ inline Step step_ok(const Definition& def, const Instance& instance, const Input
 
 // Applies an input that must be refused; checks the instance passed in is left as it was,
 // and returns the error.
-inline Error refused(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
+inline Error refused(const Definition& def, const Instance& instance, const Input& input,
+                     TimeMs now) {
     const json before = to_json(instance, def);
     auto r = step(def, instance, input, now);
     EXPECT_EQ(to_json(instance, def), before) << "a refused step modified the instance passed in";
@@ -193,7 +211,8 @@ inline std::vector<const Timer*> timers_of_kind(const Instance& instance, Timer:
 inline const Timer& the_timer(const Instance& instance, Timer::Kind kind) {
     auto timers = timers_of_kind(instance, kind);
     if (timers.size() != 1) {
-        ADD_FAILURE() << "expected one pending " << to_string(kind) << " timer, found " << timers.size();
+        ADD_FAILURE() << "expected one pending " << to_string(kind) << " timer, found "
+                      << timers.size();
         throw HelperFailed("not one timer");
     }
     return *timers.front();
@@ -204,7 +223,8 @@ inline json store_snapshot(const MemoryStore& store) {
     json out = json::object();
     for (const Instance& inst : store.instances()) {
         const DefinitionPtr def = store.find_definition(inst.workflow, inst.version);
-        json entry = {{"instance", def ? to_json(inst, *def) : json(inst.id)}, {"history", json::array()}};
+        json entry = {{"instance", def ? to_json(inst, *def) : json(inst.id)},
+                      {"history", json::array()}};
         for (const auto& h : store.history(inst.id)) entry["history"].push_back(to_json(h));
         for (const auto& t : inst.tasks) {
             auto stored = store.find_task(t.id);

@@ -11,7 +11,9 @@ namespace {
 
 using namespace testkit;
 
-DefinitionPtr def_of(const char* states_text, const char* start) { return load(workflow(json::parse(states_text), start)); }
+DefinitionPtr def_of(const char* states_text, const char* start) {
+    return load(workflow(json::parse(states_text), start));
+}
 
 // ---------------------------------------------------------------------------------------------
 // after
@@ -24,7 +26,8 @@ DefinitionPtr chasing() {
                          "skip": "chased", "leave": "left"}},
       "chased": {"on": {"leave": "left"}},
       "left": {"final": "left"}
-    })", "waiting");
+    })",
+                  "waiting");
 }
 
 TEST(Timers, AnAfterTimerIsSetThatLongAfterTheStateIsEntered) {
@@ -45,8 +48,10 @@ TEST(Timers, AnAfterTimerFiresItsEventOnceWithTimerDueAndFiredAt) {
     const Timer chase = s0.instance.timers[0];
     const Step s = step_ok(*def, s0.instance, fire_timer(chase.id), chase.due_at);
     EXPECT_EQ(state_of(*def, s.instance), "chased");
-    EXPECT_EQ(s.instance.data.get()["fired"],
-              json::parse(R"({"timer": "waiting.0", "due": "2027-01-15T10:00:00Z", "fired_at": "2027-01-15T10:00:00Z"})"));
+    EXPECT_EQ(
+        s.instance.data.get()["fired"],
+        json::parse(
+            R"({"timer": "waiting.0", "due": "2027-01-15T10:00:00Z", "fired_at": "2027-01-15T10:00:00Z"})"));
     EXPECT_EQ(s.history.input, "timer");
     EXPECT_EQ(events_of(s.history), std::vector<std::string>{"chase"});
     EXPECT_TRUE(s.history.note.empty()) << s.history.note;
@@ -82,7 +87,9 @@ TEST(Timers, ATimerOfAStateThatWasLeftIsNotFound) {
     const Step s0 = start_ok(*def);
     const Step s1 = step_ok(*def, s0.instance, event("skip"), T("2027-01-02"));
     EXPECT_EQ(state_of(*def, s1.instance), "chased");
-    EXPECT_EQ(refused(*def, s1.instance, fire_timer(s0.instance.timers[0].id), T("2027-01-15")).code, ErrorCode::not_found);
+    EXPECT_EQ(
+        refused(*def, s1.instance, fire_timer(s0.instance.timers[0].id), T("2027-01-15")).code,
+        ErrorCode::not_found);
 }
 
 TEST(Timers, AStaleTimerIdIsNotFoundAndChangesNothing) {
@@ -90,8 +97,10 @@ TEST(Timers, AStaleTimerIdIsNotFoundAndChangesNothing) {
     const Step s0 = start_ok(*def, json::object(), T("2027-01-01T10:00:00Z"));
     const Timer ping = s0.instance.timers[1];
     const Step s1 = step_ok(*def, s0.instance, fire_timer(ping.id), ping.due_at);
-    EXPECT_EQ(refused(*def, s1.instance, fire_timer(ping.id), ping.due_at).code, ErrorCode::not_found);
-    EXPECT_EQ(refused(*def, s1.instance, fire_timer("i1.w999"), ping.due_at).code, ErrorCode::not_found);
+    EXPECT_EQ(refused(*def, s1.instance, fire_timer(ping.id), ping.due_at).code,
+              ErrorCode::not_found);
+    EXPECT_EQ(refused(*def, s1.instance, fire_timer("i1.w999"), ping.due_at).code,
+              ErrorCode::not_found);
 }
 
 TEST(Timers, ALateFiringIsNotedInTheHistory) {
@@ -115,7 +124,8 @@ DefinitionPtr reporting() {
                  "on": {"annual_report": {"actions": [{"set": {"reports": {"+": [{"var": "reports"}, 1]}}}]},
                         "end": "ended"}},
       "ended": {"final": "ended"}
-    })", "active");
+    })",
+                  "active");
 }
 
 TEST(Timers, AnEveryTimerIsRearmedEachPeriod) {
@@ -173,7 +183,8 @@ DefinitionPtr expiring() {
                         "touch": {"actions": [{"set": {"touched": true}}]},
                         "expire": "expired"}},
       "expired": {"final": "expired"}
-    })", "active");
+    })",
+                  "active");
 }
 
 const Timer* expiry_timer(const Instance& inst) {
@@ -228,7 +239,8 @@ TEST(Timers, AnAtTimerMovesWhenItsDateChangesInTheSameState) {
     const auto def = expiring();
     const Step s0 = start_ok(*def, {{"end_date", "2028-01-01"}, {"reminded", 0}}, T("2027-01-01"));
     const Timer old = *expiry_timer(s0.instance);
-    const Step s = step_ok(*def, s0.instance, event("amend", {{"end_date", "2029-01-01"}}), T("2027-02-01"));
+    const Step s =
+        step_ok(*def, s0.instance, event("amend", {{"end_date", "2029-01-01"}}), T("2027-02-01"));
     const auto cleared = effects_of<TimerCleared>(s);
     ASSERT_EQ(cleared.size(), 1u);
     EXPECT_EQ(cleared[0].timer_id, old.id);
@@ -282,7 +294,8 @@ TEST(Timers, AFiredAtTimerWhoseNewDateIsStillPastIsNotSetAgain) {
     const Step s0 = start_ok(*def, {{"end_date", "2028-01-01"}, {"reminded", 0}}, T("2027-01-01"));
     const Timer t = *expiry_timer(s0.instance);
     const Step s1 = step_ok(*def, s0.instance, fire_timer(t.id), t.due_at);
-    const Step s2 = step_ok(*def, s1.instance, event("amend", {{"end_date", "2028-01-02"}}), T("2027-12-01"));
+    const Step s2 =
+        step_ok(*def, s1.instance, event("amend", {{"end_date", "2028-01-02"}}), T("2027-12-01"));
     EXPECT_TRUE(effects_of<TimerSet>(s2).empty());
     EXPECT_TRUE(s2.instance.pending_timers().empty());
 }
@@ -293,7 +306,8 @@ TEST(Timers, TheHandlerOfAnAtTimerMayMoveItsOwnDateAhead) {
                  "on": {"report": {"actions": [{"set": {"next_report": {"date_add": [{"var": "next_report"}, "P6M"]}}}]},
                         "end": "ended"}},
       "ended": {"final": "ended"}
-    })", "active");
+    })",
+                            "active");
     const Step s0 = start_ok(*def, {{"next_report", "2027-06-30"}}, T("2027-01-01"));
     const Timer t = the_timer(s0.instance, Timer::Kind::state);
     const Step s1 = step_ok(*def, s0.instance, fire_timer(t.id), t.due_at);
@@ -317,7 +331,8 @@ TEST(Timers, AnAtTimerNotSetAtEntryIsSetOnceItsDateAppears) {
     const auto def = expiring();
     const Step s0 = start_ok(*def, {{"reminded", 0}}, T("2027-01-01"));
     EXPECT_TRUE(s0.instance.timers.empty());
-    const Step s = step_ok(*def, s0.instance, event("amend", {{"end_date", "2028-01-01"}}), T("2027-02-01"));
+    const Step s =
+        step_ok(*def, s0.instance, event("amend", {{"end_date", "2028-01-01"}}), T("2027-02-01"));
     ASSERT_NE(expiry_timer(s.instance), nullptr);
     EXPECT_EQ(expiry_timer(s.instance)->due_at, T("2027-10-03"));
 }
@@ -329,11 +344,13 @@ TEST(Timers, ATaskCompletionThatChangesTheDateMovesTheAtTimer) {
                  "timers": [{"at": {"var": "end_date"}, "event": "expire"}],
                  "on": {"amend": "active", "close": "closed", "expire": "closed"}},
       "closed": {"final": "closed"}
-    })", "active");
+    })",
+                            "active");
     const Step s0 = start_ok(*def, {{"end_date", "2028-01-01"}}, T("2027-01-01"));
     EXPECT_EQ(the_timer(s0.instance, Timer::Kind::state).due_at, T("2028-01-01"));
     const Step s = step_ok(*def, s0.instance,
-                           complete(the_open_task(s0.instance).id, "amend", person("olga", {"officer"}), {{"end_date", "2029-06-30"}}),
+                           complete(the_open_task(s0.instance).id, "amend",
+                                    person("olga", {"officer"}), {{"end_date", "2029-06-30"}}),
                            T("2027-02-01"));
     EXPECT_EQ(the_timer(s.instance, Timer::Kind::state).due_at, T("2029-06-30"));
 }
@@ -345,16 +362,20 @@ TEST(Timers, AnInternalTaskOutcomeThatChangesTheDateMovesTheAtTimer) {
                  "timers": [{"at": {"var": "end_date"}, "event": "expire"}],
                  "on": {"amend": {"actions": []}, "close": "closed", "expire": "closed"}},
       "closed": {"final": "closed"}
-    })", "active");
+    })",
+                            "active");
     const Step s0 = start_ok(*def, {{"end_date", "2028-01-01"}}, T("2027-01-01"));
     const Step s = step_ok(*def, s0.instance,
-                           complete(the_open_task(s0.instance).id, "amend", person("olga", {"officer"}), {{"end_date", "2029-06-30"}}),
+                           complete(the_open_task(s0.instance).id, "amend",
+                                    person("olga", {"officer"}), {{"end_date", "2029-06-30"}}),
                            T("2027-02-01"));
     EXPECT_EQ(the_timer(s.instance, Timer::Kind::state).due_at, T("2029-06-30"));
     const auto cleared = effects_of<TimerCleared>(s);
     ASSERT_FALSE(cleared.empty());
     EXPECT_NE(std::find_if(cleared.begin(), cleared.end(),
-                           [&](const TimerCleared& c) { return c.timer_id == the_timer(s0.instance, Timer::Kind::state).id; }),
+                           [&](const TimerCleared& c) {
+                               return c.timer_id == the_timer(s0.instance, Timer::Kind::state).id;
+                           }),
               cleared.end());
 }
 
@@ -367,7 +388,8 @@ TEST(Timers, ATimerWhoseGuardsFailIsSpentAndNothingElseHappens) {
                   "on": {"chase": [{"guard": {"var": "urgent"}, "target": "chased"}], "leave": "left"}},
       "chased": {"on": {"leave": "left"}},
       "left": {"final": "left"}
-    })", "waiting");
+    })",
+                            "waiting");
     const Step s0 = start_ok(*def, {{"urgent", false}});
     const Timer t = s0.instance.timers[0];
     const Step s = step_ok(*def, s0.instance, fire_timer(t.id), t.due_at);
@@ -387,7 +409,8 @@ TEST(Timers, ATimerWhoseTransitionFailsIsSpentAndNothingElseHappens) {
       "voting": {"task": {"role": "r", "title": "Vote", "assignees": {"var": "voters"}, "outcomes": ["yes", "no"], "due": "P1D"},
                  "on": {"yes": "done", "no": "done"}},
       "done": {"final": "ok"}
-    })", "waiting");
+    })",
+                            "waiting");
     const Step s0 = start_ok(*def, {{"voters", json::array()}});
     const Timer t = s0.instance.timers[0];
     const Step s = step_ok(*def, s0.instance, fire_timer(t.id), t.due_at);

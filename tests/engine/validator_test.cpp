@@ -46,9 +46,12 @@ json legal_review() {
     })");
 }
 
-LoadResult check(const json& doc, const WorkflowCatalog& catalog = {}) { return load_definition(doc, catalog); }
+LoadResult check(const json& doc, const WorkflowCatalog& catalog = {}) {
+    return load_definition(doc, catalog);
+}
 
-std::vector<const Diagnostic*> at(const LoadResult& r, std::string_view pointer, Diagnostic::Severity severity) {
+std::vector<const Diagnostic*> at(const LoadResult& r, std::string_view pointer,
+                                  Diagnostic::Severity severity) {
     std::vector<const Diagnostic*> out;
     for (const auto& d : r.diagnostics)
         if (d.pointer == pointer && d.severity == severity) out.push_back(&d);
@@ -63,7 +66,8 @@ void expect_error(const LoadResult& r, std::string_view pointer, std::string_vie
     const bool matched = std::any_of(found.begin(), found.end(), [&](const Diagnostic* d) {
         return d->message.find(text) != std::string::npos;
     });
-    EXPECT_TRUE(matched) << "no error at \"" << pointer << "\" containing \"" << text << "\"; got:\n"
+    EXPECT_TRUE(matched) << "no error at \"" << pointer << "\" containing \"" << text
+                         << "\"; got:\n"
                          << diagnostics_text(r.diagnostics);
 }
 
@@ -75,7 +79,8 @@ void expect_warning(const LoadResult& r, std::string_view pointer, std::string_v
     const bool matched = std::any_of(found.begin(), found.end(), [&](const Diagnostic* d) {
         return d->message.find(text) != std::string::npos;
     });
-    EXPECT_TRUE(matched) << "no warning at \"" << pointer << "\" containing \"" << text << "\"; got:\n"
+    EXPECT_TRUE(matched) << "no warning at \"" << pointer << "\" containing \"" << text
+                         << "\"; got:\n"
                          << diagnostics_text(r.diagnostics);
 }
 
@@ -157,10 +162,12 @@ TEST(Validator, ATaskIsCompiledWithItsFormDueRemindersAndEscalation) {
 }
 
 TEST(Validator, ChildEventNamesWithADotAreAcceptedInOn) {
-    const json doc = workflow({{"signing", {{"invoke", {{"workflow", "signing"}}},
-                                            {"on", {{"signing.signed", "done"}, {"signing.refused", "done"}}}}},
-                               {"done", {{"final", "ok"}}}},
-                              "signing");
+    const json doc =
+        workflow({{"signing",
+                   {{"invoke", {{"workflow", "signing"}}},
+                    {"on", {{"signing.signed", "done"}, {"signing.refused", "done"}}}}},
+                  {"done", {{"final", "ok"}}}},
+                 "signing");
     const LoadResult r = check(doc);
     EXPECT_TRUE(r.clean()) << diagnostics_text(r.diagnostics);
     EXPECT_TRUE(r.definition->find_event("signing.signed"));
@@ -184,14 +191,16 @@ TEST(Validator, TargetNamingAnUnknownStateIsAnErrorWithASuggestion) {
     json doc = legal_review();
     doc["states"]["review"]["on"]["approve"][0]["target"] = "aproved";
     const LoadResult r = check(doc);
-    expect_error(r, "/states/review/on/approve/0/target", "unknown state \"aproved\" (did you mean \"approved\"?)");
+    expect_error(r, "/states/review/on/approve/0/target",
+                 "unknown state \"aproved\" (did you mean \"approved\"?)");
     EXPECT_EQ(errors(r), 1);
 }
 
 TEST(Validator, ShortTargetNamingAnUnknownStateIsAnError) {
     json doc = legal_review();
     doc["states"]["review"]["on"]["reject"] = "rejectd";
-    expect_error(check(doc), "/states/review/on/reject", "unknown state \"rejectd\" (did you mean \"rejected\"?)");
+    expect_error(check(doc), "/states/review/on/reject",
+                 "unknown state \"rejectd\" (did you mean \"rejected\"?)");
 }
 
 TEST(Validator, UnknownStateFarFromAnyNameHasNoSuggestion) {
@@ -210,18 +219,22 @@ TEST(Validator, StartNamingAnUnknownStateIsAnError) {
 }
 
 TEST(Validator, ChoiceBranchNamingAnUnknownStateIsAnError) {
-    const json doc = workflow({{"route", {{"choice", {{{"guard", {{"var", "x"}}}, {"target", "big"}}, {{"target", "smal"}}}}}},
-                               {"big", {{"final", "big"}}},
-                               {"small", {{"final", "small"}}}},
-                              "route");
-    expect_error(check(doc), "/states/route/choice/1/target", "unknown state \"smal\" (did you mean \"small\"?)");
+    const json doc = workflow(
+        {{"route",
+          {{"choice", {{{"guard", {{"var", "x"}}}, {"target", "big"}}, {{"target", "smal"}}}}}},
+         {"big", {{"final", "big"}}},
+         {"small", {{"final", "small"}}}},
+        "route");
+    expect_error(check(doc), "/states/route/choice/1/target",
+                 "unknown state \"smal\" (did you mean \"small\"?)");
 }
 
 TEST(Validator, WorkflowLevelTransitionNamingAnUnknownStateIsAnError) {
     json doc = minimal();
     doc["states"]["terminated"] = {{"final", "terminated"}};
     doc["on"] = {{"terminate", "terminatd"}};
-    expect_error(check(doc), "/on/terminate", "unknown state \"terminatd\" (did you mean \"terminated\"?)");
+    expect_error(check(doc), "/on/terminate",
+                 "unknown state \"terminatd\" (did you mean \"terminated\"?)");
 }
 
 TEST(Validator, WorkflowLevelOnMustBeAnObject) {
@@ -239,8 +252,10 @@ TEST(Validator, WorkflowLevelTransitionsAreCompiledIntoEveryWaitStateThatLacksTh
     const DefinitionPtr def = load(doc);
     const EventId terminate = *def->find_event("terminate");
     ASSERT_NE(def->transitions(*def->find_state("a"), terminate), nullptr);
-    EXPECT_EQ(def->transitions(*def->find_state("a"), terminate)->at(0).target, *def->find_state("terminated"));
-    EXPECT_EQ(def->transitions(*def->find_state("b"), terminate)->at(0).target, *def->find_state("done"));
+    EXPECT_EQ(def->transitions(*def->find_state("a"), terminate)->at(0).target,
+              *def->find_state("terminated"));
+    EXPECT_EQ(def->transitions(*def->find_state("b"), terminate)->at(0).target,
+              *def->find_state("done"));
     EXPECT_EQ(def->transitions(*def->find_state("done"), terminate), nullptr);
 }
 
@@ -250,7 +265,9 @@ TEST(Validator, WorkflowLevelTransitionsAreCompiledIntoEveryWaitStateThatLacksTh
 TEST(Validator, UnknownTopLevelKeyIsAnErrorWithASuggestion) {
     json doc = minimal();
     doc["descripton"] = "x";
-    expect_error(check(doc), "/descripton", "unknown key \"descripton\" in a workflow definition (did you mean \"description\"?)");
+    expect_error(
+        check(doc), "/descripton",
+        "unknown key \"descripton\" in a workflow definition (did you mean \"description\"?)");
 }
 
 TEST(Validator, UnknownStateKeyIsAnErrorWithASuggestion) {
@@ -262,7 +279,8 @@ TEST(Validator, UnknownStateKeyIsAnErrorWithASuggestion) {
 TEST(Validator, UnknownTaskKeyIsAnErrorWithASuggestion) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["asignee"] = "x";
-    expect_error(check(doc), "/states/review/task/asignee", "unknown key \"asignee\" in a task (did you mean \"assignee\"?)");
+    expect_error(check(doc), "/states/review/task/asignee",
+                 "unknown key \"asignee\" in a task (did you mean \"assignee\"?)");
 }
 
 TEST(Validator, UnknownTransitionKeyIsAnErrorWithASuggestion) {
@@ -284,7 +302,9 @@ TEST(Validator, UnknownEscalateKeyIsAnErrorWithASuggestion) {
 }
 
 TEST(Validator, UnknownInvokeKeyIsAnErrorWithASuggestion) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"dta", {{"var", ""}}}}}, {"on", {{"child.done", "b"}}}}},
+    const json doc = workflow({{"a",
+                                {{"invoke", {{"workflow", "child"}, {"dta", {{"var", ""}}}}},
+                                 {"on", {{"child.done", "b"}}}}},
                                {"b", {{"final", "ok"}}}},
                               "a");
     expect_error(check(doc), "/states/a/invoke/dta", "(did you mean \"data\"?)");
@@ -293,12 +313,14 @@ TEST(Validator, UnknownInvokeKeyIsAnErrorWithASuggestion) {
 TEST(Validator, UnknownActionIsAnErrorWithASuggestion) {
     json doc = minimal();
     doc["states"]["a"]["entry"] = {{{"sett", {{"x", 1}}}}};
-    expect_error(check(doc), "/states/a/entry/0/sett", "unknown action \"sett\" (did you mean \"set\"?)");
+    expect_error(check(doc), "/states/a/entry/0/sett",
+                 "unknown action \"sett\" (did you mean \"set\"?)");
 }
 
 TEST(Validator, UnknownNotifyKeyIsAnErrorWithASuggestion) {
     json doc = minimal();
-    doc["states"]["a"]["entry"] = {{{"notify", {{"roles", {"legal"}}, {"subject", "s"}, {"mesage", "m"}}}}};
+    doc["states"]["a"]["entry"] = {
+        {{"notify", {{"roles", {"legal"}}, {"subject", "s"}, {"mesage", "m"}}}}};
     expect_error(check(doc), "/states/a/entry/0/notify/mesage", "(did you mean \"message\"?)");
 }
 
@@ -311,13 +333,15 @@ TEST(Validator, UnknownDeclaredEventKeyIsAnErrorWithASuggestion) {
 TEST(Validator, UnknownSchemaKeywordIsAnErrorWithASuggestion) {
     json doc = minimal();
     doc["data"] = {{"properties", {{"amount", {{"type", "number"}, {"minimun", 0}}}}}};
-    expect_error(check(doc), "/data/properties/amount/minimun", "unknown schema keyword \"minimun\" (did you mean \"minimum\"?)");
+    expect_error(check(doc), "/data/properties/amount/minimun",
+                 "unknown schema keyword \"minimun\" (did you mean \"minimum\"?)");
 }
 
 TEST(Validator, UnknownFormFieldKeywordSuggestsTheFormOnlyKeys) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["fields"]["note"] = {{"type", "string"}, {"optinal", true}};
-    expect_error(check(doc), "/states/review/task/fields/note/optinal", "(did you mean \"optional\"?)");
+    expect_error(check(doc), "/states/review/task/fields/note/optinal",
+                 "(did you mean \"optional\"?)");
 }
 
 TEST(Validator, FormFieldMarkedRequiredTrueIsAnError) {
@@ -399,7 +423,8 @@ TEST(Validator, OnMustBeAnObject) {
 TEST(Validator, TransitionOfTheWrongTypeIsAnError) {
     json doc = minimal();
     doc["states"]["a"]["on"]["go"] = 5;
-    expect_error(check(doc), "/states/a/on/go", "a transition must be a state name, an object, or a list");
+    expect_error(check(doc), "/states/a/on/go",
+                 "a transition must be a state name, an object, or a list");
 }
 
 TEST(Validator, EmptyTransitionListIsAnError) {
@@ -446,7 +471,8 @@ TEST(Validator, TimersMustBeANonEmptyArray) {
 
 TEST(Validator, TimerNeedsExactlyOneForm) {
     json doc = minimal();
-    doc["states"]["a"]["timers"] = {{{"after", "P1D"}, {"every", "P1D"}, {"event", "go"}}, {{"event", "go"}}};
+    doc["states"]["a"]["timers"] = {{{"after", "P1D"}, {"every", "P1D"}, {"event", "go"}},
+                                    {{"event", "go"}}};
     const LoadResult r = check(doc);
     expect_error(r, "/states/a/timers/0", "exactly one of \"after\", \"every\", \"at\"");
     expect_error(r, "/states/a/timers/1", "exactly one of \"after\", \"every\", \"at\"");
@@ -499,16 +525,20 @@ TEST(Validator, AStateWaitsOnATaskOrOnChildrenNotBoth) {
 }
 
 TEST(Validator, SeveralChildrenNeedOutcomes) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"for_each", {{"var", "xs"}}}}}, {"on", {{"child.done", "b"}}}}},
+    const json doc = workflow({{"a",
+                                {{"invoke", {{"workflow", "child"}, {"for_each", {{"var", "xs"}}}}},
+                                 {"on", {{"child.done", "b"}}}}},
                                {"b", {{"final", "ok"}}}},
                               "a");
     expect_error(check(doc), "/states/a/invoke", "need \"outcomes\"");
 }
 
 TEST(Validator, InvokeVersionMustBeAWholeNumberAtLeastOne) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"version", 0}}}, {"on", {{"child.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc = workflow(
+        {{"a",
+          {{"invoke", {{"workflow", "child"}, {"version", 0}}}, {"on", {{"child.done", "b"}}}}},
+         {"b", {{"final", "ok"}}}},
+        "a");
     expect_error(check(doc), "/states/a/invoke/version", "version must be a whole number");
 }
 
@@ -535,9 +565,10 @@ TEST(Validator, StartActionWorkflowMustBeAName) {
 }
 
 TEST(Validator, InvokeWorkflowMustBeAName) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "Signing"}}}, {"on", {{"signing.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc =
+        workflow({{"a", {{"invoke", {{"workflow", "Signing"}}}, {"on", {{"signing.done", "b"}}}}},
+                  {"b", {{"final", "ok"}}}},
+                 "a");
     expect_error(check(doc), "/states/a/invoke/workflow", "must be a name");
 }
 
@@ -612,7 +643,8 @@ TEST(Validator, OutcomeRoleAndFinalOutcomeMustBeNames) {
 TEST(Validator, FieldNamesMustBeNames) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["fields"]["Risk Level"] = {{"type", "string"}};
-    expect_error(check(doc), "/states/review/task/fields/Risk Level", "a field name must be a name");
+    expect_error(check(doc), "/states/review/task/fields/Risk Level",
+                 "a field name must be a name");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -625,9 +657,12 @@ TEST(Validator, InvalidJsonLogicInAGuardNamesThePlaceInsideTheGuard) {
 }
 
 TEST(Validator, InvalidJsonLogicInAChoiceGuardIsAnError) {
-    const json doc = workflow({{"route", {{"choice", {{{"guard", {{"grater", {1, 2}}}}, {"target", "done"}}, {{"target", "done"}}}}}},
-                               {"done", {{"final", "ok"}}}},
-                              "route");
+    const json doc = workflow(
+        {{"route",
+          {{"choice",
+            {{{"guard", {{"grater", {1, 2}}}}, {"target", "done"}}, {{"target", "done"}}}}}},
+         {"done", {{"final", "ok"}}}},
+        "route");
     expect_error(check(doc), "/states/route/choice/0/guard/grater", "not valid JsonLogic");
 }
 
@@ -644,7 +679,8 @@ TEST(Validator, InvalidJsonLogicInExpressionsIsAnError) {
 
 TEST(Validator, InvalidJsonLogicInATimerAtIsAnError) {
     json doc = minimal();
-    doc["states"]["a"]["timers"] = {{{"at", {{"date_add", {{{"var", "d"}}, "P1X"}}}}, {"event", "go"}}};
+    doc["states"]["a"]["timers"] = {
+        {{"at", {{"date_add", {{{"var", "d"}}, "P1X"}}}}, {"event", "go"}}};
     expect_error(check(doc), "/states/a/timers/0/at/date_add/1", "not valid JsonLogic");
 }
 
@@ -682,7 +718,8 @@ TEST(Validator, NegativeDurationsAreRefusedWhereTheyMeanNothing) {
 TEST(Validator, NegativeOffsetAndReminderBeforeDueAreAllowed) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["remind"] = {"P7D", "-P2D"};
-    doc["states"]["review"]["timers"] = {{{"at", {{"var", "end_date"}}}, {"offset", "-P90D"}, {"event", "reject"}}};
+    doc["states"]["review"]["timers"] = {
+        {{"at", {{"var", "end_date"}}}, {"offset", "-P90D"}, {"event", "reject"}}};
     const LoadResult r = check(doc);
     EXPECT_TRUE(r.clean()) << diagnostics_text(r.diagnostics);
 }
@@ -715,16 +752,20 @@ TEST(Validator, DuplicateOutcomeIsAnError) {
 }
 
 TEST(Validator, DuplicateInvokeOutcomeIsAnError) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"for_each", {{"var", "xs"}}}, {"outcomes", {"done", "done"}}}},
-                                      {"on", {{"child.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc = workflow(
+        {{"a",
+          {{"invoke",
+            {{"workflow", "child"}, {"for_each", {{"var", "xs"}}}, {"outcomes", {"done", "done"}}}},
+           {"on", {{"child.done", "b"}}}}},
+         {"b", {{"final", "ok"}}}},
+        "a");
     expect_error(check(doc), "/states/a/invoke/outcomes/1", "duplicate outcome \"done\"");
 }
 
 TEST(Validator, RequiredForNamingAnUnknownOutcomeIsAnError) {
     json doc = legal_review();
-    doc["states"]["review"]["task"]["fields"]["note"] = {{"type", "string"}, {"required_for", {"rejct"}}};
+    doc["states"]["review"]["task"]["fields"]["note"] = {{"type", "string"},
+                                                         {"required_for", {"rejct"}}};
     expect_error(check(doc), "/states/review/task/fields/note/required_for",
                  "unknown outcome \"rejct\" (did you mean \"reject\"?)");
 }
@@ -745,8 +786,10 @@ TEST(Validator, FinalStateWithWaitKeysIsAnError) {
 }
 
 TEST(Validator, ChoiceStateWithWaitKeysIsAnError) {
-    const json doc = workflow({{"route", {{"choice", {{{"target", "done"}}}}, {"timers", {{{"after", "P1D"}, {"event", "x"}}}},
-                                          {"exit", json::array()}}},
+    const json doc = workflow({{"route",
+                                {{"choice", {{{"target", "done"}}}},
+                                 {"timers", {{{"after", "P1D"}, {"event", "x"}}}},
+                                 {"exit", json::array()}}},
                                {"done", {{"final", "ok"}}}},
                               "route");
     const LoadResult r = check(doc);
@@ -755,29 +798,36 @@ TEST(Validator, ChoiceStateWithWaitKeysIsAnError) {
 }
 
 TEST(Validator, ChoiceWhoseLastBranchHasAGuardIsAnError) {
-    const json doc = workflow({{"route", {{"choice", {{{"guard", {{"var", "a"}}}, {"target", "done"}},
-                                                      {{"guard", {{"var", "b"}}}, {"target", "done"}}}}}},
+    const json doc = workflow({{"route",
+                                {{"choice",
+                                  {{{"guard", {{"var", "a"}}}, {"target", "done"}},
+                                   {{"guard", {{"var", "b"}}}, {"target", "done"}}}}}},
                                {"done", {{"final", "ok"}}}},
                               "route");
-    expect_error(check(doc), "/states/route/choice/1", "the last branch of a choice must have no guard");
+    expect_error(check(doc), "/states/route/choice/1",
+                 "the last branch of a choice must have no guard");
 }
 
 TEST(Validator, ChoiceWithAnUnguardedBranchBeforeTheLastIsAnError) {
-    const json doc = workflow({{"route", {{"choice", {{{"target", "done"}}, {{"target", "done"}}}}}},
-                               {"done", {{"final", "ok"}}}},
-                              "route");
+    const json doc =
+        workflow({{"route", {{"choice", {{{"target", "done"}}, {{"target", "done"}}}}}},
+                  {"done", {{"final", "ok"}}}},
+                 "route");
     expect_error(check(doc), "/states/route/choice/0", "only the last branch");
 }
 
 TEST(Validator, ChoiceBranchNeedsATarget) {
-    const json doc = workflow({{"route", {{"choice", {{{"guard", true}, {"actions", json::array()}}, {{"target", "done"}}}}}},
-                               {"done", {{"final", "ok"}}}},
-                              "route");
+    const json doc = workflow(
+        {{"route",
+          {{"choice", {{{"guard", true}, {"actions", json::array()}}, {{"target", "done"}}}}}},
+         {"done", {{"final", "ok"}}}},
+        "route");
     expect_error(check(doc), "/states/route/choice/0", "missing required key \"target\"");
 }
 
 TEST(Validator, EmptyChoiceIsAnError) {
-    const json doc = workflow({{"route", {{"choice", json::array()}}}, {"done", {{"final", "ok"}}}}, "route");
+    const json doc =
+        workflow({{"route", {{"choice", json::array()}}}, {"done", {{"final", "ok"}}}}, "route");
     expect_error(check(doc), "/states/route/choice", "non-empty array");
 }
 
@@ -788,9 +838,11 @@ TEST(Validator, JoinWithoutAssigneesIsAnError) {
 }
 
 TEST(Validator, JoinWithoutForEachIsAnError) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"join", "any"}}}, {"on", {{"child.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc = workflow(
+        {{"a",
+          {{"invoke", {{"workflow", "child"}, {"join", "any"}}}, {"on", {{"child.done", "b"}}}}},
+         {"b", {{"final", "ok"}}}},
+        "a");
     expect_error(check(doc), "/states/a/invoke/join", "join needs \"for_each\"");
 }
 
@@ -798,14 +850,16 @@ TEST(Validator, AtLeastBelowOneIsAnError) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["assignees"] = {{"var", "reviewers"}};
     doc["states"]["review"]["task"]["join"] = {{"at_least", 0}};
-    expect_error(check(doc), "/states/review/task/join/at_least", "at_least must be a whole number ≥ 1");
+    expect_error(check(doc), "/states/review/task/join/at_least",
+                 "at_least must be a whole number ≥ 1");
 }
 
 TEST(Validator, MalformedJoinIsAnError) {
     json doc = legal_review();
     doc["states"]["review"]["task"]["assignees"] = {{"var", "reviewers"}};
     doc["states"]["review"]["task"]["join"] = "most";
-    expect_error(check(doc), "/states/review/task/join", "join must be \"all\", \"any\" or {\"at_least\": N}");
+    expect_error(check(doc), "/states/review/task/join",
+                 "join must be \"all\", \"any\" or {\"at_least\": N}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -817,7 +871,8 @@ TEST(Validator, EveryMistakeInADocumentIsReportedAtOnce) {
     doc["states"]["review"]["on"]["approve"][0]["target"] = "aproved";
     doc["states"]["review"]["task"]["due"] = "ten days";
     doc["states"]["review"]["task"]["outcomes"][2] = "approve";
-    doc["states"]["changes_requested"]["on"]["resubmit"] = {{"target", "review"}, {"guard", {{"nope", 1}}}};
+    doc["states"]["changes_requested"]["on"]["resubmit"] = {{"target", "review"},
+                                                            {"guard", {{"nope", 1}}}};
     const LoadResult r = check(doc);
     EXPECT_FALSE(r.ok());
     EXPECT_GE(errors(r), 5) << diagnostics_text(r.diagnostics);
@@ -854,14 +909,16 @@ TEST(Validator, MalformedJsonTextIsOneErrorNamingLineAndColumn) {
     EXPECT_FALSE(r.ok());
     ASSERT_EQ(r.diagnostics.size(), 1u);
     EXPECT_TRUE(r.diagnostics[0].is_error());
-    EXPECT_NE(r.diagnostics[0].message.find("malformed JSON at line 3, column 14"), std::string::npos)
+    EXPECT_NE(r.diagnostics[0].message.find("malformed JSON at line 3, column 14"),
+              std::string::npos)
         << r.diagnostics[0].message;
 }
 
 TEST(Validator, TruncatedJsonTextNamesTheLastLine) {
     const LoadResult r = load_definition_text("{\n\"workflow\": \"w\"");
     ASSERT_EQ(r.diagnostics.size(), 1u);
-    EXPECT_NE(r.diagnostics[0].message.find("malformed JSON at line 2"), std::string::npos) << r.diagnostics[0].message;
+    EXPECT_NE(r.diagnostics[0].message.find("malformed JSON at line 2"), std::string::npos)
+        << r.diagnostics[0].message;
 }
 
 TEST(Validator, ValidJsonTextWithMistakesReportsThePointers) {
@@ -883,10 +940,12 @@ TEST(ValidatorLint, UnreachableStateIsAWarning) {
 }
 
 TEST(ValidatorLint, StateReachedOnlyThroughAChoiceIsReachable) {
-    const json doc = workflow({{"route", {{"choice", {{{"guard", {{"var", "x"}}}, {"target", "big"}}, {{"target", "small"}}}}}},
-                               {"big", {{"final", "big"}}},
-                               {"small", {{"final", "small"}}}},
-                              "route");
+    const json doc = workflow(
+        {{"route",
+          {{"choice", {{{"guard", {{"var", "x"}}}, {"target", "big"}}, {{"target", "small"}}}}}},
+         {"big", {{"final", "big"}}},
+         {"small", {{"final", "small"}}}},
+        "route");
     EXPECT_TRUE(check(doc).clean()) << diagnostics_text(check(doc).diagnostics);
 }
 
@@ -923,22 +982,27 @@ TEST(ValidatorLint, AWaitStateWithoutOnHasNoWayOut) {
 TEST(ValidatorLint, UnhandledTaskOutcomeIsAWarningAtTheOutcome) {
     json doc = legal_review();
     doc["states"]["review"]["on"].erase("reject");
-    doc["states"]["changes_requested"]["on"]["reject"] = "rejected";  // handled elsewhere: still unhandled here
-    expect_warning(check(doc), "/states/review/task/outcomes/2", "event \"reject\" is raised here but state \"review\" does not handle it");
+    doc["states"]["changes_requested"]["on"]["reject"] =
+        "rejected";  // handled elsewhere: still unhandled here
+    expect_warning(check(doc), "/states/review/task/outcomes/2",
+                   "event \"reject\" is raised here but state \"review\" does not handle it");
 }
 
 TEST(ValidatorLint, UnhandledTimerEventIsAWarningAtTheTimer) {
     json doc = minimal();
     doc["states"]["a"]["timers"] = {{{"after", "P1D"}, {"event", "chase"}}};
-    expect_warning(check(doc), "/states/a/timers/0/event", "event \"chase\" is raised here but state \"a\" does not handle it");
+    expect_warning(check(doc), "/states/a/timers/0/event",
+                   "event \"chase\" is raised here but state \"a\" does not handle it");
 }
 
 TEST(ValidatorLint, UnhandledEmittedEventIsAWarningAtTheEmit) {
     json doc = minimal();
     doc["states"]["a"]["entry"] = {{{"emit", "ping"}}, {{"emit", {{"event", "pong"}}}}};
     const LoadResult r = check(doc);
-    expect_warning(r, "/states/a/entry/0/emit", "event \"ping\" is raised here but no state handles it");
-    expect_warning(r, "/states/a/entry/1/emit/event", "event \"pong\" is raised here but no state handles it");
+    expect_warning(r, "/states/a/entry/0/emit",
+                   "event \"ping\" is raised here but no state handles it");
+    expect_warning(r, "/states/a/entry/1/emit/event",
+                   "event \"pong\" is raised here but no state handles it");
 }
 
 TEST(ValidatorLint, EmittedEventHandledInAnyStateIsFine) {
@@ -950,15 +1014,21 @@ TEST(ValidatorLint, EmittedEventHandledInAnyStateIsFine) {
 TEST(ValidatorLint, UnhandledDeclaredEventIsAWarningAtTheDeclaration) {
     json doc = minimal();
     doc["events"] = {{"amend", {{"roles", {"officer"}}}}};
-    expect_warning(check(doc), "/events/amend", "event \"amend\" is raised here but no state handles it");
+    expect_warning(check(doc), "/events/amend",
+                   "event \"amend\" is raised here but no state handles it");
 }
 
 TEST(ValidatorLint, UnhandledChildOutcomeIsAWarning) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "child"}, {"for_each", {{"var", "xs"}}}, {"outcomes", {"done", "failed"}}}},
-                                      {"on", {{"child.done", "b"}}}}},
+    const json doc = workflow({{"a",
+                                {{"invoke",
+                                  {{"workflow", "child"},
+                                   {"for_each", {{"var", "xs"}}},
+                                   {"outcomes", {"done", "failed"}}}},
+                                 {"on", {{"child.done", "b"}}}}},
                                {"b", {{"final", "ok"}}}},
                               "a");
-    expect_warning(check(doc), "/states/a/invoke/outcomes/1", "event \"child.failed\" is raised here");
+    expect_warning(check(doc), "/states/a/invoke/outcomes/1",
+                   "event \"child.failed\" is raised here");
 }
 
 TEST(ValidatorLint, TaskWithNeitherDueNorRemindIsAWarning) {
@@ -975,25 +1045,28 @@ TEST(ValidatorLint, TaskWithOnlyARemindIsFine) {
 }
 
 TEST(ValidatorLint, InvokeOfAWorkflowTheCatalogDoesNotKnowIsAWarning) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "signin"}}}, {"on", {{"signin.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc =
+        workflow({{"a", {{"invoke", {{"workflow", "signin"}}}, {"on", {{"signin.done", "b"}}}}},
+                  {"b", {{"final", "ok"}}}},
+                 "a");
     const WorkflowCatalog catalog = [](std::string_view name) { return name == "signing"; };
     expect_warning(check(doc, catalog), "/states/a/invoke/workflow", "unknown workflow \"signin\"");
 }
 
 TEST(ValidatorLint, InvokeOfAWorkflowTheCatalogKnowsIsFine) {
-    const json doc = workflow({{"a", {{"invoke", {{"workflow", "signing"}}}, {"on", {{"signing.done", "b"}}}}},
-                               {"b", {{"final", "ok"}}}},
-                              "a");
+    const json doc =
+        workflow({{"a", {{"invoke", {{"workflow", "signing"}}}, {"on", {{"signing.done", "b"}}}}},
+                  {"b", {{"final", "ok"}}}},
+                 "a");
     const WorkflowCatalog catalog = [](std::string_view name) { return name == "signing"; };
     EXPECT_TRUE(check(doc, catalog).clean()) << diagnostics_text(check(doc, catalog).diagnostics);
 }
 
 TEST(ValidatorLint, WithoutACatalogUnknownWorkflowsAreNotLinted) {
-    json doc = workflow({{"a", {{"invoke", {{"workflow", "anything"}}}, {"on", {{"anything.done", "b"}}}}},
-                         {"b", {{"final", "ok"}, {"entry", {{{"start", {{"workflow", "reporting"}}}}}}}}},
-                        "a");
+    json doc =
+        workflow({{"a", {{"invoke", {{"workflow", "anything"}}}, {"on", {{"anything.done", "b"}}}}},
+                  {"b", {{"final", "ok"}, {"entry", {{{"start", {{"workflow", "reporting"}}}}}}}}},
+                 "a");
     EXPECT_TRUE(check(doc).clean()) << diagnostics_text(check(doc).diagnostics);
 }
 
@@ -1001,7 +1074,8 @@ TEST(ValidatorLint, StartOfAWorkflowTheCatalogDoesNotKnowIsAWarning) {
     json doc = minimal();
     doc["states"]["done"]["entry"] = {{{"start", {{"workflow", "reportng"}}}}};
     const WorkflowCatalog catalog = [](std::string_view name) { return name == "reporting"; };
-    expect_warning(check(doc, catalog), "/states/done/entry/0/start/workflow", "unknown workflow \"reportng\"");
+    expect_warning(check(doc, catalog), "/states/done/entry/0/start/workflow",
+                   "unknown workflow \"reportng\"");
 }
 
 TEST(ValidatorLint, WarningsDoNotRefuseTheDefinitionAndSaySoInTheirText) {

@@ -100,7 +100,7 @@ struct TimerSpec {
 
 struct InvokeSpec {
     std::string workflow;
-    int version = 0;  // 0: the latest when the child starts
+    int version = 0;                        // 0: the latest when the child starts
     std::optional<logic::Expression> data;  // default: the whole parent data
     std::optional<logic::Expression> for_each;
     Join join;
@@ -139,9 +139,9 @@ public:
     std::vector<State> states;
     std::vector<std::string> event_names;
     std::vector<std::optional<EventDecl>> event_decls;  // by EventId
-    json source;  // the document it was compiled from
-    bool reads_instance_root = false;  // some rule or template reads $instance
-    bool reads_actor_root = false;     // ... or $actor
+    json source;                                        // the document it was compiled from
+    bool reads_instance_root = false;                   // some rule or template reads $instance
+    bool reads_actor_root = false;                      // ... or $actor
     // By EventId: raised by the workflow itself (a task outcome, a timer, a child workflow, an
     // emit) and not declared under "events": such an event can't be sent from outside.
     std::vector<bool> internal_events;
@@ -162,7 +162,9 @@ private:
     // Looked up by string_view without building a std::string.
     struct NameHash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     template <typename Id>
     using NameMap = std::unordered_map<std::string, Id, NameHash, std::equal_to<>>;

@@ -46,9 +46,9 @@ struct Task {
     std::string workflow;
     std::string state;  // the state that opened it
     std::string role;
-    std::string escalated_to;  // a second role, once escalated
-    std::string assignee;      // empty: anyone holding the role
-    bool personal = false;     // one of a multi-person group: the assignee's alone
+    std::string escalated_to;           // a second role, once escalated
+    std::string assignee;               // empty: anyone holding the role
+    bool personal = false;              // one of a multi-person group: the assignee's alone
     std::vector<std::string> excluded;  // separation of duties
     std::string title;
     std::string description;

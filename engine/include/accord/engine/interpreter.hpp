@@ -52,15 +52,17 @@ struct CancelInput {
     std::string reason;
 };
 
-using InputKind = std::variant<EventInput, CompleteTaskInput, TimerFiredInput,
-                               ChildFinishedInput, CancelInput>;
+using InputKind =
+    std::variant<EventInput, CompleteTaskInput, TimerFiredInput, ChildFinishedInput, CancelInput>;
 struct Input {
     InputKind kind;
     Actor actor;
 };
 
 // Effects, in the order they happened. The caller applies them all or none.
-struct TaskOpened { Task task; };
+struct TaskOpened {
+    Task task;
+};
 struct TaskClosed {
     std::string task_id;
     TaskStatus status;  // completed or cancelled
@@ -69,11 +71,22 @@ struct TaskClosed {
     json fields;  // a completion's form and comment
     std::string comment;
 };
-struct TaskEscalated { std::string task_id; std::string role; };
-struct TaskOverdue { std::string task_id; };
-struct TaskReminded { std::string task_id; };
-struct TimerSet { Timer timer; };
-struct TimerCleared { std::string timer_id; };
+struct TaskEscalated {
+    std::string task_id;
+    std::string role;
+};
+struct TaskOverdue {
+    std::string task_id;
+};
+struct TaskReminded {
+    std::string task_id;
+};
+struct TimerSet {
+    Timer timer;
+};
+struct TimerCleared {
+    std::string timer_id;
+};
 struct Notification {
     std::vector<std::string> roles;
     std::vector<std::string> people;
@@ -87,7 +100,9 @@ struct ChildStarted {
     int version = 0;  // 0: latest
     json data;
 };
-struct ChildCancelled { std::string child_id; };
+struct ChildCancelled {
+    std::string child_id;
+};
 struct WorkflowStarted {
     std::string workflow;
     json data;
@@ -112,7 +127,7 @@ struct HistoryEntry {
     std::string actor;
     std::string from_state, to_state;  // from_state is empty for a start
     std::vector<std::string> events;   // events handled, in order
-    json detail;  // what the engine adds: task and outcome, timer and lateness, child, reason
+    json detail;       // what the engine adds: task and outcome, timer and lateness, child, reason
     std::string note;  // e.g. "no guard of event x held", "fired 3 min late"
 };
 

@@ -42,7 +42,8 @@ private:
     };
 
     // Without draining: callers drain once the first commit is done.
-    Result<Instance> start_instance(const Definition& def, StartInput in, const Actor& actor, TimeMs now);
+    Result<Instance> start_instance(const Definition& def, StartInput in, const Actor& actor,
+                                    TimeMs now);
     Result<Instance> apply(std::string_view instance_id, const Input& input, TimeMs now);
     Result<Instance> commit(Step step);
     void follow_effects(const Step& step);

@@ -16,7 +16,8 @@ public:
     std::vector<DefinitionPtr> definitions() const override;
 
     Result<Instance> load_instance(std::string_view id) const override;
-    std::optional<std::string> find_by_key(std::string_view workflow, std::string_view key) const override;
+    std::optional<std::string> find_by_key(std::string_view workflow,
+                                           std::string_view key) const override;
     Result<void> commit(const Step& step) override;
 
     Result<Task> find_task(std::string_view task_id) const override;

@@ -19,12 +19,12 @@ enum class ErrorCode {
     event_not_allowed,   // the current state does not handle this event
     no_transition,       // the event is handled but no guard held
     task_not_found,
-    task_closed,         // the task was already completed or cancelled
-    forbidden,           // the actor may not do this (role, assignee, separation of duties)
-    instance_finished,   // the instance reached a final state or was cancelled
-    not_found,           // instance or definition missing from a store
-    conflict,            // already exists, or a stale version
-    runtime_error,       // the definition could not be executed on this data
+    task_closed,        // the task was already completed or cancelled
+    forbidden,          // the actor may not do this (role, assignee, separation of duties)
+    instance_finished,  // the instance reached a final state or was cancelled
+    not_found,          // instance or definition missing from a store
+    conflict,           // already exists, or a stale version
+    runtime_error,      // the definition could not be executed on this data
 };
 
 const char* error_code_name(ErrorCode code);

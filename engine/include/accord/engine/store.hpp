@@ -30,7 +30,8 @@ public:
 
     virtual Result<Instance> load_instance(std::string_view id) const = 0;
     // The instance started under this business key, if any.
-    virtual std::optional<std::string> find_by_key(std::string_view workflow, std::string_view key) const = 0;
+    virtual std::optional<std::string> find_by_key(std::string_view workflow,
+                                                   std::string_view key) const = 0;
 
     // Applies a step: the new instance, its tasks, timers and history, all or nothing.
     // REQUIRES: step.instance.revision is the stored revision + 1 (1 for a new instance);
