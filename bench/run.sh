@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 peers_src="$here/../shared/peers"
 peers="$here/build/peers"
-reps=${REPS:-3}
+reps=${REPS:-5}
 
 if [ -d "$peers_src" ]; then
   if [ ! -d "$peers/node_modules" ]; then
@@ -27,16 +27,15 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== bench/core: interpreter transitions/s vs xstate (same machine, same run, ${reps} runs each)"
+# Interleaved, so that a slow spell of the shared machine hits both sides alike.
 core_runs=()
+xstate_runs=()
 for i in $(seq "$reps"); do
   core_runs+=("$("$build/bench/core_bench" | sed -n 's/^RESULT //p')")
-done
-xstate_runs=()
-if [ -d "$peers/node_modules/xstate" ]; then
-  for i in $(seq "$reps"); do
+  if [ -d "$peers/node_modules/xstate" ]; then
     xstate_runs+=("$(cd "$peers" && node --expose-gc xstate-bench.js | sed -n 's/^RESULT //p')")
-  done
-fi
+  fi
+done
 python3 - "$reps" "${core_runs[@]}" -- "${xstate_runs[@]}" <<'PY'
 import json, statistics, sys
 args = sys.argv[2:]
