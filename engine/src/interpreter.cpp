@@ -853,7 +853,9 @@ Result<void> Machine::event(const EventInput& in) {
             return make_error(
                 ErrorCode::forbidden,
                 "event " + in.event + " may be sent only by roles " + json(decl->roles).dump());
-        if (auto r = check_form(decl->fields, in.data, {}, "/data"); !r) return r;
+        if (decl->fields) {
+            if (auto r = check_form(*decl->fields, in.data, {}, "/data"); !r) return r;
+        }
     }
     if (!in.data.is_object() && !in.data.is_null())
         return make_error(ErrorCode::invalid_input, "event data must be an object", "/data");

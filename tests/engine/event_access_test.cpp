@@ -77,6 +77,28 @@ TEST(EventAccess, DeclaringAnInternalEventOpensItToItsRoles) {
     EXPECT_EQ(events_of(t.history), std::vector<std::string>{"chase"});
 }
 
+TEST(EventAccess, ADeclaredEventWithoutFieldsTakesAnyPayload) {
+    auto def = load(workflow(review_states(), "review",
+                             {{"events", {{"withdraw", {{"roles", {"officer"}}}}}}}));
+    Step s = start_ok(*def);
+    Step t = step_ok(*def, s.instance,
+                     event("withdraw", {{"reason", "partner left"}}, person("olga", {"officer"})),
+                     T("2027-01-02"));
+    EXPECT_EQ(t.instance.outcome, "withdrawn");
+}
+
+TEST(EventAccess, ADeclaredEventWithFieldsRefusesAnUnknownOne) {
+    json decl = {{"roles", {"officer"}}, {"fields", {{"reason", {{"type", "string"}}}}}};
+    auto def = load(workflow(review_states(), "review", {{"events", {{"withdraw", decl}}}}));
+    Step s = start_ok(*def);
+    Error e =
+        refused(*def, s.instance,
+                event("withdraw", {{"reason", "x"}, {"reson", "y"}}, person("olga", {"officer"})),
+                T("2027-01-02"));
+    EXPECT_EQ(e.code, ErrorCode::invalid_field);
+    EXPECT_EQ(e.pointer, "/data/reson");
+}
+
 TEST(WorkflowLevelOn, EveryWaitStateTakesItUnlessItHandlesTheEventItself) {
     json states = {
         {"draft", {{"on", {{"submit", "review"}}}}},

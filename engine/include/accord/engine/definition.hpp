@@ -124,7 +124,7 @@ struct State {
 };
 
 struct EventDecl {
-    Form fields;
+    std::optional<Form> fields;      // none: the payload is not checked
     std::vector<std::string> roles;  // empty: anyone
 };
 
