@@ -35,6 +35,10 @@ const char* error_code_name(ErrorCode code) {
             return "conflict";
         case ErrorCode::runtime_error:
             return "runtime_error";
+        case ErrorCode::unavailable:
+            return "unavailable";
+        case ErrorCode::storage_error:
+            return "storage_error";
     }
     return "unknown";
 }

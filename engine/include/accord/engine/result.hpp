@@ -25,6 +25,8 @@ enum class ErrorCode {
     not_found,          // instance or definition missing from a store
     conflict,           // already exists, or a stale version
     runtime_error,      // the definition could not be executed on this data
+    unavailable,        // storage cannot be reached now; nothing was applied, try again
+    storage_error,      // storage answered with an error it should not have
 };
 
 const char* error_code_name(ErrorCode code);
