@@ -89,8 +89,11 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
     if (!enum_values.empty() && std::none_of(enum_values.begin(), enum_values.end(),
                                              [&](const json& e) { return json_equal(e, value); })) {
         std::string allowed;
-        for (const auto& e : enum_values) allowed += (allowed.empty() ? "" : ", ") + e.dump();
-        return fail("must be one of " + allowed + ", got " + value.dump());
+        for (const auto& e : enum_values)
+            allowed += (allowed.empty() ? "" : ", ") +
+                       e.dump(-1, ' ', false, json::error_handler_t::replace);
+        return fail("must be one of " + allowed + ", got " +
+                    value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     if (value.is_string()) {
         const auto& s = value.get_ref<const std::string&>();
@@ -125,8 +128,12 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
     }
     if (value.is_number()) {
         const double d = value.get<double>();
-        if (minimum && d < *minimum) return fail("must be at least " + json(*minimum).dump());
-        if (maximum && d > *maximum) return fail("must be at most " + json(*maximum).dump());
+        if (minimum && d < *minimum)
+            return fail("must be at least " +
+                        json(*minimum).dump(-1, ' ', false, json::error_handler_t::replace));
+        if (maximum && d > *maximum)
+            return fail("must be at most " +
+                        json(*maximum).dump(-1, ' ', false, json::error_handler_t::replace));
     }
     if (value.is_array() && items) {
         for (std::size_t i = 0; i < value.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "pointer.hpp"
 
@@ -49,7 +50,7 @@ std::vector<std::string> people_from(const json& v) {
         if (x.is_string() && !x.get_ref<const std::string&>().empty())
             out.push_back(x.get<std::string>());
         else if (x.is_number())
-            out.push_back(x.dump());
+            out.push_back(x.dump(-1, ' ', false, json::error_handler_t::replace));
     };
     if (v.is_array())
         for (const auto& x : v) add(x);
@@ -67,6 +68,26 @@ void data_erase(json& root, const DataPath& path) {
         cur = &*it;
     }
     if (cur->is_object()) cur->erase(path.back());
+}
+
+// The first time after `now` on the schedule due, due + period, due + 2 periods, ...; none when
+// time runs out. Periods missed while nothing ran are skipped, not fired one by one.
+std::optional<TimeMs> next_period(TimeMs due, const Duration& period, TimeMs now) {
+    if (!period.years && !period.months) {
+        const TimeMs step = add_duration(0, period);
+        if (step <= 0) return std::nullopt;
+        const TimeMs missed = now >= due ? (now - due) / step + 1 : 1;
+        if (missed > (std::numeric_limits<TimeMs>::max() - due) / step) return std::nullopt;
+        return due + missed * step;
+    }
+    TimeMs next = add_duration(due, period);
+    for (int guard = 0; next <= now && guard < 100'000; ++guard) {
+        const TimeMs after = add_duration(next, period);
+        if (after <= next) return std::nullopt;  // saturated at the end of time
+        next = after;
+    }
+    if (next <= now) return std::nullopt;
+    return next;
 }
 
 class Machine {
@@ -412,7 +433,8 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         auto t = v.is_string() ? parse_time(v.get_ref<const std::string&>()) : std::nullopt;
         if (!t)
             return make_error(ErrorCode::runtime_error,
-                              "the task's due date is not a date: " + v.dump(),
+                              "the task's due date is not a date: " +
+                                  v.dump(-1, ' ', false, json::error_handler_t::replace),
                               pointer_join(pointer_join(st.pointer, "task"), "due"));
         due = t->ms;
     }
@@ -625,10 +647,12 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     const TaskSpec& spec = *st.task;
     const int outcome_index = spec.outcome_index(in.outcome);
     if (outcome_index < 0)
-        return make_error(ErrorCode::invalid_field,
-                          "unknown outcome \"" + in.outcome + "\"; this task's outcomes are " +
-                              json(spec.outcomes).dump() + did_you_mean(in.outcome, spec.outcomes),
-                          "/outcome");
+        return make_error(
+            ErrorCode::invalid_field,
+            "unknown outcome \"" + in.outcome + "\"; this task's outcomes are " +
+                json(spec.outcomes).dump(-1, ' ', false, json::error_handler_t::replace) +
+                did_you_mean(in.outcome, spec.outcomes),
+            "/outcome");
     if (auto r = check_form(spec.fields, in.fields, in.outcome); !r) return r;
 
     it->status = TaskStatus::completed;
@@ -752,11 +776,11 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
         if (spec.kind == TimerSpec::Kind::every) {
             // The next period counts from when this one was due, so that a late firing does not
             // shift the schedule.
-            TimeMs next = add_duration(timer.due_at, spec.period);
-            while (next <= now_) next = add_duration(next, spec.period);
-            Timer again{next_id('w'), Timer::Kind::state, timer.index, {}, next, false};
-            emit_effect(TimerSet{again});
-            inst_.timers.push_back(std::move(again));
+            if (auto next = next_period(timer.due_at, spec.period, now_)) {
+                Timer again{next_id('w'), Timer::Kind::state, timer.index, {}, *next, false};
+                emit_effect(TimerSet{again});
+                inst_.timers.push_back(std::move(again));
+            }
         }
     }
     const json payload = {{"timer", spec.name},
@@ -852,7 +876,8 @@ Result<void> Machine::event(const EventInput& in) {
                          [&](const std::string& r) { return actor_.has_role(r); }))
             return make_error(
                 ErrorCode::forbidden,
-                "event " + in.event + " may be sent only by roles " + json(decl->roles).dump());
+                "event " + in.event + " may be sent only by roles " +
+                    json(decl->roles).dump(-1, ' ', false, json::error_handler_t::replace));
         if (decl->fields) {
             if (auto r = check_form(*decl->fields, in.data, {}, "/data"); !r) return r;
         }

@@ -91,6 +91,7 @@ void LocalRuntime::follow_effects(const Step& step) {
 }
 
 void LocalRuntime::drain(TimeMs now) {
+    int starts = 0;
     while (!pending_.empty()) {
         Pending p = std::move(pending_.front());
         pending_.pop_front();
@@ -103,8 +104,13 @@ void LocalRuntime::drain(TimeMs now) {
         auto& in = std::get<StartInput>(p.what);
         DefinitionPtr def = store_.find_definition(p.workflow, p.version);
         Result<Instance> started =
-            def ? start_instance(*def, in, Actor::system_actor(), now)
-                : Result<Instance>(make_error(ErrorCode::not_found, "no workflow " + p.workflow));
+            ++starts > kMaxStartsPerInput
+                ? Result<Instance>(make_error(ErrorCode::runtime_error,
+                                              "more than " + std::to_string(kMaxStartsPerInput) +
+                                                  " instances started by one input: a workflow "
+                                                  "that starts itself?"))
+            : def ? start_instance(*def, in, Actor::system_actor(), now)
+                  : Result<Instance>(make_error(ErrorCode::not_found, "no workflow " + p.workflow));
         if (!started && in.parent) {
             // The child can't run: its parent learns at once, with the outcome "failed".
             Input failed{ChildFinishedInput{in.parent->child_id, "failed",

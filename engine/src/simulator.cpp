@@ -188,8 +188,10 @@ Result<void> Simulation::run_step(const json& step, const std::string& where) {
         const Actor who = actor(step, where);
         auto task = find_task(step["complete"].get<std::string>(), who);
         if (!task)
-            return make_error(ErrorCode::task_not_found,
-                              "no open task in state " + step["complete"].dump());
+            return make_error(
+                ErrorCode::task_not_found,
+                "no open task in state " +
+                    step["complete"].dump(-1, ' ', false, json::error_handler_t::replace));
         line(stamp(now_) + "  " + who.id + " completes " + task->id + " with " +
              step.value("outcome", ""));
         CompleteTaskInput in{task->id, step.value("outcome", ""),
@@ -255,17 +257,19 @@ void Simulation::check(const json& expect, const std::string& where) {
     DefinitionPtr def = store_.find_definition(subject->workflow, subject->version);
     const std::string state = def->state(subject->state).name;
     if (expect.contains("state") && expect["state"] != state)
-        fail(where,
-             subject->id + " is in state \"" + state + "\", expected " + expect["state"].dump());
+        fail(where, subject->id + " is in state \"" + state + "\", expected " +
+                        expect["state"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("status") && expect["status"] != to_string(subject->status))
         fail(where, subject->id + " is " + to_string(subject->status) + ", expected " +
-                        expect["status"].dump());
+                        expect["status"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("outcome") && expect["outcome"] != subject->outcome)
         fail(where, subject->id + " has outcome \"" + subject->outcome + "\", expected " +
-                        expect["outcome"].dump());
+                        expect["outcome"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("data") && !subset_match(expect["data"], subject->data.get()))
-        fail(where, subject->id + " data " + subject->data.get().dump() + " does not contain " +
-                        expect["data"].dump());
+        fail(where, subject->id + " data " +
+                        subject->data.get().dump(-1, ' ', false, json::error_handler_t::replace) +
+                        " does not contain " +
+                        expect["data"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("open_tasks")) {
         std::vector<std::string> open;
         for (const auto& inst : instances)
@@ -275,19 +279,23 @@ void Simulation::check(const json& expect, const std::string& where) {
         auto wanted = expect["open_tasks"].get<std::vector<std::string>>();
         std::sort(wanted.begin(), wanted.end());
         if (open != wanted)
-            fail(where,
-                 "open tasks are " + json(open).dump() + ", expected " + json(wanted).dump());
+            fail(where, "open tasks are " +
+                            json(open).dump(-1, ' ', false, json::error_handler_t::replace) +
+                            ", expected " +
+                            json(wanted).dump(-1, ' ', false, json::error_handler_t::replace));
     }
     if (expect.contains("notified") && expect["notified"] != notified_)
         fail(where, std::to_string(notified_) + " notifications so far, expected " +
-                        expect["notified"].dump());
+                        expect["notified"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("timers")) {
         json due = json::array();
         for (const auto* t : subject->pending_timers()) due.push_back(stamp(t->due_at));
         std::sort(due.begin(), due.end());
         if (expect["timers"].is_number() ? expect["timers"] != due.size() : expect["timers"] != due)
-            fail(where, subject->id + " has timers " + due.dump() + ", expected " +
-                            expect["timers"].dump());
+            fail(where, subject->id + " has timers " +
+                            due.dump(-1, ' ', false, json::error_handler_t::replace) +
+                            ", expected " +
+                            expect["timers"].dump(-1, ' ', false, json::error_handler_t::replace));
     }
 }
 
@@ -319,10 +327,14 @@ SimulationResult Simulation::run() {
         if (s.contains("expect_error")) {
             if (r)
                 fail(where,
-                     "expected the error " + s["expect_error"].dump() + " but the step succeeded");
+                     "expected the error " +
+                         s["expect_error"].dump(-1, ' ', false, json::error_handler_t::replace) +
+                         " but the step succeeded");
             else if (s["expect_error"] != error_code_name(r.error().code))
-                fail(where, "expected the error " + s["expect_error"].dump() + ", got " +
-                                r.error().to_string());
+                fail(where,
+                     "expected the error " +
+                         s["expect_error"].dump(-1, ' ', false, json::error_handler_t::replace) +
+                         ", got " + r.error().to_string());
             else
                 line(stamp(now_) + "  refused as expected: " + r.error().to_string());
         } else if (!r) {

@@ -71,7 +71,7 @@ std::string display_text(const json& value) {
             return buf;
         }
         default:
-            return value.dump();
+            return value.dump(-1, ' ', false, json::error_handler_t::replace);
     }
 }
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <regex>
 #include <set>
 
 #include "pointer.hpp"
@@ -87,8 +86,20 @@ private:
 };
 
 namespace {
-const std::regex kNamePattern("[a-z][a-z0-9_]*");
-const std::regex kEventPattern("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?");
+// [a-z][a-z0-9_]*, checked by hand: std::regex recurses per character and a long name would
+// overflow the stack.
+bool is_name(std::string_view s) {
+    if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+// A name, or <name>.<name> (a child workflow's outcome).
+bool is_event_name(std::string_view s) {
+    const auto dot = s.find('.');
+    return dot == std::string_view::npos ? is_name(s)
+                                         : is_name(s.substr(0, dot)) && is_name(s.substr(dot + 1));
+}
 
 std::string quote_name(const std::string& s) {
     return "\"" + s + "\"";
@@ -115,12 +126,14 @@ bool DefinitionBuilder::check_object(const json& j, const std::string& p, const 
 
 bool DefinitionBuilder::check_name(const json& j, const std::string& p, const char* what,
                                    bool allow_dot) {
-    if (!j.is_string() || !std::regex_match(j.get_ref<const std::string&>(),
-                                            allow_dot ? kEventPattern : kNamePattern)) {
-        error(p, std::string(what) +
-                     " must be a name of lower-case letters, digits and _, starting "
-                     "with a letter" +
-                     (j.is_string() ? ", got " + j.dump() : ""));
+    if (!j.is_string() || !(allow_dot ? is_event_name(j.get_ref<const std::string&>())
+                                      : is_name(j.get_ref<const std::string&>()))) {
+        error(p,
+              std::string(what) +
+                  " must be a name of lower-case letters, digits and _, starting "
+                  "with a letter" +
+                  (j.is_string() ? ", got " + j.dump(-1, ' ', false, json::error_handler_t::replace)
+                                 : ""));
         return false;
     }
     return true;
@@ -155,12 +168,15 @@ std::optional<Duration> DefinitionBuilder::duration(const json& j, const std::st
     std::optional<Duration> d;
     if (j.is_string()) d = parse_duration(j.get_ref<const std::string&>());
     if (!d) {
-        error(p, "must be an ISO 8601 duration such as \"P10D\" or \"PT4H\"" +
-                     (j.is_string() ? ", got " + j.dump() : std::string{}));
+        error(p,
+              "must be an ISO 8601 duration such as \"P10D\" or \"PT4H\"" +
+                  (j.is_string() ? ", got " + j.dump(-1, ' ', false, json::error_handler_t::replace)
+                                 : std::string{}));
         return std::nullopt;
     }
     if (d->negative && !allow_negative) {
-        error(p, "must not be negative here, got " + j.dump());
+        error(p, "must not be negative here, got " +
+                     j.dump(-1, ' ', false, json::error_handler_t::replace));
         return std::nullopt;
     }
     return d;
@@ -194,7 +210,7 @@ DataPath DefinitionBuilder::data_path(const json& j, const std::string& p) {
             error(p,
                   "must be a data path such as \"legal.approved_on\" (no empty segments, no $ "
                   "roots), got " +
-                      j.dump());
+                      j.dump(-1, ' ', false, json::error_handler_t::replace));
             return {};
         }
         if (dot == std::string::npos) break;
@@ -237,8 +253,9 @@ std::optional<Join> DefinitionBuilder::join(const json& j, const std::string& p)
     }
     if (j.is_object() && j.size() == 1 && j.contains("at_least")) {
         const json& n = j["at_least"];
-        if (!n.is_number_integer() || n.get<int>() < 1) {
-            error(pointer_join(p, "at_least"), "at_least must be a whole number ≥ 1");
+        if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
+            n.get<std::int64_t>() > 1'000'000) {
+            error(pointer_join(p, "at_least"), "at_least must be a whole number ≥ 1 (and at most 1000000)");
             return std::nullopt;
         }
         out.kind = Join::Kind::at_least;
@@ -463,8 +480,11 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     if (auto it = j.find("due"); it != j.end()) {
         if (it->is_string())
             t.due_after = duration(*it, pointer_join(p, "due"), false);
-        else
+        else if (it->is_object())
             t.due_at = expression(*it, pointer_join(p, "due"));
+        else
+            error(pointer_join(p, "due"),
+                  "due must be a duration (\"P10D\") or a rule giving a date");
     }
     if (auto it = j.find("remind"); it != j.end()) {
         const std::string rp = pointer_join(p, "remind");
@@ -525,8 +545,9 @@ InvokeSpec DefinitionBuilder::invoke(const json& j, const std::string& p) {
         }
     }
     if (auto it = j.find("version"); it != j.end()) {
-        if (!it->is_number_integer() || it->get<int>() < 1)
-            error(pointer_join(p, "version"), "version must be a whole number ≥ 1");
+        if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+            it->get<std::int64_t>() > 1'000'000)
+            error(pointer_join(p, "version"), "version must be a whole number ≥ 1 (and at most 1000000)");
         else
             v.version = it->get<int>();
     }
@@ -580,7 +601,12 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
             error(pointer_join(tp, "offset"), "offset goes with \"at\"");
         if (t.contains("after")) {
             spec.kind = TimerSpec::Kind::after;
-            if (auto d = duration(t["after"], pointer_join(tp, "after"), false)) spec.period = *d;
+            if (auto d = duration(t["after"], pointer_join(tp, "after"), false)) {
+                spec.period = *d;
+                if (d->is_zero())
+                    error(pointer_join(tp, "after"),
+                          "a timer needs a delay above zero (use emit to act at once)");
+            }
         } else if (t.contains("every")) {
             spec.kind = TimerSpec::Kind::every;
             if (auto d = duration(t["every"], pointer_join(tp, "every"), false)) {
@@ -764,7 +790,7 @@ LoadResult DefinitionBuilder::build() {
         return {nullptr, std::move(diagnostics_)};
     Definition& def = *def_;
     def.source = doc_;
-    const std::string text = doc_.dump();
+    const std::string text = doc_.dump(-1, ' ', false, json::error_handler_t::replace);
     def.reads_instance_root = text.find("$instance") != std::string::npos;
     def.reads_actor_root = text.find("$actor") != std::string::npos;
     if (auto name = get_string(doc_, "", "workflow", true))

@@ -49,6 +49,10 @@ private:
     void follow_effects(const Step& step);
     void drain(TimeMs now);
 
+    // Starts that one input may cause, children and `start` actions together: a workflow that
+    // starts or invokes itself on entry would otherwise cascade for ever.
+    static constexpr int kMaxStartsPerInput = 256;
+
     Store& store_;
     Observer observer_;
     std::deque<Pending> pending_;
