@@ -97,6 +97,7 @@ json to_json(const Task& t) {
     if (!t.description.empty()) j["description"] = t.description;
     if (t.due_at != 0) j["due_at"] = t.due_at;
     if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
+    if (t.claim_until != 0) j["claim_until"] = t.claim_until;
     if (t.status != TaskStatus::open) {
         j["closed_at"] = t.closed_at;
         if (!t.outcome.empty()) j["outcome"] = t.outcome;
@@ -127,6 +128,7 @@ Result<Task> task_from_json(const json& j) {
         t.description = j.value("description", "");
         t.due_at = j.value("due_at", TimeMs{0});
         t.claimed_by = j.value("claimed_by", "");
+        t.claim_until = j.value("claim_until", TimeMs{0});
         t.closed_at = j.value("closed_at", TimeMs{0});
         t.outcome = j.value("outcome", "");
         t.closed_by = j.value("closed_by", "");
@@ -263,6 +265,18 @@ json to_json(const Effect& effect) {
                 return {{"type", "task.overdue"}, {"task", e.task_id}};
             else if constexpr (std::is_same_v<T, TaskReminded>)
                 return {{"type", "reminder"}, {"task", e.task_id}};
+            else if constexpr (std::is_same_v<T, TaskClaimed>) {
+                json j = {{"type", "task.claimed"}, {"task", e.task_id}, {"by", e.by}};
+                if (e.until != 0) j["until"] = e.until;
+                return j;
+            } else if constexpr (std::is_same_v<T, TaskReleased>)
+                return {{"type", "task.released"}, {"task", e.task_id}, {"by", e.by}};
+            else if constexpr (std::is_same_v<T, TaskReassigned>)
+                return {{"type", "task.reassigned"},
+                        {"task", e.task_id},
+                        {"from", e.from},
+                        {"to", e.to},
+                        {"by", e.by}};
             else if constexpr (std::is_same_v<T, TimerSet>)
                 return {{"type", "timer.set"}, {"timer", timer_to_json(e.timer)}};
             else if constexpr (std::is_same_v<T, TimerCleared>)
@@ -288,10 +302,12 @@ json to_json(const Effect& effect) {
                         {"workflow", e.workflow},
                         {"data", e.data},
                         {"key", e.business_key}};
-            else
+            else {
+                static_assert(std::is_same_v<T, InstanceFinished>, "an effect without a type");
                 return {{"type", "instance.finished"},
                         {"status", to_string(e.status)},
                         {"outcome", e.outcome}};
+            }
         },
         effect);
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <utility>
 
 #include "pointer.hpp"
 
@@ -15,13 +16,22 @@ bool Actor::has_role(std::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
-Result<void> check_task_actor(const Task& task, const Actor& actor) {
+namespace {
+
+// Who holds a claim, and until when: for messages.
+std::string claim_holder(const Task& task) {
+    return task.claimed_by + (task.claim_until != 0 ? " until " + format_date_time(task.claim_until)
+                                                    : " with no expiry");
+}
+
+// `claim_binds`: whether task.claimed_by still holds the task, so that nobody else may act.
+Result<void> check_actor(const Task& task, const Actor& actor, bool claim_binds) {
     if (actor.system) return Ok{};
     if (std::find(task.excluded.begin(), task.excluded.end(), actor.id) != task.excluded.end())
         return make_error(ErrorCode::forbidden,
                           "separation of duties: " + actor.id + " may not act on this task");
-    if (!task.claimed_by.empty() && task.claimed_by != actor.id)
-        return make_error(ErrorCode::forbidden, "the task is claimed by " + task.claimed_by);
+    if (claim_binds && task.claimed_by != actor.id)
+        return make_error(ErrorCode::forbidden, "the task is claimed by " + claim_holder(task));
     const bool escalated_to_actor = !task.escalated_to.empty() && actor.has_role(task.escalated_to);
     if (task.personal) {
         // One of a multi-person group: nobody may act in another member's place.
@@ -37,6 +47,24 @@ Result<void> check_task_actor(const Task& task, const Actor& actor) {
                 ? "the task is for role " + task.role + ", which " + actor.id + " does not hold"
                 : "the task is assigned to " + task.assignee + " (role " + task.role + ")");
     return Ok{};
+}
+
+constexpr std::string_view kAdminRole = "admin";
+
+// Who may hand a task to someone else or break someone's claim: an admin, a lead of the task's
+// role (`<role>_lead`), or the system.
+bool manages_task(const Task& task, const Actor& actor) {
+    return actor.system || actor.has_role(kAdminRole) || actor.has_role(task.role + "_lead");
+}
+
+}  // namespace
+
+Result<void> check_task_actor(const Task& task, const Actor& actor, TimeMs now) {
+    return check_actor(task, actor, task.claim_holds(now));
+}
+
+Result<void> check_task_actor(const Task& task, const Actor& actor) {
+    return check_actor(task, actor, !task.claimed_by.empty());
 }
 
 namespace {
@@ -232,7 +260,11 @@ private:
     Result<void> drain_emits();
     void finish(InstanceStatus status, std::string outcome);
 
+    Result<Task*> open_task(const std::string& task_id);
     Result<void> complete_task(const CompleteTaskInput& in);
+    Result<void> claim_task(const ClaimTaskInput& in);
+    Result<void> release_task(const ReleaseTaskInput& in);
+    Result<void> reassign_task(const ReassignTaskInput& in);
     Result<void> timer_fired(const TimerFiredInput& in);
     Result<void> child_finished(const ChildFinishedInput& in);
     Result<void> event(const EventInput& in);
@@ -633,16 +665,23 @@ std::optional<Machine::GroupOutcome> Machine::decide(const Join& join,
     return g;
 }
 
-Result<void> Machine::complete_task(const CompleteTaskInput& in) {
+Result<Task*> Machine::open_task(const std::string& task_id) {
     auto it = std::find_if(inst_.tasks.begin(), inst_.tasks.end(),
-                           [&](const Task& t) { return t.id == in.task_id; });
+                           [&](const Task& t) { return t.id == task_id; });
     if (it == inst_.tasks.end())
         return make_error(ErrorCode::task_not_found,
-                          "no task " + in.task_id + " in this instance's current state");
+                          "no task " + task_id + " in this instance's current state");
     if (!it->is_open())
         return make_error(ErrorCode::task_closed,
-                          "task " + in.task_id + " is already " + to_string(it->status));
-    if (auto r = check_task_actor(*it, actor_); !r) return r;
+                          "task " + task_id + " is already " + to_string(it->status));
+    return &*it;
+}
+
+Result<void> Machine::complete_task(const CompleteTaskInput& in) {
+    auto found = open_task(in.task_id);
+    if (!found) return found.error();
+    Task* it = *found;
+    if (auto r = check_task_actor(*it, actor_, now_); !r) return r;
     const State& st = def_.state(inst_.state);
     const TaskSpec& spec = *st.task;
     const int outcome_index = spec.outcome_index(in.outcome);
@@ -718,6 +757,85 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     }
     return fire(spec.outcome_events[static_cast<std::size_t>(spec.outcome_index(group->outcome))],
                 payload);
+}
+
+Result<void> Machine::claim_task(const ClaimTaskInput& in) {
+    auto found = open_task(in.task_id);
+    if (!found) return found.error();
+    Task& task = **found;
+    // Claims aside first: someone who may not act on the task learns that, not who holds it.
+    if (auto r = check_actor(task, actor_, /*claim_binds=*/false); !r) return r;
+    if (actor_.id.empty())
+        return make_error(ErrorCode::invalid_input, "a claim needs the claimant's id");
+    if (in.lease_until != 0 && in.lease_until <= now_)
+        return make_error(ErrorCode::invalid_input,
+                          "the lease would end at " + format_date_time(in.lease_until) +
+                              ", which is not after now (" + format_date_time(now_) + ")",
+                          "/lease_until");
+    const bool renewal = task.claim_holds(now_) && task.claimed_by == actor_.id;
+    if (task.claim_holds(now_) && !renewal)
+        return make_error(ErrorCode::conflict,
+                          "task " + task.id + " is claimed by " + claim_holder(task));
+    task.claimed_by = actor_.id;
+    task.claim_until = in.lease_until;
+    emit_effect(TaskClaimed{task.id, actor_.id, in.lease_until});
+    history_.detail = {{"task", task.id}};
+    if (in.lease_until != 0) history_.detail["until"] = format_date_time(in.lease_until);
+    if (renewal) history_.note = "renewed the claim";
+    return Ok{};
+}
+
+Result<void> Machine::release_task(const ReleaseTaskInput& in) {
+    auto found = open_task(in.task_id);
+    if (!found) return found.error();
+    Task& task = **found;
+    if (task.claimed_by.empty())
+        return make_error(ErrorCode::conflict, "task " + task.id + " is not claimed");
+    if (task.claimed_by != actor_.id && !manages_task(task, actor_))
+        return make_error(ErrorCode::forbidden,
+                          "task " + task.id + " is claimed by " + task.claimed_by +
+                              "; only they, or a holder of role " + std::string(kAdminRole) +
+                              " or " + task.role + "_lead, may release it");
+    history_.detail = {{"task", task.id}, {"claimed_by", task.claimed_by}};
+    task.claimed_by.clear();
+    task.claim_until = 0;
+    emit_effect(TaskReleased{task.id, actor_.id});
+    return Ok{};
+}
+
+Result<void> Machine::reassign_task(const ReassignTaskInput& in) {
+    auto found = open_task(in.task_id);
+    if (!found) return found.error();
+    Task& task = **found;
+    if (!manages_task(task, actor_))
+        return make_error(ErrorCode::forbidden, "only a holder of role " + std::string(kAdminRole) +
+                                                    " or " + task.role +
+                                                    "_lead may reassign task " + task.id + "; " +
+                                                    actor_.id + " holds neither");
+    if (!in.assignee.empty() &&
+        std::find(task.excluded.begin(), task.excluded.end(), in.assignee) != task.excluded.end())
+        return make_error(ErrorCode::forbidden,
+                          "separation of duties: " + in.assignee + " may not act on this task",
+                          "/assignee");
+    if (task.personal) {
+        // One of a multi-person group: each task stands for one member's own vote or signature.
+        if (in.assignee.empty())
+            return make_error(
+                ErrorCode::invalid_input,
+                "task " + task.id + " is one of a multi-person group and needs an assignee",
+                "/assignee");
+        for (const Task& other : inst_.tasks)
+            if (other.id != task.id && other.assignee == in.assignee)
+                return make_error(ErrorCode::conflict,
+                                  in.assignee + " already has task " + other.id + " of this group",
+                                  "/assignee");
+    }
+    std::string from = std::exchange(task.assignee, in.assignee);
+    task.claimed_by.clear();
+    task.claim_until = 0;
+    history_.detail = {{"task", task.id}, {"from", from}, {"assignee", task.assignee}};
+    emit_effect(TaskReassigned{task.id, std::move(from), task.assignee, actor_.id});
+    return Ok{};
 }
 
 Result<void> Machine::timer_fired(const TimerFiredInput& in) {
@@ -925,9 +1043,19 @@ Result<Step> Machine::apply(const Input& in) {
             } else if constexpr (std::is_same_v<T, ChildFinishedInput>) {
                 history_.input = "child";
                 r = child_finished(input);
-            } else {
+            } else if constexpr (std::is_same_v<T, CancelInput>) {
                 history_.input = "cancel";
                 cancel(input);
+            } else if constexpr (std::is_same_v<T, ClaimTaskInput>) {
+                history_.input = "claim";
+                r = claim_task(input);
+            } else if constexpr (std::is_same_v<T, ReleaseTaskInput>) {
+                history_.input = "release";
+                r = release_task(input);
+            } else {
+                static_assert(std::is_same_v<T, ReassignTaskInput>, "an input without a handler");
+                history_.input = "reassign";
+                r = reassign_task(input);
             }
         },
         in.kind);

@@ -748,8 +748,17 @@ std::string describe(const Input& input) {
                 j["child"] = in.child_id;
                 j["outcome"] = in.outcome;
                 j["data"] = in.data;
-            } else {
+            } else if constexpr (std::is_same_v<T, CancelInput>) {
                 j["cancel"] = in.reason;
+            } else if constexpr (std::is_same_v<T, ClaimTaskInput>) {
+                j["claim"] = in.task_id;
+                j["lease_until"] = in.lease_until;
+            } else if constexpr (std::is_same_v<T, ReleaseTaskInput>) {
+                j["release"] = in.task_id;
+            } else {
+                static_assert(std::is_same_v<T, ReassignTaskInput>);
+                j["reassign"] = in.task_id;
+                j["assignee"] = in.assignee;
             }
         },
         input.kind);
@@ -816,6 +825,42 @@ Input random_completion(Rng& rng, const Definition& def, const Instance& inst, c
     return Input{std::move(in), std::move(actor)};
 }
 
+// A claim, release or reassignment: mostly of one of the instance's tasks, by someone likely to
+// be allowed (a holder of the role, its lead, an admin), to a person of the world, one the task
+// excludes, the role's queue or nonsense.
+Input random_task_handling(Rng& rng, const Instance& inst, const World& world, TimeMs now) {
+    const Task* task = !inst.tasks.empty() && rng.chance(0.9) ? &rng.pick(inst.tasks) : nullptr;
+    const std::string task_id =
+        task
+            ? task->id
+            : (rng.chance(0.5) ? inst.id + ".t" + std::to_string(rng.below(40)) : random_text(rng));
+    Actor actor =
+        task && rng.chance(0.6) ? actor_for_task(rng, *task, world) : random_actor(rng, world);
+    if (task && rng.chance(0.3))
+        actor.roles.push_back(rng.chance(0.5) ? task->role + "_lead" : std::string("admin"));
+    switch (rng.below(3)) {
+        case 0: {
+            const TimeMs lease = rng.chance(0.3) ? 0 : now + rng.between(-kMsPerDay, 3 * kMsPerDay);
+            return Input{ClaimTaskInput{task_id, lease}, std::move(actor)};
+        }
+        case 1:
+            return Input{ReleaseTaskInput{task_id}, std::move(actor)};
+        default: {
+            std::string assignee;
+            const double r = rng.below(100) / 100.0;
+            if (r < 0.6)
+                assignee = rng.pick(world.people).id;
+            else if (r < 0.75 && task && !task->excluded.empty())
+                assignee = rng.pick(task->excluded);
+            else if (r < 0.95)
+                assignee = task ? task->assignee : std::string();
+            else
+                assignee = random_text(rng);
+            return Input{ReassignTaskInput{task_id, std::move(assignee)}, std::move(actor)};
+        }
+    }
+}
+
 // The outcomes a child of `workflow` may report to this definition: from its event names.
 std::vector<std::string> child_outcomes(const Definition& def, const std::string& workflow) {
     std::vector<std::string> out = {"cancelled", "failed", "nonsense"};
@@ -832,6 +877,7 @@ Input random_input(Rng& rng, const Definition& def, const Instance& inst, const 
     if (r < 50) return random_completion(rng, def, inst, world);
     if (r < 82 || !system_inputs) {
         if (r >= 98) return Input{CancelInput{random_text(rng)}, random_actor(rng, world)};
+        if (r >= 76 && r < 82) return random_task_handling(rng, inst, world, now);
         return random_event(rng, def, inst, world);
     }
     if (r < 90) {

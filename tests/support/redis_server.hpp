@@ -13,6 +13,9 @@ class RedisServer {
 public:
     struct Options {
         bool appendonly = false;  // AOF with appendfsync everysec, as `make run` uses
+        // A Redis Cluster node (see RedisCluster): cluster-enabled, its nodes.conf in its
+        // directory, and its cluster bus port (port + 10000) free as well.
+        bool cluster_node = false;
     };
 
     explicit RedisServer(Options options);
@@ -31,6 +34,10 @@ public:
     bool running() const { return pid_ > 0; }
 
 private:
+    // Starts redis-server and waits until it answers; false if it exited first (as when another
+    // process took its port).
+    bool launch();
+
     Options options_;
     std::string dir_;
     int port_ = 0;

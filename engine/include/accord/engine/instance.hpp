@@ -56,6 +56,7 @@ struct Task {
     TimeMs due_at = 0;  // 0: no deadline
     TaskStatus status = TaskStatus::open;
     std::string claimed_by;
+    TimeMs claim_until = 0;  // 0: the claim has no expiry
     // Once closed:
     std::string outcome;
     std::string closed_by;
@@ -64,6 +65,10 @@ struct Task {
     std::string comment;
 
     bool is_open() const { return status == TaskStatus::open; }
+    // Whether someone's claim still binds at `now`: a claim whose lease ran out does not.
+    bool claim_holds(TimeMs now) const {
+        return !claimed_by.empty() && (claim_until == 0 || now < claim_until);
+    }
 };
 
 struct Timer {

@@ -51,9 +51,22 @@ struct ChildFinishedInput {
 struct CancelInput {
     std::string reason;
 };
+// Claims, releases and reassignments act on an open task of the current state; they change
+// neither the state nor the data, and fire no transition.
+struct ClaimTaskInput {
+    std::string task_id;
+    TimeMs lease_until = 0;  // 0: until released; claiming again renews it
+};
+struct ReleaseTaskInput {
+    std::string task_id;
+};
+struct ReassignTaskInput {
+    std::string task_id;
+    std::string assignee;  // empty: back to the role's queue
+};
 
-using InputKind =
-    std::variant<EventInput, CompleteTaskInput, TimerFiredInput, ChildFinishedInput, CancelInput>;
+using InputKind = std::variant<EventInput, CompleteTaskInput, TimerFiredInput, ChildFinishedInput,
+                               CancelInput, ClaimTaskInput, ReleaseTaskInput, ReassignTaskInput>;
 struct Input {
     InputKind kind;
     Actor actor;
@@ -80,6 +93,20 @@ struct TaskOverdue {
 };
 struct TaskReminded {
     std::string task_id;
+};
+struct TaskClaimed {
+    std::string task_id;
+    std::string by;
+    TimeMs until = 0;  // 0: no expiry
+};
+struct TaskReleased {
+    std::string task_id;
+    std::string by;  // who released it: the claimant, a lead, an admin or the system
+};
+struct TaskReassigned {
+    std::string task_id;
+    std::string from, to;  // assignees; empty is the role's queue
+    std::string by;
 };
 struct TimerSet {
     Timer timer;
@@ -113,9 +140,10 @@ struct InstanceFinished {
     std::string outcome;
 };
 
-using Effect = std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, TaskReminded,
-                            TimerSet, TimerCleared, Notification, ChildStarted, ChildCancelled,
-                            WorkflowStarted, InstanceFinished>;
+using Effect =
+    std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, TaskReminded, TaskClaimed,
+                 TaskReleased, TaskReassigned, TimerSet, TimerCleared, Notification, ChildStarted,
+                 ChildCancelled, WorkflowStarted, InstanceFinished>;
 
 // One line of the audit history: what the interpreter did with an input. It owns its text, so
 // it outlives the Definition the step ran on. The input itself
@@ -123,7 +151,8 @@ using Effect = std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, 
 // copying it here would cost every transition.
 struct HistoryEntry {
     TimeMs at = 0;
-    std::string_view input;  // a literal: start, event, complete, timer, child, cancel
+    // A literal: start, event, complete, timer, child, cancel, claim, release, reassign.
+    std::string_view input;
     std::string actor;
     std::string from_state, to_state;  // from_state is empty for a start
     std::vector<std::string> events;   // events handled, in order
@@ -147,7 +176,10 @@ Result<Step> step(const Definition& def, const Instance& instance, const Input& 
 // success the instance is moved into the Step; on error `instance` is left exactly as it was.
 Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now);
 
-// Whether `actor` may complete (or claim) `task`; the error says why not.
+// Whether `actor` may complete (or claim) `task` at `now`; the error says why not. A claim by
+// someone else binds until its lease runs out (Task::claim_holds).
+Result<void> check_task_actor(const Task& task, const Actor& actor, TimeMs now);
+// The same without a time: every claim binds, whether or not its lease ran out.
 Result<void> check_task_actor(const Task& task, const Actor& actor);
 
 // Adds the input's own data (an event's payload) to its history entry, for callers that keep

@@ -11,27 +11,11 @@
 
 #include "accord/engine/result.hpp"
 #include "accord/redis/redis_url.hpp"
+#include "accord/redis/reply.hpp"
 
 struct redisContext;
 
 namespace accord::redis {
-
-// A reply, copied out of hiredis's. Error replies are not Replies: they come back as Errors.
-struct Reply {
-    enum class Type { nil, string, integer, array, status };
-    Type type = Type::nil;
-    std::string str;  // string and status
-    long long integer = 0;
-    std::vector<Reply> elements;
-
-    bool is_nil() const { return type == Type::nil; }
-};
-
-// A Lua script, identified by the SHA1 of its source once loaded.
-struct Script {
-    std::string name;  // for messages
-    std::string source;
-};
 
 class Connection {
 public:

@@ -1,0 +1,61 @@
+// AsyncConnection: one hiredis asynchronous connection driven by a Boost.Asio executor.
+// Commands are pipelined: any number may be in flight, replies come back in order. The
+// connection reconnects by itself, with back-off; while Redis is unreachable every command
+// fails at once with ErrorCode::unavailable instead of waiting.
+//
+// Thread safety: use it from its executor only (a single-threaded io_context, or a strand).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "accord/engine/result.hpp"
+#include "accord/redis/redis_url.hpp"
+#include "accord/redis/reply.hpp"
+
+namespace accord::redis {
+
+using ReplyHandler = std::function<void(engine::Result<Reply>)>;
+
+struct ConnectionOptions {
+    // A command with no reply for this long means the server is gone: the connection is
+    // dropped and every command in flight fails as unavailable.
+    std::chrono::milliseconds command_timeout{5000};
+    std::chrono::milliseconds backoff_min{50};
+    std::chrono::milliseconds backoff_max{2000};
+};
+
+class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
+public:
+    static std::shared_ptr<AsyncConnection> create(boost::asio::any_io_executor executor,
+                                                   RedisUrl url, ConnectionOptions options = {});
+    ~AsyncConnection();
+    AsyncConnection(const AsyncConnection&) = delete;
+    AsyncConnection& operator=(const AsyncConnection&) = delete;
+
+    // Sends a command. `done` is called exactly once, later (never from inside send), on the
+    // connection's executor: with the reply, a Redis error reply as storage_error, or
+    // unavailable when the connection failed before the reply came.
+    void send(const Command& command, ReplyHandler done);
+
+    // Drops the connection; commands in flight fail as unavailable. The next send reconnects.
+    void drop();
+
+    bool connected() const;
+    const RedisUrl& url() const { return url_; }
+    boost::asio::any_io_executor executor() const;
+
+    struct Impl;  // hiredis glue, in the .cpp
+
+private:
+    AsyncConnection(boost::asio::any_io_executor executor, RedisUrl url, ConnectionOptions options);
+
+    RedisUrl url_;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace accord::redis

@@ -1,0 +1,174 @@
+// RedisStore: instances, tasks, timers, history, feed and outbox in Redis, with the layout of
+// docs/redis-layout.md. A step is committed by one script call on the instance's shard, with
+// an optimistic revision check; reads across shards are pipelined and merged.
+//
+// Thread safety: use it from its client's executor only.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "accord/engine/interpreter.hpp"
+#include "accord/redis/client.hpp"
+#include "accord/redis/keyspace.hpp"
+
+namespace accord::redis {
+
+using engine::DefinitionPtr;
+using engine::Instance;
+using engine::Result;
+using engine::Task;
+using engine::TimeMs;
+
+template <typename T>
+using Awaitable = boost::asio::awaitable<T>;
+
+struct StoreOptions {
+    std::string prefix = "acc";
+    int shards = 16;  // used when the keyspace is created; an existing one keeps its own
+    std::chrono::seconds idempotency_ttl{24 * 3600};
+    std::size_t feed_max_length = 100'000;  // per shard, approximately (retention)
+};
+
+// Where a commit's idempotency key and business key go.
+struct CommitOptions {
+    std::string idempotency_scope;            // the instance id, or "start"
+    std::string idempotency_key;              // empty: none
+    std::chrono::seconds idempotency_ttl{0};  // 0: the store's default
+};
+
+struct CommitOutcome {
+    enum class Status { applied, stale, duplicate, key_taken };
+    Status status = Status::applied;
+    std::optional<Instance> current;  // stale: the stored instance; duplicate: the first result
+    std::string owner;                // key_taken: the instance that holds the business key
+    std::string history_id;           // applied: the history entry's stream id
+};
+
+struct DueTimer {
+    std::string instance_id;
+    std::string timer_id;
+    TimeMs due_at = 0;  // the score it had when claimed
+};
+
+struct HistoryRecord {
+    std::string id;     // stream id
+    std::string entry;  // JSON text, as hashed
+    std::string hash;   // sha1(previous hash + entry)
+};
+
+// What `accordctl verify-history` reports: whether each entry's hash is the hash of the one
+// before and of its own text, and whether the instance's head names the last one.
+struct HistoryCheck {
+    std::size_t entries = 0;
+    bool intact = true;
+    std::string problem;  // where the chain breaks, when it does
+};
+
+struct FeedEvent {
+    std::string cursor;  // the feed position just after this event
+    int shard = 0;
+    std::string id;  // stream id in its shard
+    engine::json event;
+};
+struct FeedPage {
+    std::vector<FeedEvent> events;  // in commit order within a shard, merged by stream id
+    std::string cursor;             // resume from here
+    bool reset = false;             // the given cursor was older than retention
+};
+
+// Work for other instances (or the outside world) that a commit left in its shard's outbox.
+struct OutboxEntry {
+    int shard = 0;
+    std::string id;         // stream id
+    std::string effect_id;  // "<instance>@<revision>.<n>": the receiver's idempotency key
+    std::string kind;       // child.start, child.result, child.cancel, start, notify
+    engine::json payload;
+};
+
+class RedisStore {
+public:
+    RedisStore(std::shared_ptr<Client> client, StoreOptions options);
+
+    // Creates the keyspace (or adopts the existing one's shard count) and the outbox consumer
+    // groups. Call once before anything else.
+    Awaitable<Result<void>> open();
+
+    const Keyspace& keys() const { return keys_; }
+    Client& client() { return *client_; }
+    const StoreOptions& options() const { return options_; }
+
+    Awaitable<Result<void>> put_definition(DefinitionPtr definition);
+    // version 0: the latest (as known within the last second across nodes).
+    Awaitable<Result<DefinitionPtr>> definition(std::string name, int version = 0);
+    Awaitable<Result<std::vector<std::string>>> workflow_names();
+
+    Awaitable<Result<Instance>> load(std::string id);
+    // Applies `step`. `before` is the instance as stored (its revision is the one checked), or
+    // null for a new instance.
+    Awaitable<Result<CommitOutcome>> commit(const engine::Step& step, const Instance* before,
+                                            const CommitOptions& options);
+
+    // The first result of an input with this idempotency key, if it was committed (and the
+    // key has not expired). `shard`: the shard the input's commit goes to.
+    Awaitable<Result<std::optional<Instance>>> idempotent_result(std::string scope,
+                                                                 std::string key, int shard);
+
+    Awaitable<Result<Task>> find_task(std::string task_id);
+    // Open tasks, most urgent first (due time, then id), at most `limit`.
+    Awaitable<Result<std::vector<Task>>> open_tasks_for_role(std::string role, std::size_t limit);
+    Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(std::string person,
+                                                                 std::size_t limit);
+    Awaitable<Result<std::size_t>> pending_timer_count();
+
+    // Claims up to `per_shard` due timers of every shard for `lease`.
+    Awaitable<Result<std::vector<DueTimer>>> claim_due_timers(TimeMs now,
+                                                              std::chrono::milliseconds lease,
+                                                              std::size_t per_shard);
+    // Forgets a timer entry that no instance has pending any more.
+    Awaitable<Result<void>> drop_timer(const DueTimer& timer);
+
+    Awaitable<Result<std::vector<HistoryRecord>>> history(std::string instance_id);
+    Awaitable<Result<HistoryCheck>> verify_history(std::string instance_id);
+
+    Awaitable<Result<FeedPage>> read_feed(std::string cursor, std::size_t count);
+    // The cursor of the feed's current end, for a client that wants live changes only.
+    Awaitable<Result<std::string>> feed_end();
+
+    // New outbox entries for `consumer`, then entries idle longer than `reclaim_after` in a
+    // consumer that stopped (a dead node's).
+    Awaitable<Result<std::vector<OutboxEntry>>> take_outbox(
+        std::string consumer, std::size_t per_shard, std::chrono::milliseconds reclaim_after);
+    Awaitable<Result<void>> ack_outbox(const OutboxEntry& entry);
+
+    static constexpr const char* kOutboxGroup = "accord";
+
+private:
+    struct PlannedCommit {
+        std::vector<std::string> keys, args;
+    };
+    Result<PlannedCommit> plan_commit(const engine::Step& step, const Instance* before,
+                                      const CommitOptions& options, const std::string& doc) const;
+    Awaitable<Result<Instance>> parse_document(const std::string& document);
+    Awaitable<Result<Instance>> parse_stored(const std::string& stored);
+    Awaitable<Result<std::vector<Task>>> open_tasks(bool by_role, std::string who,
+                                                    std::size_t limit);
+
+    std::shared_ptr<Client> client_;
+    StoreOptions options_;
+    Keyspace keys_;
+    std::map<std::pair<std::string, int>, DefinitionPtr, std::less<>> definitions_;
+    struct Latest {
+        int version = 0;
+        std::chrono::steady_clock::time_point checked;
+    };
+    std::map<std::string, Latest, std::less<>> latest_;
+};
+
+}  // namespace accord::redis

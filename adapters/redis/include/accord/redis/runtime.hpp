@@ -1,0 +1,101 @@
+// Runtime: drives the engine core from Redis. Each input is stepped by the interpreter and
+// committed as one script call; a commit against a stale revision is stepped again on the
+// stored instance, never applied on top of it. In the background it fires due timers and
+// delivers the outbox (child starts and results, cancellations, starts, notifications), so
+// any number of nodes can share one Redis: nothing of this process is needed after it dies.
+//
+// Thread safety: use it from its store's executor only.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <string>
+#include <unordered_map>
+
+#include "accord/redis/redis_store.hpp"
+
+namespace accord::redis {
+
+struct RuntimeOptions {
+    std::string node_id;          // names this node's outbox consumer; empty: host and pid
+    std::function<TimeMs()> now;  // empty: the system clock
+    std::chrono::milliseconds poll_interval{50};
+    std::chrono::milliseconds timer_lease{30'000};     // a claimed timer is due again after it
+    std::chrono::milliseconds outbox_reclaim{30'000};  // a dead node's outbox entries, after it
+    std::size_t timers_per_shard = 128;                // claimed per shard and poll
+    std::size_t parallel_timers = 64;
+    std::size_t instance_cache = 4096;  // instances kept in memory (bounded, not all)
+    int max_attempts = 32;              // commits against a stale revision before giving up
+    // Called for each `notify` the workflows send, at least once; an error leaves it for later.
+    std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
+};
+
+struct StartRequest {
+    std::string workflow;
+    int version = 0;  // 0: the latest
+    engine::json data = engine::json::object();
+    std::string business_key;
+    std::string idempotency_key;
+};
+
+struct Started {
+    Instance instance;
+    bool created = true;  // false: the business or idempotency key was known
+};
+
+struct RuntimeStats {
+    std::uint64_t commits = 0, stale_retries = 0, duplicates = 0;
+    std::uint64_t timers_fired = 0, outbox_delivered = 0;
+};
+
+class Runtime {
+public:
+    Runtime(RedisStore& store, RuntimeOptions options);
+    ~Runtime();
+
+    Awaitable<Result<Started>> start(StartRequest request, engine::Actor actor);
+    Awaitable<Result<Instance>> send(std::string instance_id, engine::Input input,
+                                     std::string idempotency_key = {});
+    Awaitable<Result<Instance>> get(std::string instance_id);
+
+    // One round of background work, as the loops do it (tests call them directly).
+    Awaitable<Result<std::size_t>> fire_due_timers();
+    Awaitable<Result<std::size_t>> deliver_outbox();
+    // Performs one outbox entry. Delivery is at least once; the receiver's commit records the
+    // entry's effect id, so that performing it again changes nothing.
+    Awaitable<Result<void>> deliver(const OutboxEntry& entry);
+
+    // Starts the background loops on the store's executor; stop() ends them.
+    void run();
+    void stop();
+
+    RedisStore& store() { return store_; }
+    const RuntimeStats& stats() const { return stats_; }
+    TimeMs now() const;
+    const std::string& node_id() const { return options_.node_id; }
+
+private:
+    Awaitable<Result<Started>> start_with_id(const engine::DefinitionPtr& def, std::string id,
+                                             engine::StartInput in, const engine::Actor& actor,
+                                             const CommitOptions& commit);
+    Awaitable<void> loop();
+    std::string new_instance_id(const std::string& workflow, int shard);
+
+    // A bounded cache of instances as last committed or read here; a stale one only costs a
+    // retry, because every commit checks the stored revision.
+    const Instance* cached(const std::string& id);
+    void remember(Instance instance);
+    void forget(const std::string& id);
+
+    RedisStore& store_;
+    RuntimeOptions options_;
+    RuntimeStats stats_;
+    std::list<Instance> lru_;
+    std::unordered_map<std::string, std::list<Instance>::iterator> cache_;
+    std::uint64_t id_state_;
+    bool running_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace accord::redis

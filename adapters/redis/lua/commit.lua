@@ -1,0 +1,65 @@
+-- commit: applies one input's effects to one instance, all or nothing (docs/redis-layout.md).
+-- Every key is in the instance's shard (one hash slot).
+-- KEYS[1] instance   "<revision> <history head hash> <document>"
+-- KEYS[2] history    stream: e = entry JSON, h = sha1(previous h .. e)
+-- KEYS[3..] the keys the operations below name, by index
+-- ARGV[1] the revision the caller read (0: the instance must not exist)
+-- ARGV[2] the new revision          ARGV[3] the new document
+-- ARGV[4] the history entry         ARGV[5] idempotency key's index in KEYS (0: none)
+-- ARGV[6] its time to live, s       ARGV[7] business-key hash's index in KEYS (0: none)
+-- ARGV[8] business-key field        ARGV[9] the instance id
+-- ARGV[10] number of operations, then each: name, key index, arguments
+--   ZADD score member | ZREM member | HSET field value
+--   | XADD maxlen (0: never trimmed) count field value ...
+-- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
+--       | {'taken', instance id}
+local idem = tonumber(ARGV[5])
+if idem > 0 then
+  local first = redis.call('GET', KEYS[idem])
+  if first then return {'dup', first} end
+end
+local stored = redis.call('GET', KEYS[1])
+local revision, head = 0, ''
+if stored then
+  local a = string.find(stored, ' ', 1, true)
+  local b = string.find(stored, ' ', a + 1, true)
+  revision = tonumber(string.sub(stored, 1, a - 1))
+  head = string.sub(stored, a + 1, b - 1)
+end
+if revision ~= tonumber(ARGV[1]) then
+  if stored then return {'stale', stored} end
+  return {'missing'}
+end
+local bkey = tonumber(ARGV[7])
+if bkey > 0 then
+  local owner = redis.call('HGET', KEYS[bkey], ARGV[8])
+  if owner and owner ~= ARGV[9] then return {'taken', owner} end
+end
+
+local hash = redis.sha1hex(head .. ARGV[4])
+local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', hash)
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. hash .. ' ' .. ARGV[3])
+if bkey > 0 then redis.call('HSET', KEYS[bkey], ARGV[8], ARGV[9]) end
+if idem > 0 then redis.call('SET', KEYS[idem], ARGV[3], 'EX', ARGV[6]) end
+
+local i = 11
+for _ = 1, tonumber(ARGV[10]) do
+  local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
+  if op == 'ZADD' then
+    redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
+  elseif op == 'ZREM' then
+    redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
+  elseif op == 'HSET' then
+    redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
+  elseif op == 'XADD' then
+    local n = tonumber(ARGV[i + 3])
+    local args = {key}
+    if ARGV[i + 2] ~= '0' then args = {key, 'MAXLEN', '~', ARGV[i + 2]} end
+    args[#args + 1] = '*'
+    for j = 1, 2 * n do args[#args + 1] = ARGV[i + 3 + j] end
+    redis.call('XADD', unpack(args)); i = i + 4 + 2 * n
+  else
+    return redis.error_reply('commit: unknown operation ' .. tostring(op))
+  end
+end
+return {'ok', id, hash}

@@ -1,0 +1,321 @@
+// AsyncConnection: hiredis's asynchronous API on an Asio executor. hiredis asks for read and
+// write readiness through five hooks; each context gets a Socket that turns those into
+// stream_descriptor::async_wait calls. A Socket outlives its context only as a closed flag, so
+// a wait that completes after the context is gone does nothing.
+#include "accord/redis/async_connection.hpp"
+
+#include <async.h>
+#include <hiredis.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hiredis_reply.hpp"
+
+namespace accord::redis {
+
+namespace asio = boost::asio;
+using engine::ErrorCode;
+using engine::make_error;
+using engine::Result;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Socket {
+    explicit Socket(asio::any_io_executor ex, int fd) : sd(ex, fd) {}
+    asio::posix::stream_descriptor sd;
+    bool want_read = false, want_write = false;
+    bool reading = false, writing = false;
+    bool closed = false;
+};
+
+struct Pending {
+    ReplyHandler done;
+};
+
+}  // namespace
+
+struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::any_io_executor executor, RedisUrl u, ConnectionOptions o)
+        : ex(std::move(executor)),
+          url(std::move(u)),
+          options(o),
+          backoff(o.backoff_min),
+          watchdog(ex) {}
+
+    asio::any_io_executor ex;
+    RedisUrl url;
+    ConnectionOptions options;
+    redisAsyncContext* ac = nullptr;
+    std::shared_ptr<Socket> sock;
+    Clock::time_point retry_at{};
+    std::chrono::milliseconds backoff;
+    std::string last_error = "not connected yet";
+    std::size_t in_flight = 0;
+    Clock::time_point last_progress{};
+    asio::steady_timer watchdog;
+    bool watching = false;
+    bool was_connected = false;  // the current context completed its connect
+
+    std::string where() const { return "Redis at " + url.to_string(); }
+
+    void fail_later(ReplyHandler& done, std::string why) {
+        asio::post(ex, [d = std::move(done), why = std::move(why)]() mutable {
+            d(make_error(ErrorCode::unavailable, std::move(why)));
+        });
+    }
+
+    void connect();
+    void free_context();
+    void arm_read();
+    void arm_write();
+    void watch();
+
+    static void on_reply(redisAsyncContext* c, void* r, void* privdata);
+    static void on_connect(const redisAsyncContext* c, int status);
+    static void on_disconnect(const redisAsyncContext* c, int status);
+    static void hook_add_read(void* p);
+    static void hook_del_read(void* p);
+    static void hook_add_write(void* p);
+    static void hook_del_write(void* p);
+    static void hook_cleanup(void* p);
+};
+
+void AsyncConnection::Impl::connect() {
+    if (ac != nullptr || Clock::now() < retry_at) return;
+    redisAsyncContext* c = redisAsyncConnect(url.host.c_str(), url.port);
+    if (c == nullptr) {
+        last_error = where() + ": out of memory";
+        return;
+    }
+    if (c->err != 0) {
+        last_error = where() + " is unreachable: " + c->errstr;
+        redisAsyncFree(c);
+        retry_at = Clock::now() + backoff;
+        backoff = std::min(backoff * 2, options.backoff_max);
+        return;
+    }
+    ac = c;
+    was_connected = false;
+    c->data = this;
+    c->ev.data = this;
+    c->ev.addRead = hook_add_read;
+    c->ev.delRead = hook_del_read;
+    c->ev.addWrite = hook_add_write;
+    c->ev.delWrite = hook_del_write;
+    c->ev.cleanup = hook_cleanup;
+    sock = std::make_shared<Socket>(ex, c->c.fd);
+    redisAsyncSetConnectCallback(c, on_connect);
+    redisAsyncSetDisconnectCallback(c, on_disconnect);
+    // The first write readiness completes the non-blocking connect.
+    hook_add_write(this);
+    auto internal = [this](const Command& command) {
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lens;
+        for (const auto& a : command) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        auto* p = new Pending{[](Result<Reply>) {}};
+        if (redisAsyncCommandArgv(ac, on_reply, p, static_cast<int>(argv.size()), argv.data(),
+                                  lens.data()) != REDIS_OK) {
+            delete p;
+            return;
+        }
+        ++in_flight;
+    };
+    if (!url.password.empty()) internal({"AUTH", url.password});
+    if (url.db != 0) internal({"SELECT", std::to_string(url.db)});
+}
+
+void AsyncConnection::Impl::free_context() {
+    if (ac != nullptr) redisAsyncFree(ac);  // calls every pending callback with no reply
+}
+
+void AsyncConnection::Impl::arm_read() {
+    auto s = sock;
+    if (!s || s->closed || s->reading || !s->want_read) return;
+    s->reading = true;
+    s->sd.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [self = shared_from_this(), s](const boost::system::error_code& ec) {
+                         s->reading = false;
+                         if (s->closed || ec) return;
+                         redisAsyncHandleRead(self->ac);
+                         if (!s->closed) self->arm_read();
+                     });
+}
+
+void AsyncConnection::Impl::arm_write() {
+    auto s = sock;
+    if (!s || s->closed || s->writing || !s->want_write) return;
+    s->writing = true;
+    s->sd.async_wait(asio::posix::stream_descriptor::wait_write,
+                     [self = shared_from_this(), s](const boost::system::error_code& ec) {
+                         s->writing = false;
+                         if (s->closed || ec) return;
+                         redisAsyncHandleWrite(self->ac);
+                         if (!s->closed) self->arm_write();
+                     });
+}
+
+// While commands are in flight, a reply must come within the command timeout; otherwise the
+// server is taken for gone (a network partition shows no error by itself).
+void AsyncConnection::Impl::watch() {
+    if (watching || in_flight == 0) return;
+    watching = true;
+    watchdog.expires_after(options.command_timeout / 4);
+    watchdog.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        self->watching = false;
+        if (ec || self->in_flight == 0) return;
+        if (Clock::now() - self->last_progress >= self->options.command_timeout &&
+            self->ac != nullptr) {
+            self->last_error = self->where() + ": no reply within " +
+                               std::to_string(self->options.command_timeout.count()) + " ms";
+            self->free_context();
+        }
+        self->watch();
+    });
+}
+
+void AsyncConnection::Impl::on_reply(redisAsyncContext* c, void* r, void* privdata) {
+    auto* impl = static_cast<Impl*>(c->data);
+    std::unique_ptr<Pending> p(static_cast<Pending*>(privdata));
+    if (impl->in_flight > 0) --impl->in_flight;
+    impl->last_progress = Clock::now();
+    auto* reply = static_cast<redisReply*>(r);
+    Result<Reply> out = Reply{};
+    if (reply == nullptr) {
+        if (c->err != 0) impl->last_error = impl->where() + ": " + c->errstr;
+        out = make_error(ErrorCode::unavailable, impl->last_error);
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        out = make_error(ErrorCode::storage_error, std::string(reply->str, reply->len));
+    } else {
+        out = copy_reply(reply);
+    }
+    asio::post(impl->ex,
+               [d = std::move(p->done), out = std::move(out)]() mutable { d(std::move(out)); });
+}
+
+void AsyncConnection::Impl::on_connect(const redisAsyncContext* c, int status) {
+    auto* impl = static_cast<Impl*>(c->data);
+    if (status == REDIS_OK) {
+        impl->was_connected = true;
+        impl->backoff = impl->options.backoff_min;
+        impl->retry_at = {};
+    } else {
+        impl->last_error = impl->where() + " is unreachable: " + c->errstr;
+    }
+}
+
+void AsyncConnection::Impl::on_disconnect(const redisAsyncContext* c, int status) {
+    auto* impl = static_cast<Impl*>(c->data);
+    if (status != REDIS_OK && c->err != 0)
+        impl->last_error = impl->where() + ": connection lost: " + c->errstr;
+}
+
+void AsyncConnection::Impl::hook_add_read(void* p) {
+    auto* impl = static_cast<Impl*>(p);
+    if (impl->sock) impl->sock->want_read = true;
+    impl->arm_read();
+}
+void AsyncConnection::Impl::hook_del_read(void* p) {
+    auto* impl = static_cast<Impl*>(p);
+    if (impl->sock) impl->sock->want_read = false;
+}
+void AsyncConnection::Impl::hook_add_write(void* p) {
+    auto* impl = static_cast<Impl*>(p);
+    if (impl->sock) impl->sock->want_write = true;
+    impl->arm_write();
+}
+void AsyncConnection::Impl::hook_del_write(void* p) {
+    auto* impl = static_cast<Impl*>(p);
+    if (impl->sock) impl->sock->want_write = false;
+}
+
+// The context is being freed (by us, or by hiredis after an error). hiredis closes the file
+// descriptor itself, so the descriptor is released, not closed.
+void AsyncConnection::Impl::hook_cleanup(void* p) {
+    auto* impl = static_cast<Impl*>(p);
+    if (impl->sock) {
+        impl->sock->closed = true;
+        boost::system::error_code ignored;
+        impl->sock->sd.cancel(ignored);
+        (void)impl->sock->sd.release();
+        impl->sock.reset();
+    }
+    if (!impl->was_connected) {
+        // Never got through: wait before the next attempt, longer each time.
+        impl->retry_at = Clock::now() + impl->backoff;
+        impl->backoff = std::min(impl->backoff * 2, impl->options.backoff_max);
+    }
+    impl->ac = nullptr;
+}
+
+std::shared_ptr<AsyncConnection> AsyncConnection::create(asio::any_io_executor executor,
+                                                         RedisUrl url, ConnectionOptions options) {
+    return std::shared_ptr<AsyncConnection>(
+        new AsyncConnection(std::move(executor), std::move(url), options));
+}
+
+AsyncConnection::AsyncConnection(asio::any_io_executor executor, RedisUrl url,
+                                 ConnectionOptions options)
+    : url_(url), impl_(std::make_shared<Impl>(std::move(executor), std::move(url), options)) {}
+
+AsyncConnection::~AsyncConnection() {
+    impl_->free_context();
+    impl_->watchdog.cancel();
+}
+
+void AsyncConnection::send(const Command& command, ReplyHandler done) {
+    Impl& impl = *impl_;
+    if (command.empty()) {
+        asio::post(impl.ex, [d = std::move(done)] {
+            d(make_error(ErrorCode::invalid_input, "an empty Redis command"));
+        });
+        return;
+    }
+    impl.connect();
+    if (impl.ac == nullptr) {
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(impl.retry_at - Clock::now());
+        impl.fail_later(done, impl.last_error +
+                                  (wait.count() > 0
+                                       ? "; next attempt in " + std::to_string(wait.count()) + " ms"
+                                       : std::string()));
+        return;
+    }
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    argv.reserve(command.size());
+    lens.reserve(command.size());
+    for (const auto& a : command) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    auto* p = new Pending{std::move(done)};
+    if (redisAsyncCommandArgv(impl.ac, Impl::on_reply, p, static_cast<int>(argv.size()),
+                              argv.data(), lens.data()) != REDIS_OK) {
+        impl.fail_later(p->done, impl.where() + ": the connection is closing");
+        delete p;
+        return;
+    }
+    if (impl.in_flight++ == 0) impl.last_progress = Clock::now();
+    impl.watch();
+}
+
+void AsyncConnection::drop() {
+    impl_->last_error = impl_->where() + ": connection dropped";
+    impl_->free_context();
+}
+
+bool AsyncConnection::connected() const {
+    return impl_->ac != nullptr && impl_->was_connected;
+}
+
+asio::any_io_executor AsyncConnection::executor() const {
+    return impl_->ex;
+}
+
+}  // namespace accord::redis

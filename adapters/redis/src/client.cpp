@@ -1,0 +1,327 @@
+// Client: routing by hash slot, redirections, scripts by SHA1, and the awaitable forms.
+#include "accord/redis/client.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/uuid/detail/sha1.hpp>
+
+namespace accord::redis {
+
+namespace asio = boost::asio;
+using engine::ErrorCode;
+using engine::make_error;
+using engine::Result;
+
+namespace {
+
+constexpr int kSlots = 16384;
+constexpr int kMaxRedirects = 5;
+
+std::uint16_t crc16(std::string_view s) {
+    std::uint16_t crc = 0;
+    for (unsigned char c : s) {
+        crc ^= static_cast<std::uint16_t>(c << 8);
+        for (int i = 0; i < 8; ++i)
+            crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021)
+                                 : static_cast<std::uint16_t>(crc << 1);
+    }
+    return crc;
+}
+
+// "MOVED 3999 127.0.0.1:6381" -> slot, host, port
+bool parse_redirect(const std::string& message, int& slot, std::string& host, int& port) {
+    auto sp1 = message.find(' ');
+    auto sp2 = message.find(' ', sp1 + 1);
+    auto colon = message.rfind(':');
+    if (sp1 == std::string::npos || sp2 == std::string::npos || colon == std::string::npos ||
+        colon < sp2)
+        return false;
+    slot = std::atoi(message.c_str() + sp1 + 1);
+    host = message.substr(sp2 + 1, colon - sp2 - 1);
+    port = std::atoi(message.c_str() + colon + 1);
+    return port > 0 && slot >= 0 && slot < kSlots;
+}
+
+}  // namespace
+
+std::string sha1_hex(std::string_view text) {
+    boost::uuids::detail::sha1 h;
+    h.process_bytes(text.data(), text.size());
+    boost::uuids::detail::sha1::digest_type d;
+    h.get_digest(d);
+    char hex[41];
+    for (int i = 0; i < 5; ++i) std::snprintf(hex + i * 8, 9, "%08x", d[i]);
+    return std::string(hex, 40);
+}
+
+const std::string& script_sha1(const Script& script) {
+    if (script.sha1.empty()) script.sha1 = sha1_hex(script.source);
+    return script.sha1;
+}
+
+int key_slot(std::string_view key) {
+    auto open = key.find('{');
+    if (open != std::string_view::npos) {
+        auto close = key.find('}', open + 1);
+        if (close != std::string_view::npos && close > open + 1)
+            key = key.substr(open + 1, close - open - 1);
+    }
+    return crc16(key) % kSlots;
+}
+
+Call Call::cmd(std::string route, Command command) {
+    return Call{std::move(route), std::move(command), nullptr};
+}
+
+Call Call::eval(const Script& script, const std::vector<std::string>& keys,
+                const std::vector<std::string>& args) {
+    Call c;
+    c.script = &script;
+    c.route = keys.empty() ? std::string() : keys.front();
+    c.command.reserve(1 + keys.size() + args.size());
+    c.command.push_back(std::to_string(keys.size()));
+    c.command.insert(c.command.end(), keys.begin(), keys.end());
+    c.command.insert(c.command.end(), args.begin(), args.end());
+    return c;
+}
+
+Result<std::shared_ptr<Client>> Client::create(asio::any_io_executor executor, std::string_view url,
+                                               ConnectionOptions options) {
+    constexpr std::string_view kCluster = "redis+cluster://";
+    if (!url.starts_with(kCluster)) {
+        auto u = parse_redis_url(url);
+        if (!u) return u.error();
+        return std::make_shared<Client>(std::move(executor), false,
+                                        std::vector<RedisUrl>{u.value()}, options);
+    }
+    std::string_view rest = url.substr(kCluster.size());
+    std::string credentials;
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        credentials = std::string(rest.substr(0, at + 1));
+        rest = rest.substr(at + 1);
+    }
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    std::vector<RedisUrl> seeds;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto one = rest.substr(0, comma);
+        auto u = parse_redis_url("redis://" + credentials + std::string(one));
+        if (!u) return u.error();
+        if (u->db != 0)
+            return make_error(ErrorCode::invalid_input, "Redis Cluster has only database 0");
+        seeds.push_back(u.value());
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+    }
+    if (seeds.empty())
+        return make_error(ErrorCode::invalid_input, "a cluster URL needs at least one host:port");
+    return std::make_shared<Client>(std::move(executor), true, std::move(seeds), options);
+}
+
+Client::Client(asio::any_io_executor executor, bool cluster, std::vector<RedisUrl> seeds,
+               ConnectionOptions options)
+    : executor_(std::move(executor)), cluster_(cluster), options_(options), base_(seeds.front()) {
+    for (auto& s : seeds) nodes_.push_back(AsyncConnection::create(executor_, s, options_));
+    if (cluster_) slots_.assign(kSlots, 0);
+}
+
+std::string Client::describe() const {
+    std::string out = cluster_ ? "Redis Cluster " : "Redis ";
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        out += (i ? "," : "") + nodes_[i]->url().to_string();
+    return out;
+}
+
+std::size_t Client::node_for(const std::string& host, int port) {
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (nodes_[i]->url().host == host && nodes_[i]->url().port == port) return i;
+    RedisUrl u = base_;
+    u.host = host;
+    u.port = port;
+    nodes_.push_back(AsyncConnection::create(executor_, u, options_));
+    return nodes_.size() - 1;
+}
+
+void Client::send(Call call, ReplyHandler done) {
+    const std::size_t node = cluster_ ? slots_[key_slot(call.route)] : 0;
+    send_to(node, std::move(call), 0, false, std::move(done));
+}
+
+void Client::send_to(std::size_t node, Call call, int redirects, bool asking, ReplyHandler done) {
+    auto conn = nodes_[node];
+    if (asking) conn->send(command_of("ASKING"), [](Result<Reply>) {});
+    // The wire form is built before `call` moves into the reply handler.
+    Command wire;
+    if (call.script != nullptr) {
+        wire.reserve(call.command.size() + 2);
+        wire.push_back("EVALSHA");
+        wire.push_back(script_sha1(*call.script));
+        wire.insert(wire.end(), call.command.begin(), call.command.end());
+    } else {
+        wire = call.command;
+    }
+    conn->send(wire, [self = shared_from_this(), node, call = std::move(call), redirects, asking,
+                      done = std::move(done)](Result<Reply> r) mutable {
+        if (r.ok() || r.error().code != ErrorCode::storage_error) return done(std::move(r));
+        const std::string& msg = r.error().message;
+        if (call.script != nullptr && msg.starts_with("NOSCRIPT")) {
+            // This server does not know the script yet: EVAL sends it in full (and caches it).
+            Command full{"EVAL", call.script->source};
+            full.insert(full.end(), call.command.begin(), call.command.end());
+            const Script* script = call.script;
+            call.script = nullptr;
+            call.command = std::move(full);
+            return self->send_to(
+                node, std::move(call), redirects, asking,
+                [script, done = std::move(done)](Result<Reply> again) {
+                    if (!again.ok() && again.error().code == ErrorCode::storage_error)
+                        return done(
+                            make_error(ErrorCode::storage_error,
+                                       "script " + script->name + ": " + again.error().message));
+                    done(std::move(again));
+                });
+        }
+        int slot = 0, port = 0;
+        std::string host;
+        const bool moved = msg.starts_with("MOVED ");
+        if ((moved || msg.starts_with("ASK ")) && parse_redirect(msg, slot, host, port)) {
+            if (redirects >= kMaxRedirects)
+                return done(
+                    make_error(ErrorCode::unavailable, "Redis Cluster keeps redirecting slot " +
+                                                           std::to_string(slot) + ": resharding?"));
+            const std::size_t target = self->node_for(host, port);
+            if (moved) {
+                self->slots_[static_cast<std::size_t>(slot)] = static_cast<std::uint16_t>(target);
+                self->refresh_slots();
+            }
+            return self->send_to(target, std::move(call), redirects + 1, !moved, std::move(done));
+        }
+        if (msg.starts_with("CLUSTERDOWN") || msg.starts_with("TRYAGAIN") ||
+            msg.starts_with("LOADING") || msg.starts_with("MASTERDOWN"))
+            return done(make_error(ErrorCode::unavailable, "Redis: " + msg));
+        if (call.script != nullptr)
+            return done(
+                make_error(ErrorCode::storage_error, "script " + call.script->name + ": " + msg));
+        done(std::move(r));
+    });
+}
+
+// CLUSTER SLOTS: [[start, end, [host, port, id], replicas...], ...]
+void Client::apply_slots(const Reply& r) {
+    if (r.type != Reply::Type::array) return;
+    for (const Reply& range : r.elements) {
+        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+        const auto& master = range.elements[2];
+        const std::size_t node =
+            node_for(master.elements[0].str, static_cast<int>(master.elements[1].integer));
+        for (long long s = range.elements[0].integer; s <= range.elements[1].integer && s < kSlots;
+             ++s)
+            slots_[static_cast<std::size_t>(s)] = static_cast<std::uint16_t>(node);
+    }
+}
+
+void Client::refresh_slots() {
+    if (!cluster_ || refreshing_) return;
+    refreshing_ = true;
+    nodes_.front()->send(command_of("CLUSTER", "SLOTS"),
+                         [self = shared_from_this()](Result<Reply> r) {
+                             self->refreshing_ = false;
+                             if (r) self->apply_slots(r.value());
+                         });
+}
+
+asio::awaitable<Result<void>> Client::connect() {
+    if (!cluster_) {
+        auto r = co_await command("", command_of("PING"));
+        if (!r) co_return r.error();
+        co_return engine::Ok{};
+    }
+    Result<Reply> last = make_error(ErrorCode::unavailable, "no seed node answered");
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        last = co_await call_node(i, command_of("CLUSTER", "SLOTS"));
+        if (last) {
+            apply_slots(last.value());
+            co_return engine::Ok{};
+        }
+    }
+    co_return last.error();
+}
+
+// The awaitable forms are not coroutines themselves: each returns the operation, which owns
+// its arguments until it completes.
+asio::awaitable<Result<Reply>> Client::call_node(std::size_t node, Command command) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Result<Reply>)>(
+        [self = shared_from_this(), node](auto handler, Command cmd) {
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            self->nodes_[node]->send(cmd, [h](Result<Reply> r) { (*h)(std::move(r)); });
+        },
+        asio::use_awaitable, std::move(command));
+}
+
+asio::awaitable<Result<Reply>> Client::call(Call c) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Result<Reply>)>(
+        [self = shared_from_this()](auto handler, Call call) {
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            self->send(std::move(call), [h](Result<Reply> r) { (*h)(std::move(r)); });
+        },
+        asio::use_awaitable, std::move(c));
+}
+
+asio::awaitable<Result<Reply>> Client::command(std::string route, Command command) {
+    return call(Call::cmd(std::move(route), std::move(command)));
+}
+
+asio::awaitable<Result<Reply>> Client::eval(const Script& script,
+                                            const std::vector<std::string>& keys,
+                                            const std::vector<std::string>& args) {
+    return call(Call::eval(script, keys, args));
+}
+
+asio::awaitable<std::vector<Result<Reply>>> Client::all(std::vector<Call> calls) {
+    using Replies = std::vector<Result<Reply>>;
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Replies)>(
+        [self = shared_from_this()](auto handler, std::vector<Call> batch) {
+            struct Gather {
+                decltype(handler) h;
+                std::vector<std::optional<Result<Reply>>> got;
+                std::size_t left;
+            };
+            auto g = std::make_shared<Gather>(
+                Gather{std::move(handler), std::vector<std::optional<Result<Reply>>>(batch.size()),
+                       batch.size()});
+            if (batch.empty()) {
+                asio::post(self->executor_, [g] { g->h(Replies{}); });
+                return;
+            }
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                self->send(std::move(batch[i]), [g, i](Result<Reply> r) {
+                    g->got[i].emplace(std::move(r));
+                    if (--g->left > 0) return;
+                    Replies out;
+                    out.reserve(g->got.size());
+                    for (auto& x : g->got) out.push_back(std::move(*x));
+                    g->h(std::move(out));
+                });
+            }
+        },
+        asio::use_awaitable, std::move(calls));
+}
+
+asio::awaitable<std::vector<Result<Reply>>> Client::on_every_node(Command command) {
+    std::vector<std::size_t> masters{0};
+    if (cluster_) {
+        // The nodes that own slots now: masters as the cluster knows them, not only the seeds.
+        masters.assign(slots_.begin(), slots_.end());
+        std::sort(masters.begin(), masters.end());
+        masters.erase(std::unique(masters.begin(), masters.end()), masters.end());
+    }
+    std::vector<Result<Reply>> out;
+    for (std::size_t node : masters) out.push_back(co_await call_node(node, command));
+    co_return out;
+}
+
+}  // namespace accord::redis

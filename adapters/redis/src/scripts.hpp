@@ -1,0 +1,14 @@
+// Internal: the Lua scripts of adapters/redis/lua, compiled into the library (scripts.cpp is
+// generated from them at build time). Their contracts are at the top of each .lua file.
+#pragma once
+
+#include "accord/redis/reply.hpp"
+
+namespace accord::redis::scripts {
+
+const Script& commit();
+const Script& claim_due();
+const Script& open_tasks();
+const Script& put_definition();
+
+}  // namespace accord::redis::scripts

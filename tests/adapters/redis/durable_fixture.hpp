@@ -1,0 +1,152 @@
+// What the durable-runtime tests share: a real Redis (a single redis-server, or a 3-master
+// Redis Cluster) per test suite, a fresh key prefix per test, engine nodes with connections of
+// their own on one io_context, and a way to run a coroutine to its end.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "accord/engine/validator.hpp"
+#include "accord/redis/runtime.hpp"
+#include "redis_cluster.hpp"
+#include "redis_server.hpp"
+
+namespace accord::redis::testing {
+
+using engine::json;
+using engine::TimeMs;
+
+// co_spawn with a future, for results that have no default value (Result<T>).
+template <typename T>
+auto spawn(boost::asio::any_io_executor ex, boost::asio::awaitable<T> work) {
+    if constexpr (std::is_void_v<T>) {
+        return boost::asio::co_spawn(ex, std::move(work), boost::asio::use_future);
+    } else {
+        return boost::asio::co_spawn(
+            ex,
+            [w = std::move(work)]() mutable -> boost::asio::awaitable<std::optional<T>> {
+                co_return co_await std::move(w);
+            },
+            boost::asio::use_future);
+    }
+}
+
+enum class Backend { single, cluster };
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::single ? "SingleServer" : "Cluster";
+}
+
+// A controllable clock, shared by every node of a test (as --dev-clock will be).
+struct TestClock {
+    TimeMs now = 1'800'000'000'000;  // 2027-01-15
+    std::function<TimeMs()> fn() {
+        return [this] { return now; };
+    }
+};
+
+// One engine process, as far as Redis can tell: its own connections, store and runtime.
+struct Node {
+    std::shared_ptr<Client> client;
+    std::unique_ptr<RedisStore> store;
+    std::unique_ptr<Runtime> runtime;
+};
+
+class DurableTest : public ::testing::TestWithParam<Backend> {
+public:
+    static void SetUpTestSuite() {}
+    static void TearDownTestSuite() {
+        server_.reset();
+        cluster_.reset();
+    }
+
+protected:
+    void SetUp() override {
+        if (GetParam() == Backend::single) {
+            if (!server_) server_ = std::make_unique<accord::testing::RedisServer>();
+            url_ = server_->url();
+        } else {
+            if (!cluster_) cluster_ = std::make_unique<accord::testing::RedisCluster>();
+            url_ = cluster_->url();
+        }
+        static int counter = 0;
+        prefix_ = "t" + std::to_string(++counter) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        for (auto& c : prefix_)
+            if (c == '/') c = '_';
+    }
+
+    Node& add_node(RuntimeOptions options = {}) {
+        auto client = Client::create(io_.get_executor(), url_);
+        if (!client) throw std::runtime_error(client.error().to_string());
+        auto node = std::make_unique<Node>();
+        node->client = client.value();
+        StoreOptions store_options;
+        store_options.prefix = prefix_;
+        store_options.shards = shards_;
+        node->store = std::make_unique<RedisStore>(node->client, store_options);
+        auto opened = run(node->store->open());
+        if (!opened) throw std::runtime_error(opened.error().to_string());
+        if (!options.now) options.now = clock_.fn();
+        if (options.node_id.empty()) options.node_id = "node" + std::to_string(nodes_.size() + 1);
+        node->runtime = std::make_unique<Runtime>(*node->store, std::move(options));
+        nodes_.push_back(std::move(node));
+        return *nodes_.back();
+    }
+
+    // Runs a coroutine on the test's io_context until it ends.
+    template <typename T>
+    T run(boost::asio::awaitable<T> work) {
+        auto future = spawn(io_.get_executor(), std::move(work));
+        io_.restart();
+        while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            io_.run_one();
+        }
+        if constexpr (std::is_void_v<T>)
+            future.get();
+        else
+            return std::move(*future.get());
+    }
+
+    engine::DefinitionPtr definition(const json& document) {
+        auto loaded = engine::load_definition(document);
+        if (!loaded.ok()) throw std::runtime_error("definition refused");
+        return loaded.definition;
+    }
+
+    engine::DefinitionPtr shipped(const std::string& name) {
+        std::ifstream in(std::string(ACCORD_SOURCE_DIR) + "/workflows/" + name + ".json");
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto loaded = engine::load_definition_text(text);
+        if (!loaded.ok()) throw std::runtime_error("shipped workflow " + name + " refused");
+        return loaded.definition;
+    }
+
+    void put(Node& node, const engine::DefinitionPtr& def) {
+        auto r = run(node.store->put_definition(def));
+        if (!r) throw std::runtime_error(r.error().to_string());
+    }
+
+    static inline std::unique_ptr<accord::testing::RedisServer> server_;
+    static inline std::unique_ptr<accord::testing::RedisCluster> cluster_;
+    boost::asio::io_context io_;
+    std::string url_, prefix_;
+    int shards_ = 16;
+    TestClock clock_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+inline engine::Actor person(std::string id, std::vector<std::string> roles) {
+    return engine::Actor{std::move(id), std::move(roles), false};
+}
+
+}  // namespace accord::redis::testing

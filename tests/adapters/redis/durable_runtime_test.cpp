@@ -1,0 +1,444 @@
+// The durable runtime against a real Redis, a single server and a 3-master cluster alike:
+// commits, task queues, idempotency, business keys, races between nodes, timers fired once by
+// several nodes, child workflows through the outbox, the feed and its cursor, the history's
+// hash chain.
+#include <set>
+
+#include "durable_fixture.hpp"
+
+namespace accord::redis::testing {
+namespace {
+
+using engine::ErrorCode;
+using engine::Input;
+
+const json kProposal = json::parse(R"({
+  "agreement_type": "student_exchange",
+  "scope": "Faculty of Arts; bachelor students",
+  "rationale": "Strong partner in Iberian studies",
+  "start_date": "2027-09-01",
+  "end_date": "2029-08-31",
+  "quotas": {"students": 4, "staff": 2}
+})");
+
+json partner() {
+    return json::parse(R"({"partner": {"name": "Universidad de Salamanca", "country": "ES"}})");
+}
+
+Input complete(std::string task, std::string outcome, json fields, engine::Actor actor) {
+    return Input{
+        engine::CompleteTaskInput{std::move(task), std::move(outcome), std::move(fields), {}},
+        std::move(actor)};
+}
+
+// A workflow with a state timer: waiting --(after P1D)--> done.
+json timed_workflow() {
+    return json::parse(R"({
+      "workflow": "timed", "version": 1, "title": "A timer", "start": "waiting",
+      "states": {
+        "waiting": {"timers": [{"after": "P1D", "event": "ring"}], "on": {"ring": "rung"}},
+        "rung": {"final": "done"}
+      }})");
+}
+
+// Built outside coroutines (see command_of): a start of the latest version.
+StartRequest request(std::string workflow, json data, std::string key = {}, std::string idem = {}) {
+    StartRequest r;
+    r.workflow = std::move(workflow);
+    r.data = std::move(data);
+    r.business_key = std::move(key);
+    r.idempotency_key = std::move(idem);
+    return r;
+}
+
+class Durable : public DurableTest {};
+
+TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    ASSERT_TRUE(started.ok()) << started.error().to_string();
+    EXPECT_TRUE(started->created);
+    const std::string id = started->instance.id;
+
+    auto officers = run(node.store->open_tasks_for_role("officer", 10));
+    ASSERT_TRUE(officers.ok());
+    ASSERT_EQ(officers->size(), 1u);
+    const std::string draft = officers->front().id;
+    EXPECT_EQ(officers->front().instance_id, id);
+
+    json fields = kProposal;
+    auto moved = run(node.runtime->send(id, complete(draft, "submit", fields, olga)));
+    ASSERT_TRUE(moved.ok()) << moved.error().to_string();
+
+    // Read back by another node, from Redis alone.
+    Node& other = add_node();
+    auto loaded = run(other.store->load(id));
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+    EXPECT_EQ(loaded->revision, 2u);
+    EXPECT_EQ(loaded->data.get()["scope"], kProposal["scope"]);
+    EXPECT_TRUE(run(other.store->open_tasks_for_role("officer", 10))->empty());
+    auto deans = run(other.store->open_tasks_for_role("dean", 10));
+    ASSERT_EQ(deans->size(), 1u);
+    EXPECT_EQ(deans->front().state, "endorsement");
+    EXPECT_GT(deans->front().due_at, 0);
+
+    auto closed = run(other.store->find_task(draft));
+    ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+    EXPECT_EQ(closed->status, engine::TaskStatus::completed);
+    EXPECT_EQ(closed->closed_by, "olga");
+
+    auto history = run(other.store->history(id));
+    ASSERT_EQ(history->size(), 2u);
+    EXPECT_EQ(json::parse(history->at(1).entry)["input"], "complete");
+    auto check = run(other.store->verify_history(id));
+    ASSERT_TRUE(check.ok());
+    EXPECT_TRUE(check->intact) << check->problem;
+}
+
+TEST_P(Durable, ARefusedInputChangesNothing) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto started =
+        run(node.runtime->start(request("mou_proposal", partner()), person("olga", {"officer"})));
+    ASSERT_TRUE(started.ok());
+    const std::string id = started->instance.id;
+    const std::string draft = started->instance.tasks.front().id;
+    auto wrong =
+        run(node.runtime->send(id, complete(draft, "submit", kProposal, person("dan", {"dean"}))));
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(wrong.error().code, ErrorCode::forbidden);
+    auto unknown =
+        run(node.runtime->send(id, Input{engine::EventInput{"no_such_event", json::object()},
+                                         person("olga", {"officer"})}));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::unknown_event);
+    auto loaded = run(node.store->load(id));
+    EXPECT_EQ(loaded->revision, 1u);
+    EXPECT_EQ(run(node.store->history(id))->size(), 1u);
+    EXPECT_EQ(run(node.store->open_tasks_for_role("officer", 10))->size(), 1u);
+}
+
+TEST_P(Durable, TheSameIdempotencyKeyTwiceHasOneEffect) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto first = run(node.runtime->start(request("mou_proposal", partner(), "", "start-42"), olga));
+    auto again = run(node.runtime->start(request("mou_proposal", partner(), "", "start-42"), olga));
+    ASSERT_TRUE(first.ok() && again.ok());
+    EXPECT_TRUE(first->created);
+    EXPECT_FALSE(again->created);
+    EXPECT_EQ(first->instance.id, again->instance.id);
+
+    const std::string id = first->instance.id;
+    const std::string draft = first->instance.tasks.front().id;
+    auto a = run(node.runtime->send(id, complete(draft, "submit", kProposal, olga), "submit-1"));
+    // A second node, which never saw the first request, gets the same key.
+    Node& other = add_node();
+    auto b = run(other.runtime->send(id, complete(draft, "submit", kProposal, olga), "submit-1"));
+    ASSERT_TRUE(a.ok()) << a.error().to_string();
+    ASSERT_TRUE(b.ok()) << b.error().to_string();
+    EXPECT_EQ(a->revision, 2u);
+    EXPECT_EQ(b->revision, 2u) << "the first result, not a second application";
+    EXPECT_EQ(run(node.store->load(id))->revision, 2u);
+    EXPECT_EQ(run(node.store->history(id))->size(), 2u);
+    EXPECT_EQ(node.runtime->stats().duplicates + other.runtime->stats().duplicates, 2u);
+}
+
+TEST_P(Durable, ABusinessKeyStartsOneInstance) {
+    Node& a = add_node();
+    Node& b = add_node();
+    put(a, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto first = run(a.runtime->start(request("mou_proposal", partner(), "MOU-2027-001"), olga));
+    auto second = run(b.runtime->start(request("mou_proposal", partner(), "MOU-2027-001"), olga));
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_TRUE(first->created);
+    EXPECT_FALSE(second->created);
+    EXPECT_EQ(first->instance.id, second->instance.id);
+    EXPECT_EQ(run(a.store->open_tasks_for_role("officer", 10))->size(), 1u);
+}
+
+TEST_P(Durable, TwoNodesCompletingTheSameTaskAtOnceOneWinsTheOtherIsRefused) {
+    Node& a = add_node();
+    Node& b = add_node();
+    put(a, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto otto = person("otto", {"officer"});
+    for (int round = 0; round < 10; ++round) {
+        auto started = run(a.runtime->start(request("mou_proposal", partner()), olga));
+        ASSERT_TRUE(started.ok());
+        const std::string id = started->instance.id;
+        const std::string draft = started->instance.tasks.front().id;
+        (void)run(b.runtime->get(id));  // both nodes hold revision 1
+        auto both = [&]() -> boost::asio::awaitable<
+                              std::pair<Result<engine::Instance>, Result<engine::Instance>>> {
+            auto ex = co_await boost::asio::this_coro::executor;
+            auto fa =
+                spawn(ex, a.runtime->send(id, complete(draft, "withdraw", json::object(), olga)));
+            auto rb = co_await b.runtime->send(id, complete(draft, "submit", kProposal, otto));
+            while (fa.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+                boost::asio::steady_timer t(ex, std::chrono::milliseconds(1));
+                co_await t.async_wait(boost::asio::use_awaitable);
+            }
+            co_return std::make_pair(std::move(*fa.get()), std::move(rb));
+        };
+        auto [ra, rb] = run(both());
+        EXPECT_NE(ra.ok(), rb.ok()) << "exactly one wins";
+        const auto& loser = ra.ok() ? rb : ra;
+        ASSERT_FALSE(loser.ok());
+        // Withdrawing ends the instance; submitting moves it on: the other one came too late.
+        EXPECT_TRUE(loser.error().code == ErrorCode::task_closed ||
+                    loser.error().code == ErrorCode::task_not_found ||
+                    loser.error().code == ErrorCode::instance_finished)
+            << loser.error().to_string();
+        EXPECT_EQ(run(a.store->load(id))->revision, 2u);
+        EXPECT_EQ(run(a.store->history(id))->size(), 2u);
+    }
+}
+
+TEST_P(Durable, TenThousandTimersDueAtOnceFireExactlyOnceAcrossThreeNodes) {
+    Node& a = add_node();
+    put(a, definition(timed_workflow()));
+    constexpr int kInstances = 10'000;
+    std::vector<std::string> ids;
+    auto start_all = [&]() -> boost::asio::awaitable<void> {
+        for (int i = 0; i < kInstances; ++i) {
+            auto s = co_await a.runtime->start(request("timed", json::object()),
+                                               engine::Actor::system_actor());
+            if (s) ids.push_back(s->instance.id);
+        }
+    };
+    run(start_all());
+    ASSERT_EQ(ids.size(), static_cast<std::size_t>(kInstances));
+    EXPECT_EQ(*run(a.store->pending_timer_count()), static_cast<std::size_t>(kInstances));
+
+    Node& b = add_node();
+    Node& c = add_node();
+    clock_.now += 2 * 24 * 3600 * 1000;  // every timer is now a day late
+    // The three nodes poll at the same time, as three processes would.
+    auto drain = [&](Node& n) -> boost::asio::awaitable<void> {
+        for (int idle = 0; idle < 3;) {
+            auto fired = co_await n.runtime->fire_due_timers();
+            idle = (fired && *fired == 0) ? idle + 1 : 0;
+        }
+    };
+    auto all_three = [&]() -> boost::asio::awaitable<void> {
+        auto ex = co_await boost::asio::this_coro::executor;
+        auto fb = boost::asio::co_spawn(ex, drain(b), boost::asio::use_future);
+        auto fc = boost::asio::co_spawn(ex, drain(c), boost::asio::use_future);
+        co_await drain(a);
+        while (fb.wait_for(std::chrono::seconds(0)) != std::future_status::ready ||
+               fc.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            boost::asio::steady_timer t(ex, std::chrono::milliseconds(2));
+            co_await t.async_wait(boost::asio::use_awaitable);
+        }
+    };
+    run(all_three());
+    const auto fired = a.runtime->stats().timers_fired + b.runtime->stats().timers_fired +
+                       c.runtime->stats().timers_fired;
+    EXPECT_EQ(fired, static_cast<std::uint64_t>(kInstances));
+    EXPECT_GT(b.runtime->stats().timers_fired, 0u) << "the work was shared";
+    EXPECT_EQ(*run(a.store->pending_timer_count()), 0u);
+    // Each instance: started, then its one timer, a day late (a sample of them, fully checked).
+    for (int i = 0; i < kInstances; i += 97) {
+        auto history = run(a.store->history(ids[static_cast<std::size_t>(i)]));
+        ASSERT_EQ(history->size(), 2u) << ids[static_cast<std::size_t>(i)];
+        json entry = json::parse(history->at(1).entry);
+        EXPECT_EQ(entry["input"], "timer");
+        EXPECT_EQ(entry["detail"]["late_ms"], 24 * 3600 * 1000);
+        EXPECT_EQ(run(a.store->load(ids[static_cast<std::size_t>(i)]))->status,
+                  engine::InstanceStatus::finished);
+    }
+}
+
+TEST_P(Durable, ATimerClaimedByANodeThatDiedFiresOnceTheLeaseEnds) {
+    Node& a = add_node();
+    put(a, definition(timed_workflow()));
+    auto s = run(a.runtime->start(request("timed", json::object()), engine::Actor::system_actor()));
+    ASSERT_TRUE(s.ok());
+    clock_.now += 2 * 24 * 3600 * 1000;
+    // A node claims the timer and dies before its commit.
+    auto claimed =
+        run(a.store->claim_due_timers(clock_.now, std::chrono::milliseconds(30'000), 10));
+    ASSERT_EQ(claimed->size(), 1u);
+    Node& b = add_node();
+    EXPECT_EQ(*run(b.runtime->fire_due_timers()), 0u) << "the lease still runs";
+    clock_.now += 31'000;
+    EXPECT_EQ(*run(b.runtime->fire_due_timers()), 1u);
+    EXPECT_EQ(*run(b.runtime->fire_due_timers()), 0u);
+    EXPECT_EQ(run(b.store->history(s->instance.id))->size(), 2u);
+}
+
+TEST_P(Durable, ChildWorkflowsCrossShardsThroughTheOutboxExactlyOnceInEffect) {
+    Node& node = add_node();
+    put(node, definition(json::parse(R"({
+      "workflow": "parent", "version": 1, "title": "Parent", "start": "waiting",
+      "states": {
+        "waiting": {"invoke": {"workflow": "child"}, "on": {"child.done": {"target": "over", "actions": [{"set": {"got": {"var": "$event.data.answer"}}}]}}},
+        "over": {"final": "ok"}
+      }})")));
+    put(node, definition(json::parse(R"({
+      "workflow": "child", "version": 1, "title": "Child", "start": "asking",
+      "states": {
+        "asking": {"task": {"role": "officer", "title": "Answer", "fields": {"answer": {"type": "string"}}, "outcomes": ["answer"]},
+                   "on": {"answer": "done"}},
+        "done": {"final": "done"}
+      }})")));
+    auto parent =
+        run(node.runtime->start(request("parent", json::object()), person("olga", {"officer"})));
+    ASSERT_TRUE(parent.ok()) << parent.error().to_string();
+
+    // Delivered twice, as after a node died between delivering and acknowledging.
+    auto entries = run(node.store->take_outbox("n1", 10, std::chrono::milliseconds(60'000)));
+    ASSERT_EQ(entries->size(), 1u);
+    EXPECT_EQ(entries->front().kind, "child.start");
+    ASSERT_TRUE(run(node.runtime->deliver(entries->front())).ok());
+    ASSERT_TRUE(run(node.runtime->deliver(entries->front())).ok());
+    ASSERT_TRUE(run(node.store->ack_outbox(entries->front())).ok());
+
+    auto tasks = run(node.store->open_tasks_for_role("officer", 10));
+    ASSERT_EQ(tasks->size(), 1u) << "one child, started once";
+    const std::string child = tasks->front().instance_id;
+    EXPECT_EQ(run(node.store->history(child))->size(), 1u);
+    ASSERT_TRUE(
+        run(node.runtime->send(child, complete(tasks->front().id, "answer", {{"answer", "yes"}},
+                                               person("otto", {"officer"}))))
+            .ok());
+
+    auto results = run(node.store->take_outbox("n1", 10, std::chrono::milliseconds(60'000)));
+    ASSERT_EQ(results->size(), 1u);
+    EXPECT_EQ(results->front().kind, "child.result");
+    ASSERT_TRUE(run(node.runtime->deliver(results->front())).ok());
+    ASSERT_TRUE(run(node.runtime->deliver(results->front())).ok());
+    ASSERT_TRUE(run(node.store->ack_outbox(results->front())).ok());
+    auto done = run(node.store->load(parent->instance.id));
+    EXPECT_EQ(done->status, engine::InstanceStatus::finished);
+    EXPECT_EQ(done->data.get()["got"], "yes");
+    EXPECT_EQ(run(node.store->history(parent->instance.id))->size(), 2u) << "the result, once";
+    EXPECT_TRUE(run(node.store->take_outbox("n1", 10, std::chrono::milliseconds(0)))->empty());
+}
+
+TEST_P(Durable, ADeadNodesOutboxEntriesAreTakenOverByAnother) {
+    Node& a = add_node();
+    put(a, definition(json::parse(R"({
+      "workflow": "starter", "version": 1, "title": "Starts another", "start": "go",
+      "states": {"go": {"entry": [{"start": {"workflow": "timed"}}], "on": {"stop": "end"}}, "end": {"final": "ok"}}})")));
+    put(a, definition(timed_workflow()));
+    ASSERT_TRUE(
+        run(a.runtime->start(request("starter", json::object()), engine::Actor::system_actor()))
+            .ok());
+    // Node a takes the entry and dies without acknowledging it.
+    ASSERT_EQ(run(a.store->take_outbox("a", 10, std::chrono::milliseconds(60'000)))->size(), 1u);
+    RuntimeOptions reclaiming;
+    reclaiming.node_id = "b";
+    reclaiming.outbox_reclaim = std::chrono::milliseconds(0);
+    Node& b = add_node(reclaiming);
+    EXPECT_EQ(*run(b.runtime->deliver_outbox()), 1u);
+    EXPECT_EQ(*run(b.runtime->deliver_outbox()), 0u);
+    EXPECT_EQ(*run(b.store->pending_timer_count()), 1u) << "the started instance, once";
+}
+
+TEST_P(Durable, ClaimsAreExclusiveUntilTheirLeaseEnds) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto otto = person("otto", {"officer"});
+    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    const std::string id = started->instance.id, draft = started->instance.tasks.front().id;
+    auto claimed = run(
+        node.runtime->send(id, Input{engine::ClaimTaskInput{draft, clock_.now + 60'000}, olga}));
+    ASSERT_TRUE(claimed.ok()) << claimed.error().to_string();
+    EXPECT_EQ(run(node.store->open_tasks_for_assignee("olga", 10))->size(), 1u) << "mine now";
+    auto refused = run(node.runtime->send(id, complete(draft, "submit", kProposal, otto)));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
+    clock_.now += 61'000;
+    auto after = run(node.runtime->send(id, complete(draft, "submit", kProposal, otto)));
+    EXPECT_TRUE(after.ok()) << after.error().to_string();
+    EXPECT_TRUE(run(node.store->open_tasks_for_assignee("olga", 10))->empty());
+}
+
+TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    auto page = run(node.store->read_feed("", 100));
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    ASSERT_EQ(page->events.size(), 1u);
+    EXPECT_EQ(page->events[0].event["type"], "task.opened");
+    EXPECT_EQ(page->events[0].event["task"]["role"], "officer");
+    const std::string cursor = page->cursor;
+
+    const std::string id = started->instance.id;
+    ASSERT_TRUE(run(node.runtime->send(id, complete(started->instance.tasks.front().id, "submit",
+                                                    kProposal, olga)))
+                    .ok());
+    auto more = run(node.store->read_feed(cursor, 100));
+    ASSERT_TRUE(more.ok());
+    std::vector<std::string> types;
+    for (const auto& e : more->events) types.push_back(e.event["type"]);
+    EXPECT_EQ(types, (std::vector<std::string>{"task.completed", "task.opened"}));
+    EXPECT_EQ(more->events[1].event["task"]["role"], "dean");
+    EXPECT_FALSE(more->reset);
+    // From the last cursor: nothing again; from the one in between: the rest, once.
+    EXPECT_TRUE(run(node.store->read_feed(more->cursor, 100))->events.empty());
+    auto rest = run(node.store->read_feed(more->events[0].cursor, 100));
+    ASSERT_EQ(rest->events.size(), 1u);
+    EXPECT_EQ(rest->events[0].event["type"], "task.opened");
+    auto bad = run(node.store->read_feed("not a cursor!", 10));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);
+}
+
+TEST_P(Durable, TamperingWithHistoryIsDetected) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    const std::string id = started->instance.id;
+    ASSERT_TRUE(run(node.runtime->send(id, complete(started->instance.tasks.front().id, "submit",
+                                                    kProposal, olga)))
+                    .ok());
+    EXPECT_TRUE(run(node.store->verify_history(id))->intact);
+    // Someone rewrites the first entry (delete it and append a forged one).
+    const std::string key = node.store->keys().history(id);
+    auto history = *run(node.store->history(id));
+    json forged = json::parse(history[0].entry);
+    forged["actor"] = "mallory";
+    ASSERT_TRUE(run(node.client->command(key, command_of("XDEL", key, history[0].id))).ok());
+    ASSERT_TRUE(run(node.client->command(key, command_of("XADD", key, "*", "e", forged.dump(), "h",
+                                                         history[0].hash)))
+                    .ok());
+    auto check = run(node.store->verify_history(id));
+    ASSERT_TRUE(check.ok());
+    EXPECT_FALSE(check->intact);
+    EXPECT_FALSE(check->problem.empty());
+}
+
+TEST_P(Durable, DefinitionsAreImmutablePerVersion) {
+    Node& node = add_node();
+    auto def = definition(timed_workflow());
+    put(node, def);
+    put(node, def);  // the same again: a no-op
+    json changed = timed_workflow();
+    changed["title"] = "Another body";
+    auto r = run(node.store->put_definition(definition(changed)));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::conflict);
+    changed["version"] = 2;
+    put(node, definition(changed));
+    Node& other = add_node();
+    auto latest = run(other.store->definition("timed", 0));
+    ASSERT_TRUE(latest.ok());
+    EXPECT_EQ((*latest)->version, 2);
+    EXPECT_EQ((*run(other.store->definition("timed", 1)))->source["title"], "A timer");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Durable, ::testing::Values(Backend::single, Backend::cluster),
+                         backend_name);
+
+}  // namespace
+}  // namespace accord::redis::testing
