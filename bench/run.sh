@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their peers in one run, on this machine, and prints the tables.
-#   bench/run.sh [BUILD_DIR]      (make bench)
+#   bench/run.sh [BUILD_DIR] [core|redis|all]      (make bench: all)
+#     core   the interpreter against xstate                    (REPS, default 5)
+#     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
+#            redis-servers this script starts on free ports   (REDIS_REPS, default 3)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
 # (the npm registry is the one download this needs; nothing is fetched at build or test time).
 set -euo pipefail
-build=${1:-build/release}
+build=build/release
+part=all
+for arg in "$@"; do
+  case "$arg" in
+    core | redis | all) part=$arg ;;
+    *) build=$arg ;;
+  esac
+done
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 peers_src="$here/../shared/peers"
@@ -26,6 +36,7 @@ fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+core_part() {
 echo "== bench/core: interpreter transitions/s vs xstate (same machine, same run, ${reps} runs each)"
 # Interleaved, so that a slow spell of the shared machine hits both sides alike.
 core_runs=()
@@ -60,3 +71,162 @@ if xs:
     print(f"| xstate actor with subscribe() observer | | | {med(xs, 'actorObservedTransPerS'):,.0f} | {med(core, 'transPerSCopy') / med(xs, 'actorObservedTransPerS'):.1f}× | |")
 print(f"\nmedians of {len(core)} Accord runs and {len(xs)} xstate runs")
 PY
+}
+
+# ---- bench/redis ------------------------------------------------------------------------------
+# Servers: for each persistence mode, one redis-server for Accord and the redis-benchmark ceiling,
+# and one for BullMQ (its bench FLUSHALLs its server). All private, on free loopback ports, with
+# their data in a temporary directory that goes when the script ends.
+redis_reps=${REDIS_REPS:-3}
+redis_seconds=${REDIS_SECONDS:-4}          # per Accord throughput run
+redis_instances=${REDIS_INSTANCES:-20000}  # parked for the memory figure
+redis_tmp=
+
+stop_redis() {
+  [ -n "$redis_tmp" ] || return 0
+  for pidfile in "$redis_tmp"/*/redis.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  rm -rf "$redis_tmp"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis NAME aof|nopersist: prints the port.
+start_redis() {
+  local name=$1 mode=$2 port dir
+  port=$(free_port)
+  dir="$redis_tmp/$name"
+  mkdir -p "$dir"
+  local persistence=(--appendonly no)
+  [ "$mode" = aof ] && persistence=(--appendonly yes --appendfsync everysec)
+  redis-server --bind 127.0.0.1 --port "$port" --save '' "${persistence[@]}" \
+    --maxmemory-policy noeviction --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$port" ping >/dev/null
+  echo "$port"
+}
+
+# The ceiling: ../shared/peers/redis/bench-redis.sh's EVALSHA of transition.lua (HSET + ZADD +
+# XADD), at one pipelining depth, on a flushed server. Prints requests/s.
+evalsha_ceiling() {
+  local port=$1 depth=$2 sha
+  redis-cli -p "$port" flushall >/dev/null
+  sha=$(redis-cli -p "$port" script load "$(cat "$peers_src/redis/transition.lua")")
+  redis-benchmark -p "$port" -c 50 -n 200000 -r 100000 -P "$depth" --csv \
+    EVALSHA "$sha" 3 inst:__rand_int__ bench:tasks bench:events2 legal_review __rand_int__ __rand_int__ \
+    2>/dev/null | tail -n 1 | tr -d '"' | cut -d, -f2
+}
+
+redis_part() {
+  for tool in redis-server redis-cli redis-benchmark; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
+  done
+  redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  trap stop_redis EXIT
+  local modes=(aof nopersist) results="$redis_tmp/results" mode
+  declare -A ours bull
+  for mode in "${modes[@]}"; do
+    ours[$mode]=$(start_redis "ours-$mode" "$mode")
+    bull[$mode]=$(start_redis "bullmq-$mode" "$mode")
+  done
+  local bullmq=0
+  [ -d "$peers/node_modules/bullmq" ] && bullmq=1
+  echo "== bench/redis: durable commits/s vs BullMQ and the Redis ceiling (same machine, same run, ${redis_reps} runs each)"
+  : >"$results"
+  # Interleaved, so that a slow spell of the shared machine hits every side alike.
+  for rep in $(seq "$redis_reps"); do
+    for mode in "${modes[@]}"; do
+      local port=${ours[$mode]}
+      for depth in 16 50; do
+        redis-cli -p "$port" flushall >/dev/null
+        echo "$mode accord$depth $("$build/bench/redis_bench" throughput "redis://127.0.0.1:$port" \
+          "bench$rep" "$depth" "$redis_seconds" | sed -n 's/^RESULT //p')" >>"$results"
+      done
+      for depth in 16 1; do
+        echo "$mode evalsha$depth $(evalsha_ceiling "$port" "$depth")" >>"$results"
+      done
+      if [ "$bullmq" = 1 ]; then
+        echo "$mode bullmq $(cd "$peers" && REDIS_PORT=${bull[$mode]} node --expose-gc bullmq-bench.js \
+          | sed -n 's/^RESULT //p')" >>"$results"
+      fi
+    done
+  done
+  redis-cli -p "${ours[aof]}" flushall >/dev/null
+  echo "aof memory $("$build/bench/redis_bench" memory "redis://127.0.0.1:${ours[aof]}" mem 50 \
+    "$redis_instances" | sed -n 's/^RESULT //p')" >>"$results"
+
+  python3 - "$results" "$redis_reps" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    mode, what, value = line.rstrip("\n").split(" ", 2)
+    runs.setdefault((mode, what), []).append(json.loads(value) if value.startswith("{") else float(value))
+modes = ["aof", "nopersist"]
+def values(mode, what, key=None):
+    return [r[key] if key else r for r in runs.get((mode, what), [])]
+def med(mode, what, key=None):
+    v = values(mode, what, key)
+    return statistics.median(v) if v else None
+def spread(mode, what, key=None):
+    v = values(mode, what, key)
+    if not v:
+        return "n/a"
+    return f"{statistics.median(v):,.0f} [{min(v):,.0f}–{max(v):,.0f}]"
+def ratio(a, b, percent=False):
+    if a is None or b is None:
+        return "n/a"
+    return f"{100 * a / b:.0f}%" if percent else f"{a / b:.2f}×"
+def latency(mode, depth):
+    return f"{med(mode, f'accord{depth}', 'p50Ms'):.1f} / {med(mode, f'accord{depth}', 'p99Ms'):.1f}"
+
+print("| figure | AOF everysec | no persistence |")
+print("|---|---:|---:|")
+row = lambda name, f: print(f"| {name} | " + " | ".join(f(m) for m in modes) + " |")
+for depth in (16, 50):
+    row(f"Accord durable commits/s, {depth} in flight, one connection", lambda m: spread(m, f"accord{depth}", "commitsPerS"))
+    row(f"… commit latency p50 / p99, ms ({depth} in flight)", lambda m: latency(m, depth))
+row("Redis ceiling: EVALSHA transition.lua, `-c 50 -P 16` (800 in flight)", lambda m: spread(m, "evalsha16"))
+row("Redis ceiling: EVALSHA transition.lua, `-c 50 -P 1` (50 in flight)", lambda m: spread(m, "evalsha1"))
+row("BullMQ end-to-end jobs/s (worker concurrency 50)", lambda m: spread(m, "bullmq", "e2eJobsPerS"))
+row("**Accord 50 in flight / BullMQ e2e** (goal ≥ 3×)", lambda m: ratio(med(m, "accord50", "commitsPerS"), med(m, "bullmq", "e2eJobsPerS")))
+row("**Accord 16 in flight / EVALSHA `-P 16`** (goal ≥ 50%)", lambda m: ratio(med(m, "accord16", "commitsPerS"), med(m, "evalsha16"), True))
+row("**Accord 50 in flight / EVALSHA `-P 1`** (goal ≥ 50%)", lambda m: ratio(med(m, "accord50", "commitsPerS"), med(m, "evalsha1"), True))
+row("engine CPU per commit, µs (16 in flight)", lambda m: f"{med(m, 'accord16', 'engineCpuUsPerCommit'):.0f}")
+row("redis-server CPU per commit, µs, AOF rewrites included (16 in flight)", lambda m: f"{med(m, 'accord16', 'redisCpuUsPerCommit'):.0f}")
+row("bytes sent to Redis per commit", lambda m: f"{med(m, 'accord16', 'redisBytesInPerCommit'):,.0f}")
+a = runs[("aof", "accord16")]
+print(f"\nmedians [min–max] of {len(a)} runs of each; {sum(r['commits'] for rs in (runs.get((m, f'accord{d}'), []) for m in modes for d in (16, 50)) for r in rs):,} "
+      f"Accord commits in all, 0 errors, {sum(r['staleRetries'] for rs in (runs.get((m, f'accord{d}'), []) for m in modes for d in (16, 50)) for r in rs)} stale retries")
+
+mem = runs[("aof", "memory")][0]
+u = mem["usage"]
+n = mem["instances"]
+print(f"\n| Redis memory, {n:,} mou_proposal instances waiting on the dean's task (AOF server) | bytes per instance |")
+print("|---|---:|")
+print(f"| used_memory delta, everything | {mem['perInstance']:,.0f} |")
+print(f"| **used_memory delta, history excluded** (history streams deleted, measured again; goal ≤ 1,024) | **{mem['perInstanceNoHistory']:,.0f}** |")
+print(f"| … instance string `i:` (revision, head, document) | {u['instance']:,.0f} |")
+print(f"| … closed tasks hash `done:` (the submitted draft task) | {u['closedTasks']:,.0f} |")
+print(f"| … feed streams `feed` (capped at ~100,000 entries per shard) | {u['feed']:,.0f} |")
+print(f"| … timer zsets `timers` (task due + 2 reminders) | {u['timers']:,.0f} |")
+print(f"| … role queues `role:` | {u['roleQueues']:,.0f} |")
+print(f"| … workflow index `wf:` | {u['workflowIndex']:,.0f} |")
+print(f"| history streams `h:` (2 entries), by used_memory / by MEMORY USAGE | {mem['historyPerInstance']:,.0f} / {u['history']:,.0f} |")
+rss = mem["rssKiB"]
+marks = ", ".join(f"{int(k):,}: {v / 1024:.1f} MiB" for k, v in rss.items())
+print(f"\nEngine process RSS by instances stored (instance cache 4,096): {marks}")
+PY
+}
+
+case "$part" in
+  core) core_part ;;
+  redis) redis_part ;;
+  all) core_part; echo; redis_part ;;
+esac

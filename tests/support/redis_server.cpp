@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,8 +144,6 @@ bool RedisServer::launch() {
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
-        // A test that crashes takes its server with it.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }

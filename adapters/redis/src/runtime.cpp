@@ -401,7 +401,8 @@ Awaitable<Result<std::size_t>> Runtime::deliver_outbox() {
 
 Awaitable<void> Runtime::loop() {
     auto alive = alive_;
-    asio::steady_timer sleep(co_await asio::this_coro::executor);
+    sleep_ = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    auto sleep = sleep_;
     while (*alive && running_) {
         auto fired = co_await fire_due_timers();
         if (!*alive || !running_) break;
@@ -409,20 +410,23 @@ Awaitable<void> Runtime::loop() {
         if (!*alive || !running_) break;
         const bool busy = (fired && *fired > 0) || (delivered && *delivered > 0);
         if (busy) continue;
-        sleep.expires_after(options_.poll_interval);
+        sleep->expires_after(options_.poll_interval);
         boost::system::error_code ec;
-        co_await sleep.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await sleep->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    if (*alive && stopped_) stopped_();
 }
 
-void Runtime::run() {
+void Runtime::run(std::function<void()> stopped) {
     if (running_) return;
     running_ = true;
+    stopped_ = std::move(stopped);
     asio::co_spawn(store_.client().executor(), loop(), asio::detached);
 }
 
 void Runtime::stop() {
     running_ = false;
+    if (sleep_) sleep_->cancel();
 }
 
 }  // namespace accord::redis

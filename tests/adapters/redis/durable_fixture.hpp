@@ -72,10 +72,16 @@ public:
 protected:
     void SetUp() override {
         if (GetParam() == Backend::single) {
-            if (!server_) server_ = std::make_unique<accord::testing::RedisServer>();
+            // With AOF (appendfsync everysec), as `make run` starts it.
+            if (!server_)
+                server_ = std::make_unique<accord::testing::RedisServer>(
+                    accord::testing::RedisServer::Options{.appendonly = true});
             url_ = server_->url();
         } else {
-            if (!cluster_) cluster_ = std::make_unique<accord::testing::RedisCluster>();
+            server_.reset();
+            if (!cluster_)
+                cluster_ = std::make_unique<accord::testing::RedisCluster>(
+                    accord::testing::RedisCluster::Options{.masters = 3, .appendonly = true});
             url_ = cluster_->url();
         }
         static int counter = 0;
@@ -83,6 +89,21 @@ protected:
                   ::testing::UnitTest::GetInstance()->current_test_info()->name();
         for (auto& c : prefix_)
             if (c == '/') c = '_';
+    }
+
+    // Stops every Redis server of the test (SIGTERM: AOF is flushed, as in an orderly restart),
+    // and starts them again on the same ports and files.
+    void stop_redis() {
+        if (server_) server_->stop();
+        if (cluster_)
+            for (std::size_t i = 0; i < cluster_->ports().size(); ++i)
+                cluster_->stop_node(static_cast<int>(i));
+    }
+    void start_redis() {
+        if (server_) server_->start();
+        if (cluster_)
+            for (std::size_t i = 0; i < cluster_->ports().size(); ++i)
+                cluster_->start_node(static_cast<int>(i));
     }
 
     Node& add_node(RuntimeOptions options = {}) {

@@ -117,8 +117,8 @@ public:
 
     // The first result of an input with this idempotency key, if it was committed (and the
     // key has not expired). `shard`: the shard the input's commit goes to.
-    Awaitable<Result<std::optional<Instance>>> idempotent_result(std::string scope,
-                                                                 std::string key, int shard);
+    Awaitable<Result<std::optional<Instance>>> idempotent_result(std::string scope, std::string key,
+                                                                 int shard);
 
     Awaitable<Result<Task>> find_task(std::string task_id);
     // Open tasks, most urgent first (due time, then id), at most `limit`.

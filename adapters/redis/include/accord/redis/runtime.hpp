@@ -13,6 +13,8 @@
 #include <string>
 #include <unordered_map>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "accord/redis/redis_store.hpp"
 
 namespace accord::redis {
@@ -66,8 +68,9 @@ public:
     // entry's effect id, so that performing it again changes nothing.
     Awaitable<Result<void>> deliver(const OutboxEntry& entry);
 
-    // Starts the background loops on the store's executor; stop() ends them.
-    void run();
+    // Starts the background loop on the store's executor. stop() ends it after the round in
+    // hand (commits in flight finish); then `stopped` is called.
+    void run(std::function<void()> stopped = {});
     void stop();
 
     RedisStore& store() { return store_; }
@@ -95,6 +98,8 @@ private:
     std::unordered_map<std::string, std::list<Instance>::iterator> cache_;
     std::uint64_t id_state_;
     bool running_ = false;
+    std::function<void()> stopped_;
+    std::shared_ptr<boost::asio::steady_timer> sleep_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
