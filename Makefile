@@ -2,7 +2,7 @@
 PRESET ?= release
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan run bench format clean
+.PHONY: all deps build test test-asan run examples bench format clean
 
 all: build
 
@@ -21,6 +21,9 @@ test-asan:
 
 run: build
 	@./scripts/run.sh build/$(PRESET)
+
+examples: build
+	@./scripts/examples.sh build/$(PRESET)
 
 bench: build
 	@./bench/run.sh build/$(PRESET)

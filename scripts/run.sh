@@ -1,29 +1,27 @@
 #!/usr/bin/env bash
-# `make run`: until the server exists (accordd, issue 5), check the shipped workflows and run
-# them on the simulator: the whole agreement lifecycle traced, then every example scenario.
+# `make run`: a private Redis (AOF, appendfsync everysec, noeviction) in build/run/redis, and
+# accordd on it with the shipped workflows. Ctrl-C stops both; the data stays for the next run.
 set -euo pipefail
 build=${1:-build/release}
 cd "$(dirname "$0")/.."
-ctl="$build/apps/accordctl/accordctl"
-workflow_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["workflow"])' "$1"; }
+port=${ACCORD_REDIS_PORT:-6399}
+dir=build/run/redis
+mkdir -p "$dir"
 
-echo "== the shipped workflows: validate --strict"
-"$ctl" validate --strict --workflows workflows workflows/*.json
-
-headline=examples/agreement-happy-path.sim.json
-echo
-echo "== $headline: an agreement from proposal to renewal, on a virtual clock"
-"$ctl" simulate "workflows/$(workflow_of "$headline").json" --workflows workflows --script "$headline"
-
-echo
-echo "== every example scenario (accordctl simulate workflows/W.json --script examples/S.sim.json for a trace)"
-status=0
-for script in examples/*.sim.json; do
-  if "$ctl" simulate "workflows/$(workflow_of "$script").json" --workflows workflows --script "$script" >/dev/null; then
-    echo "  pass  $script"
-  else
-    echo "  FAIL  $script"
-    status=1
-  fi
+if redis-cli -p "$port" ping >/dev/null 2>&1; then
+  echo "run: port $port already answers; set ACCORD_REDIS_PORT to another port" >&2
+  exit 1
+fi
+redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no \
+  --appendonly yes --appendfsync everysec --save '' --maxmemory-policy noeviction \
+  --logfile redis.log &
+redis_pid=$!
+trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  redis-cli -p "$port" ping >/dev/null 2>&1 && break
+  sleep 0.05
 done
-exit $status
+
+echo "run: Redis on 127.0.0.1:$port (AOF everysec, noeviction), data in $dir"
+echo "run: accordd --redis redis://127.0.0.1:$port/0 --workflows workflows  (Ctrl-C stops)"
+"$build/apps/accordd/accordd" --redis "redis://127.0.0.1:$port/0" --workflows workflows

@@ -1,13 +1,18 @@
-// accordctl: the command-line client. Offline commands: validate, simulate, logic.
+// accordctl: the command-line client. Offline commands: validate, simulate, logic; against
+// Redis: verify-history, history.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "accord/engine/jsonlogic.hpp"
 #include "accord/engine/simulator.hpp"
 #include "accord/engine/validator.hpp"
+#include "accord/redis/redis_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace accord::engine;
@@ -25,6 +30,13 @@ const char* kUsage = R"(usage:
       Run a JsonLogic test file ([rule, data, expected] cases); print N passed, M failed.
   accordctl logic --eval RULE [--data JSON]
       Evaluate one JsonLogic rule.
+
+Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; --prefix P):
+  accordctl verify-history INSTANCE
+      Check the instance's history hash chain: each entry's hash covers the one before and
+      its own text, and the instance names the last one. Exits 1 if it is broken.
+  accordctl history INSTANCE
+      Print the instance's history, one JSON entry a line.
 )";
 
 std::optional<std::string> read_file(const fs::path& path) {
@@ -211,6 +223,89 @@ int cmd_logic(const std::vector<std::string>& args) {
     return 2;
 }
 
+// Runs one coroutine against Redis to its end.
+template <typename Work>
+int with_store(const std::vector<std::string>& args, Work work) {
+    std::string url =
+        std::getenv("ACCORD_REDIS") ? std::getenv("ACCORD_REDIS") : "redis://127.0.0.1:6379/0";
+    accord::redis::StoreOptions options;
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--redis" && i + 1 < args.size())
+            url = args[++i];
+        else if (args[i] == "--prefix" && i + 1 < args.size())
+            options.prefix = args[++i];
+        else
+            rest.push_back(args[i]);
+    }
+    if (rest.size() != 1) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    boost::asio::io_context io;
+    auto client = accord::redis::Client::create(io.get_executor(), url);
+    if (!client) {
+        std::cerr << "--redis: " << client.error().message << "\n";
+        return 2;
+    }
+    accord::redis::RedisStore store(client.value(), options);
+    int status = 0;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            auto opened = co_await store.open();
+            if (!opened) {
+                std::cerr << opened.error().to_string() << "\n";
+                status = 1;
+                co_return;
+            }
+            status = co_await work(store, rest[0]);
+        },
+        [&](std::exception_ptr e) {
+            if (e) status = 1;
+            io.stop();
+        });
+    io.run();
+    return status;
+}
+
+int cmd_verify_history(const std::vector<std::string>& args) {
+    return with_store(
+        args,
+        [](accord::redis::RedisStore& store, const std::string& id) -> boost::asio::awaitable<int> {
+            auto check = co_await store.verify_history(id);
+            if (!check) {
+                std::cerr << id << ": " << check.error().to_string() << "\n";
+                co_return 1;
+            }
+            if (!check->intact) {
+                std::cout << id << ": history broken after " << check->entries
+                          << " entries: " << check->problem << "\n";
+                co_return 1;
+            }
+            std::cout << id << ": " << check->entries << " entries, hash chain intact\n";
+            co_return 0;
+        });
+}
+
+int cmd_history(const std::vector<std::string>& args) {
+    return with_store(
+        args,
+        [](accord::redis::RedisStore& store, const std::string& id) -> boost::asio::awaitable<int> {
+            auto records = co_await store.history(id);
+            if (!records) {
+                std::cerr << id << ": " << records.error().to_string() << "\n";
+                co_return 1;
+            }
+            if (records->empty()) {
+                std::cerr << id << ": no history (no such instance?)\n";
+                co_return 1;
+            }
+            for (const auto& r : *records) std::cout << r.entry << "\n";
+            co_return 0;
+        });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -223,6 +318,8 @@ int main(int argc, char** argv) {
     if (command == "validate") return cmd_validate(args);
     if (command == "simulate") return cmd_simulate(args);
     if (command == "logic") return cmd_logic(args);
+    if (command == "verify-history") return cmd_verify_history(args);
+    if (command == "history") return cmd_history(args);
     if (command == "--help" || command == "help" || command == "-h") {
         std::cout << kUsage;
         return 0;

@@ -166,6 +166,11 @@ void Client::send_to(std::size_t node, Call call, int redirects, bool asking, Re
     }
     conn->send(wire, [self = shared_from_this(), node, call = std::move(call), redirects, asking,
                       done = std::move(done)](Result<Reply> r) mutable {
+        if (!r.ok() && r.error().code == ErrorCode::unavailable) {
+            // The node is away: in a cluster its slots may have moved to a replica meanwhile.
+            self->refresh_slots();
+            return done(std::move(r));
+        }
         if (r.ok() || r.error().code != ErrorCode::storage_error) return done(std::move(r));
         const std::string& msg = r.error().message;
         if (call.script != nullptr && msg.starts_with("NOSCRIPT")) {
@@ -201,8 +206,10 @@ void Client::send_to(std::size_t node, Call call, int redirects, bool asking, Re
             return self->send_to(target, std::move(call), redirects + 1, !moved, std::move(done));
         }
         if (msg.starts_with("CLUSTERDOWN") || msg.starts_with("TRYAGAIN") ||
-            msg.starts_with("LOADING") || msg.starts_with("MASTERDOWN"))
+            msg.starts_with("LOADING") || msg.starts_with("MASTERDOWN")) {
+            self->refresh_slots();
             return done(make_error(ErrorCode::unavailable, "Redis: " + msg));
+        }
         if (call.script != nullptr)
             return done(
                 make_error(ErrorCode::storage_error, "script " + call.script->name + ": " + msg));
@@ -224,14 +231,26 @@ void Client::apply_slots(const Reply& r) {
     }
 }
 
+// Asks the known nodes in turn until one answers: after a failover the node that was asked
+// last may be the one that is gone.
 void Client::refresh_slots() {
     if (!cluster_ || refreshing_) return;
     refreshing_ = true;
-    nodes_.front()->send(command_of("CLUSTER", "SLOTS"),
-                         [self = shared_from_this()](Result<Reply> r) {
-                             self->refreshing_ = false;
-                             if (r) self->apply_slots(r.value());
-                         });
+    ask_slots(0);
+}
+
+void Client::ask_slots(std::size_t node) {
+    if (node >= nodes_.size()) {
+        refreshing_ = false;
+        return;
+    }
+    nodes_[node]->send(command_of("CLUSTER", "SLOTS"),
+                       [self = shared_from_this(), node](Result<Reply> r) {
+                           if (!r || r->type != Reply::Type::array || r->elements.empty())
+                               return self->ask_slots(node + 1);
+                           self->refreshing_ = false;
+                           self->apply_slots(r.value());
+                       });
 }
 
 asio::awaitable<Result<void>> Client::connect() {

@@ -493,16 +493,13 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
     co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
 }
 
-Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks(bool by_role, std::string who,
-                                                            std::size_t limit) {
-    std::vector<Call> calls;
-    for (int s = 0; s < keys_.shards(); ++s)
-        calls.push_back(
-            Call::eval(scripts::open_tasks(),
-                       {by_role ? keys_.role_queue(s, who) : keys_.assignee_queue(s, who)},
-                       {"-inf", std::to_string(limit), keys_.instance_prefix(s)}));
-    auto replies = co_await client_->all(std::move(calls));
-    if (any_failed(replies)) co_return first_error(replies);
+namespace {
+
+// The shards' pages of one queue merged, most urgent first. In a person's queue, a task that
+// is there only by a claim whose lease has ended is left out (the entry goes with the next
+// commit of its instance).
+std::vector<Task> merge_queue_pages(const std::vector<Result<Reply>>& replies, std::size_t limit,
+                                    const std::string& person, TimeMs now) {
     struct Ranked {
         TimeMs score;
         std::string id;
@@ -511,13 +508,14 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks(bool by_role, std::s
     std::vector<Ranked> ranked;
     for (const auto& r : replies) {
         const auto& e = r->elements;
-        for (std::size_t i = 0; i + 2 < e.size() + 0 && i + 2 <= e.size() - 1; i += 3) {
+        for (std::size_t i = 0; i + 2 < e.size(); i += 3) {
             if (e[i + 2].type != Reply::Type::string) continue;  // the instance went meanwhile
             std::uint64_t revision = 0;
             std::string_view head, doc;
             if (!split_stored(e[i + 2].str, revision, head, doc)) continue;
             auto t = task_in_document(doc, e[i].str);
             if (!t || !t->is_open()) continue;
+            if (!person.empty() && t->assignee != person && !t->claim_holds(now)) continue;
             ranked.push_back(
                 {std::strtoll(e[i + 1].str.c_str(), nullptr, 10), e[i].str, std::move(t).value()});
         }
@@ -530,17 +528,35 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks(bool by_role, std::s
         if (out.size() == limit) break;
         out.push_back(std::move(r.task));
     }
-    co_return out;
+    return out;
 }
+
+std::vector<Call> queue_page_calls(const Keyspace& keys, bool by_role, const std::string& who,
+                                   std::size_t limit) {
+    std::vector<Call> calls;
+    for (int s = 0; s < keys.shards(); ++s)
+        calls.push_back(
+            Call::eval(scripts::open_tasks(),
+                       {by_role ? keys.role_queue(s, who) : keys.assignee_queue(s, who)},
+                       {"-inf", std::to_string(limit), keys.instance_prefix(s)}));
+    return calls;
+}
+
+}  // namespace
 
 Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_role(std::string role,
                                                                      std::size_t limit) {
-    co_return co_await open_tasks(true, std::move(role), limit);
+    auto replies = co_await client_->all(queue_page_calls(keys_, true, role, limit));
+    if (any_failed(replies)) co_return first_error(replies);
+    co_return merge_queue_pages(replies, limit, {}, 0);
 }
 
 Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(std::string person,
-                                                                         std::size_t limit) {
-    co_return co_await open_tasks(false, std::move(person), limit);
+                                                                         std::size_t limit,
+                                                                         TimeMs now) {
+    auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit));
+    if (any_failed(replies)) co_return first_error(replies);
+    co_return merge_queue_pages(replies, limit, person, now);
 }
 
 Awaitable<Result<std::size_t>> RedisStore::pending_timer_count() {

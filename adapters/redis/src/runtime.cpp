@@ -379,8 +379,11 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
         co_return engine::Ok{};
     }
     if (e.kind == "notify") {
-        if (options_.notifier) co_return co_await options_.notifier(p);
-        co_return engine::Ok{};
+        if (!options_.notifier) co_return engine::Ok{};
+        // The effect id lets a receiver tell a repeated delivery from a new notification.
+        json notification = p;
+        notification["effect_id"] = e.effect_id;
+        co_return co_await options_.notifier(notification);
     }
     co_return engine::Ok{};  // a kind this version does not know: nothing to do
 }

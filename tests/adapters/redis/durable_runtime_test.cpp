@@ -2,6 +2,9 @@
 // commits, task queues, idempotency, business keys, races between nodes, timers fired once by
 // several nodes, child workflows through the outbox, the feed and its cursor, the history's
 // hash chain.
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <set>
 
 #include "durable_fixture.hpp"
@@ -350,14 +353,17 @@ TEST_P(Durable, ClaimsAreExclusiveUntilTheirLeaseEnds) {
     auto claimed = run(
         node.runtime->send(id, Input{engine::ClaimTaskInput{draft, clock_.now + 60'000}, olga}));
     ASSERT_TRUE(claimed.ok()) << claimed.error().to_string();
-    EXPECT_EQ(run(node.store->open_tasks_for_assignee("olga", 10))->size(), 1u) << "mine now";
+    EXPECT_EQ(run(node.store->open_tasks_for_assignee("olga", 10, clock_.now))->size(), 1u)
+        << "mine now";
     auto refused = run(node.runtime->send(id, complete(draft, "submit", kProposal, otto)));
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
     clock_.now += 61'000;
+    EXPECT_TRUE(run(node.store->open_tasks_for_assignee("olga", 10, clock_.now))->empty())
+        << "the lease ended: no longer hers";
     auto after = run(node.runtime->send(id, complete(draft, "submit", kProposal, otto)));
     EXPECT_TRUE(after.ok()) << after.error().to_string();
-    EXPECT_TRUE(run(node.store->open_tasks_for_assignee("olga", 10))->empty());
+    EXPECT_TRUE(run(node.store->open_tasks_for_assignee("olga", 10, clock_.now))->empty());
 }
 
 TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
@@ -416,6 +422,38 @@ TEST_P(Durable, TamperingWithHistoryIsDetected) {
     ASSERT_TRUE(check.ok());
     EXPECT_FALSE(check->intact);
     EXPECT_FALSE(check->problem.empty());
+}
+
+// Runs a command; its exit status and standard output.
+std::pair<int, std::string> run_command(const std::string& command) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = ::pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_P(Durable, AccordctlVerifyHistorySaysWhetherTheChainHolds) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto started =
+        run(node.runtime->start(request("mou_proposal", partner()), person("olga", {"officer"})));
+    ASSERT_TRUE(started.ok());
+    const std::string id = started->instance.id;
+    const std::string cmd = std::string(ACCORDCTL) + " verify-history " + id + " --redis '" + url_ +
+                            "' --prefix " + prefix_;
+    auto [ok_status, ok_out] = run_command(cmd);
+    EXPECT_EQ(ok_status, 0) << ok_out;
+    EXPECT_NE(ok_out.find("1 entries, hash chain intact"), std::string::npos) << ok_out;
+
+    const std::string key = node.store->keys().history(id);
+    auto history = *run(node.store->history(id));
+    ASSERT_TRUE(run(node.client->command(key, command_of("XDEL", key, history[0].id))).ok());
+    auto [bad_status, bad_out] = run_command(cmd);
+    EXPECT_EQ(bad_status, 1) << bad_out;
+    EXPECT_NE(bad_out.find("history broken"), std::string::npos) << bad_out;
 }
 
 TEST_P(Durable, DefinitionsAreImmutablePerVersion) {

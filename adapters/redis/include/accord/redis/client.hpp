@@ -76,6 +76,7 @@ private:
     void send_to(std::size_t node, Call call, int redirects, bool asking, ReplyHandler done);
     std::size_t node_for(const std::string& host, int port);
     void refresh_slots();
+    void ask_slots(std::size_t node);
     void apply_slots(const Reply& slots);
     boost::asio::awaitable<engine::Result<Reply>> call_node(std::size_t node, Command command);
 

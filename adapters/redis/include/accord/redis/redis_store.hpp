@@ -123,8 +123,9 @@ public:
     Awaitable<Result<Task>> find_task(std::string task_id);
     // Open tasks, most urgent first (due time, then id), at most `limit`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_role(std::string role, std::size_t limit);
+    // Assigned to the person, or claimed by them with a lease still running at `now`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(std::string person,
-                                                                 std::size_t limit);
+                                                                 std::size_t limit, TimeMs now);
     Awaitable<Result<std::size_t>> pending_timer_count();
 
     // Claims up to `per_shard` due timers of every shard for `lease`.
@@ -157,8 +158,6 @@ private:
                                       const CommitOptions& options, const std::string& doc) const;
     Awaitable<Result<Instance>> parse_document(const std::string& document);
     Awaitable<Result<Instance>> parse_stored(const std::string& stored);
-    Awaitable<Result<std::vector<Task>>> open_tasks(bool by_role, std::string who,
-                                                    std::size_t limit);
 
     std::shared_ptr<Client> client_;
     StoreOptions options_;

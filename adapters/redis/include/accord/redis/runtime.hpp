@@ -29,7 +29,8 @@ struct RuntimeOptions {
     std::size_t parallel_timers = 64;
     std::size_t instance_cache = 4096;  // instances kept in memory (bounded, not all)
     int max_attempts = 32;              // commits against a stale revision before giving up
-    // Called for each `notify` the workflows send, at least once; an error leaves it for later.
+    // Called for each `notify` the workflows send, at least once (its "effect_id" is the same
+    // on every delivery of one notification); an error leaves it for later.
     std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
 };
 
