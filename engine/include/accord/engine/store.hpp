@@ -1,5 +1,6 @@
 // Store: what a runtime needs from storage. MemoryStore implements it here, for tests and
-// embedding; adapters/redis implements it durably. A commit applies one Step atomically.
+// embedding; adapters/redis keeps the same contract durably, asynchronously (RedisStore).
+// A commit applies one Step atomically.
 #pragma once
 
 #include <optional>
