@@ -87,30 +87,40 @@ stop_redis() {
   for pidfile in "$redis_tmp"/*/redis.pid; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   done
-  rm -rf "$redis_tmp"
+  [ -n "${REDIS_KEEP:-}" ] || rm -rf "$redis_tmp"
 }
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_redis NAME aof|nopersist: prints the port.
+# start_redis NAME aof|nopersist: prints the port. The server that answers must be the one started
+# here (its process id), not another one that took the port meanwhile: BullMQ flushes it.
 start_redis() {
-  local name=$1 mode=$2 port dir
-  port=$(free_port)
+  local name=$1 mode=$2 port dir pid attempt
   dir="$redis_tmp/$name"
   mkdir -p "$dir"
   local persistence=(--appendonly no)
   [ "$mode" = aof ] && persistence=(--appendonly yes --appendfsync everysec)
-  redis-server --bind 127.0.0.1 --port "$port" --save '' "${persistence[@]}" \
-    --maxmemory-policy noeviction --dir "$dir" --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
-  for _ in $(seq 50); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.1
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    redis-server --bind 127.0.0.1 --port "$port" --save '' "${persistence[@]}" \
+      --maxmemory-policy noeviction --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+    for _ in $(seq 50); do
+      [ -s "$dir/redis.pid" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    pid=$(redis-cli -p "$port" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')
+    if [ -s "$dir/redis.pid" ] && [ "$pid" = "$(cat "$dir/redis.pid")" ]; then
+      echo "$port"
+      return 0
+    fi
+    [ -s "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null
+    rm -f "$dir/redis.pid"
   done
-  redis-cli -p "$port" ping >/dev/null
-  echo "$port"
+  echo "bench: could not start redis-server $name (see $dir/redis.log)" >&2
+  return 1
 }
 
 # The ceiling: ../shared/peers/redis/bench-redis.sh's EVALSHA of transition.lua (HSET + ZADD +

@@ -155,6 +155,7 @@ json to_json(const Instance& inst, const Definition& def) {
               {"next_seq", inst.next_seq}};
     if (!inst.outcome.empty()) j["outcome"] = inst.outcome;
     if (!inst.business_key.empty()) j["key"] = inst.business_key;
+    if (inst.depth != 0) j["depth"] = inst.depth;
     if (inst.parent)
         j["parent"] = {{"instance", inst.parent->instance_id}, {"child", inst.parent->child_id}};
     if (!inst.tasks.empty()) {
@@ -202,6 +203,7 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
         inst.outcome = j.value("outcome", "");
         inst.data = Data(j.at("data"));
         inst.business_key = j.value("key", "");
+        inst.depth = j.value("depth", std::uint16_t{0});
         if (auto p = j.find("parent"); p != j.end())
             inst.parent =
                 ParentLink{p->at("instance").get<std::string>(), p->at("child").get<std::string>()};

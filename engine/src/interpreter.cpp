@@ -1079,6 +1079,7 @@ Result<Step> start(const Definition& def, const StartInput& input, const Actor& 
     inst.data = Data(input.data);
     inst.business_key = input.business_key;
     inst.parent = input.parent;
+    inst.depth = input.depth;
     inst.created_at = inst.updated_at = inst.entered_at = now;
     return Machine(def, std::move(inst), actor, now, false).start();
 }

@@ -377,14 +377,16 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
                                    {"workflow", child->workflow},
                                    {"version", child->version},
                                    {"data", child->data},
-                                   {"parent", inst.id}});
+                                   {"parent", inst.id},
+                                   {"depth", inst.depth + 1}});
         } else if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect)) {
             outbox("child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}});
         } else if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect)) {
             outbox("start", {{"workflow", started->workflow},
                              {"data", started->data},
                              {"key", started->business_key},
-                             {"by", inst.id}});
+                             {"by", inst.id},
+                             {"depth", inst.depth + 1}});
         } else if (const auto* finished = std::get_if<engine::InstanceFinished>(&effect)) {
             if (inst.parent)
                 outbox("child.result", {{"parent", inst.parent->instance_id},
@@ -408,8 +410,16 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         plan.xadd(keys_.feed(shard), options_.feed_max_length, {{"e", dump(ev)}});
     }
 
+    // The audit entry: the engine's account of the input, and the effects it had (a task's
+    // details are in the feed and in the closed tasks; here it is named by its id).
     json entry = engine::to_json(step.history);
     entry["revision"] = inst.revision;
+    json& effects = entry["effects"] = json::array();
+    for (const auto& effect : step.effects) {
+        json e = engine::to_json(effect);
+        if (auto t = e.find("task"); t != e.end() && t->is_object()) *t = t->value("id", "");
+        effects.push_back(std::move(e));
+    }
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
     std::vector<std::string> args{before ? std::to_string(before->revision) : "0",

@@ -98,6 +98,7 @@ engine::StartInput child_start_input(const json& p) {
     in.instance_id = p.value("child", "");
     in.data = p.value("data", json::object());
     in.parent = engine::ParentLink{p.value("parent", ""), in.instance_id};
+    in.depth = p.value("depth", std::uint16_t{0});
     return in;
 }
 
@@ -107,7 +108,15 @@ StartRequest start_request(const json& p, const std::string& effect_id) {
     req.data = p.value("data", json::object());
     req.business_key = p.value("key", "");
     req.idempotency_key = effect_id;
+    req.depth = p.value("depth", std::uint16_t{0});
     return req;
+}
+
+engine::Error too_deep(int max) {
+    return make_error(ErrorCode::runtime_error,
+                      "more than " + std::to_string(max) +
+                          " starts in a row, each caused by the one before: a workflow that "
+                          "starts itself?");
 }
 
 Started make_started(Instance instance, bool created) {
@@ -266,6 +275,7 @@ Awaitable<Result<Started>> Runtime::start(StartRequest req, Actor actor) {
     engine::StartInput in;
     in.data = std::move(req.data);
     in.business_key = std::move(req.business_key);
+    in.depth = req.depth;
     CommitOptions commit;
     commit.idempotency_scope = "start";
     commit.idempotency_key = req.idempotency_key;
@@ -356,6 +366,12 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
     if (e.kind == "child.start") {
         engine::StartInput in = child_start_input(p);
         const std::string child = in.instance_id, parent = in.parent->instance_id;
+        if (in.depth > options_.max_start_depth) {
+            ++stats_.starts_refused;
+            auto r = co_await send(
+                parent, child_failed_input(child, too_deep(options_.max_start_depth)), e.effect_id);
+            co_return dropped_unless_unavailable(r);
+        }
         auto def = co_await store_.definition(p.value("workflow", ""), p.value("version", 0));
         if (!def && def.error().code == ErrorCode::unavailable) co_return def.error();
         std::optional<engine::Error> why;
@@ -374,6 +390,10 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
         co_return dropped_unless_unavailable(r);
     }
     if (e.kind == "start") {
+        if (p.value("depth", 0) > options_.max_start_depth) {
+            ++stats_.starts_refused;
+            co_return engine::Ok{};
+        }
         auto s = co_await start(start_request(p, e.effect_id), Actor::system_actor());
         if (!s && s.error().code == ErrorCode::unavailable) co_return s.error();
         co_return engine::Ok{};

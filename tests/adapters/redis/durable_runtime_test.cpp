@@ -94,7 +94,15 @@ TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
 
     auto history = run(other.store->history(id));
     ASSERT_EQ(history->size(), 2u);
-    EXPECT_EQ(json::parse(history->at(1).entry)["input"], "complete");
+    const json entry = json::parse(history->at(1).entry);
+    EXPECT_EQ(entry["input"], "complete");
+    EXPECT_EQ(entry["actor"], "olga");
+    std::vector<std::string> effect_types;
+    for (const auto& e : entry["effects"]) effect_types.push_back(e["type"]);
+    EXPECT_NE(std::find(effect_types.begin(), effect_types.end(), "task.completed"),
+              effect_types.end());
+    EXPECT_NE(std::find(effect_types.begin(), effect_types.end(), "task.opened"),
+              effect_types.end());
     auto check = run(other.store->verify_history(id));
     ASSERT_TRUE(check.ok());
     EXPECT_TRUE(check->intact) << check->problem;
@@ -341,6 +349,28 @@ TEST_P(Durable, ADeadNodesOutboxEntriesAreTakenOverByAnother) {
     EXPECT_EQ(*run(b.runtime->deliver_outbox()), 1u);
     EXPECT_EQ(*run(b.runtime->deliver_outbox()), 0u);
     EXPECT_EQ(*run(b.store->pending_timer_count()), 1u) << "the started instance, once";
+}
+
+TEST_P(Durable, AWorkflowThatStartsItselfStopsAtTheDepthBound) {
+    RuntimeOptions options;
+    options.max_start_depth = 5;
+    Node& node = add_node(options);
+    put(node, definition(json::parse(R"({
+      "workflow": "looper", "version": 1, "title": "Starts itself", "start": "go",
+      "states": {"go": {"entry": [{"start": {"workflow": "looper"}}], "on": {"stop": "end"}}, "end": {"final": "ok"}}})")));
+    ASSERT_TRUE(
+        run(node.runtime->start(request("looper", json::object()), engine::Actor::system_actor()))
+            .ok());
+    for (int round = 0; round < 20; ++round) (void)run(node.runtime->deliver_outbox());
+    std::size_t instances = 0;
+    for (int s = 0; s < node.store->keys().shards(); ++s) {
+        const std::string key = node.store->keys().workflow_instances(s, "looper");
+        instances += static_cast<std::size_t>(
+            run(node.client->command(key, command_of("ZCARD", key)))->integer);
+    }
+    EXPECT_EQ(instances, 6u) << "depths 0 to 5";
+    EXPECT_EQ(node.runtime->stats().starts_refused, 1u);
+    EXPECT_TRUE(run(node.store->take_outbox("n1", 10, std::chrono::milliseconds(0)))->empty());
 }
 
 TEST_P(Durable, ClaimsAreExclusiveUntilTheirLeaseEnds) {

@@ -107,6 +107,10 @@ struct Instance {
     Data data;
     std::string business_key;
     std::optional<ParentLink> parent;
+    // How many starts led to this one: 0 for an instance started from outside, its starter's
+    // depth + 1 for a child or a `start`. Runtimes refuse to go deeper than a bound, so that a
+    // workflow that starts itself on entry can't run away.
+    std::uint16_t depth = 0;
     TimeMs created_at = 0, updated_at = 0, entered_at = 0;
     std::uint64_t revision = 0;  // +1 per applied input: stores check it to refuse stale commits
     std::uint32_t next_seq = 1;  // numbers task, timer and child ids

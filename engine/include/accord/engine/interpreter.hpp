@@ -29,6 +29,7 @@ struct StartInput {
     json data = json::object();
     std::string business_key;
     std::optional<ParentLink> parent;
+    std::uint16_t depth = 0;  // see Instance::depth
 };
 struct EventInput {
     std::string event;

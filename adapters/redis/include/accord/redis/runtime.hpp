@@ -29,6 +29,9 @@ struct RuntimeOptions {
     std::size_t parallel_timers = 64;
     std::size_t instance_cache = 4096;  // instances kept in memory (bounded, not all)
     int max_attempts = 32;              // commits against a stale revision before giving up
+    // Starts caused by starts (children, `start` actions) beyond this depth are refused: a
+    // workflow that starts itself on entry would otherwise run for ever.
+    int max_start_depth = 64;
     // Called for each `notify` the workflows send, at least once (its "effect_id" is the same
     // on every delivery of one notification); an error leaves it for later.
     std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
@@ -40,6 +43,7 @@ struct StartRequest {
     engine::json data = engine::json::object();
     std::string business_key;
     std::string idempotency_key;
+    std::uint16_t depth = 0;  // set by the runtime for starts caused by other instances
 };
 
 struct Started {
@@ -50,6 +54,7 @@ struct Started {
 struct RuntimeStats {
     std::uint64_t commits = 0, stale_retries = 0, duplicates = 0;
     std::uint64_t timers_fired = 0, outbox_delivered = 0;
+    std::uint64_t starts_refused = 0;  // too deep (see max_start_depth)
 };
 
 class Runtime {
