@@ -98,6 +98,15 @@ private:
     std::FILE* from_ = nullptr;
 };
 
+// The start of the counter, always under the same idempotency key.
+json start_counter() {
+    return {{"seq", 0},
+            {"op", "start"},
+            {"workflow", "counter"},
+            {"data", {{"count", 0}}},
+            {"key", "the-start"}};
+}
+
 json bump(int seq, const std::string& instance) {
     return {{"seq", seq},
             {"op", "event"},
@@ -124,11 +133,7 @@ TEST_P(Faults, AnEngineKilledMidStreamLosesAndRepeatsNothing) {
     std::vector<bool> acked(kInputs + 1, false);
     {
         NodeProcess node(url_, prefix_, dir.path);
-        node.write({{"seq", 0},
-                    {"op", "start"},
-                    {"workflow", "counter"},
-                    {"data", {{"count", 0}}},
-                    {"key", "the-start"}});
+        node.write(start_counter());
         json started = node.read();
         ASSERT_TRUE(started.value("ok", false)) << started.dump();
         id = started["id"];
@@ -153,11 +158,7 @@ TEST_P(Faults, AnEngineKilledMidStreamLosesAndRepeatsNothing) {
     // Started again, the client sends everything once more under the same keys: what was
     // applied before the kill is answered from the first result, the rest is applied now.
     NodeProcess node(url_, prefix_, dir.path);
-    node.write({{"seq", 0},
-                {"op", "start"},
-                {"workflow", "counter"},
-                {"data", {{"count", 0}}},
-                {"key", "the-start"}});
+    node.write(start_counter());
     EXPECT_EQ(node.read()["id"], id) << "the same start";
     for (int i = 1; i <= kInputs; ++i) node.write(bump(i, id));
     for (int i = 1; i <= kInputs; ++i) {

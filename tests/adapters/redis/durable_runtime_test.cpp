@@ -54,14 +54,23 @@ StartRequest request(std::string workflow, json data, std::string key = {}, std:
     return r;
 }
 
-class Durable : public DurableTest {};
+class Durable : public DurableTest {
+protected:
+    // A proposal started by an officer on a node that has mou_proposal.
+    std::optional<Started> propose(Node& node) {
+        auto started = run(
+            node.runtime->start(request("mou_proposal", partner()), person("olga", {"officer"})));
+        EXPECT_TRUE(started.ok()) << started.error().to_string();
+        if (!started) throw std::runtime_error("could not start a proposal");
+        return std::move(started).value();
+    }
+};
 
 TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
     auto olga = person("olga", {"officer"});
-    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
-    ASSERT_TRUE(started.ok()) << started.error().to_string();
+    auto started = propose(node);
     EXPECT_TRUE(started->created);
     const std::string id = started->instance.id;
 
@@ -111,9 +120,7 @@ TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
 TEST_P(Durable, ARefusedInputChangesNothing) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
-    auto started =
-        run(node.runtime->start(request("mou_proposal", partner()), person("olga", {"officer"})));
-    ASSERT_TRUE(started.ok());
+    auto started = propose(node);
     const std::string id = started->instance.id;
     const std::string draft = started->instance.tasks.front().id;
     auto wrong =
@@ -378,7 +385,7 @@ TEST_P(Durable, ClaimsAreExclusiveUntilTheirLeaseEnds) {
     put(node, shipped("mou_proposal"));
     auto olga = person("olga", {"officer"});
     auto otto = person("otto", {"officer"});
-    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    auto started = propose(node);
     const std::string id = started->instance.id, draft = started->instance.tasks.front().id;
     auto claimed = run(
         node.runtime->send(id, Input{engine::ClaimTaskInput{draft, clock_.now + 60'000}, olga}));
@@ -400,7 +407,7 @@ TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
     auto olga = person("olga", {"officer"});
-    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    auto started = propose(node);
     auto page = run(node.store->read_feed("", 100));
     ASSERT_TRUE(page.ok()) << page.error().to_string();
     ASSERT_EQ(page->events.size(), 1u);
@@ -433,7 +440,7 @@ TEST_P(Durable, TamperingWithHistoryIsDetected) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
     auto olga = person("olga", {"officer"});
-    auto started = run(node.runtime->start(request("mou_proposal", partner()), olga));
+    auto started = propose(node);
     const std::string id = started->instance.id;
     ASSERT_TRUE(run(node.runtime->send(id, complete(started->instance.tasks.front().id, "submit",
                                                     kProposal, olga)))
@@ -468,9 +475,7 @@ std::pair<int, std::string> run_command(const std::string& command) {
 TEST_P(Durable, AccordctlVerifyHistorySaysWhetherTheChainHolds) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
-    auto started =
-        run(node.runtime->start(request("mou_proposal", partner()), person("olga", {"officer"})));
-    ASSERT_TRUE(started.ok());
+    auto started = propose(node);
     const std::string id = started->instance.id;
     const std::string cmd = std::string(ACCORDCTL) + " verify-history " + id + " --redis '" + url_ +
                             "' --prefix " + prefix_;
