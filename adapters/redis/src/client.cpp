@@ -234,8 +234,10 @@ void Client::apply_slots(const Reply& r) {
 // Asks the known nodes in turn until one answers: after a failover the node that was asked
 // last may be the one that is gone.
 void Client::refresh_slots() {
-    if (!cluster_ || refreshing_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!cluster_ || refreshing_ || now - last_refresh_ < std::chrono::milliseconds(100)) return;
     refreshing_ = true;
+    last_refresh_ = now;
     ask_slots(0);
 }
 

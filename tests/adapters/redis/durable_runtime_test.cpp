@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "accord/redis/workflow_loader.hpp"
 #include "durable_fixture.hpp"
 
 namespace accord::redis::testing {
@@ -508,6 +509,36 @@ TEST_P(Durable, DefinitionsAreImmutablePerVersion) {
     ASSERT_TRUE(latest.ok());
     EXPECT_EQ((*latest)->version, 2);
     EXPECT_EQ((*run(other.store->definition("timed", 1)))->source["title"], "A timer");
+}
+
+TEST_P(Durable, ShippedWorkflowsAreLoadedWhenAbsentAndAStoredVersionIsNeverReplaced) {
+    Node& node = add_node();
+    const std::string shipped_dir = std::string(ACCORD_SOURCE_DIR) + "/workflows";
+    auto first = run(load_workflows(*node.store, shipped_dir));
+    ASSERT_TRUE(first.ok()) << first.error().to_string();
+    EXPECT_EQ(first->stored.size(), 6u);
+    EXPECT_TRUE(first->warnings.empty());
+    EXPECT_EQ(run(node.store->workflow_names())->size(), 6u);
+
+    // The same directory with one body changed under the same version, and a broken file.
+    char tmpl[] = "/tmp/accord-wf-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    for (const auto& entry : std::filesystem::directory_iterator(shipped_dir))
+        std::filesystem::copy(entry.path(), dir + "/" + entry.path().filename().string());
+    json changed = json::parse(std::ifstream(dir + "/signing.json"));
+    changed["title"] = "Changed without a new version";
+    std::ofstream(dir + "/signing.json") << changed.dump();
+    std::ofstream(dir + "/broken.json") << R"({"workflow": "broken", "version": 1, "states": )";
+    auto second = run(load_workflows(*node.store, dir));
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(second.ok());
+    ASSERT_EQ(second->warnings.size(), 2u);
+    std::string all;
+    for (const auto& w : second->warnings) all += w + "\n";
+    EXPECT_NE(all.find("signing v1 is stored with another body"), std::string::npos) << all;
+    EXPECT_NE(all.find("broken.json: refused"), std::string::npos) << all;
+    Node& other = add_node();
+    EXPECT_NE((*run(other.store->definition("signing", 1)))->source["title"], changed["title"]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Durable, ::testing::Values(Backend::single, Backend::cluster),

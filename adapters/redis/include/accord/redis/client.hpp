@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -87,6 +88,7 @@ private:
     std::vector<std::shared_ptr<AsyncConnection>> nodes_;
     std::vector<std::uint16_t> slots_;  // slot -> index into nodes_ (cluster)
     bool refreshing_ = false;
+    std::chrono::steady_clock::time_point last_refresh_{};  // at most one refresh per 100 ms
 };
 
 }  // namespace accord::redis
