@@ -3,7 +3,8 @@
 #   bench/run.sh [BUILD_DIR] [core|redis|all]      (make bench: all)
 #     core   the interpreter against xstate                    (REPS, default 5)
 #     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
-#            redis-servers this script starts on free ports   (REDIS_REPS, default 3)
+#            redis-servers this script starts on free ports   (REDIS_REPS, default 3;
+#            REDIS_KEEP=1 keeps their directories and logs in /tmp/accord-bench-redis.*)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
 # (the npm registry is the one download this needs; nothing is fetched at build or test time).
 set -euo pipefail
@@ -74,9 +75,10 @@ PY
 }
 
 # ---- bench/redis ------------------------------------------------------------------------------
-# Servers: for each persistence mode, one redis-server for Accord and the redis-benchmark ceiling,
-# and one for BullMQ (its bench FLUSHALLs its server). All private, on free loopback ports, with
-# their data in a temporary directory that goes when the script ends.
+# Servers: for each persistence mode, one redis-server for Accord and the redis-benchmark ceiling;
+# one more for BullMQ (its bench FLUSHALLs its server), with AOF only, as a run of it takes 17 s.
+# All private, on free loopback ports, with their data in a temporary directory that goes when
+# the script ends.
 redis_reps=${REDIS_REPS:-3}
 redis_seconds=${REDIS_SECONDS:-4}          # per Accord throughput run
 redis_instances=${REDIS_INSTANCES:-20000}  # parked for the memory figure
@@ -116,7 +118,7 @@ start_redis() {
       echo "$port"
       return 0
     fi
-    [ -s "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null
+    [ -s "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
     rm -f "$dir/redis.pid"
   done
   echo "bench: could not start redis-server $name (see $dir/redis.log)" >&2
@@ -141,36 +143,42 @@ redis_part() {
   redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
   trap stop_redis EXIT
   local modes=(aof nopersist) results="$redis_tmp/results" mode
-  declare -A ours bull
+  declare -A ours
   for mode in "${modes[@]}"; do
     ours[$mode]=$(start_redis "ours-$mode" "$mode")
-    bull[$mode]=$(start_redis "bullmq-$mode" "$mode")
   done
-  local bullmq=0
-  [ -d "$peers/node_modules/bullmq" ] && bullmq=1
+  local bullmq=
+  if [ -d "$peers/node_modules/bullmq" ]; then bullmq=$(start_redis bullmq-aof aof); fi
   echo "== bench/redis: durable commits/s vs BullMQ and the Redis ceiling (same machine, same run, ${redis_reps} runs each)"
+  echo "bench/run.sh redis, $(date -u +%F), $(redis-server --version | cut -d' ' -f1-3), node $(node --version 2>/dev/null || echo none)"
   : >"$results"
+  # record MODE WHAT COMMAND...: appends the command's figure, or ends the run if it has none.
+  record() {
+    local mode=$1 what=$2 value
+    shift 2
+    value=$("$@")
+    [ -n "$value" ] || { echo "bench: no figure from $*" >&2; exit 1; }
+    echo "$mode $what $value" >>"$results"
+  }
+  accord() { "$build/bench/redis_bench" "$@" | sed -n 's/^RESULT //p'; }
+  bullmq_e2e() { (cd "$peers" && REDIS_PORT=$1 node --expose-gc bullmq-bench.js | sed -n 's/^RESULT //p'); }
   # Interleaved, so that a slow spell of the shared machine hits every side alike.
   for rep in $(seq "$redis_reps"); do
     for mode in "${modes[@]}"; do
       local port=${ours[$mode]}
       for depth in 16 50; do
         redis-cli -p "$port" flushall >/dev/null
-        echo "$mode accord$depth $("$build/bench/redis_bench" throughput "redis://127.0.0.1:$port" \
-          "bench$rep" "$depth" "$redis_seconds" | sed -n 's/^RESULT //p')" >>"$results"
+        record "$mode" "accord$depth" accord throughput "redis://127.0.0.1:$port" "bench$rep" \
+          "$depth" "$redis_seconds"
       done
-      for depth in 16 1; do
-        echo "$mode evalsha$depth $(evalsha_ceiling "$port" "$depth")" >>"$results"
-      done
-      if [ "$bullmq" = 1 ]; then
-        echo "$mode bullmq $(cd "$peers" && REDIS_PORT=${bull[$mode]} node --expose-gc bullmq-bench.js \
-          | sed -n 's/^RESULT //p')" >>"$results"
+      if [ -f "$peers_src/redis/transition.lua" ]; then
+        for depth in 16 1; do record "$mode" "evalsha$depth" evalsha_ceiling "$port" "$depth"; done
       fi
     done
+    if [ -n "$bullmq" ]; then record aof bullmq bullmq_e2e "$bullmq"; fi
   done
   redis-cli -p "${ours[aof]}" flushall >/dev/null
-  echo "aof memory $("$build/bench/redis_bench" memory "redis://127.0.0.1:${ours[aof]}" mem 50 \
-    "$redis_instances" | sed -n 's/^RESULT //p')" >>"$results"
+  record aof memory accord memory "redis://127.0.0.1:${ours[aof]}" mem 50 "$redis_instances"
 
   python3 - "$results" "$redis_reps" <<'PY'
 import json, statistics, sys
@@ -187,11 +195,11 @@ def med(mode, what, key=None):
 def spread(mode, what, key=None):
     v = values(mode, what, key)
     if not v:
-        return "n/a"
+        return "—"
     return f"{statistics.median(v):,.0f} [{min(v):,.0f}–{max(v):,.0f}]"
 def ratio(a, b, percent=False):
     if a is None or b is None:
-        return "n/a"
+        return "—"
     return f"{100 * a / b:.0f}%" if percent else f"{a / b:.2f}×"
 def latency(mode, depth):
     return f"{med(mode, f'accord{depth}', 'p50Ms'):.1f} / {med(mode, f'accord{depth}', 'p99Ms'):.1f}"
@@ -210,10 +218,11 @@ row("**Accord 16 in flight / EVALSHA `-P 16`** (goal ≥ 50%)", lambda m: ratio(
 row("**Accord 50 in flight / EVALSHA `-P 1`** (goal ≥ 50%)", lambda m: ratio(med(m, "accord50", "commitsPerS"), med(m, "evalsha1"), True))
 row("engine CPU per commit, µs (16 in flight)", lambda m: f"{med(m, 'accord16', 'engineCpuUsPerCommit'):.0f}")
 row("redis-server CPU per commit, µs, AOF rewrites included (16 in flight)", lambda m: f"{med(m, 'accord16', 'redisCpuUsPerCommit'):.0f}")
+row("… the most commits/s one redis-server core could take at that cost", lambda m: f"{1e6 / med(m, 'accord16', 'redisCpuUsPerCommit'):,.0f}")
 row("bytes sent to Redis per commit", lambda m: f"{med(m, 'accord16', 'redisBytesInPerCommit'):,.0f}")
-a = runs[("aof", "accord16")]
-print(f"\nmedians [min–max] of {len(a)} runs of each; {sum(r['commits'] for rs in (runs.get((m, f'accord{d}'), []) for m in modes for d in (16, 50)) for r in rs):,} "
-      f"Accord commits in all, 0 errors, {sum(r['staleRetries'] for rs in (runs.get((m, f'accord{d}'), []) for m in modes for d in (16, 50)) for r in rs)} stale retries")
+ours = [r for m in modes for d in (16, 50) for r in runs.get((m, f"accord{d}"), [])]
+print(f"\nmedians [min–max] of {len(runs[('aof', 'accord16')])} runs each; {sum(r['commits'] for r in ours):,} Accord "
+      f"commits in all, {sum(r['errors'] for r in ours)} errors, {sum(r['staleRetries'] for r in ours)} stale retries")
 
 mem = runs[("aof", "memory")][0]
 u = mem["usage"]
@@ -222,6 +231,7 @@ print(f"\n| Redis memory, {n:,} mou_proposal instances waiting on the dean's tas
 print("|---|---:|")
 print(f"| used_memory delta, everything | {mem['perInstance']:,.0f} |")
 print(f"| **used_memory delta, history excluded** (history streams deleted, measured again; goal ≤ 1,024) | **{mem['perInstanceNoHistory']:,.0f}** |")
+print(f"| used_memory delta, history excluded, feed excluded too | {mem['perInstanceNoHistory'] - u['feed']:,.0f} |")
 print(f"| … instance string `i:` (revision, head, document) | {u['instance']:,.0f} |")
 print(f"| … closed tasks hash `done:` (the submitted draft task) | {u['closedTasks']:,.0f} |")
 print(f"| … feed streams `feed` (capped at ~100,000 entries per shard) | {u['feed']:,.0f} |")

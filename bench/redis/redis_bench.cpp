@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -98,6 +99,7 @@ Input complete(const std::string& task, const char* outcome, const json& fields,
 // Input k of a lifecycle after its start: `returns` rounds of the officer submitting and the
 // dean returning the proposal with a note, then submit, endorse, and the IR director's accept
 // (4 students and 2 staff a year: no second approval, the instance ends `endorsed`).
+constexpr int kReturns = 2;
 int inputs_per_lifecycle(int returns) {
     return 2 * returns + 3;
 }
@@ -150,7 +152,7 @@ long rss_kib() {
 struct Tally {
     std::uint64_t commits = 0, lifecycles = 0, errors = 0;
     std::string first_error;
-    std::vector<float> latency_ms;  // per committed input
+    std::vector<float> latency_ms;    // per committed input
     std::vector<std::string> sample;  // a few finished instances, checked afterwards
 
     void error(const std::string& what) {
@@ -208,8 +210,7 @@ Awaitable<void> park(Runtime& runtime, std::uint64_t n, Tally& tally) {
         tally.error("start: " + started.error().to_string());
         co_return;
     }
-    auto moved =
-        co_await runtime.send(started->instance.id, submit(open_task(started->instance)));
+    auto moved = co_await runtime.send(started->instance.id, submit(open_task(started->instance)));
     if (!moved) {
         tally.error("submit: " + moved.error().to_string());
         co_return;
@@ -221,7 +222,7 @@ Awaitable<void> park(Runtime& runtime, std::uint64_t n, Tally& tally) {
 Awaitable<void> lifecycle_worker(Runtime& runtime, Pool& pool, Clock::time_point until,
                                  Tally& tally) {
     while (Clock::now() < until && tally.errors == 0)
-        co_await lifecycle(runtime, pool.next++, 2, tally);
+        co_await lifecycle(runtime, pool.next++, kReturns, tally);
     --pool.running;
 }
 
@@ -298,9 +299,12 @@ struct Bench {
     // The sum of MEMORY USAGE (exact: SAMPLES 0) over `keys`, pipelined.
     long long memory_usage(const std::vector<std::string>& keys) {
         long long sum = 0;
-        each_batch(keys, [](const std::string& k) {
-            return Call::cmd(k, command_of("MEMORY", "USAGE", k, "SAMPLES", "0"));
-        }, [&sum](const accord::redis::Reply& r) { sum += r.integer; });
+        each_batch(
+            keys,
+            [](const std::string& k) {
+                return Call::cmd(k, command_of("MEMORY", "USAGE", k, "SAMPLES", "0"));
+            },
+            [&sum](const accord::redis::Reply& r) { sum += r.integer; });
         return sum;
     }
 
@@ -317,8 +321,9 @@ struct Bench {
     }
 
     void delete_keys(const std::vector<std::string>& keys) {
-        each_batch(keys, [](const std::string& k) { return Call::cmd(k, command_of("DEL", k)); },
-                   [](const accord::redis::Reply&) {});
+        each_batch(
+            keys, [](const std::string& k) { return Call::cmd(k, command_of("DEL", k)); },
+            [](const accord::redis::Reply&) {});
     }
 
     // One call per key, 500 at a time in one pipeline.
@@ -343,8 +348,7 @@ float percentile(std::vector<float> v, double p) {
     return *at;
 }
 
-int throughput(const std::string& url, const std::string& prefix, int in_flight,
-               double seconds) {
+int throughput(const std::string& url, const std::string& prefix, int in_flight, double seconds) {
     Bench b(url, prefix);
     Tally tally;
     tally.latency_ms.reserve(1'000'000);
@@ -352,8 +356,8 @@ int throughput(const std::string& url, const std::string& prefix, int in_flight,
     const auto [server_cpu0, input0] = b.server_cpu_and_input();
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
-    const auto until = t0 + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(seconds));
+    const auto until =
+        t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (int w = 0; w < in_flight; ++w) {
         ++pool.running;
         asio::co_spawn(b.io, lifecycle_worker(*b.runtime, pool, until, tally), asio::detached);
@@ -373,7 +377,7 @@ int throughput(const std::string& url, const std::string& prefix, int in_flight,
     for (const auto& id : tally.sample) {
         auto check = run(b.io, b.store->verify_history(id));
         if (!check || !check->intact ||
-            check->entries != static_cast<std::size_t>(inputs_per_lifecycle(2) + 1))
+            check->entries != static_cast<std::size_t>(inputs_per_lifecycle(kReturns) + 1))
             fail("history of " + id + " does not check out");
         auto stored = run(b.io, b.store->load(id));
         if (!stored || stored->running() || stored->outcome != "endorsed")
@@ -386,8 +390,8 @@ int throughput(const std::string& url, const std::string& prefix, int in_flight,
         "\"staleRetries\": %llu, \"engineCpuUsPerCommit\": %.1f, "
         "\"redisCpuUsPerCommit\": %.1f, \"redisBytesInPerCommit\": %.0f, \"rssKiB\": %ld}\n",
         in_flight, static_cast<unsigned long long>(tally.commits),
-        static_cast<unsigned long long>(tally.lifecycles), inputs_per_lifecycle(2) + 1, elapsed,
-        static_cast<double>(tally.commits) / elapsed, percentile(tally.latency_ms, 0.5),
+        static_cast<unsigned long long>(tally.lifecycles), inputs_per_lifecycle(kReturns) + 1,
+        elapsed, commits / elapsed, percentile(tally.latency_ms, 0.5),
         percentile(tally.latency_ms, 0.99), static_cast<unsigned long long>(stats.stale_retries),
         cpu * 1e6 / commits, (server_cpu1 - server_cpu0) * 1e6 / commits,
         (input1 - input0) / commits, rss_kib());
@@ -406,9 +410,9 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
     for (int upto : {instances / 4, instances / 2, instances}) {
         for (int w = 0; w < in_flight; ++w) {
             ++pool.running;
-            asio::co_spawn(
-                b.io, park_worker(*b.runtime, pool, static_cast<std::uint64_t>(upto), tally),
-                asio::detached);
+            asio::co_spawn(b.io,
+                           park_worker(*b.runtime, pool, static_cast<std::uint64_t>(upto), tally),
+                           asio::detached);
         }
         run_until(b.io, pool);
         if (tally.errors > 0)
