@@ -428,8 +428,7 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
     auto total = [&b](const std::vector<std::string>& keys) { return b.memory_usage(keys); };
     const auto history = b.scan(p + "h:*");
     const auto docs = b.scan(p + "i:*");
-    const auto closed = b.scan(p + "done:*");
-    const long long docs_bytes = total(docs), closed_bytes = total(closed);
+    const long long docs_bytes = total(docs);
     const long long history_usage = total(history);
     const long long queues = total(b.scan(p + "role:*")), timers = total(b.scan(p + "timers"));
     const long long feed = total(b.scan(p + "feed")), listed = total(b.scan(p + "wf:*"));
@@ -445,11 +444,11 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
         "RESULT {\"mode\": \"memory\", \"instances\": %d, \"usedBefore\": %lld, "
         "\"usedAfter\": %lld, \"usedAfterHistoryDeleted\": %lld, "
         "\"perInstance\": %.0f, \"perInstanceNoHistory\": %.0f, \"historyPerInstance\": %.0f, "
-        "\"usage\": {\"instance\": %.0f, \"closedTasks\": %.0f, \"history\": %.0f, "
+        "\"usage\": {\"instance\": %.0f, \"history\": %.0f, "
         "\"roleQueues\": %.0f, \"timers\": %.0f, \"feed\": %.0f, \"workflowIndex\": %.0f}, "
         "\"rssKiB\": {\"0\": %ld",
         instances, used0, used1, used2, (used1 - used0) / n, (used2 - used0) / n,
-        (used1 - used2) / n, docs_bytes / n, closed_bytes / n, history_usage / n, queues / n,
+        (used1 - used2) / n, docs_bytes / n, history_usage / n, queues / n,
         timers / n, feed / n, listed / n, rss0);
     for (auto [at, kib] : rss) std::printf(", \"%d\": %ld", at, kib);
     std::printf("}}\n");

@@ -96,6 +96,27 @@ private:
     std::size_t count_ = 0;
 };
 
+// What the feed says of a task: enough to show and sort it in a list of pending actions
+// (its description, form and fields are one GET /tasks/{id} away).
+json task_summary(const Task& t) {
+    json j = {{"id", t.id},
+              {"instance", t.instance_id},
+              {"workflow", t.workflow},
+              {"state", t.state},
+              {"role", t.role},
+              {"title", t.title},
+              {"status", engine::to_string(t.status)}};
+    if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
+    if (!t.assignee.empty()) j["assignee"] = t.assignee;
+    if (t.personal) j["personal"] = true;
+    if (t.due_at != 0) j["due_at"] = t.due_at;
+    if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
+    if (t.claim_until != 0) j["claim_until"] = t.claim_until;
+    if (!t.outcome.empty()) j["outcome"] = t.outcome;
+    if (!t.closed_by.empty()) j["closed_by"] = t.closed_by;
+    return j;
+}
+
 const Task* find_in(const std::vector<Task>& tasks, const std::string& id) {
     for (const auto& t : tasks)
         if (t.id == id) return &t;
@@ -330,12 +351,13 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     if (before == nullptr)
         plan.zadd(keys_.workflow_instances(shard, inst.workflow), inst.created_at, inst.id);
 
-    // Closed tasks are kept after their state is left; the feed gets every change a person may
-    // wait for; work for other instances goes to the outbox.
-    std::unordered_map<std::string, Task> opened;
+    // Each effect goes into the history entry; the feed gets every change a person may wait
+    // for, with a summary of the task; work for other instances goes to the outbox. A closed
+    // task is recorded whole in the history, where it stays findable once its state is left.
+    std::unordered_map<std::string, const Task*> opened;
     auto task_now = [&](const std::string& id) -> std::optional<Task> {
         if (const Task* t = find_in(inst.tasks, id)) return *t;
-        if (auto it = opened.find(id); it != opened.end()) return it->second;
+        if (auto it = opened.find(id); it != opened.end()) return *it->second;
         if (before != nullptr)
             if (const Task* t = find_in(before->tasks, id)) return *t;
         return std::nullopt;
@@ -348,30 +370,39 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
                    {"x", inst.id + "@" + rev + "." + std::to_string(n)},
                    {"p", dump(payload)}});
     };
+    json entry = engine::to_json(step.history);
+    entry["revision"] = inst.revision;
+    json& recorded = entry["effects"] = json::array();
     for (const auto& effect : step.effects) {
         ++n;
         json ev = engine::to_json(effect);
-        const std::string type = ev.value("type", "");
-        bool to_feed = type.starts_with("task.") || type == "reminder" || type == "notify" ||
-                       type == "instance.finished";
-        if (const auto* o = std::get_if<engine::TaskOpened>(&effect)) opened[o->task.id] = o->task;
-        if (const auto* c = std::get_if<engine::TaskClosed>(&effect)) {
-            auto t = task_now(c->task_id);
-            if (t) {
-                t->status = c->status;
-                t->outcome = c->outcome;
-                t->closed_by = c->by;
-                if (t->closed_at == 0) t->closed_at = inst.updated_at;
+        const std::string type = ev["type"].get<std::string>();
+        const bool to_feed = type.starts_with("task.") || type == "reminder" || type == "notify" ||
+                             type == "instance.finished";
+        std::optional<Task> task;  // the task the effect concerns, as the step left it
+        bool closed = false;
+        if (const auto* o = std::get_if<engine::TaskOpened>(&effect)) {
+            opened[o->task.id] = &o->task;
+            task = o->task;
+        } else if (const auto* c = std::get_if<engine::TaskClosed>(&effect)) {
+            task = task_now(c->task_id);
+            if (task) {
+                closed = true;
+                task->status = c->status;
+                task->outcome = c->outcome;
+                task->closed_by = c->by;
+                if (task->closed_at == 0) task->closed_at = inst.updated_at;
                 if (c->status == engine::TaskStatus::completed) {
-                    t->fields = c->fields;
-                    t->comment = c->comment;
+                    task->fields = c->fields;
+                    task->comment = c->comment;
                 }
-                plan.hset(keys_.closed_tasks(inst.id), t->id, dump(engine::to_json(*t)));
-                ev["task"] = engine::to_json(*t);
             }
-        } else if (ev.contains("task") && ev["task"].is_string()) {
-            if (auto t = task_now(ev["task"].get<std::string>())) ev["task"] = engine::to_json(*t);
+        } else if (auto t = ev.find("task"); t != ev.end() && t->is_string()) {
+            task = task_now(t->get<std::string>());
         }
+        if (task) ev["task"] = closed ? engine::to_json(*task) : json(task->id);
+        recorded.push_back(ev);
+
         if (const auto* child = std::get_if<engine::ChildStarted>(&effect)) {
             outbox("child.start", {{"child", child->child_id},
                                    {"workflow", child->workflow},
@@ -404,22 +435,13 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
             outbox("notify", std::move(payload));
         }
         if (!to_feed) continue;
+        if (task) ev["task"] = task_summary(*task);
         ev["at"] = inst.updated_at;
         if (!ev.contains("instance")) ev["instance"] = inst.id;
         ev["workflow"] = inst.workflow;
         plan.xadd(keys_.feed(shard), options_.feed_max_length, {{"e", dump(ev)}});
     }
 
-    // The audit entry: the engine's account of the input, and the effects it had (a task's
-    // details are in the feed and in the closed tasks; here it is named by its id).
-    json entry = engine::to_json(step.history);
-    entry["revision"] = inst.revision;
-    json& effects = entry["effects"] = json::array();
-    for (const auto& effect : step.effects) {
-        json e = engine::to_json(effect);
-        if (auto t = e.find("task"); t != e.end() && t->is_object()) *t = t->value("id", "");
-        effects.push_back(std::move(e));
-    }
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
     std::vector<std::string> args{before ? std::to_string(before->revision) : "0",
@@ -481,24 +503,49 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const Step& step, const Inst
 
 // ---- tasks and timers ----------------------------------------------------------------------
 
-Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
-    const std::string inst(Keyspace::instance_of(task_id));
-    const std::string key = keys_.instance(inst), closed = keys_.closed_tasks(inst);
-    auto replies =
-        co_await client_->all(calls_of(Call::cmd(key, command_of("GET", key)),
-                                       Call::cmd(closed, command_of("HGET", closed, task_id))));
-    if (any_failed(replies)) co_return first_error(replies);
-    if (!replies[0]->is_nil()) {
-        std::uint64_t revision = 0;
-        std::string_view head, doc;
-        if (split_stored(replies[0]->str, revision, head, doc)) {
-            auto t = task_in_document(doc, task_id);
-            if (t || t.error().code != ErrorCode::task_not_found) co_return t;
+namespace {
+
+// A closed task as the history recorded it: the newest task.completed or task.cancelled effect
+// that names it, in a page of entries newest first.
+std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id) {
+    for (const auto& e : page.elements) {
+        const std::string* text = field_of(e, "e");
+        if (text == nullptr || text->find(task_id) == std::string::npos) continue;
+        json entry = json::parse(*text, nullptr, false);
+        if (entry.is_discarded()) continue;
+        for (const auto& effect : entry.value("effects", json::array())) {
+            auto t = effect.find("task");
+            if (t == effect.end() || !t->is_object() || t->value("id", "") != task_id) continue;
+            if (auto task = engine::task_from_json(*t)) return std::move(task).value();
         }
     }
-    if (!replies[1]->is_nil()) {
-        json j = json::parse(replies[1]->str, nullptr, false);
-        if (!j.is_discarded()) co_return engine::task_from_json(j);
+    return std::nullopt;
+}
+
+}  // namespace
+
+Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
+    const std::string inst(Keyspace::instance_of(task_id));
+    const std::string key = keys_.instance(inst);
+    auto stored = co_await client_->command(key, command_of("GET", key));
+    if (!stored) co_return stored.error();
+    if (stored->is_nil()) co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
+    std::uint64_t revision = 0;
+    std::string_view head, doc;
+    if (split_stored(stored->str, revision, head, doc)) {
+        auto t = task_in_document(doc, task_id);
+        if (t || t.error().code != ErrorCode::task_not_found) co_return t;
+    }
+    // Not in the current state: a task of a state left since, closed, found in the history.
+    const std::string history = keys_.history(inst);
+    std::string from = "+";
+    while (true) {
+        auto page = co_await client_->command(
+            history, command_of("XREVRANGE", history, from, "-", "COUNT", "200"));
+        if (!page) co_return page.error();
+        if (auto task = closed_task_in(page.value(), task_id)) co_return std::move(*task);
+        if (page->elements.size() < 200) break;
+        from = "(" + page->elements.back().elements[0].str;
     }
     co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
 }

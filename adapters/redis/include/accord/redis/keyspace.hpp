@@ -31,7 +31,6 @@ public:
     std::string instance(std::string_view id) const;
     std::string instance_prefix(int shard) const;
     std::string history(std::string_view id) const;
-    std::string closed_tasks(std::string_view id) const;
 
     std::string role_queue(int shard, std::string_view role) const;
     std::string assignee_queue(int shard, std::string_view person) const;

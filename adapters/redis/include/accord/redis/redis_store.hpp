@@ -33,7 +33,7 @@ struct StoreOptions {
     std::string prefix = "acc";
     int shards = 16;  // used when the keyspace is created; an existing one keeps its own
     std::chrono::seconds idempotency_ttl{24 * 3600};
-    std::size_t feed_max_length = 100'000;  // per shard, approximately (retention)
+    std::size_t feed_max_length = 10'000;  // per shard, approximately (retention)
 };
 
 // Where a commit's idempotency key and business key go.
