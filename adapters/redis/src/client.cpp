@@ -210,6 +210,9 @@ void Client::send_to(std::size_t node, Call call, int redirects, bool asking, Re
             self->refresh_slots();
             return done(make_error(ErrorCode::unavailable, "Redis: " + msg));
         }
+        if (msg.starts_with("OOM "))
+            return done(make_error(ErrorCode::unavailable,
+                                   "Redis is out of memory (maxmemory, noeviction): " + msg));
         if (call.script != nullptr)
             return done(
                 make_error(ErrorCode::storage_error, "script " + call.script->name + ": " + msg));

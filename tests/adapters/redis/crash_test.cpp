@@ -267,6 +267,37 @@ TEST_P(Faults, WhileRedisIsAwayInputsAreRefusedAsUnavailableAndNothingIsHalfAppl
     EXPECT_EQ(again->data.get()["count"], 1);
 }
 
+TEST_P(Faults, AFullRedisRefusesInputsAndChangesNothing) {
+    Node& node = add_node();
+    put(node, definition(json::parse(kCounter)));
+    StartRequest req;
+    req.workflow = "counter";
+    req.data = {{"count", 0}};
+    auto started = run(node.runtime->start(req, engine::Actor::system_actor()));
+    ASSERT_TRUE(started.ok());
+    const std::string id = started->instance.id;
+    // maxmemory just under what is used: with noeviction, writes are refused.
+    auto limit = [&](const std::string& bytes) {
+        for (auto& r :
+             run(node.client->on_every_node(command_of("CONFIG", "SET", "maxmemory", bytes))))
+            ASSERT_TRUE(r.ok()) << r.error().to_string();
+    };
+    limit("1");
+    auto refused = run(node.runtime->send(id, bump_input(), "k1"));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::unavailable) << "try again later: nothing applied";
+    EXPECT_NE(refused.error().message.find("out of memory"), std::string::npos)
+        << refused.error().message;
+    limit("0");
+    auto stored = run(node.store->load(id));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->revision, 1u) << "nothing of the refused input was applied";
+    EXPECT_EQ(run(node.store->history(id))->size(), 1u);
+    auto again = run(node.runtime->send(id, bump_input(), "k1"));
+    ASSERT_TRUE(again.ok()) << again.error().to_string();
+    EXPECT_EQ(again->data.get()["count"], 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Faults, ::testing::Values(Backend::single, Backend::cluster),
                          backend_name);
 
