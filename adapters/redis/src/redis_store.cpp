@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "accord/engine/json_text.hpp"
 #include "accord/engine/validator.hpp"
 #include "scripts.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 constexpr TimeMs kNoDue = 9'000'000'000'000'000;  // tasks without a deadline sort last
 
 std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    return engine::json_text(j);
 }
 
 // One sorted-set membership that an instance implies: its open tasks in their queues, its

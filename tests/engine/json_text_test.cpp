@@ -1,0 +1,101 @@
+// json_text writes exactly what nlohmann's compact dump (with replacement of invalid UTF-8)
+// writes: for every shipped workflow, for escapes and control characters, for text beyond
+// ASCII and invalid bytes, for numbers of every kind, and for many random documents.
+#include "accord/engine/json_text.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace accord::engine {
+namespace {
+
+using json = nlohmann::json;
+
+std::string reference(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+TEST(JsonText, WritesTheShippedWorkflowsAsNlohmannDoes) {
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(ACCORD_SOURCE_DIR "/workflows")) {
+        std::ifstream in(entry.path());
+        const json doc = json::parse(in);
+        EXPECT_EQ(json_text(doc), reference(doc)) << entry.path();
+        ++files;
+    }
+    EXPECT_GE(files, 6);
+}
+
+TEST(JsonText, EscapesQuotesBackslashesAndControlCharacters) {
+    std::string all_controls;
+    for (int c = 0; c < 0x20; ++c) all_controls += static_cast<char>(c);
+    for (const json& j :
+         {json("plain"), json("quote \" and \\ backslash"), json(all_controls), json("\x7f delete"),
+          json(std::string("nul\0inside", 10)), json::object({{"k\"ey", "v\nalue"}}), json("")})
+        EXPECT_EQ(json_text(j), reference(j)) << reference(j);
+}
+
+TEST(JsonText, LeavesTextBeyondAsciiAndInvalidBytesToNlohmann) {
+    for (const json& j :
+         {json("Universidad de Málaga"), json("日本語 ✓"), json("bad \xff\xfe bytes"),
+          json("cut \xe2\x82"), json::array({"ok", "\xc3\x28"})})
+        EXPECT_EQ(json_text(j), reference(j)) << reference(j);
+}
+
+TEST(JsonText, WritesNumbersAsNlohmannDoes) {
+    for (const json& j :
+         {json(0), json(-1), json(INT64_MIN), json(INT64_MAX), json(UINT64_MAX), json(1.5),
+          json(-0.0), json(1e300), json(0.1), json(3.0), json(true), json(false), json(nullptr),
+          json::array(), json::object(), json(std::nan(""))})
+        EXPECT_EQ(json_text(j), reference(j)) << reference(j);
+}
+
+json random_value(std::mt19937& rng, int depth) {
+    std::uniform_int_distribution<int> kind(0, depth > 3 ? 5 : 7);
+    auto text = [&] {
+        static const std::string alphabet = std::string("abc \"\\/\n\t\x01\x1f") + "é✓\xff";
+        std::string s;
+        for (int i = std::uniform_int_distribution<int>(0, 12)(rng); i > 0; --i)
+            s += alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+        return s;
+    };
+    switch (kind(rng)) {
+        case 0:
+            return nullptr;
+        case 1:
+            return std::uniform_int_distribution<int>(0, 1)(rng) == 1;
+        case 2:
+            return std::uniform_int_distribution<std::int64_t>(INT64_MIN, INT64_MAX)(rng);
+        case 3:
+            return std::uniform_real_distribution<double>(-1e6, 1e6)(rng);
+        case 4:
+        case 5:
+            return text();
+        case 6: {
+            json a = json::array();
+            for (int i = std::uniform_int_distribution<int>(0, 4)(rng); i > 0; --i)
+                a.push_back(random_value(rng, depth + 1));
+            return a;
+        }
+        default: {
+            json o = json::object();
+            for (int i = std::uniform_int_distribution<int>(0, 4)(rng); i > 0; --i)
+                o[text()] = random_value(rng, depth + 1);
+            return o;
+        }
+    }
+}
+
+TEST(JsonText, AgreesWithNlohmannOnRandomDocuments) {
+    std::mt19937 rng(20261201);
+    for (int i = 0; i < 5000; ++i) {
+        const json j = random_value(rng, 0);
+        ASSERT_EQ(json_text(j), reference(j)) << "document " << i;
+    }
+}
+
+}  // namespace
+}  // namespace accord::engine
