@@ -459,12 +459,11 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     return PlannedCommit{std::move(plan.keys()), std::move(args)};
 }
 
-Awaitable<Result<CommitOutcome>> RedisStore::commit(const Step& step, const Instance* before,
+Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& def, const Step& step,
+                                                    const Instance* before,
                                                     const CommitOptions& opts) {
     const Instance& inst = step.instance;
-    auto def = co_await definition(inst.workflow, inst.version);
-    if (!def) co_return def.error();
-    const std::string doc = dump(engine::to_json(inst, **def));
+    const std::string doc = dump(engine::to_json(inst, def));
     auto planned = plan_commit(step, before, opts, doc);
     if (!planned) co_return planned.error();
     auto r = co_await client_->eval(scripts::commit(), planned->keys, planned->args);

@@ -236,7 +236,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
             co_return step.error();
         }
         engine::record_input(step->history, input);
-        auto outcome = co_await store_.commit(*step, &*current, commit);
+        auto outcome = co_await store_.commit(**def, *step, &*current, commit);
         if (!outcome) {
             forget(id);  // unknown whether it applied: the next input reads Redis
             co_return outcome.error();
@@ -302,7 +302,7 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
     in.instance_id = std::move(id);
     auto step = engine::start(*def, in, actor, now());
     if (!step) co_return step.error();
-    auto outcome = co_await store_.commit(*step, nullptr, commit);
+    auto outcome = co_await store_.commit(*def, *step, nullptr, commit);
     if (!outcome) co_return outcome.error();
     switch (outcome->status) {
         case CommitOutcome::Status::applied:

@@ -125,7 +125,19 @@ engine::Input bump_input() {
     return in;
 }
 
-class Faults : public DurableTest {};
+class Faults : public DurableTest {
+protected:
+    // Stores the counter on `node` and starts one at 0; its id.
+    std::string new_counter(Node& node) {
+        put(node, definition(json::parse(kCounter)));
+        StartRequest req;
+        req.workflow = "counter";
+        req.data = {{"count", 0}};
+        auto started = run(node.runtime->start(req, engine::Actor::system_actor()));
+        if (!started) throw std::runtime_error(started.error().to_string());
+        return started->instance.id;
+    }
+};
 
 TEST_P(Faults, AnEngineKilledMidStreamLosesAndRepeatsNothing) {
     WorkflowDir dir;
@@ -182,17 +194,7 @@ TEST_P(Faults, AnEngineKilledMidStreamLosesAndRepeatsNothing) {
 
 TEST_P(Faults, RedisStoppedAndStartedUnderLoadLosesNothingAcknowledged) {
     Node& node = add_node();
-    put(node, definition(json::parse(kCounter)));
-    auto started = run(node.runtime->start(
-        [] {
-            StartRequest r;
-            r.workflow = "counter";
-            r.data = {{"count", 0}};
-            return r;
-        }(),
-        engine::Actor::system_actor()));
-    ASSERT_TRUE(started.ok());
-    const std::string id = started->instance.id;
+    const std::string id = new_counter(node);
 
     // Redis goes down once 200 inputs are acknowledged and comes back 400 ms later; the
     // client goes on until 300 more are acknowledged after that.
@@ -246,14 +248,9 @@ TEST_P(Faults, RedisStoppedAndStartedUnderLoadLosesNothingAcknowledged) {
 
 TEST_P(Faults, WhileRedisIsAwayInputsAreRefusedAsUnavailableAndNothingIsHalfApplied) {
     Node& node = add_node();
-    put(node, definition(json::parse(kCounter)));
-    StartRequest req;
-    req.workflow = "counter";
-    req.data = {{"count", 0}};
-    auto started = run(node.runtime->start(req, engine::Actor::system_actor()));
-    ASSERT_TRUE(started.ok());
+    const std::string id = new_counter(node);
     stop_redis();
-    auto refused = run(node.runtime->send(started->instance.id, bump_input(), "k1"));
+    auto refused = run(node.runtime->send(id, bump_input(), "k1"));
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
     EXPECT_NE(refused.error().message.find("Redis"), std::string::npos) << refused.error().message;
@@ -261,7 +258,7 @@ TEST_P(Faults, WhileRedisIsAwayInputsAreRefusedAsUnavailableAndNothingIsHalfAppl
     Result<engine::Instance> again = refused;
     for (int attempt = 0; attempt < 1000 && !again; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        again = run(node.runtime->send(started->instance.id, bump_input(), "k1"));
+        again = run(node.runtime->send(id, bump_input(), "k1"));
     }
     ASSERT_TRUE(again.ok()) << again.error().to_string();
     EXPECT_EQ(again->data.get()["count"], 1);
@@ -269,13 +266,7 @@ TEST_P(Faults, WhileRedisIsAwayInputsAreRefusedAsUnavailableAndNothingIsHalfAppl
 
 TEST_P(Faults, AFullRedisRefusesInputsAndChangesNothing) {
     Node& node = add_node();
-    put(node, definition(json::parse(kCounter)));
-    StartRequest req;
-    req.workflow = "counter";
-    req.data = {{"count", 0}};
-    auto started = run(node.runtime->start(req, engine::Actor::system_actor()));
-    ASSERT_TRUE(started.ok());
-    const std::string id = started->instance.id;
+    const std::string id = new_counter(node);
     // maxmemory just under what is used: with noeviction, writes are refused.
     auto limit = [&](const std::string& bytes) {
         for (auto& r :

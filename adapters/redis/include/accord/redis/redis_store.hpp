@@ -110,9 +110,10 @@ public:
     Awaitable<Result<std::vector<std::string>>> workflow_names();
 
     Awaitable<Result<Instance>> load(std::string id);
-    // Applies `step`. `before` is the instance as stored (its revision is the one checked), or
-    // null for a new instance.
-    Awaitable<Result<CommitOutcome>> commit(const engine::Step& step, const Instance* before,
+    // Applies `step`, made with `definition`. `before` is the instance as stored (its revision
+    // is the one checked), or null for a new instance.
+    Awaitable<Result<CommitOutcome>> commit(const engine::Definition& definition,
+                                            const engine::Step& step, const Instance* before,
                                             const CommitOptions& options);
 
     // The first result of an input with this idempotency key, if it was committed (and the
