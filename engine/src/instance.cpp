@@ -2,6 +2,7 @@
 #include "accord/engine/instance.hpp"
 
 #include "accord/engine/interpreter.hpp"
+#include "accord/engine/json_text.hpp"
 
 namespace accord::engine {
 
@@ -108,12 +109,68 @@ json to_json(const Task& t) {
     return j;
 }
 
-Result<Task> task_from_json(const json& j) {
+namespace {
+
+// Inside its instance's document a task or timer id "<instance>.t5" is stored as ".t5", and a
+// task leaves out the instance and workflow it belongs to.
+std::string_view relative(std::string_view id, const std::string* owner) {
+    if (owner != nullptr && id.size() > owner->size() && id.starts_with(*owner) &&
+        id[owner->size()] == '.')
+        return id.substr(owner->size());
+    return id;
+}
+
+std::string absolute(std::string id, const std::string* owner) {
+    if (owner != nullptr && !id.empty() && id.front() == '.') return *owner + id;
+    return id;
+}
+
+void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
+    w.object().str("id", relative(t.id, owner));
+    if (owner == nullptr) w.str("instance", t.instance_id).str("workflow", t.workflow);
+    w.str("state", t.state).str("role", t.role).str("title", t.title);
+    w.num("created_at", t.created_at).str("status", to_string(t.status));
+    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.assignee.empty()) w.str("assignee", t.assignee);
+    if (t.personal) w.flag("personal", true);
+    if (!t.excluded.empty()) {
+        w.key("excluded").array();
+        for (const auto& e : t.excluded) w.string(e);
+        w.end_array();
+    }
+    if (!t.description.empty()) w.str("description", t.description);
+    if (t.due_at != 0) w.num("due_at", t.due_at);
+    if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
+    if (t.claim_until != 0) w.num("claim_until", t.claim_until);
+    if (t.status != TaskStatus::open) {
+        w.num("closed_at", t.closed_at);
+        if (!t.outcome.empty()) w.str("outcome", t.outcome);
+        if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+        if (!t.fields.is_null()) w.json("fields", t.fields);
+        if (!t.comment.empty()) w.str("comment", t.comment);
+    }
+    w.end_object();
+}
+
+void write_timer(JsonWriter& w, const Timer& t, const std::string* owner) {
+    w.object().str("id", relative(t.id, owner)).str("kind", to_string(t.kind));
+    w.num("index", t.index).num("due_at", t.due_at);
+    if (!t.task_id.empty()) w.str("task", relative(t.task_id, owner));
+    if (t.fired) w.flag("fired", true);
+    w.end_object();
+}
+
+Result<Task> task_from(const json& j, const Instance* owner) {
     try {
+        const std::string* id = owner ? &owner->id : nullptr;
         Task t;
-        t.id = j.at("id").get<std::string>();
-        t.instance_id = j.at("instance").get<std::string>();
-        t.workflow = j.at("workflow").get<std::string>();
+        t.id = absolute(j.at("id").get<std::string>(), id);
+        t.instance_id = owner ? owner->id : j.at("instance").get<std::string>();
+        t.workflow = owner ? owner->workflow : j.at("workflow").get<std::string>();
+        if (owner) {  // a document of the full form names them too
+            t.instance_id = j.value("instance", t.instance_id);
+            t.workflow = j.value("workflow", t.workflow);
+        }
         t.state = j.at("state").get<std::string>();
         t.role = j.at("role").get<std::string>();
         t.title = j.at("title").get<std::string>();
@@ -139,6 +196,73 @@ Result<Task> task_from_json(const json& j) {
         return make_error(ErrorCode::invalid_input,
                           std::string("malformed stored task: ") + e.what());
     }
+}
+
+}  // namespace
+
+Result<Task> task_from_json(const json& j) {
+    return task_from(j, nullptr);
+}
+
+void write_json(JsonWriter& w, const Task& t) {
+    write_task(w, t, nullptr);
+}
+
+std::string instance_text(const Instance& inst, const Definition& def) {
+    std::string out;
+    out.reserve(1024);
+    JsonWriter w(out);
+    const std::string* owner = &inst.id;
+    w.object().str("id", inst.id).str("workflow", inst.workflow).num("version", inst.version);
+    w.str("state", def.state(inst.state).name).str("status", to_string(inst.status));
+    w.json("data", inst.data.get());
+    w.num("created_at", inst.created_at).num("updated_at", inst.updated_at);
+    w.num("entered_at", inst.entered_at).num("revision", inst.revision);
+    w.num("next_seq", inst.next_seq);
+    if (!inst.outcome.empty()) w.str("outcome", inst.outcome);
+    if (!inst.business_key.empty()) w.str("key", inst.business_key);
+    if (inst.depth != 0) w.num("depth", inst.depth);
+    if (inst.parent) {
+        w.key("parent").object().str("instance", inst.parent->instance_id);
+        w.str("child", inst.parent->child_id).end_object();
+    }
+    if (!inst.tasks.empty()) {
+        w.key("tasks").array();
+        for (const auto& t : inst.tasks) write_task(w, t, owner);
+        w.end_array();
+    }
+    if (!inst.timers.empty()) {
+        w.key("timers").array();
+        for (const auto& t : inst.timers) write_timer(w, t, owner);
+        w.end_array();
+    }
+    if (!inst.children.empty()) {
+        w.key("children").array();
+        for (const auto& c : inst.children) {
+            w.object().str("id", c.id).str("workflow", c.workflow).num("index", c.index);
+            w.flag("running", c.running);
+            if (!c.running) w.str("outcome", c.outcome).json("data", c.data);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    w.end_object();
+    return out;
+}
+
+Result<Task> stored_task(const json& doc, std::string_view task_id) {
+    if (!doc.is_object()) return make_error(ErrorCode::invalid_input, "malformed stored instance");
+    Instance owner;
+    owner.id = doc.value("id", "");
+    owner.workflow = doc.value("workflow", "");
+    if (auto tasks = doc.find("tasks"); tasks != doc.end() && tasks->is_array())
+        for (const auto& t : *tasks) {
+            if (!t.is_object()) continue;
+            const auto id = t.find("id");
+            if (id == t.end() || !id->is_string()) continue;
+            if (absolute(id->get<std::string>(), &owner.id) == task_id) return task_from(t, &owner);
+        }
+    return make_error(ErrorCode::task_not_found, "no task " + std::string(task_id));
 }
 
 json to_json(const Instance& inst, const Definition& def) {
@@ -213,15 +337,16 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
         inst.revision = j.at("revision").get<std::uint64_t>();
         inst.next_seq = j.at("next_seq").get<std::uint32_t>();
         for (const auto& t : j.value("tasks", json::array())) {
-            auto task = task_from_json(t);
+            auto task = task_from(t, &inst);
             if (!task) return task.error();
             inst.tasks.push_back(std::move(task).value());
         }
         for (const auto& t : j.value("timers", json::array())) {
             auto kind = enum_from(t.at("kind"), kTimerKinds);
             if (!kind) return make_error(ErrorCode::invalid_input, "unknown timer kind", "/timers");
-            inst.timers.push_back(Timer{t.at("id").get<std::string>(), *kind,
-                                        t.at("index").get<std::uint16_t>(), t.value("task", ""),
+            inst.timers.push_back(Timer{absolute(t.at("id").get<std::string>(), &inst.id), *kind,
+                                        t.at("index").get<std::uint16_t>(),
+                                        absolute(t.value("task", ""), &inst.id),
                                         t.at("due_at").get<TimeMs>(), t.value("fired", false)});
         }
         for (const auto& c : j.value("children", json::array())) {
@@ -309,6 +434,118 @@ json to_json(const Effect& effect) {
                 return {{"type", "instance.finished"},
                         {"status", to_string(e.status)},
                         {"outcome", e.outcome}};
+            }
+        },
+        effect);
+}
+
+void write_members(JsonWriter& w, const HistoryEntry& h) {
+    w.num("at", h.at).str("input", h.input).str("actor", h.actor);
+    w.str("from", h.from_state).str("to", h.to_state);
+    if (!h.events.empty()) {
+        w.key("events").array();
+        for (const auto& e : h.events) w.string(e);
+        w.end_array();
+    }
+    if (!h.detail.is_null()) w.json("detail", h.detail);
+    if (!h.note.empty()) w.str("note", h.note);
+}
+
+const char* effect_type(const Effect& effect) {
+    return std::visit(
+        [](const auto& e) -> const char* {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, TaskOpened>)
+                return "task.opened";
+            else if constexpr (std::is_same_v<T, TaskClosed>)
+                return e.status == TaskStatus::completed ? "task.completed" : "task.cancelled";
+            else if constexpr (std::is_same_v<T, TaskEscalated>)
+                return "task.escalated";
+            else if constexpr (std::is_same_v<T, TaskOverdue>)
+                return "task.overdue";
+            else if constexpr (std::is_same_v<T, TaskReminded>)
+                return "reminder";
+            else if constexpr (std::is_same_v<T, TaskClaimed>)
+                return "task.claimed";
+            else if constexpr (std::is_same_v<T, TaskReleased>)
+                return "task.released";
+            else if constexpr (std::is_same_v<T, TaskReassigned>)
+                return "task.reassigned";
+            else if constexpr (std::is_same_v<T, TimerSet>)
+                return "timer.set";
+            else if constexpr (std::is_same_v<T, TimerCleared>)
+                return "timer.cleared";
+            else if constexpr (std::is_same_v<T, Notification>)
+                return "notify";
+            else if constexpr (std::is_same_v<T, ChildStarted>)
+                return "child.started";
+            else if constexpr (std::is_same_v<T, ChildCancelled>)
+                return "child.cancelled";
+            else if constexpr (std::is_same_v<T, WorkflowStarted>)
+                return "workflow.started";
+            else
+                return "instance.finished";
+        },
+        effect);
+}
+
+std::string_view effect_task(const Effect& effect) {
+    return std::visit(
+        [](const auto& e) -> std::string_view {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, TaskOpened>)
+                return e.task.id;
+            else if constexpr (std::is_same_v<T, TaskClosed> || std::is_same_v<T, TaskEscalated> ||
+                               std::is_same_v<T, TaskOverdue> || std::is_same_v<T, TaskReminded> ||
+                               std::is_same_v<T, TaskClaimed> || std::is_same_v<T, TaskReleased> ||
+                               std::is_same_v<T, TaskReassigned> ||
+                               std::is_same_v<T, Notification>)
+                return e.task_id;
+            else
+                return {};
+        },
+        effect);
+}
+
+void write_members(JsonWriter& w, const Effect& effect) {
+    std::visit(
+        [&w](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            auto strings = [&w](std::string_view k, const std::vector<std::string>& v) {
+                w.key(k).array();
+                for (const auto& s : v) w.string(s);
+                w.end_array();
+            };
+            if constexpr (std::is_same_v<T, TaskClosed>) {
+                w.str("outcome", e.outcome).str("by", e.by);
+            } else if constexpr (std::is_same_v<T, TaskEscalated>) {
+                w.str("role", e.role);
+            } else if constexpr (std::is_same_v<T, TaskClaimed>) {
+                w.str("by", e.by);
+                if (e.until != 0) w.num("until", e.until);
+            } else if constexpr (std::is_same_v<T, TaskReleased>) {
+                w.str("by", e.by);
+            } else if constexpr (std::is_same_v<T, TaskReassigned>) {
+                w.str("from", e.from).str("to", e.to).str("by", e.by);
+            } else if constexpr (std::is_same_v<T, TimerSet>) {
+                w.key("timer");
+                write_timer(w, e.timer, nullptr);
+            } else if constexpr (std::is_same_v<T, TimerCleared>) {
+                w.str("timer", e.timer_id);
+            } else if constexpr (std::is_same_v<T, Notification>) {
+                strings("roles", e.roles);
+                strings("people", e.people);
+                w.str("subject", e.subject);
+                if (!e.message.empty()) w.str("message", e.message);
+            } else if constexpr (std::is_same_v<T, ChildStarted>) {
+                w.str("child", e.child_id).str("workflow", e.workflow).num("version", e.version);
+                w.json("data", e.data);
+            } else if constexpr (std::is_same_v<T, ChildCancelled>) {
+                w.str("child", e.child_id);
+            } else if constexpr (std::is_same_v<T, WorkflowStarted>) {
+                w.str("workflow", e.workflow).json("data", e.data).str("key", e.business_key);
+            } else if constexpr (std::is_same_v<T, InstanceFinished>) {
+                w.str("status", to_string(e.status)).str("outcome", e.outcome);
             }
         },
         effect);

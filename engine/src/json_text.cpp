@@ -13,11 +13,53 @@ using json = nlohmann::json;
 
 constexpr char kHex[] = "0123456789abcdef";
 
-void append_string(std::string& out, const std::string& s) {
-    // Anything beyond ASCII: nlohmann validates the UTF-8 and replaces what is invalid.
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF), which nlohmann writes through unchanged.
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    auto cont = [&](std::size_t k) { return k < n && (byte(k) & 0xC0) == 0x80; };
+    while (i < n) {
+        const unsigned char c = byte(i);
+        if (c < 0x80) {
+            ++i;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (!cont(i + 1)) return false;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (!cont(i + 1) || !cont(i + 2)) return false;
+            const unsigned char c1 = byte(i + 1);
+            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return false;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return false;
+            const unsigned char c1 = byte(i + 1);
+            if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return false;
+            i += 4;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+template <typename Integer>
+void append_integer(std::string& out, Integer v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+    // Bytes beyond ASCII pass through when they are valid UTF-8; otherwise nlohmann replaces
+    // what is invalid, and its text is the text.
     for (unsigned char c : s)
         if (c >= 0x80) {
-            out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+            if (valid_utf8(s)) break;
+            out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
             return;
         }
     out += '"';
@@ -25,7 +67,7 @@ void append_string(std::string& out, const std::string& s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(s, run, i - run);
+        out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
             case '"':
@@ -55,18 +97,9 @@ void append_string(std::string& out, const std::string& s) {
                 out += kHex[c & 15];
         }
     }
-    out.append(s, run, s.size() - run);
+    out.append(s.data() + run, s.size() - run);
     out += '"';
 }
-
-template <typename Integer>
-void append_integer(std::string& out, Integer v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
-}
-
-}  // namespace
 
 void append_json(std::string& out, const json& v) {
     switch (v.type()) {
@@ -76,7 +109,7 @@ void append_json(std::string& out, const json& v) {
             for (const auto& [key, item] : v.get_ref<const json::object_t&>()) {
                 if (!first) out += ',';
                 first = false;
-                append_string(out, key);
+                append_json_string(out, key);
                 out += ':';
                 append_json(out, item);
             }
@@ -95,7 +128,7 @@ void append_json(std::string& out, const json& v) {
             return;
         }
         case json::value_t::string:
-            append_string(out, v.get_ref<const std::string&>());
+            append_json_string(out, v.get_ref<const std::string&>());
             return;
         case json::value_t::number_integer:
             append_integer(out, v.get<json::number_integer_t>());

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/engine/json_text.hpp"
 #include "accord/engine/jsonlogic.hpp"
 #include "accord/engine/local_runtime.hpp"
 #include "test_support.hpp"
@@ -1362,6 +1363,65 @@ std::vector<std::string> store_problems(const MemoryStore& store, const World& w
 }
 
 // What the runtime committed, as the observer saw it.
+// The texts a store writes straight from the structs (instance_text, write_members,
+// write_json) say what the json forms say: the document reads back to the same instance, each
+// effect and the history entry to their to_json.
+std::vector<std::string> storage_text_problems(const Step& s) {
+    std::vector<std::string> problems;
+    const Instance& inst = s.instance;
+    // What the json form reads back as once written: text that is not UTF-8 is replaced.
+    auto stored = [](const json& j) { return json::parse(json_text(j)); };
+    DefinitionPtr def;
+    for (const Shipped& sh : shipped())
+        if (sh.def && sh.def->name == inst.workflow && sh.def->version == inst.version) def = sh.def;
+    if (!def) return {inst.id + ": no shipped definition " + inst.workflow};
+    const std::string text = instance_text(inst, *def);
+    const json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) return {inst.id + ": instance_text is not JSON: " + shorten(text)};
+    auto back = instance_from_json(doc, *def);
+    if (!back)
+        problems.push_back(inst.id + ": instance_text does not read back: " +
+                           back.error().to_string());
+    else if (!same_json(to_json(*back, *def), stored(to_json(inst, *def))))
+        problems.push_back(inst.id + ": instance_text reads back as " +
+                           show(to_json(*back, *def), 600) + "\nnot " +
+                           show(to_json(inst, *def), 600));
+    for (const Task& t : inst.tasks) {
+        auto found = stored_task(doc, t.id);
+        if (!found || !same_json(to_json(*found), stored(to_json(t))))
+            problems.push_back(inst.id + ": stored_task(" + t.id + ") differs");
+        std::string task_text;
+        JsonWriter tw(task_text);
+        write_json(tw, t);
+        if (!same_json(json::parse(task_text, nullptr, false), stored(to_json(t))))
+            problems.push_back(t.id + ": write_json(task) " + shorten(task_text));
+    }
+    for (const Effect& e : s.effects) {
+        std::string written;
+        JsonWriter w(written);
+        w.object().str("type", effect_type(e));
+        if (const auto* o = std::get_if<TaskOpened>(&e)) {
+            w.key("task");
+            write_json(w, o->task);
+        } else if (!effect_task(e).empty()) {
+            w.str("task", effect_task(e));
+        }
+        write_members(w, e);
+        w.end_object();
+        if (!same_json(json::parse(written, nullptr, false), stored(to_json(e))))
+            problems.push_back(inst.id + ": effect written as " + shorten(written) + "\nnot " +
+                               show(to_json(e)));
+    }
+    std::string entry;
+    JsonWriter hw(entry);
+    hw.object();
+    write_members(hw, s.history);
+    hw.end_object();
+    if (!same_json(json::parse(entry, nullptr, false), stored(to_json(s.history))))
+        problems.push_back(inst.id + ": history entry written as " + shorten(entry));
+    return problems;
+}
+
 struct Commits {
     std::vector<std::pair<std::string, std::uint64_t>> seen;  // (instance, revision), in order
     std::map<std::string, std::uint64_t> revisions;           // last revision per instance
@@ -1380,6 +1440,7 @@ struct Commits {
             if (!ids.insert(id).second)
                 problems.push_back(std::string(what) + " id " + id + " used twice");
         };
+        for (auto& p : storage_text_problems(s)) problems.push_back(std::move(p));
         for (const Effect& e : s.effects) {
             if (const auto* t = std::get_if<TaskOpened>(&e)) fresh(task_ids, t->task.id, "task");
             if (const auto* t = std::get_if<TimerSet>(&e)) fresh(timer_ids, t->timer.id, "timer");

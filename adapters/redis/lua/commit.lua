@@ -9,8 +9,9 @@
 -- ARGV[6] its time to live, s       ARGV[7] business-key hash's index in KEYS (0: none)
 -- ARGV[8] business-key field        ARGV[9] the instance id
 -- ARGV[10] number of operations, then each: name, key index, arguments
---   ZADD score member | ZREM member | HSET field value
---   | XADD maxlen (0: never trimmed) count field value ...
+--   Z (ZADD) score member | R (ZREM) member | X (XADD, trimmed to ~maxlen; 0: never) maxlen
+--   field value  (one field per entry: a commit's events go in one entry)
+--   | O (outbox XADD) kind effect-id payload
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
 local idem = tonumber(ARGV[5])
@@ -18,16 +19,17 @@ if idem > 0 then
   local first = redis.call('GET', KEYS[idem])
   if first then return {'dup', first} end
 end
-local stored = redis.call('GET', KEYS[1])
+-- Only the stored value's head is read: "<revision> <hash> " is at most 62 bytes.
+local prefix = redis.call('GETRANGE', KEYS[1], 0, 62)
 local revision, head = 0, ''
-if stored then
-  local a = string.find(stored, ' ', 1, true)
-  local b = string.find(stored, ' ', a + 1, true)
-  revision = tonumber(string.sub(stored, 1, a - 1))
-  head = string.sub(stored, a + 1, b - 1)
+if prefix ~= '' then
+  local a = string.find(prefix, ' ', 1, true)
+  local b = string.find(prefix, ' ', a + 1, true)
+  revision = tonumber(string.sub(prefix, 1, a - 1))
+  head = string.sub(prefix, a + 1, b - 1)
 end
 if revision ~= tonumber(ARGV[1]) then
-  if stored then return {'stale', stored} end
+  if prefix ~= '' then return {'stale', redis.call('GET', KEYS[1])} end
   return {'missing'}
 end
 local bkey = tonumber(ARGV[7])
@@ -45,19 +47,19 @@ if idem > 0 then redis.call('SET', KEYS[idem], ARGV[3], 'EX', ARGV[6]) end
 local i = 11
 for _ = 1, tonumber(ARGV[10]) do
   local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
-  if op == 'ZADD' then
+  if op == 'Z' then
     redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
-  elseif op == 'ZREM' then
+  elseif op == 'R' then
     redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
-  elseif op == 'HSET' then
-    redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
-  elseif op == 'XADD' then
-    local n = tonumber(ARGV[i + 3])
-    local args = {key}
-    if ARGV[i + 2] ~= '0' then args = {key, 'MAXLEN', '~', ARGV[i + 2]} end
-    args[#args + 1] = '*'
-    for j = 1, 2 * n do args[#args + 1] = ARGV[i + 3 + j] end
-    redis.call('XADD', unpack(args)); i = i + 4 + 2 * n
+  elseif op == 'X' then
+    if ARGV[i + 2] == '0' then
+      redis.call('XADD', key, '*', ARGV[i + 3], ARGV[i + 4])
+    else
+      redis.call('XADD', key, 'MAXLEN', '~', ARGV[i + 2], '*', ARGV[i + 3], ARGV[i + 4])
+    end
+    i = i + 5
+  elseif op == 'O' then
+    redis.call('XADD', key, '*', 'k', ARGV[i + 2], 'x', ARGV[i + 3], 'p', ARGV[i + 4]); i = i + 5
   else
     return redis.error_reply('commit: unknown operation ' .. tostring(op))
   end

@@ -51,7 +51,13 @@ bool unbase64url(std::string_view in, std::string& out) {
     return true;
 }
 
+// "<ms>-<seq>", optionally followed by ".<events delivered of that entry>".
 bool is_stream_id(std::string_view s) {
+    if (auto dot = s.find('.'); dot != std::string_view::npos) {
+        const std::string_view k = s.substr(dot + 1);
+        if (k.empty() || k.find_first_not_of("0123456789") != std::string_view::npos) return false;
+        s = s.substr(0, dot);
+    }
     auto dash = s.find('-');
     if (dash == std::string_view::npos || dash == 0 || dash + 1 == s.size()) return false;
     for (std::size_t i = 0; i < s.size(); ++i)

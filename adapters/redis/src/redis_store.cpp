@@ -46,8 +46,12 @@ std::vector<IndexEntry> index_entries(const Keyspace& keys, int shard, const Ins
         if (!t.claimed_by.empty() && t.claimed_by != t.assignee)
             out.push_back({keys.assignee_queue(shard, t.claimed_by), t.id, score});
     }
-    for (const auto* t : inst.pending_timers())
-        out.push_back({keys.timers(shard), t->id, t->due_at});
+    // One timer entry per instance, at its earliest pending timer: firing it fires every
+    // timer of the instance that is due, and its commit moves the entry to the next one.
+    TimeMs earliest = 0;
+    for (const auto& t : inst.timers)
+        if (!t.fired && (earliest == 0 || t.due_at < earliest)) earliest = t.due_at;
+    if (earliest != 0) out.push_back({keys.timers(shard), inst.id, earliest});
     return out;
 }
 
@@ -58,39 +62,43 @@ public:
         keys_.push_back(std::move(instance_key));
         keys_.push_back(std::move(history_key));
     }
-    std::string key(const std::string& k) {
+    std::string key(std::string k) {
         for (std::size_t i = 0; i < keys_.size(); ++i)
             if (keys_[i] == k) return std::to_string(i + 1);
-        keys_.push_back(k);
+        keys_.push_back(std::move(k));
         return std::to_string(keys_.size());
     }
-    void zadd(const std::string& k, TimeMs score, const std::string& member) {
-        op(command_of("ZADD", key(k), std::to_string(score), member));
+    void zadd(std::string k, TimeMs score, const std::string& member) {
+        op("Z", std::move(k));
+        ops_.push_back(std::to_string(score));
+        ops_.push_back(member);
     }
-    void zrem(const std::string& k, const std::string& member) {
-        op(command_of("ZREM", key(k), member));
+    void zrem(std::string k, const std::string& member) {
+        op("R", std::move(k));
+        ops_.push_back(member);
     }
-    void hset(const std::string& k, const std::string& field, std::string value) {
-        op(command_of("HSET", key(k), field, std::move(value)));
+    void xadd(std::string k, std::size_t maxlen, const char* field, std::string value) {
+        op("X", std::move(k));
+        ops_.push_back(std::to_string(maxlen));
+        ops_.push_back(field);
+        ops_.push_back(std::move(value));
     }
-    void xadd(const std::string& k, std::size_t maxlen,
-              std::vector<std::pair<std::string, std::string>> fields) {
-        std::vector<std::string> o =
-            command_of("XADD", key(k), std::to_string(maxlen), std::to_string(fields.size()));
-        for (auto& [f, v] : fields) {
-            o.push_back(f);
-            o.push_back(std::move(v));
-        }
-        op(std::move(o));
+    // An outbox entry: kind, effect id (the receiver's idempotency key), payload.
+    void outbox(std::string k, const char* kind, std::string effect_id, std::string payload) {
+        op("O", std::move(k));
+        ops_.push_back(kind);
+        ops_.push_back(std::move(effect_id));
+        ops_.push_back(std::move(payload));
     }
     std::vector<std::string>& keys() { return keys_; }
     std::size_t op_count() const { return count_; }
     std::vector<std::string>& ops() { return ops_; }
 
 private:
-    void op(std::vector<std::string> parts) {
+    void op(const char* name, std::string k) {
         ++count_;
-        for (auto& p : parts) ops_.push_back(std::move(p));
+        ops_.push_back(name);
+        ops_.push_back(key(std::move(k)));
     }
     std::vector<std::string> keys_;
     std::vector<std::string> ops_;
@@ -98,30 +106,20 @@ private:
 };
 
 // What the feed says of a task: enough to show and sort it in a list of pending actions
-// (its description, form and fields are one GET /tasks/{id} away).
-json task_summary(const Task& t) {
-    json j = {{"id", t.id},
-              {"instance", t.instance_id},
-              {"workflow", t.workflow},
-              {"state", t.state},
-              {"role", t.role},
-              {"title", t.title},
-              {"status", engine::to_string(t.status)}};
-    if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
-    if (!t.assignee.empty()) j["assignee"] = t.assignee;
-    if (t.personal) j["personal"] = true;
-    if (t.due_at != 0) j["due_at"] = t.due_at;
-    if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
-    if (t.claim_until != 0) j["claim_until"] = t.claim_until;
-    if (!t.outcome.empty()) j["outcome"] = t.outcome;
-    if (!t.closed_by.empty()) j["closed_by"] = t.closed_by;
-    return j;
-}
-
-const Task* find_in(const std::vector<Task>& tasks, const std::string& id) {
-    for (const auto& t : tasks)
-        if (t.id == id) return &t;
-    return nullptr;
+// (its description, form and fields are one GET /tasks/{id} away). The instance and workflow
+// are the feed entry's, added back by read_feed.
+void write_task_summary(engine::JsonWriter& w, const Task& t) {
+    w.object().str("id", t.id).str("state", t.state).str("role", t.role).str("title", t.title);
+    w.str("status", engine::to_string(t.status));
+    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.assignee.empty()) w.str("assignee", t.assignee);
+    if (t.personal) w.flag("personal", true);
+    if (t.due_at != 0) w.num("due_at", t.due_at);
+    if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
+    if (t.claim_until != 0) w.num("claim_until", t.claim_until);
+    if (!t.outcome.empty()) w.str("outcome", t.outcome);
+    if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+    w.end_object();
 }
 
 // "<revision> <head> <document>"
@@ -157,10 +155,7 @@ const std::string* field_of(const Reply& entry, std::string_view field) {
 Result<Task> task_in_document(std::string_view doc, const std::string& task_id) {
     json j = json::parse(doc, nullptr, false);
     if (j.is_discarded()) return make_error(ErrorCode::storage_error, "malformed stored instance");
-    if (auto tasks = j.find("tasks"); tasks != j.end())
-        for (const auto& t : *tasks)
-            if (t.value("id", "") == task_id) return engine::task_from_json(t);
-    return make_error(ErrorCode::task_not_found, "no task " + task_id);
+    return engine::stored_task(j, task_id);
 }
 
 engine::Error first_error(const std::vector<Result<Reply>>& replies) {
@@ -317,7 +312,7 @@ Awaitable<Result<Instance>> RedisStore::load(std::string id) {
 // sends it (see command_of).
 Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, const Instance* before,
                                                           const CommitOptions& opts,
-                                                          const std::string& doc) const {
+                                                          std::string doc) const {
     const Instance& inst = step.instance;
     const int shard = keys_.shard_of(inst.id);
     Plan plan(keys_.instance(inst.id), keys_.history(inst.id));
@@ -333,128 +328,163 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         bkey_field = inst.workflow + '\x1f' + inst.business_key;
     }
 
-    // Index memberships: what changed between the stored instance and the new one.
+    // Index memberships: what changed between the stored instance and the new one (a few
+    // entries each: compared pairwise).
     {
-        std::vector<IndexEntry> old_entries =
+        const std::vector<IndexEntry> old_entries =
             before ? index_entries(keys_, shard, *before) : std::vector<IndexEntry>{};
-        std::vector<IndexEntry> new_entries = index_entries(keys_, shard, inst);
-        std::unordered_map<std::string, TimeMs> old_scores, new_scores;
-        for (const auto& e : old_entries) old_scores[e.key + '\n' + e.member] = e.score;
-        for (const auto& e : new_entries) new_scores[e.key + '\n' + e.member] = e.score;
+        const std::vector<IndexEntry> new_entries = index_entries(keys_, shard, inst);
+        auto find = [](const std::vector<IndexEntry>& in, const IndexEntry& e) {
+            for (const auto& x : in)
+                if (x.member == e.member && x.key == e.key) return &x;
+            return static_cast<const IndexEntry*>(nullptr);
+        };
         for (const auto& e : old_entries)
-            if (!new_scores.count(e.key + '\n' + e.member)) plan.zrem(e.key, e.member);
+            if (!find(new_entries, e)) plan.zrem(e.key, e.member);
         for (const auto& e : new_entries) {
-            auto old = old_scores.find(e.key + '\n' + e.member);
-            if (old == old_scores.end() || old->second != e.score)
-                plan.zadd(e.key, e.score, e.member);
+            const IndexEntry* old = find(old_entries, e);
+            if (old == nullptr || old->score != e.score) plan.zadd(e.key, e.score, e.member);
         }
     }
     if (before == nullptr)
         plan.zadd(keys_.workflow_instances(shard, inst.workflow), inst.created_at, inst.id);
 
     // Each effect goes into the history entry; the feed gets every change a person may wait
-    // for, with a summary of the task; work for other instances goes to the outbox. A closed
-    // task is recorded whole in the history, where it stays findable once its state is left.
-    std::unordered_map<std::string, const Task*> opened;
-    auto task_now = [&](const std::string& id) -> std::optional<Task> {
-        if (const Task* t = find_in(inst.tasks, id)) return *t;
-        if (auto it = opened.find(id); it != opened.end()) return *it->second;
-        if (before != nullptr)
-            if (const Task* t = find_in(before->tasks, id)) return *t;
-        return std::nullopt;
+    // for, with a summary of the task, all of one commit in one entry; work for other
+    // instances goes to the outbox. A closed task is recorded whole in the history, where it
+    // stays findable once its state is left. Both texts are written straight from the structs.
+    auto task_now = [&](std::string_view id) -> const Task* {
+        if (const Task* t = inst.find_task(id)) return t;
+        for (const auto& effect : step.effects)
+            if (const auto* o = std::get_if<engine::TaskOpened>(&effect); o && o->task.id == id)
+                return &o->task;
+        if (before != nullptr) return before->find_task(id);
+        return nullptr;
     };
     const std::string rev = std::to_string(inst.revision);
     int n = 0;
-    auto outbox = [&](std::string kind, json payload) {
-        plan.xadd(keys_.outbox(shard), 0,
-                  {{"k", std::move(kind)},
-                   {"x", inst.id + "@" + rev + "." + std::to_string(n)},
-                   {"p", dump(payload)}});
+    auto add_outbox = [&](Plan& p, int in_shard, const char* kind, std::string effect_id,
+                          const json& payload) {
+        p.outbox(keys_.outbox(in_shard), kind, std::move(effect_id), dump(payload));
     };
-    json entry = engine::to_json(step.history);
-    entry["revision"] = inst.revision;
-    json& recorded = entry["effects"] = json::array();
+    std::string entry;
+    entry.reserve(512);
+    engine::JsonWriter hw(entry);
+    hw.object();
+    engine::write_members(hw, step.history);
+    hw.num("revision", inst.revision).key("effects").array();
+    std::string feed;
+    engine::JsonWriter fw(feed);
+    bool any_feed = false;
     for (const auto& effect : step.effects) {
         ++n;
-        json ev = engine::to_json(effect);
-        const std::string type = ev["type"].get<std::string>();
-        const bool to_feed = type.starts_with("task.") || type == "reminder" || type == "notify" ||
-                             type == "instance.finished";
-        std::optional<Task> task;  // the task the effect concerns, as the step left it
-        bool closed = false;
-        if (const auto* o = std::get_if<engine::TaskOpened>(&effect)) {
-            opened[o->task.id] = &o->task;
-            task = o->task;
-        } else if (const auto* c = std::get_if<engine::TaskClosed>(&effect)) {
-            task = task_now(c->task_id);
-            if (task) {
-                closed = true;
-                task->status = c->status;
-                task->outcome = c->outcome;
-                task->closed_by = c->by;
-                if (task->closed_at == 0) task->closed_at = inst.updated_at;
-                if (c->status == engine::TaskStatus::completed) {
-                    task->fields = c->fields;
-                    task->comment = c->comment;
-                }
+        const char* type = engine::effect_type(effect);
+        const std::string_view type_view(type);
+        const bool to_feed = type_view.starts_with("task.") || type_view == "reminder" ||
+                             type_view == "notify" || type_view == "instance.finished";
+        // The task the effect concerns, as the step left it.
+        const std::string_view task_id = engine::effect_task(effect);
+        const Task* task = task_id.empty() ? nullptr : task_now(task_id);
+        std::optional<Task> closed;
+        if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task) {
+            closed = *task;
+            closed->status = c->status;
+            closed->outcome = c->outcome;
+            closed->closed_by = c->by;
+            if (closed->closed_at == 0) closed->closed_at = inst.updated_at;
+            if (c->status == engine::TaskStatus::completed) {
+                closed->fields = c->fields;
+                closed->comment = c->comment;
             }
-        } else if (auto t = ev.find("task"); t != ev.end() && t->is_string()) {
-            task = task_now(t->get<std::string>());
+            task = &*closed;
         }
-        if (task) ev["task"] = closed ? engine::to_json(*task) : json(task->id);
-        recorded.push_back(ev);
+        hw.object().str("type", type);
+        if (closed) {
+            hw.key("task");
+            engine::write_json(hw, *closed);
+        } else if (!task_id.empty()) {
+            hw.str("task", task_id);
+        }
+        engine::write_members(hw, effect);
+        hw.end_object();
 
         if (const auto* child = std::get_if<engine::ChildStarted>(&effect)) {
-            outbox("child.start", {{"child", child->child_id},
-                                   {"workflow", child->workflow},
-                                   {"version", child->version},
-                                   {"data", child->data},
-                                   {"parent", inst.id},
-                                   {"depth", inst.depth + 1}});
+            add_outbox(plan, shard, "child.start", inst.id + "@" + rev + "." + std::to_string(n),
+                       {{"child", child->child_id},
+                        {"workflow", child->workflow},
+                        {"version", child->version},
+                        {"data", child->data},
+                        {"parent", inst.id},
+                        {"depth", inst.depth + 1}});
         } else if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect)) {
-            outbox("child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}});
+            add_outbox(plan, shard, "child.cancel", inst.id + "@" + rev + "." + std::to_string(n),
+                       {{"child", cancel->child_id}, {"parent", inst.id}});
         } else if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect)) {
-            outbox("start", {{"workflow", started->workflow},
-                             {"data", started->data},
-                             {"key", started->business_key},
-                             {"by", inst.id},
-                             {"depth", inst.depth + 1}});
-        } else if (const auto* finished = std::get_if<engine::InstanceFinished>(&effect)) {
-            if (inst.parent)
-                outbox("child.result", {{"parent", inst.parent->instance_id},
-                                        {"child", inst.parent->child_id},
-                                        {"outcome", finished->outcome},
-                                        {"data", inst.data.get()}});
-            ev["instance"] = {{"id", inst.id},
-                              {"workflow", inst.workflow},
-                              {"status", engine::to_string(inst.status)},
-                              {"outcome", inst.outcome}};
+            add_outbox(plan, shard, "start", inst.id + "@" + rev + "." + std::to_string(n),
+                       {{"workflow", started->workflow},
+                        {"data", started->data},
+                        {"key", started->business_key},
+                        {"by", inst.id},
+                        {"depth", inst.depth + 1}});
+        } else if (std::holds_alternative<engine::InstanceFinished>(effect)) {
+            if (inst.parent) {
+                const auto& finished = std::get<engine::InstanceFinished>(effect);
+                add_outbox(plan, shard, "child.result",
+                           inst.id + "@" + rev + "." + std::to_string(n),
+                           {{"parent", inst.parent->instance_id},
+                            {"child", inst.parent->child_id},
+                            {"outcome", finished.outcome},
+                            {"data", inst.data.get()}});
+            }
         } else if (std::holds_alternative<engine::Notification>(effect)) {
-            json payload = ev;
+            json payload = engine::to_json(effect);
             payload["instance"] = inst.id;
             payload["workflow"] = inst.workflow;
-            outbox("notify", std::move(payload));
+            add_outbox(plan, shard, "notify", inst.id + "@" + rev + "." + std::to_string(n),
+                       payload);
         }
         if (!to_feed) continue;
-        if (task) ev["task"] = task_summary(*task);
-        ev["at"] = inst.updated_at;
-        if (!ev.contains("instance")) ev["instance"] = inst.id;
-        ev["workflow"] = inst.workflow;
-        plan.xadd(keys_.feed(shard), options_.feed_max_length, {{"e", dump(ev)}});
+        if (!any_feed) {
+            feed.reserve(512);
+            fw.object().num("at", inst.updated_at).str("instance", inst.id);
+            fw.str("workflow", inst.workflow).key("events").array();
+            any_feed = true;
+        }
+        fw.object().str("type", type);
+        if (task) {
+            fw.key("task");
+            write_task_summary(fw, *task);
+        } else if (!task_id.empty()) {
+            fw.str("task", task_id);
+        }
+        engine::write_members(fw, effect);
+        if (std::holds_alternative<engine::InstanceFinished>(effect)) {
+            fw.key("instance").object().str("id", inst.id).str("workflow", inst.workflow);
+            fw.str("status", engine::to_string(inst.status)).str("outcome", inst.outcome);
+            fw.end_object();
+        }
+        fw.end_object();
+    }
+    hw.end_array().end_object();
+    if (any_feed) {
+        fw.end_array().end_object();
+        plan.xadd(keys_.feed(shard), options_.feed_max_length, "e", std::move(feed));
     }
 
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
-    std::vector<std::string> args{before ? std::to_string(before->revision) : "0",
-                                  rev,
-                                  doc,
-                                  dump(entry),
-                                  idem_index,
-                                  std::to_string(ttl.count()),
-                                  bkey_index,
-                                  bkey_field,
-                                  inst.id,
-                                  std::to_string(plan.op_count())};
+    std::vector<std::string> args;
+    args.reserve(10 + plan.ops().size());
+    args.push_back(before ? std::to_string(before->revision) : "0");
+    args.push_back(rev);
+    args.push_back(std::move(doc));
+    args.push_back(std::move(entry));
+    args.push_back(std::move(idem_index));
+    args.push_back(std::to_string(ttl.count()));
+    args.push_back(std::move(bkey_index));
+    args.push_back(std::move(bkey_field));
+    args.push_back(inst.id);
+    args.push_back(std::to_string(plan.op_count()));
     for (auto& o : plan.ops()) args.push_back(std::move(o));
     return PlannedCommit{std::move(plan.keys()), std::move(args)};
 }
@@ -463,8 +493,7 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
                                                     const Instance* before,
                                                     const CommitOptions& opts) {
     const Instance& inst = step.instance;
-    const std::string doc = dump(engine::to_json(inst, def));
-    auto planned = plan_commit(step, before, opts, doc);
+    auto planned = plan_commit(step, before, opts, engine::instance_text(inst, def));
     if (!planned) co_return planned.error();
     auto r = co_await client_->eval(scripts::commit(), planned->keys, planned->args);
     if (!r) co_return r.error();
@@ -616,7 +645,7 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(std::st
     co_return merge_queue_pages(replies, limit, person, now);
 }
 
-Awaitable<Result<std::size_t>> RedisStore::pending_timer_count() {
+Awaitable<Result<std::size_t>> RedisStore::instances_with_timers() {
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s)
         calls.push_back(Call::cmd(keys_.timers(s), command_of("ZCARD", keys_.timers(s))));
@@ -639,10 +668,8 @@ Awaitable<Result<std::vector<DueTimer>>> RedisStore::claim_due_timers(
     std::vector<DueTimer> out;
     for (const auto& r : replies)
         for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-            const std::string& id = r->elements[i].str;
             DueTimer t;
-            t.instance_id = std::string(Keyspace::instance_of(id));
-            t.timer_id = id;
+            t.instance_id = r->elements[i].str;
             t.due_at = std::strtoll(r->elements[i + 1].str.c_str(), nullptr, 10);
             out.push_back(std::move(t));
         }
@@ -651,11 +678,15 @@ Awaitable<Result<std::vector<DueTimer>>> RedisStore::claim_due_timers(
     co_return out;
 }
 
-Awaitable<Result<void>> RedisStore::drop_timer(const DueTimer& timer) {
-    const std::string key = keys_.timers(keys_.shard_of(timer.instance_id));
-    auto r = co_await client_->command(key, command_of("ZREM", key, timer.timer_id));
+Awaitable<Result<bool>> RedisStore::mend_timer_entry(std::string instance_id,
+                                                     std::uint64_t revision, TimeMs earliest) {
+    const std::string timers = keys_.timers(keys_.shard_of(instance_id));
+    auto r = co_await client_->eval(
+        scripts::timer_index(), command_of(keys_.instance(instance_id), timers),
+        command_of(std::to_string(revision), instance_id,
+                   earliest == 0 ? std::string() : std::to_string(earliest)));
     if (!r) co_return r.error();
-    co_return engine::Ok{};
+    co_return r->integer == 1;
 }
 
 // ---- history, feed, outbox -----------------------------------------------------------------
@@ -720,6 +751,41 @@ Awaitable<Result<HistoryCheck>> RedisStore::verify_history(std::string instance_
     co_return check;
 }
 
+namespace {
+
+// A feed position in one shard: "<stream id>" once an entry's events were all delivered, or
+// "<stream id>.<k>" after the first k of its events.
+std::pair<std::string_view, std::size_t> feed_position(std::string_view id) {
+    auto dot = id.find('.');
+    if (dot == std::string_view::npos) return {id, 0};
+    return {id.substr(0, dot), std::strtoull(std::string(id.substr(dot + 1)).c_str(), nullptr, 10)};
+}
+
+// A feed entry {"at", "instance", "workflow", "events": [...]} as the events it holds, each
+// with the entry's time, instance and workflow, as read_feed hands them out.
+std::vector<json> feed_events(const std::string* text) {
+    std::vector<json> out;
+    if (text == nullptr) return out;
+    json entry = json::parse(*text, nullptr, false);
+    if (!entry.is_object()) return out;
+    auto events = entry.find("events");
+    if (events == entry.end() || !events->is_array()) return out;
+    for (auto& ev : *events) {
+        if (!ev.is_object()) continue;
+        ev["at"] = entry.value("at", json());
+        if (!ev.contains("instance")) ev["instance"] = entry.value("instance", json());
+        ev["workflow"] = entry.value("workflow", json());
+        if (auto t = ev.find("task"); t != ev.end() && t->is_object()) {
+            (*t)["instance"] = entry.value("instance", json());
+            (*t)["workflow"] = entry.value("workflow", json());
+        }
+        out.push_back(std::move(ev));
+    }
+    return out;
+}
+
+}  // namespace
+
 Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t count) {
     FeedCursor cursor;
     if (!FeedCursor::decode(token, keys_.shards(), cursor))
@@ -727,9 +793,13 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s) {
         const std::string key = keys_.feed(s);
-        const std::string& after = cursor.ids[static_cast<std::size_t>(s)];
-        calls.push_back(Call::cmd(key, command_of("XRANGE", key, after == "0-0" ? "-" : "(" + after,
-                                                  "+", "COUNT", std::to_string(count))));
+        const auto [after, skip] = feed_position(cursor.ids[static_cast<std::size_t>(s)]);
+        // Part of an entry delivered: read it again, from its id, and skip what was sent.
+        const std::string from = after == "0-0" ? "-"
+                                 : skip > 0     ? std::string(after)
+                                                : "(" + std::string(after);
+        calls.push_back(Call::cmd(key, command_of("XRANGE", key, from, "+", "COUNT",
+                                                  std::to_string(count + (skip > 0)))));
         calls.push_back(Call::cmd(key, command_of("XINFO", "STREAM", key)));
     }
     auto replies = co_await client_->all(std::move(calls));
@@ -743,13 +813,13 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         const auto& range = replies[static_cast<std::size_t>(2 * s)];
         if (!range) co_return range.error();
         const auto& info = replies[static_cast<std::size_t>(2 * s + 1)];
+        const std::string after(feed_position(cursor.ids[static_cast<std::size_t>(s)]).first);
         if (info) {
             // Entries after the cursor that were trimmed away: the client missed something.
             const auto& kv = info->elements;
             for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
-                if (kv[i].str == "max-deleted-entry-id" &&
-                    cursor.ids[static_cast<std::size_t>(s)] != "0-0" &&
-                    stream_id(cursor.ids[static_cast<std::size_t>(s)]) < stream_id(kv[i + 1].str))
+                if (kv[i].str == "max-deleted-entry-id" && after != "0-0" &&
+                    stream_id(after) < stream_id(kv[i + 1].str))
                     page.reset = true;
         } else if (!info.error().message.starts_with("ERR no such key")) {
             co_return info.error();
@@ -760,18 +830,24 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         auto ia = stream_id(a.entry->elements[0].str), ib = stream_id(b.entry->elements[0].str);
         return std::tie(ia, a.shard) < std::tie(ib, b.shard);
     });
-    if (items.size() > count) items.resize(count);
     for (const auto& item : items) {
+        if (page.events.size() >= count) break;
+        auto& position = cursor.ids[static_cast<std::size_t>(item.shard)];
         const std::string& id = item.entry->elements[0].str;
-        cursor.ids[static_cast<std::size_t>(item.shard)] = id;
-        const std::string* e = field_of(*item.entry, "e");
-        json ev = e ? json::parse(*e, nullptr, false) : json();
-        FeedEvent event;
-        event.cursor = cursor.encode();
-        event.shard = item.shard;
-        event.id = id;
-        event.event = std::move(ev);
-        page.events.push_back(std::move(event));
+        const auto [after, skip] = feed_position(position);
+        std::size_t k = after == id ? skip : 0;
+        if (after == id && skip == 0) continue;  // delivered whole already
+        std::vector<json> events = feed_events(field_of(*item.entry, "e"));
+        for (; k < events.size() && page.events.size() < count; ++k) {
+            position = k + 1 == events.size() ? id : id + "." + std::to_string(k + 1);
+            FeedEvent event;
+            event.cursor = cursor.encode();
+            event.shard = item.shard;
+            event.id = id;
+            event.event = std::move(events[k]);
+            page.events.push_back(std::move(event));
+        }
+        if (events.empty()) position = id;  // an entry this version can't read: passed over
     }
     page.cursor = cursor.encode();
     co_return page;

@@ -331,18 +331,43 @@ Awaitable<Result<std::size_t>> Runtime::fire_due_timers() {
     auto& timers = due.value();
     co_await in_parallel(timers.size(), options_.parallel_timers,
                          [this, &timers, &fired](std::size_t i) -> Awaitable<void> {
-                             const DueTimer& t = timers[i];
-                             auto r = co_await send(t.instance_id, timer_input(t.timer_id));
-                             if (r) {
-                                 ++fired;
-                                 ++stats_.timers_fired;
-                             } else if (r.error().code == ErrorCode::not_found ||
-                                        r.error().code == ErrorCode::instance_finished) {
-                                 // Fired by another node meanwhile, or the instance is gone.
-                                 (void)co_await store_.drop_timer(t);
-                             }
-                             // Anything else (Redis away): the claim lapses, it fires later.
+                             fired += co_await fire_instance_timers(timers[i].instance_id);
                          });
+    co_return fired;
+}
+
+Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
+    auto loaded = co_await store_.load(id);
+    if (!loaded) {
+        if (loaded.error().code == ErrorCode::not_found)
+            (void)co_await store_.mend_timer_entry(id, 0, 0);
+        co_return 0;  // Redis away: the claim lapses and the timer is due again
+    }
+    remember(loaded.value());
+    const TimeMs at = now();
+    std::vector<std::pair<TimeMs, std::string>> due;
+    TimeMs earliest = 0;
+    for (const engine::Timer* t : loaded->pending_timers()) {
+        if (t->due_at <= at) due.emplace_back(t->due_at, t->id);
+        if (earliest == 0 || t->due_at < earliest) earliest = t->due_at;
+    }
+    std::sort(due.begin(), due.end());
+    std::size_t fired = 0;
+    for (const auto& [due_at, timer] : due) {
+        auto r = co_await send(id, timer_input(timer));
+        if (r) {
+            ++fired;
+            ++stats_.timers_fired;
+        } else if (r.error().code == ErrorCode::unavailable ||
+                   r.error().code == ErrorCode::storage_error) {
+            co_return fired;  // the claim lapses: what is left fires later
+        }
+        // Otherwise fired by another node meanwhile, or no longer pending (the state moved on
+        // with an earlier timer): nothing to do.
+    }
+    if (due.empty())  // the entry pointed at nothing due: set it to what is pending
+        (void)co_await store_.mend_timer_entry(id, loaded->revision,
+                                               loaded->running() ? earliest : 0);
     co_return fired;
 }
 

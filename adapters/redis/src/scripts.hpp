@@ -10,5 +10,6 @@ const Script& commit();
 const Script& claim_due();
 const Script& open_tasks();
 const Script& put_definition();
+const Script& timer_index();
 
 }  // namespace accord::redis::scripts

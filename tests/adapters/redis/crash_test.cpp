@@ -189,7 +189,8 @@ TEST_P(Faults, AnEngineKilledMidStreamLosesAndRepeatsNothing) {
     EXPECT_TRUE(history->intact) << history->problem;
     EXPECT_EQ(history->entries, static_cast<std::size_t>(kInputs + 1));
     EXPECT_EQ(run(check.store->open_tasks_for_role("officer", 10))->size(), 1u) << "task kept";
-    EXPECT_EQ(*run(check.store->pending_timer_count()), 2u) << "task due and state timer kept";
+    EXPECT_EQ(inst->pending_timers().size(), 2u) << "task due and state timer kept";
+    EXPECT_EQ(*run(check.store->instances_with_timers()), 1u) << "and still indexed";
 }
 
 TEST_P(Faults, RedisStoppedAndStartedUnderLoadLosesNothingAcknowledged) {

@@ -231,7 +231,7 @@ TEST_P(Durable, TenThousandTimersDueAtOnceFireExactlyOnceAcrossThreeNodes) {
     };
     run(start_all());
     ASSERT_EQ(ids.size(), static_cast<std::size_t>(kInstances));
-    EXPECT_EQ(*run(a.store->pending_timer_count()), static_cast<std::size_t>(kInstances));
+    EXPECT_EQ(*run(a.store->instances_with_timers()), static_cast<std::size_t>(kInstances));
 
     Node& b = add_node();
     Node& c = add_node();
@@ -259,7 +259,7 @@ TEST_P(Durable, TenThousandTimersDueAtOnceFireExactlyOnceAcrossThreeNodes) {
                        c.runtime->stats().timers_fired;
     EXPECT_EQ(fired, static_cast<std::uint64_t>(kInstances));
     EXPECT_GT(b.runtime->stats().timers_fired, 0u) << "the work was shared";
-    EXPECT_EQ(*run(a.store->pending_timer_count()), 0u);
+    EXPECT_EQ(*run(a.store->instances_with_timers()), 0u);
     // Each instance: started, then its one timer, a day late (a sample of them, fully checked).
     for (int i = 0; i < kInstances; i += 97) {
         auto history = run(a.store->history(ids[static_cast<std::size_t>(i)]));
@@ -288,6 +288,42 @@ TEST_P(Durable, ATimerClaimedByANodeThatDiedFiresOnceTheLeaseEnds) {
     EXPECT_EQ(*run(b.runtime->fire_due_timers()), 1u);
     EXPECT_EQ(*run(b.runtime->fire_due_timers()), 0u);
     EXPECT_EQ(run(b.store->history(s->instance.id))->size(), 2u);
+}
+
+TEST_P(Durable, AnInstanceWithSeveralTimersDueAtOnceFiresEachOnceInDueOrder) {
+    Node& a = add_node();
+    put(a, shipped("mou_proposal"));
+    auto started = propose(a);
+    const std::string id = started->instance.id;
+    auto submitted = run(a.runtime->send(id, complete(started->instance.tasks.front().id, "submit",
+                                                      kProposal, person("olga", {"officer"}))));
+    ASSERT_TRUE(submitted.ok()) << submitted.error().to_string();
+    // The dean's task: two reminders and its due date, all three past after 60 days.
+    std::vector<std::pair<engine::TimeMs, std::string>> expected;
+    for (const auto* t : submitted->pending_timers()) expected.emplace_back(t->due_at, t->id);
+    ASSERT_EQ(expected.size(), 3u);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(*run(a.store->instances_with_timers()), 1u) << "one entry for the instance";
+    clock_.now += 60LL * 24 * 3600 * 1000;
+    Node& b = add_node();
+    std::size_t fired = 0;
+    for (int round = 0; round < 5; ++round) {
+        auto fa = run(a.runtime->fire_due_timers());
+        auto fb = run(b.runtime->fire_due_timers());
+        ASSERT_TRUE(fa.ok() && fb.ok());
+        fired += *fa + *fb;
+    }
+    std::vector<std::string> order;
+    auto history = run(a.store->history(id));
+    ASSERT_TRUE(history.ok());
+    for (const auto& record : history.value()) {
+        json entry = json::parse(record.entry);
+        if (entry["input"] == "timer") order.push_back(entry["detail"]["timer"]);
+    }
+    std::vector<std::string> ids;
+    for (const auto& [due, timer] : expected) ids.push_back(timer);
+    EXPECT_EQ(order, ids) << "each once, earliest first";
+    EXPECT_EQ(fired, 3u);
 }
 
 TEST_P(Durable, ChildWorkflowsCrossShardsThroughTheOutboxExactlyOnceInEffect) {
@@ -356,7 +392,7 @@ TEST_P(Durable, ADeadNodesOutboxEntriesAreTakenOverByAnother) {
     Node& b = add_node(reclaiming);
     EXPECT_EQ(*run(b.runtime->deliver_outbox()), 1u);
     EXPECT_EQ(*run(b.runtime->deliver_outbox()), 0u);
-    EXPECT_EQ(*run(b.store->pending_timer_count()), 1u) << "the started instance, once";
+    EXPECT_EQ(*run(b.store->instances_with_timers()), 1u) << "the started instance, once";
 }
 
 TEST_P(Durable, AWorkflowThatStartsItselfStopsAtTheDepthBound) {
@@ -432,6 +468,17 @@ TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
     auto rest = run(node.store->read_feed(more->events[0].cursor, 100));
     ASSERT_EQ(rest->events.size(), 1u);
     EXPECT_EQ(rest->events[0].event["type"], "task.opened");
+    // One commit's events are one entry: a page may end inside it, and resume there.
+    auto first = run(node.store->read_feed(cursor, 1));
+    ASSERT_EQ(first->events.size(), 1u);
+    EXPECT_EQ(first->events[0].event["type"], "task.completed");
+    EXPECT_EQ(first->events[0].event["instance"], id);
+    EXPECT_EQ(first->events[0].event["task"]["instance"], id);
+    auto second = run(node.store->read_feed(first->cursor, 1));
+    ASSERT_EQ(second->events.size(), 1u);
+    EXPECT_EQ(second->events[0].event["type"], "task.opened");
+    EXPECT_EQ(second->cursor, more->cursor);
+    EXPECT_TRUE(run(node.store->read_feed(second->cursor, 1))->events.empty());
     auto bad = run(node.store->read_feed("not a cursor!", 10));
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);

@@ -123,10 +123,20 @@ struct Instance {
     std::vector<const Timer*> pending_timers() const;
 };
 
+class JsonWriter;
+
 // Storage form. Instances are read back against the definition they ran on.
 json to_json(const Instance& instance, const Definition& definition);
 json to_json(const Task& task);
 Result<Instance> instance_from_json(const json& j, const Definition& definition);
 Result<Task> task_from_json(const json& j);
+void write_json(JsonWriter& w, const Task& task);  // the text of to_json(task)
+
+// The compact text a store keeps: to_json(instance)'s members, written without a json DOM,
+// with the instance's own task and timer ids relative (".t5") and its tasks without the
+// instance and workflow they belong to. instance_from_json reads both forms.
+std::string instance_text(const Instance& instance, const Definition& definition);
+// One task of a stored document (either form), found by its full id.
+Result<Task> stored_task(const json& document, std::string_view task_id);
 
 }  // namespace accord::engine

@@ -190,4 +190,11 @@ void record_input(HistoryEntry& entry, const Input& input);
 json to_json(const HistoryEntry& entry);
 json to_json(const Effect& effect);
 
+// The same texts written straight from the structs (a store's hot path): the members of
+// to_json(entry), and of to_json(effect) but its "type" and "task", into an open object.
+void write_members(JsonWriter& w, const HistoryEntry& entry);
+void write_members(JsonWriter& w, const Effect& effect);
+const char* effect_type(const Effect& effect);        // to_json(effect)["type"]
+std::string_view effect_task(const Effect& effect);  // the task it concerns; empty: none
+
 }  // namespace accord::engine

@@ -4,7 +4,9 @@
 // hands only strings with other bytes to nlohmann.
 #pragma once
 
+#include <charconv>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,5 +20,84 @@ inline std::string json_text(const nlohmann::json& value) {
     append_json(out, value);
     return out;
 }
+
+// Appends `s` as a JSON string, as nlohmann would write it.
+void append_json_string(std::string& out, std::string_view s);
+
+// Writes JSON text straight from values, for the storage forms that would otherwise be built as
+// a json DOM only to be dumped. Keys come out in the order they are written; commas are placed
+// for the caller. The member functions have distinct names on purpose: an overload set with
+// bool would take string literals.
+class JsonWriter {
+public:
+    explicit JsonWriter(std::string& out) : out_(out) {}
+
+    JsonWriter& object() { return open('{'); }
+    JsonWriter& array() { return open('['); }
+    JsonWriter& end_object() { return close('}'); }
+    JsonWriter& end_array() { return close(']'); }
+    JsonWriter& key(std::string_view k) {
+        separate();
+        append_json_string(out_, k);
+        out_ += ':';
+        comma_ = false;
+        return *this;
+    }
+    JsonWriter& string(std::string_view v) {
+        separate();
+        append_json_string(out_, v);
+        comma_ = true;
+        return *this;
+    }
+    template <typename Integer>
+    JsonWriter& integer(Integer v) {
+        separate();
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        out_.append(buf, r.ptr);
+        comma_ = true;
+        return *this;
+    }
+    JsonWriter& boolean(bool v) {
+        separate();
+        out_ += v ? "true" : "false";
+        comma_ = true;
+        return *this;
+    }
+    JsonWriter& value(const nlohmann::json& v) {
+        separate();
+        append_json(out_, v);
+        comma_ = true;
+        return *this;
+    }
+    // An object member: key and value.
+    JsonWriter& str(std::string_view k, std::string_view v) { return key(k).string(v); }
+    template <typename Integer>
+    JsonWriter& num(std::string_view k, Integer v) {
+        return key(k).integer(v);
+    }
+    JsonWriter& flag(std::string_view k, bool v) { return key(k).boolean(v); }
+    JsonWriter& json(std::string_view k, const nlohmann::json& v) { return key(k).value(v); }
+
+    std::string& out() { return out_; }
+
+private:
+    void separate() {
+        if (comma_) out_ += ',';
+    }
+    JsonWriter& open(char c) {
+        separate();
+        out_ += c;
+        comma_ = false;
+        return *this;
+    }
+    JsonWriter& close(char c) {
+        out_ += c;
+        comma_ = true;
+        return *this;
+    }
+    std::string& out_;
+    bool comma_ = false;
+};
 
 }  // namespace accord::engine

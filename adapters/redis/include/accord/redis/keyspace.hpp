@@ -50,7 +50,9 @@ private:
 
 // A position in every shard's feed, as one opaque token. Empty: from the start of retention.
 struct FeedCursor {
-    std::vector<std::string> ids;  // per shard: the last stream id delivered ("0-0": none)
+    // Per shard: the last stream id delivered ("0-0": none), or "<id>.<k>" when only the first
+    // k events of that entry were.
+    std::vector<std::string> ids;
 
     std::string encode() const;
     static bool decode(std::string_view token, int shards, FeedCursor& out);

@@ -51,9 +51,10 @@ struct CommitOutcome {
     std::string history_id;           // applied: the history entry's stream id
 };
 
+// An instance with a timer due: the timer set holds one entry per instance, at its earliest
+// pending timer.
 struct DueTimer {
     std::string instance_id;
-    std::string timer_id;
     TimeMs due_at = 0;  // the score it had when claimed
 };
 
@@ -127,14 +128,18 @@ public:
     // Assigned to the person, or claimed by them with a lease still running at `now`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(std::string person,
                                                                  std::size_t limit, TimeMs now);
-    Awaitable<Result<std::size_t>> pending_timer_count();
+    // How many instances have a pending timer (entries of the timer sets).
+    Awaitable<Result<std::size_t>> instances_with_timers();
 
-    // Claims up to `per_shard` due timers of every shard for `lease`.
+    // Claims up to `per_shard` instances with a due timer, of every shard, for `lease`.
     Awaitable<Result<std::vector<DueTimer>>> claim_due_timers(TimeMs now,
                                                               std::chrono::milliseconds lease,
                                                               std::size_t per_shard);
-    // Forgets a timer entry that no instance has pending any more.
-    Awaitable<Result<void>> drop_timer(const DueTimer& timer);
+    // Sets an instance's timer entry to `earliest` (0: none) if its stored revision is still
+    // `revision` (0: the instance is gone); a commit keeps the entry itself, this mends one
+    // that points at nothing due. False if the instance had moved on.
+    Awaitable<Result<bool>> mend_timer_entry(std::string instance_id, std::uint64_t revision,
+                                             TimeMs earliest);
 
     Awaitable<Result<std::vector<HistoryRecord>>> history(std::string instance_id);
     Awaitable<Result<HistoryCheck>> verify_history(std::string instance_id);
@@ -156,7 +161,7 @@ private:
         std::vector<std::string> keys, args;
     };
     Result<PlannedCommit> plan_commit(const engine::Step& step, const Instance* before,
-                                      const CommitOptions& options, const std::string& doc) const;
+                                      const CommitOptions& options, std::string doc) const;
     Awaitable<Result<Instance>> parse_document(const std::string& document);
     Awaitable<Result<Instance>> parse_stored(const std::string& stored);
 

@@ -89,6 +89,8 @@ private:
                                              engine::StartInput in, const engine::Actor& actor,
                                              const CommitOptions& commit);
     Awaitable<void> loop();
+    // Fires the due timers of one instance, earliest first; returns how many fired.
+    Awaitable<std::size_t> fire_instance_timers(std::string instance_id);
     std::string new_instance_id(const std::string& workflow, int shard);
 
     // A bounded cache of instances as last committed or read here; a stale one only costs a
