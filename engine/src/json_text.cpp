@@ -4,6 +4,8 @@
 #include "accord/engine/json_text.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace accord::engine {
 
@@ -12,6 +14,34 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// The position of the first byte at or after `from` that needs an escape (a control character,
+// '"' or '\\'), or with `high` also any byte beyond ASCII; s.size() if none. Eight bytes at a
+// time: text is mostly plain.
+constexpr std::uint64_t kHighBit = 0x8080808080808080ULL;
+std::size_t first_special(std::string_view s, std::size_t from, std::uint64_t high) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & kHighBit; };
+    auto special = [&](unsigned char c) {
+        return c < 0x20 || c == '"' || c == '\\' || (high != 0 && c >= 0x80);
+    };
+    std::size_t i = from;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        // A byte below 0x20, a quote, a backslash, or (when asked) a high bit; a borrow may
+        // flag a byte that is none of these, so a hit is looked at byte by byte.
+        const std::uint64_t below = (w - 0x20 * ones) & ~w & kHighBit;
+        const std::uint64_t hit =
+            below | has_zero(w ^ ('"' * ones)) | has_zero(w ^ ('\\' * ones)) | (w & high);
+        if (hit == 0) continue;
+        for (std::size_t k = i; k < i + 8; ++k)
+            if (special(static_cast<unsigned char>(s[k]))) return k;
+    }
+    for (; i < s.size(); ++i)
+        if (special(static_cast<unsigned char>(s[i]))) return i;
+    return s.size();
+}
 
 // Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
 // U+10FFFF), which nlohmann writes through unchanged.
@@ -56,19 +86,17 @@ void append_integer(std::string& out, Integer v) {
 void append_json_string(std::string& out, std::string_view s) {
     // Bytes beyond ASCII pass through when they are valid UTF-8; otherwise nlohmann replaces
     // what is invalid, and its text is the text.
-    for (unsigned char c : s)
-        if (c >= 0x80) {
-            if (valid_utf8(s)) break;
-            out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-            return;
-        }
+    if (first_special(s, 0, kHighBit) != s.size() && !valid_utf8(s)) {
+        out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+        return;
+    }
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
     std::size_t run = 0;  // start of the pending run of characters that need no escape
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = first_special(s, 0, 0); i < s.size(); i = first_special(s, i, 0)) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.data() + run, i - run);
-        run = i + 1;
+        run = ++i;
         switch (c) {
             case '"':
                 out += "\\\"";

@@ -45,6 +45,38 @@ TEST(JsonText, LeavesTextBeyondAsciiAndInvalidBytesToNlohmann) {
         EXPECT_EQ(json_text(j), reference(j)) << reference(j);
 }
 
+TEST(JsonText, FindsEveryEscapeWhereverItFallsInAWordOfEightBytes) {
+    // The scan looks at eight bytes at a time: a character that needs an escape, or a byte
+    // beyond ASCII, at each position of strings up to five words long, and next to others.
+    const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f", " ", "\x7f",
+                                               "\xc3\xa9", "\xff", "\xe2\x82\xac"};
+    int checked = 0;
+    for (std::size_t len = 0; len <= 40; ++len)
+        for (std::size_t at = 0; at <= len; ++at)
+            for (const auto& c : specials) {
+                std::string s(len, 'a');
+                s.insert(at, c);
+                if (at + 3 < s.size()) s.insert(at + 3, "\"");
+                const json j(s);
+                ASSERT_EQ(json_text(j), reference(j)) << reference(j);
+                ++checked;
+            }
+    EXPECT_GT(checked, 8000);
+}
+
+TEST(JsonText, TheWriterPlacesCommasAndWritesEachKindOfValue) {
+    std::string out;
+    JsonWriter w(out);
+    w.object().str("a", "x\"y").num("n", -3).num("u", std::uint64_t{18446744073709551615ULL});
+    w.flag("t", true).json("j", json::array({1, "two"})).key("list").array();
+    w.string("p").integer(2).boolean(false).object().end_object().array().end_array();
+    w.end_array().key("o").object().str("k", "v").end_object().end_object();
+    EXPECT_EQ(out,
+              R"({"a":"x\"y","n":-3,"u":18446744073709551615,"t":true,"j":[1,"two"],)"
+              R"("list":["p",2,false,{},[]],"o":{"k":"v"}})");
+    EXPECT_TRUE(json::accept(out));
+}
+
 TEST(JsonText, WritesNumbersAsNlohmannDoes) {
     for (const json& j :
          {json(0), json(-1), json(INT64_MIN), json(INT64_MAX), json(UINT64_MAX), json(1.5),

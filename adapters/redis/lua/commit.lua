@@ -1,10 +1,10 @@
 -- commit: applies one input's effects to one instance, all or nothing (docs/redis-layout.md).
 -- Every key is in the instance's shard (one hash slot).
 -- KEYS[1] instance   "<revision> <history head hash> <document>"
--- KEYS[2] history    stream: e = entry JSON, h = sha1(previous h .. e)
+-- KEYS[2] history    stream: e = entry JSON, h = sha1(previous h .. e), computed by the caller
 -- KEYS[3..] the keys the operations below name, by index
--- ARGV[1] the revision the caller read (0: the instance must not exist)
--- ARGV[2] the new revision          ARGV[3] the new document
+-- ARGV[1] the stored value's head the caller read, "<revision> <hash> " ('': must not exist)
+-- ARGV[2] the new entry's hash      ARGV[3] the new stored value (revision, hash, document)
 -- ARGV[4] the history entry         ARGV[5] idempotency key's index in KEYS (0: none)
 -- ARGV[6] its time to live, s       ARGV[7] business-key hash's index in KEYS (0: none)
 -- ARGV[8] business-key field        ARGV[9] the instance id
@@ -19,17 +19,13 @@ if idem > 0 then
   local first = redis.call('GET', KEYS[idem])
   if first then return {'dup', first} end
 end
--- Only the stored value's head is read: "<revision> <hash> " is at most 62 bytes.
-local prefix = redis.call('GETRANGE', KEYS[1], 0, 62)
-local revision, head = 0, ''
-if prefix ~= '' then
-  local a = string.find(prefix, ' ', 1, true)
-  local b = string.find(prefix, ' ', a + 1, true)
-  revision = tonumber(string.sub(prefix, 1, a - 1))
-  head = string.sub(prefix, a + 1, b - 1)
-end
-if revision ~= tonumber(ARGV[1]) then
-  if prefix ~= '' then return {'stale', redis.call('GET', KEYS[1])} end
+-- The revision and head are checked by reading only the stored value's first bytes.
+local expected = ARGV[1]
+if expected == '' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return {'stale', redis.call('GET', KEYS[1])} end
+elseif redis.call('GETRANGE', KEYS[1], 0, #expected - 1) ~= expected then
+  local stored = redis.call('GET', KEYS[1])
+  if stored then return {'stale', stored} end
   return {'missing'}
 end
 local bkey = tonumber(ARGV[7])
@@ -38,9 +34,9 @@ if bkey > 0 then
   if owner and owner ~= ARGV[9] then return {'taken', owner} end
 end
 
-local hash = redis.sha1hex(head .. ARGV[4])
+local hash = ARGV[2]
 local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', hash)
-redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. hash .. ' ' .. ARGV[3])
+redis.call('SET', KEYS[1], ARGV[3])
 if bkey > 0 then redis.call('HSET', KEYS[bkey], ARGV[8], ARGV[9]) end
 if idem > 0 then redis.call('SET', KEYS[idem], ARGV[3], 'EX', ARGV[6]) end
 

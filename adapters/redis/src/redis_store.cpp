@@ -262,7 +262,7 @@ Awaitable<Result<std::vector<std::string>>> RedisStore::workflow_names() {
 
 // ---- instances -----------------------------------------------------------------------------
 
-Awaitable<Result<Instance>> RedisStore::parse_stored(const std::string& stored) {
+Awaitable<Result<StoredInstance>> RedisStore::parse_stored(const std::string& stored) {
     std::uint64_t revision = 0;
     std::string_view head, doc;
     if (!split_stored(stored, revision, head, doc))
@@ -276,16 +276,7 @@ Awaitable<Result<Instance>> RedisStore::parse_stored(const std::string& stored) 
     if (!inst) co_return inst.error();
     if (inst->revision != revision)
         co_return make_error(ErrorCode::storage_error, "stored instance revision disagrees");
-    co_return std::move(inst).value();
-}
-
-Awaitable<Result<Instance>> RedisStore::parse_document(const std::string& doc) {
-    json j = json::parse(doc, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        co_return make_error(ErrorCode::storage_error, "malformed stored instance document");
-    auto def = co_await definition(j.value("workflow", ""), j.value("version", 0));
-    if (!def) co_return def.error();
-    co_return engine::instance_from_json(j, **def);
+    co_return StoredInstance{std::move(inst).value(), std::string(head)};
 }
 
 Awaitable<Result<std::optional<Instance>>> RedisStore::idempotent_result(std::string scope,
@@ -295,12 +286,12 @@ Awaitable<Result<std::optional<Instance>>> RedisStore::idempotent_result(std::st
     auto r = co_await client_->command(k, command_of("GET", k));
     if (!r) co_return r.error();
     if (r->is_nil()) co_return std::optional<Instance>();
-    auto first = co_await parse_document(r->str);
+    auto first = co_await parse_stored(r->str);
     if (!first) co_return first.error();
-    co_return std::optional<Instance>(std::move(first).value());
+    co_return std::optional<Instance>(std::move(first->instance));
 }
 
-Awaitable<Result<Instance>> RedisStore::load(std::string id) {
+Awaitable<Result<StoredInstance>> RedisStore::load_stored(std::string id) {
     const std::string key = keys_.instance(id);
     auto r = co_await client_->command(key, command_of("GET", key));
     if (!r) co_return r.error();
@@ -308,11 +299,18 @@ Awaitable<Result<Instance>> RedisStore::load(std::string id) {
     co_return co_await parse_stored(r->str);
 }
 
+Awaitable<Result<Instance>> RedisStore::load(std::string id) {
+    auto stored = co_await load_stored(std::move(id));
+    if (!stored) co_return stored.error();
+    co_return std::move(stored->instance);
+}
+
 // commit.lua's KEYS and ARGV for a step. A plain function, not part of the coroutine that
 // sends it (see command_of).
 Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, const Instance* before,
                                                           const CommitOptions& opts,
-                                                          std::string doc) const {
+                                                          std::string doc,
+                                                          const std::string& before_head) const {
     const Instance& inst = step.instance;
     const int shard = keys_.shard_of(inst.id);
     Plan plan(keys_.instance(inst.id), keys_.history(inst.id));
@@ -473,11 +471,19 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
 
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
+    // The history chain: this entry's hash covers the previous hash and the entry's text, so
+    // that an entry changed or removed later shows (verify_history).
+    std::string hash = sha1_hex(before_head + entry);
+    std::string expected;  // the stored value's head: "<revision> <hash> "
+    if (before != nullptr) expected = std::to_string(before->revision) + ' ' + before_head + ' ';
+    std::string stored;
+    stored.reserve(rev.size() + hash.size() + doc.size() + 2);
+    stored.append(rev).append(1, ' ').append(hash).append(1, ' ').append(doc);
     std::vector<std::string> args;
     args.reserve(10 + plan.ops().size());
-    args.push_back(before ? std::to_string(before->revision) : "0");
-    args.push_back(rev);
-    args.push_back(std::move(doc));
+    args.push_back(std::move(expected));
+    args.push_back(std::move(hash));
+    args.push_back(std::move(stored));
     args.push_back(std::move(entry));
     args.push_back(std::move(idem_index));
     args.push_back(std::to_string(ttl.count()));
@@ -491,9 +497,10 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
 
 Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& def, const Step& step,
                                                     const Instance* before,
+                                                    std::string before_head,
                                                     const CommitOptions& opts) {
     const Instance& inst = step.instance;
-    auto planned = plan_commit(step, before, opts, engine::instance_text(inst, def));
+    auto planned = plan_commit(step, before, opts, engine::instance_text(inst, def), before_head);
     if (!planned) co_return planned.error();
     auto r = co_await client_->eval(scripts::commit(), planned->keys, planned->args);
     if (!r) co_return r.error();
@@ -503,6 +510,7 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
     CommitOutcome out;
     if (status == "ok") {
         out.history_id = r->elements.size() > 1 ? r->elements[1].str : "";
+        out.head = r->elements.size() > 2 ? r->elements[2].str : "";
         co_return out;
     }
     if (status == "missing")
@@ -516,15 +524,16 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
         out.status = CommitOutcome::Status::stale;
         auto current = co_await parse_stored(r->elements.at(1).str);
         if (!current) co_return current.error();
-        out.current = std::move(current).value();
+        out.current = std::move(current->instance);
+        out.head = std::move(current->head);
         co_return out;
     }
     if (status == "dup") {
-        // The idempotency key's value is the document the first commit stored.
+        // The idempotency key's value is what the first commit stored.
         out.status = CommitOutcome::Status::duplicate;
-        auto first = co_await parse_document(r->elements.at(1).str);
+        auto first = co_await parse_stored(r->elements.at(1).str);
         if (!first) co_return first.error();
-        out.current = std::move(first).value();
+        out.current = std::move(first->instance);
         co_return out;
     }
     co_return make_error(ErrorCode::storage_error, "commit: unexpected status " + status);

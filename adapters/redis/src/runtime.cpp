@@ -162,24 +162,25 @@ std::string Runtime::new_instance_id(const std::string& workflow, int shard) {
     }
 }
 
-const Instance* Runtime::cached(const std::string& id) {
+const StoredInstance* Runtime::cached(const std::string& id) {
     auto it = cache_.find(id);
     if (it == cache_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
     return &*it->second;
 }
 
-void Runtime::remember(Instance instance) {
+void Runtime::remember(const Instance& instance, const std::string& head) {
     if (options_.instance_cache == 0) return;
     if (auto it = cache_.find(instance.id); it != cache_.end()) {
-        *it->second = std::move(instance);
+        it->second->instance = instance;
+        it->second->head = head;
         lru_.splice(lru_.begin(), lru_, it->second);
         return;
     }
-    lru_.push_front(std::move(instance));
-    cache_[lru_.front().id] = lru_.begin();
+    lru_.push_front(StoredInstance{instance, head});
+    cache_[instance.id] = lru_.begin();
     if (lru_.size() > options_.instance_cache) {
-        cache_.erase(lru_.back().id);
+        cache_.erase(lru_.back().instance.id);
         lru_.pop_back();
     }
 }
@@ -192,16 +193,19 @@ void Runtime::forget(const std::string& id) {
 }
 
 Awaitable<Result<Instance>> Runtime::get(std::string id) {
-    auto loaded = co_await store_.load(id);
-    if (loaded) remember(loaded.value());
-    co_return loaded;
+    auto loaded = co_await store_.load_stored(id);
+    if (!loaded) co_return loaded.error();
+    remember(loaded->instance, loaded->head);
+    co_return std::move(loaded->instance);
 }
 
 Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::string idem) {
     std::optional<Instance> current;
+    std::string head;  // current's history head
     bool from_cache = false;
-    if (const Instance* c = cached(id)) {
-        current = *c;
+    if (const StoredInstance* c = cached(id)) {
+        current = c->instance;
+        head = c->head;
         from_cache = true;
     }
     CommitOptions commit;
@@ -219,9 +223,10 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
     }
     for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
         if (!current) {
-            auto loaded = co_await store_.load(id);
+            auto loaded = co_await store_.load_stored(id);
             if (!loaded) co_return loaded.error();
-            current = std::move(loaded).value();
+            current = std::move(loaded->instance);
+            head = std::move(loaded->head);
             from_cache = false;
         }
         auto def = co_await store_.definition(current->workflow, current->version);
@@ -236,7 +241,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
             co_return step.error();
         }
         engine::record_input(step->history, input);
-        auto outcome = co_await store_.commit(**def, *step, &*current, commit);
+        auto outcome = co_await store_.commit(**def, *step, &*current, head, commit);
         if (!outcome) {
             forget(id);  // unknown whether it applied: the next input reads Redis
             co_return outcome.error();
@@ -244,7 +249,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
         switch (outcome->status) {
             case CommitOutcome::Status::applied:
                 ++stats_.commits;
-                remember(step->instance);
+                remember(step->instance, outcome->head);
                 co_return std::move(step->instance);
             case CommitOutcome::Status::duplicate:
                 ++stats_.duplicates;
@@ -252,8 +257,9 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
             case CommitOutcome::Status::stale:
                 ++stats_.stale_retries;
                 current = std::move(outcome->current);
+                head = std::move(outcome->head);
                 from_cache = false;
-                remember(*current);
+                remember(*current, head);
                 continue;
             case CommitOutcome::Status::key_taken:
                 co_return make_error(ErrorCode::storage_error, "business key on a step");
@@ -302,12 +308,12 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
     in.instance_id = std::move(id);
     auto step = engine::start(*def, in, actor, now());
     if (!step) co_return step.error();
-    auto outcome = co_await store_.commit(*def, *step, nullptr, commit);
+    auto outcome = co_await store_.commit(*def, *step, nullptr, {}, commit);
     if (!outcome) co_return outcome.error();
     switch (outcome->status) {
         case CommitOutcome::Status::applied:
             ++stats_.commits;
-            remember(step->instance);
+            remember(step->instance, outcome->head);
             co_return make_started(std::move(step->instance), true);
         case CommitOutcome::Status::duplicate:
             ++stats_.duplicates;
@@ -337,13 +343,14 @@ Awaitable<Result<std::size_t>> Runtime::fire_due_timers() {
 }
 
 Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
-    auto loaded = co_await store_.load(id);
-    if (!loaded) {
-        if (loaded.error().code == ErrorCode::not_found)
+    auto stored = co_await store_.load_stored(id);
+    if (!stored) {
+        if (stored.error().code == ErrorCode::not_found)
             (void)co_await store_.mend_timer_entry(id, 0, 0);
         co_return 0;  // Redis away: the claim lapses and the timer is due again
     }
-    remember(loaded.value());
+    remember(stored->instance, stored->head);
+    const Instance* loaded = &stored->instance;
     const TimeMs at = now();
     std::vector<std::pair<TimeMs, std::string>> due;
     TimeMs earliest = 0;

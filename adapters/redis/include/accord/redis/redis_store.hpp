@@ -47,8 +47,16 @@ struct CommitOutcome {
     enum class Status { applied, stale, duplicate, key_taken };
     Status status = Status::applied;
     std::optional<Instance> current;  // stale: the stored instance; duplicate: the first result
+    std::string head;                 // applied: the new history head; stale: the stored one
     std::string owner;                // key_taken: the instance that holds the business key
     std::string history_id;           // applied: the history entry's stream id
+};
+
+// An instance as stored, with the hash of its last history entry (which the next commit
+// chains its entry to).
+struct StoredInstance {
+    Instance instance;
+    std::string head;
 };
 
 // An instance with a timer due: the timer set holds one entry per instance, at its earliest
@@ -111,11 +119,12 @@ public:
     Awaitable<Result<std::vector<std::string>>> workflow_names();
 
     Awaitable<Result<Instance>> load(std::string id);
+    Awaitable<Result<StoredInstance>> load_stored(std::string id);
     // Applies `step`, made with `definition`. `before` is the instance as stored (its revision
-    // is the one checked), or null for a new instance.
+    // and `before_head` are the ones checked), or null for a new instance.
     Awaitable<Result<CommitOutcome>> commit(const engine::Definition& definition,
                                             const engine::Step& step, const Instance* before,
-                                            const CommitOptions& options);
+                                            std::string before_head, const CommitOptions& options);
 
     // The first result of an input with this idempotency key, if it was committed (and the
     // key has not expired). `shard`: the shard the input's commit goes to.
@@ -161,9 +170,9 @@ private:
         std::vector<std::string> keys, args;
     };
     Result<PlannedCommit> plan_commit(const engine::Step& step, const Instance* before,
-                                      const CommitOptions& options, std::string doc) const;
-    Awaitable<Result<Instance>> parse_document(const std::string& document);
-    Awaitable<Result<Instance>> parse_stored(const std::string& stored);
+                                      const CommitOptions& options, std::string doc,
+                                      const std::string& before_head) const;
+    Awaitable<Result<StoredInstance>> parse_stored(const std::string& stored);
 
     std::shared_ptr<Client> client_;
     StoreOptions options_;

@@ -95,15 +95,15 @@ private:
 
     // A bounded cache of instances as last committed or read here; a stale one only costs a
     // retry, because every commit checks the stored revision.
-    const Instance* cached(const std::string& id);
-    void remember(Instance instance);
+    const StoredInstance* cached(const std::string& id);
+    void remember(const Instance& instance, const std::string& head);
     void forget(const std::string& id);
 
     RedisStore& store_;
     RuntimeOptions options_;
     RuntimeStats stats_;
-    std::list<Instance> lru_;
-    std::unordered_map<std::string, std::list<Instance>::iterator> cache_;
+    std::list<StoredInstance> lru_;
+    std::unordered_map<std::string, std::list<StoredInstance>::iterator> cache_;
     std::uint64_t id_state_;
     bool running_ = false;
     std::function<void()> stopped_;
