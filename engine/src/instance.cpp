@@ -121,8 +121,11 @@ std::string_view relative(std::string_view id, const std::string* owner) {
 }
 
 std::string absolute(std::string id, const std::string* owner) {
-    if (owner != nullptr && !id.empty() && id.front() == '.') return *owner + id;
-    return id;
+    if (owner == nullptr || id.empty() || id[0] != '.') return id;
+    std::string out;
+    out.reserve(owner->size() + id.size());
+    out.append(*owner).append(id);
+    return out;
 }
 
 void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
@@ -204,8 +207,28 @@ Result<Task> task_from_json(const json& j) {
     return task_from(j, nullptr);
 }
 
+Result<Task> task_from_json(const json& j, std::string_view instance_id,
+                            std::string_view workflow) {
+    Instance owner;
+    owner.id = instance_id;
+    owner.workflow = workflow;
+    return task_from(j, &owner);
+}
+
 void write_json(JsonWriter& w, const Task& t) {
     write_task(w, t, nullptr);
+}
+
+void write_json(JsonWriter& w, const Task& t, const std::string& owner) {
+    write_task(w, t, &owner);
+}
+
+std::string_view relative_id(std::string_view id, const std::string& owner) {
+    return relative(id, &owner);
+}
+
+std::string absolute_id(std::string id, const std::string& owner) {
+    return absolute(std::move(id), &owner);
 }
 
 std::string instance_text(const Instance& inst, const Definition& def) {
@@ -507,11 +530,11 @@ std::string_view effect_task(const Effect& effect) {
         effect);
 }
 
-void write_members(JsonWriter& w, const Effect& effect) {
+void write_members(JsonWriter& w, const Effect& effect, const std::string* owner) {
     std::visit(
-        [&w](const auto& e) {
+        [&w, owner](const auto& e) {
             using T = std::decay_t<decltype(e)>;
-            auto strings = [&w](std::string_view k, const std::vector<std::string>& v) {
+            auto strings = [&w](JsonKey k, const std::vector<std::string>& v) {
                 w.key(k).array();
                 for (const auto& s : v) w.string(s);
                 w.end_array();
@@ -529,9 +552,9 @@ void write_members(JsonWriter& w, const Effect& effect) {
                 w.str("from", e.from).str("to", e.to).str("by", e.by);
             } else if constexpr (std::is_same_v<T, TimerSet>) {
                 w.key("timer");
-                write_timer(w, e.timer, nullptr);
+                write_timer(w, e.timer, owner);
             } else if constexpr (std::is_same_v<T, TimerCleared>) {
-                w.str("timer", e.timer_id);
+                w.str("timer", relative(e.timer_id, owner));
             } else if constexpr (std::is_same_v<T, Notification>) {
                 strings("roles", e.roles);
                 strings("people", e.people);

@@ -7,6 +7,8 @@
 #include <async.h>
 #include <hiredis.h>
 
+#include <charconv>
+
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,6 +63,28 @@ Reply copy_reply(const redisReply* r) {
     return out;
 }
 
+// The command in RESP ("*<n>\r\n" then "$<len>\r\n<arg>\r\n" each), into `out` (whose
+// capacity is kept from one command to the next): hiredis's own formatting builds it piece by
+// piece with sdscatfmt, which costs more than all the rest of sending.
+void format_command(const Command& command, std::string& out) {
+    std::size_t size = 16;
+    for (const auto& a : command) size += a.size() + 16;
+    out.clear();
+    out.reserve(size);
+    char digits[24];
+    auto header = [&](char kind, std::size_t n) {
+        out += kind;
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+        out += "\r\n";
+    };
+    header('*', command.size());
+    for (const auto& a : command) {
+        header('$', a.size());
+        out += a;
+        out += "\r\n";
+    }
+}
+
 }  // namespace
 
 struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
@@ -79,6 +103,7 @@ struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
     Clock::time_point retry_at{};
     std::chrono::milliseconds backoff;
     std::string last_error = "not connected yet";
+    std::string formatted;  // the command being sent, in RESP
     std::size_t in_flight = 0;
     Clock::time_point last_progress{};
     asio::steady_timer watchdog;
@@ -138,15 +163,10 @@ void AsyncConnection::Impl::connect() {
     // The first write readiness completes the non-blocking connect.
     hook_add_write(this);
     auto internal = [this](const Command& command) {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lens;
-        for (const auto& a : command) {
-            argv.push_back(a.data());
-            lens.push_back(a.size());
-        }
         auto* p = new Pending{[](Result<Reply>) {}};
-        if (redisAsyncCommandArgv(ac, on_reply, p, static_cast<int>(argv.size()), argv.data(),
-                                  lens.data()) != REDIS_OK) {
+        format_command(command, formatted);
+        if (redisAsyncFormattedCommand(ac, on_reply, p, formatted.data(), formatted.size()) !=
+            REDIS_OK) {
             delete p;
             return;
         }
@@ -312,17 +332,10 @@ void AsyncConnection::send(const Command& command, ReplyHandler done) {
                                        : std::string()));
         return;
     }
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    argv.reserve(command.size());
-    lens.reserve(command.size());
-    for (const auto& a : command) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-    }
     auto* p = new Pending{std::move(done)};
-    if (redisAsyncCommandArgv(impl.ac, Impl::on_reply, p, static_cast<int>(argv.size()),
-                              argv.data(), lens.data()) != REDIS_OK) {
+    format_command(command, impl.formatted);
+    if (redisAsyncFormattedCommand(impl.ac, Impl::on_reply, p, impl.formatted.data(),
+                                   impl.formatted.size()) != REDIS_OK) {
         impl.fail_later(p->done, impl.where() + ": the connection is closing");
         delete p;
         return;

@@ -396,14 +396,24 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
             }
             task = &*closed;
         }
+        // In the instance's own history, its task and timer ids are relative (".t5"); a closed
+        // task leaves out the fields and comment that the entry's detail already holds.
         hw.object().str("type", type);
         if (closed) {
+            Task recorded = *closed;
+            const json& detail = step.history.detail;
+            if (detail.is_object() && detail.value("task", "") == recorded.id &&
+                detail.contains("fields") && detail["fields"] == recorded.fields &&
+                detail.value("comment", "") == recorded.comment) {
+                recorded.fields = json();
+                recorded.comment.clear();
+            }
             hw.key("task");
-            engine::write_json(hw, *closed);
+            engine::write_json(hw, recorded, inst.id);
         } else if (!task_id.empty()) {
-            hw.str("task", task_id);
+            hw.str("task", engine::relative_id(task_id, inst.id));
         }
-        engine::write_members(hw, effect);
+        engine::write_members(hw, effect, &inst.id);
         hw.end_object();
 
         if (const auto* child = std::get_if<engine::ChildStarted>(&effect)) {
@@ -545,16 +555,29 @@ namespace {
 
 // A closed task as the history recorded it: the newest task.completed or task.cancelled effect
 // that names it, in a page of entries newest first.
-std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id) {
+std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id,
+                                   const std::string& instance_id, const std::string& workflow) {
+    const std::string_view relative = engine::relative_id(task_id, instance_id);
     for (const auto& e : page.elements) {
         const std::string* text = field_of(e, "e");
-        if (text == nullptr || text->find(task_id) == std::string::npos) continue;
+        if (text == nullptr || text->find(relative) == std::string::npos) continue;
         json entry = json::parse(*text, nullptr, false);
         if (entry.is_discarded()) continue;
         for (const auto& effect : entry.value("effects", json::array())) {
             auto t = effect.find("task");
-            if (t == effect.end() || !t->is_object() || t->value("id", "") != task_id) continue;
-            if (auto task = engine::task_from_json(*t)) return std::move(task).value();
+            if (t == effect.end() || !t->is_object() ||
+                engine::absolute_id(t->value("id", ""), instance_id) != task_id)
+                continue;
+            auto task = engine::task_from_json(*t, instance_id, workflow);
+            if (!task) continue;
+            // Fields and comment left to the entry's detail (see plan_commit).
+            const json detail = entry.value("detail", json::object());
+            if (!t->contains("fields") && detail.is_object() &&
+                detail.value("task", "") == task_id) {
+                task->fields = detail.value("fields", json());
+                task->comment = detail.value("comment", "");
+            }
+            return std::move(task).value();
         }
     }
     return std::nullopt;
@@ -570,10 +593,15 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
     if (stored->is_nil()) co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
     std::uint64_t revision = 0;
     std::string_view head, doc;
-    if (split_stored(stored->str, revision, head, doc)) {
-        auto t = task_in_document(doc, task_id);
-        if (t || t.error().code != ErrorCode::task_not_found) co_return t;
-    }
+    if (!split_stored(stored->str, revision, head, doc))
+        co_return make_error(ErrorCode::storage_error, "malformed stored instance");
+    const json document = json::parse(doc, nullptr, false);
+    if (!document.is_object())
+        co_return make_error(ErrorCode::storage_error, "malformed stored instance document");
+    if (auto t = engine::stored_task(document, task_id);
+        t || t.error().code != ErrorCode::task_not_found)
+        co_return t;
+    const std::string workflow = document.value("workflow", "");
     // Not in the current state: a task of a state left since, closed, found in the history.
     const std::string history = keys_.history(inst);
     std::string from = "+";
@@ -581,7 +609,8 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
         auto page = co_await client_->command(
             history, command_of("XREVRANGE", history, from, "-", "COUNT", "200"));
         if (!page) co_return page.error();
-        if (auto task = closed_task_in(page.value(), task_id)) co_return std::move(*task);
+        if (auto task = closed_task_in(page.value(), task_id, inst, workflow))
+            co_return std::move(*task);
         if (page->elements.size() < 200) break;
         from = "(" + page->elements.back().elements[0].str;
     }

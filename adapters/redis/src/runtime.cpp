@@ -162,25 +162,25 @@ std::string Runtime::new_instance_id(const std::string& workflow, int shard) {
     }
 }
 
-const StoredInstance* Runtime::cached(const std::string& id) {
+std::shared_ptr<const StoredInstance> Runtime::cached(const std::string& id) {
     auto it = cache_.find(id);
     if (it == cache_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
-    return &*it->second;
+    return *it->second;
 }
 
-void Runtime::remember(const Instance& instance, const std::string& head) {
+void Runtime::remember(std::shared_ptr<const StoredInstance> stored) {
     if (options_.instance_cache == 0) return;
-    if (auto it = cache_.find(instance.id); it != cache_.end()) {
-        it->second->instance = instance;
-        it->second->head = head;
+    const std::string& id = stored->instance.id;
+    if (auto it = cache_.find(id); it != cache_.end()) {
+        *it->second = std::move(stored);
         lru_.splice(lru_.begin(), lru_, it->second);
         return;
     }
-    lru_.push_front(StoredInstance{instance, head});
-    cache_[instance.id] = lru_.begin();
+    lru_.push_front(std::move(stored));
+    cache_[lru_.front()->instance.id] = lru_.begin();
     if (lru_.size() > options_.instance_cache) {
-        cache_.erase(lru_.back().instance.id);
+        cache_.erase(lru_.back()->instance.id);
         lru_.pop_back();
     }
 }
@@ -195,19 +195,15 @@ void Runtime::forget(const std::string& id) {
 Awaitable<Result<Instance>> Runtime::get(std::string id) {
     auto loaded = co_await store_.load_stored(id);
     if (!loaded) co_return loaded.error();
-    remember(loaded->instance, loaded->head);
-    co_return std::move(loaded->instance);
+    Instance out = loaded->instance;
+    remember(std::make_shared<const StoredInstance>(std::move(loaded).value()));
+    co_return out;
 }
 
 Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::string idem) {
-    std::optional<Instance> current;
-    std::string head;  // current's history head
-    bool from_cache = false;
-    if (const StoredInstance* c = cached(id)) {
-        current = c->instance;
-        head = c->head;
-        from_cache = true;
-    }
+    // The instance as this node last saw it, shared with the cache (immutable: a step copies).
+    std::shared_ptr<const StoredInstance> current = cached(id);
+    bool from_cache = current != nullptr;
     CommitOptions commit;
     commit.idempotency_scope = id;
     commit.idempotency_key = idem;
@@ -225,13 +221,13 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
         if (!current) {
             auto loaded = co_await store_.load_stored(id);
             if (!loaded) co_return loaded.error();
-            current = std::move(loaded->instance);
-            head = std::move(loaded->head);
+            current = std::make_shared<const StoredInstance>(std::move(loaded).value());
             from_cache = false;
         }
-        auto def = co_await store_.definition(current->workflow, current->version);
+        const Instance& before = current->instance;
+        auto def = co_await store_.definition(before.workflow, before.version);
         if (!def) co_return def.error();
-        auto step = engine::step(**def, *current, input, now());
+        auto step = engine::step(**def, before, input, now());
         if (!step) {
             // Refused on what this node last saw: the stored instance may have moved on.
             if (from_cache) {
@@ -241,7 +237,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
             co_return step.error();
         }
         engine::record_input(step->history, input);
-        auto outcome = co_await store_.commit(**def, *step, &*current, head, commit);
+        auto outcome = co_await store_.commit(**def, *step, &before, current->head, commit);
         if (!outcome) {
             forget(id);  // unknown whether it applied: the next input reads Redis
             co_return outcome.error();
@@ -249,17 +245,18 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
         switch (outcome->status) {
             case CommitOutcome::Status::applied:
                 ++stats_.commits;
-                remember(step->instance, outcome->head);
+                remember(std::make_shared<const StoredInstance>(
+                    StoredInstance{step->instance, std::move(outcome->head)}));
                 co_return std::move(step->instance);
             case CommitOutcome::Status::duplicate:
                 ++stats_.duplicates;
                 co_return std::move(*outcome->current);
             case CommitOutcome::Status::stale:
                 ++stats_.stale_retries;
-                current = std::move(outcome->current);
-                head = std::move(outcome->head);
+                current = std::make_shared<const StoredInstance>(
+                    StoredInstance{std::move(*outcome->current), std::move(outcome->head)});
                 from_cache = false;
-                remember(*current, head);
+                remember(current);
                 continue;
             case CommitOutcome::Status::key_taken:
                 co_return make_error(ErrorCode::storage_error, "business key on a step");
@@ -313,7 +310,8 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
     switch (outcome->status) {
         case CommitOutcome::Status::applied:
             ++stats_.commits;
-            remember(step->instance, outcome->head);
+            remember(std::make_shared<const StoredInstance>(
+                StoredInstance{step->instance, std::move(outcome->head)}));
             co_return make_started(std::move(step->instance), true);
         case CommitOutcome::Status::duplicate:
             ++stats_.duplicates;
@@ -349,8 +347,9 @@ Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
             (void)co_await store_.mend_timer_entry(id, 0, 0);
         co_return 0;  // Redis away: the claim lapses and the timer is due again
     }
-    remember(stored->instance, stored->head);
-    const Instance* loaded = &stored->instance;
+    auto shared = std::make_shared<const StoredInstance>(std::move(stored).value());
+    remember(shared);
+    const Instance* loaded = &shared->instance;
     const TimeMs at = now();
     std::vector<std::pair<TimeMs, std::string>> due;
     TimeMs earliest = 0;

@@ -101,6 +101,12 @@ TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
     ASSERT_TRUE(closed.ok()) << closed.error().to_string();
     EXPECT_EQ(closed->status, engine::TaskStatus::completed);
     EXPECT_EQ(closed->closed_by, "olga");
+    EXPECT_EQ(closed->id, draft);
+    EXPECT_EQ(closed->instance_id, id);
+    EXPECT_EQ(closed->workflow, "mou_proposal");
+    EXPECT_EQ(closed->outcome, "submit");
+    EXPECT_EQ(closed->fields, kProposal) << "the submitted fields, kept once in the entry";
+    EXPECT_FALSE(closed->title.empty());
 
     auto history = run(other.store->history(id));
     ASSERT_EQ(history->size(), 2u);

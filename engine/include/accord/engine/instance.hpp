@@ -131,6 +131,13 @@ json to_json(const Task& task);
 Result<Instance> instance_from_json(const json& j, const Definition& definition);
 Result<Task> task_from_json(const json& j);
 void write_json(JsonWriter& w, const Task& task);  // the text of to_json(task)
+// Within its instance's records (document, history): ids relative to `owner` (".t5"), without
+// the instance and workflow; task_from_json with the owner reads it back.
+void write_json(JsonWriter& w, const Task& task, const std::string& owner);
+Result<Task> task_from_json(const json& j, std::string_view instance_id,
+                            std::string_view workflow);
+std::string_view relative_id(std::string_view id, const std::string& owner);  // ".t5"
+std::string absolute_id(std::string id, const std::string& owner);            // "<owner>.t5"
 
 // The compact text a store keeps: to_json(instance)'s members, written without a json DOM,
 // with the instance's own task and timer ids relative (".t5") and its tasks without the

@@ -193,7 +193,8 @@ json to_json(const Effect& effect);
 // The same texts written straight from the structs (a store's hot path): the members of
 // to_json(entry), and of to_json(effect) but its "type" and "task", into an open object.
 void write_members(JsonWriter& w, const HistoryEntry& entry);
-void write_members(JsonWriter& w, const Effect& effect);
+// With `owner`, the instance's own timer ids are written relative to it (".w6").
+void write_members(JsonWriter& w, const Effect& effect, const std::string* owner = nullptr);
 const char* effect_type(const Effect& effect);        // to_json(effect)["type"]
 std::string_view effect_task(const Effect& effect);  // the task it concerns; empty: none
 

@@ -28,6 +28,17 @@ void append_json_string(std::string& out, std::string_view s);
 // a json DOM only to be dumped. Keys come out in the order they are written; commas are placed
 // for the caller. The member functions have distinct names on purpose: an overload set with
 // bool would take string literals.
+// An object key written as is: a string literal, checked at compile time to need no escape.
+struct JsonKey {
+    consteval JsonKey(const char* literal) : text(literal) {  // NOLINT: implicit on purpose
+        for (char c : text)
+            if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\' ||
+                static_cast<unsigned char>(c) >= 0x80)
+                throw "a JsonKey is plain ASCII without quotes or backslashes";
+    }
+    std::string_view text;
+};
+
 class JsonWriter {
 public:
     explicit JsonWriter(std::string& out) : out_(out) {}
@@ -36,7 +47,8 @@ public:
     JsonWriter& array() { return open('['); }
     JsonWriter& end_object() { return close('}'); }
     JsonWriter& end_array() { return close(']'); }
-    JsonWriter& key(std::string_view k) {
+    // A key from data, escaped as needed.
+    JsonWriter& key_text(std::string_view k) {
         separate();
         append_json_string(out_, k);
         out_ += ':';
@@ -70,14 +82,23 @@ public:
         comma_ = true;
         return *this;
     }
+    // A key known at compile time (see JsonKey).
+    JsonWriter& key(JsonKey k) {
+        separate();
+        out_ += '"';
+        out_ += k.text;
+        out_ += "\":";
+        comma_ = false;
+        return *this;
+    }
     // An object member: key and value.
-    JsonWriter& str(std::string_view k, std::string_view v) { return key(k).string(v); }
+    JsonWriter& str(JsonKey k, std::string_view v) { return key(k).string(v); }
     template <typename Integer>
-    JsonWriter& num(std::string_view k, Integer v) {
+    JsonWriter& num(JsonKey k, Integer v) {
         return key(k).integer(v);
     }
-    JsonWriter& flag(std::string_view k, bool v) { return key(k).boolean(v); }
-    JsonWriter& json(std::string_view k, const nlohmann::json& v) { return key(k).value(v); }
+    JsonWriter& flag(JsonKey k, bool v) { return key(k).boolean(v); }
+    JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
 
     std::string& out() { return out_; }
 

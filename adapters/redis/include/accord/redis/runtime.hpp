@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -95,15 +96,16 @@ private:
 
     // A bounded cache of instances as last committed or read here; a stale one only costs a
     // retry, because every commit checks the stored revision.
-    const StoredInstance* cached(const std::string& id);
-    void remember(const Instance& instance, const std::string& head);
+    std::shared_ptr<const StoredInstance> cached(const std::string& id);
+    void remember(std::shared_ptr<const StoredInstance> stored);
     void forget(const std::string& id);
 
     RedisStore& store_;
     RuntimeOptions options_;
     RuntimeStats stats_;
-    std::list<StoredInstance> lru_;
-    std::unordered_map<std::string, std::list<StoredInstance>::iterator> cache_;
+    std::list<std::shared_ptr<const StoredInstance>> lru_;
+    std::unordered_map<std::string, std::list<std::shared_ptr<const StoredInstance>>::iterator>
+        cache_;
     std::uint64_t id_state_;
     bool running_ = false;
     std::function<void()> stopped_;
