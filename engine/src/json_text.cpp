@@ -3,6 +3,7 @@
 // their text is its text.
 #include "accord/engine/json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -15,20 +16,28 @@ using json = nlohmann::json;
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// The position of the first byte at or after `from` that needs an escape (a control character,
-// '"' or '\\'), or with `high` also any byte beyond ASCII; s.size() if none. Eight bytes at a
-// time: text is mostly plain.
+// Which bytes stop the scan: 1 for those that need an escape (control characters, '"', '\\'),
+// 2 for those beyond ASCII.
+constexpr auto kStop = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 1;
+    t['"'] = t['\\'] = 1;
+    for (int c = 0x80; c < 0x100; ++c) t[c] = 2;
+    return t;
+}();
+
+// The position of the first byte at or after `from` whose kStop entry has a bit of `mask`, or
+// s.size() if none. Eight bytes at a time: text is mostly plain.
 constexpr std::uint64_t kHighBit = 0x8080808080808080ULL;
-std::size_t first_special(std::string_view s, std::size_t from, std::uint64_t high) {
+std::size_t first_special(std::string_view s, std::size_t from, unsigned mask) {
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    const std::uint64_t high = (mask & 2) ? kHighBit : 0;
     auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & kHighBit; };
-    auto special = [&](unsigned char c) {
-        return c < 0x20 || c == '"' || c == '\\' || (high != 0 && c >= 0x80);
-    };
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     std::size_t i = from;
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
+        std::memcpy(&w, p + i, 8);
         // A byte below 0x20, a quote, a backslash, or (when asked) a high bit; a borrow may
         // flag a byte that is none of these, so a hit is looked at byte by byte.
         const std::uint64_t below = (w - 0x20 * ones) & ~w & kHighBit;
@@ -36,10 +45,10 @@ std::size_t first_special(std::string_view s, std::size_t from, std::uint64_t hi
             below | has_zero(w ^ ('"' * ones)) | has_zero(w ^ ('\\' * ones)) | (w & high);
         if (hit == 0) continue;
         for (std::size_t k = i; k < i + 8; ++k)
-            if (special(static_cast<unsigned char>(s[k]))) return k;
+            if (kStop[p[k]] & mask) return k;
     }
     for (; i < s.size(); ++i)
-        if (special(static_cast<unsigned char>(s[i]))) return i;
+        if (kStop[p[i]] & mask) return i;
     return s.size();
 }
 
@@ -84,17 +93,24 @@ void append_integer(std::string& out, Integer v) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-    // Bytes beyond ASCII pass through when they are valid UTF-8; otherwise nlohmann replaces
-    // what is invalid, and its text is the text.
-    if (first_special(s, 0, kHighBit) != s.size() && !valid_utf8(s)) {
-        out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-        return;
-    }
-    out.reserve(out.size() + s.size() + 2);
+    const std::size_t start = out.size();
+    out.reserve(start + s.size() + 2);
     out += '"';
-    std::size_t run = 0;  // start of the pending run of characters that need no escape
-    for (std::size_t i = first_special(s, 0, 0); i < s.size(); i = first_special(s, i, 0)) {
+    std::size_t run = 0;    // start of the pending run of bytes that need no escape
+    unsigned mask = 1 | 2;  // stop at bytes beyond ASCII until the text is known to be UTF-8
+    for (std::size_t i = first_special(s, 0, mask); i < s.size(); i = first_special(s, i, mask)) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            // Valid UTF-8 passes through; otherwise nlohmann replaces what is invalid, and its
+            // text is the text.
+            if (!valid_utf8(s.substr(i))) {
+                out.resize(start);
+                out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+                return;
+            }
+            mask = 1;
+            continue;
+        }
         out.append(s.data() + run, i - run);
         run = ++i;
         switch (c) {

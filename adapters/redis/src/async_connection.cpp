@@ -66,8 +66,12 @@ Reply copy_reply(const redisReply* r) {
 // The command in RESP ("*<n>\r\n" then "$<len>\r\n<arg>\r\n" each), into `out` (whose
 // capacity is kept from one command to the next): hiredis's own formatting builds it piece by
 // piece with sdscatfmt, which costs more than all the rest of sending.
-void format_command(const Command& command, std::string& out) {
-    std::size_t size = 16;
+}  // namespace
+
+void AsyncConnection::format(std::string_view head0, std::string_view head1,
+                             const Command& command, std::string& out) {
+    const std::size_t heads = (head0.empty() ? 0 : 1) + (head1.empty() ? 0 : 1);
+    std::size_t size = 16 + head0.size() + head1.size() + 32;
     for (const auto& a : command) size += a.size() + 16;
     out.clear();
     out.reserve(size);
@@ -77,15 +81,16 @@ void format_command(const Command& command, std::string& out) {
         out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
         out += "\r\n";
     };
-    header('*', command.size());
-    for (const auto& a : command) {
+    auto arg = [&](std::string_view a) {
         header('$', a.size());
         out += a;
         out += "\r\n";
-    }
+    };
+    header('*', heads + command.size());
+    if (!head0.empty()) arg(head0);
+    if (!head1.empty()) arg(head1);
+    for (const auto& a : command) arg(a);
 }
-
-}  // namespace
 
 struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::any_io_executor executor, RedisUrl u, ConnectionOptions o)
@@ -164,7 +169,7 @@ void AsyncConnection::Impl::connect() {
     hook_add_write(this);
     auto internal = [this](const Command& command) {
         auto* p = new Pending{[](Result<Reply>) {}};
-        format_command(command, formatted);
+        AsyncConnection::format({}, {}, command, formatted);
         if (redisAsyncFormattedCommand(ac, on_reply, p, formatted.data(), formatted.size()) !=
             REDIS_OK) {
             delete p;
@@ -315,13 +320,18 @@ AsyncConnection::~AsyncConnection() {
 }
 
 void AsyncConnection::send(const Command& command, ReplyHandler done) {
-    Impl& impl = *impl_;
     if (command.empty()) {
-        asio::post(impl.ex, [d = std::move(done)] {
+        asio::post(impl_->ex, [d = std::move(done)] {
             d(make_error(ErrorCode::invalid_input, "an empty Redis command"));
         });
         return;
     }
+    format({}, {}, command, impl_->formatted);
+    send_formatted(impl_->formatted, std::move(done));
+}
+
+void AsyncConnection::send_formatted(std::string_view resp, ReplyHandler done) {
+    Impl& impl = *impl_;
     impl.connect();
     if (impl.ac == nullptr) {
         const auto wait =
@@ -333,9 +343,9 @@ void AsyncConnection::send(const Command& command, ReplyHandler done) {
         return;
     }
     auto* p = new Pending{std::move(done)};
-    format_command(command, impl.formatted);
-    if (redisAsyncFormattedCommand(impl.ac, Impl::on_reply, p, impl.formatted.data(),
-                                   impl.formatted.size()) != REDIS_OK) {
+    // hiredis copies the command into its output buffer before this returns.
+    if (redisAsyncFormattedCommand(impl.ac, Impl::on_reply, p, resp.data(), resp.size()) !=
+        REDIS_OK) {
         impl.fail_later(p->done, impl.where() + ": the connection is closing");
         delete p;
         return;

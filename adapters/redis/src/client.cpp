@@ -98,15 +98,15 @@ Call Call::cmd(std::string route, Command command) {
     return Call{std::move(route), std::move(command), nullptr};
 }
 
-Call Call::eval(const Script& script, const std::vector<std::string>& keys,
-                const std::vector<std::string>& args) {
+Call Call::eval(const Script& script, std::vector<std::string> keys,
+                std::vector<std::string> args) {
     Call c;
     c.script = &script;
     c.route = keys.empty() ? std::string() : keys.front();
     c.command.reserve(1 + keys.size() + args.size());
     c.command.push_back(std::to_string(keys.size()));
-    c.command.insert(c.command.end(), keys.begin(), keys.end());
-    c.command.insert(c.command.end(), args.begin(), args.end());
+    for (auto& k : keys) c.command.push_back(std::move(k));
+    for (auto& a : args) c.command.push_back(std::move(a));
     return c;
 }
 
@@ -175,18 +175,16 @@ void Client::send(Call call, ReplyHandler done) {
 void Client::send_to(std::size_t node, Call call, int redirects, bool asking, ReplyHandler done) {
     auto conn = nodes_[node];
     if (asking) conn->send(command_of("ASKING"), [](Result<Reply>) {});
-    // The wire form is built before `call` moves into the reply handler.
-    Command wire;
-    if (call.script != nullptr) {
-        wire.reserve(call.command.size() + 2);
-        wire.push_back("EVALSHA");
-        wire.push_back(script_sha1(*call.script));
-        wire.insert(wire.end(), call.command.begin(), call.command.end());
-    } else {
-        wire = call.command;
-    }
-    conn->send(wire, [self = shared_from_this(), node, call = std::move(call), redirects, asking,
-                      done = std::move(done)](Result<Reply> r) mutable {
+    // Formatted for the wire here, before `call` moves into the reply handler (which keeps it
+    // for a redirection or a NOSCRIPT).
+    if (call.script == nullptr && call.command.empty()) return conn->send({}, std::move(done));
+    thread_local std::string wire;
+    if (call.script != nullptr)
+        AsyncConnection::format("EVALSHA", script_sha1(*call.script), call.command, wire);
+    else
+        AsyncConnection::format({}, {}, call.command, wire);
+    conn->send_formatted(wire, [self = shared_from_this(), node, call = std::move(call), redirects,
+                                asking, done = std::move(done)](Result<Reply> r) mutable {
         if (!r.ok() && r.error().code == ErrorCode::unavailable) {
             // The node is away: in a cluster its slots may have moved to a replica meanwhile.
             self->refresh_slots();
@@ -320,10 +318,9 @@ asio::awaitable<Result<Reply>> Client::command(std::string route, Command comman
     return call(Call::cmd(std::move(route), std::move(command)));
 }
 
-asio::awaitable<Result<Reply>> Client::eval(const Script& script,
-                                            const std::vector<std::string>& keys,
-                                            const std::vector<std::string>& args) {
-    return call(Call::eval(script, keys, args));
+asio::awaitable<Result<Reply>> Client::eval(const Script& script, std::vector<std::string> keys,
+                                            std::vector<std::string> args) {
+    return call(Call::eval(script, std::move(keys), std::move(args)));
 }
 
 asio::awaitable<std::vector<Result<Reply>>> Client::all(std::vector<Call> calls) {

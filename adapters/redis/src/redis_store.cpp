@@ -512,7 +512,8 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
     const Instance& inst = step.instance;
     auto planned = plan_commit(step, before, opts, engine::instance_text(inst, def), before_head);
     if (!planned) co_return planned.error();
-    auto r = co_await client_->eval(scripts::commit(), planned->keys, planned->args);
+    auto r = co_await client_->eval(scripts::commit(), std::move(planned->keys),
+                                    std::move(planned->args));
     if (!r) co_return r.error();
     if (r->type != Reply::Type::array || r->elements.empty())
         co_return make_error(ErrorCode::storage_error, "commit: unexpected reply");

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -41,6 +42,13 @@ public:
     // connection's executor: with the reply, a Redis error reply as storage_error, or
     // unavailable when the connection failed before the reply came.
     void send(const Command& command, ReplyHandler done);
+    // The same for a command already in RESP (see format).
+    void send_formatted(std::string_view resp, ReplyHandler done);
+    // The command `head0 head1 rest...` in RESP, into `out` (its capacity is kept; empty heads
+    // are left out): EVALSHA <sha> and a script's keys and arguments, without first copying
+    // them into one command.
+    static void format(std::string_view head0, std::string_view head1, const Command& rest,
+                       std::string& out);
 
     // Drops the connection; commands in flight fail as unavailable. The next send reconnects.
     void drop();

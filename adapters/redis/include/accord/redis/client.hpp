@@ -29,8 +29,8 @@ struct Call {
     const Script* script = nullptr;
 
     static Call cmd(std::string route, Command command);
-    static Call eval(const Script& script, const std::vector<std::string>& keys,
-                     const std::vector<std::string>& args);
+    static Call eval(const Script& script, std::vector<std::string> keys,
+                     std::vector<std::string> args);
 };
 
 // A batch of calls, built without a std::initializer_list (see command_of).
@@ -58,8 +58,8 @@ public:
     boost::asio::awaitable<engine::Result<Reply>> call(Call call);
     boost::asio::awaitable<engine::Result<Reply>> command(std::string route, Command command);
     boost::asio::awaitable<engine::Result<Reply>> eval(const Script& script,
-                                                       const std::vector<std::string>& keys,
-                                                       const std::vector<std::string>& args);
+                                                       std::vector<std::string> keys,
+                                                       std::vector<std::string> args);
     // Sends every call at once (pipelined on each node) and waits for all replies, in order.
     boost::asio::awaitable<std::vector<engine::Result<Reply>>> all(std::vector<Call> calls);
 
