@@ -8,6 +8,7 @@
 
 #include "accord/engine/json_text.hpp"
 #include "accord/engine/validator.hpp"
+#include "codec.hpp"
 #include "scripts.hpp"
 
 namespace accord::redis {
@@ -153,7 +154,10 @@ const std::string* field_of(const Reply& entry, std::string_view field) {
 }
 
 Result<Task> task_in_document(std::string_view doc, const std::string& task_id) {
-    json j = json::parse(doc, nullptr, false);
+    std::string buffer;
+    auto text = codec::decode(doc, buffer);
+    if (!text) return text.error();
+    json j = json::parse(*text, nullptr, false);
     if (j.is_discarded()) return make_error(ErrorCode::storage_error, "malformed stored instance");
     return engine::stored_task(j, task_id);
 }
@@ -267,7 +271,10 @@ Awaitable<Result<StoredInstance>> RedisStore::parse_stored(const std::string& st
     std::string_view head, doc;
     if (!split_stored(stored, revision, head, doc))
         co_return make_error(ErrorCode::storage_error, "malformed stored instance");
-    json j = json::parse(doc, nullptr, false);
+    std::string buffer;
+    auto text = codec::decode(doc, buffer);
+    if (!text) co_return text.error();
+    json j = json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         co_return make_error(ErrorCode::storage_error, "malformed stored instance document");
     auto def = co_await definition(j.value("workflow", ""), j.value("version", 0));
@@ -481,8 +488,10 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
 
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
-    // The history chain: this entry's hash covers the previous hash and the entry's text, so
-    // that an entry changed or removed later shows (verify_history).
+    // Both kept compressed (codec); the history chain: this entry's hash covers the previous
+    // hash and the entry as kept, so that an entry changed or removed later shows.
+    doc = codec::encode(std::move(doc), options_.compression_level);
+    entry = codec::encode(std::move(entry), options_.compression_level);
     std::string hash = sha1_hex(before_head + entry);
     std::string expected;  // the stored value's head: "<revision> <hash> "
     if (before != nullptr) expected = std::to_string(before->revision) + ' ' + before_head + ' ';
@@ -559,9 +568,12 @@ namespace {
 std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id,
                                    const std::string& instance_id, const std::string& workflow) {
     const std::string_view relative = engine::relative_id(task_id, instance_id);
+    std::string buffer;
     for (const auto& e : page.elements) {
-        const std::string* text = field_of(e, "e");
-        if (text == nullptr || text->find(relative) == std::string::npos) continue;
+        const std::string* stored = field_of(e, "e");
+        if (stored == nullptr) continue;
+        auto text = codec::decode(*stored, buffer);
+        if (!text || text->find(relative) == std::string_view::npos) continue;
         json entry = json::parse(*text, nullptr, false);
         if (entry.is_discarded()) continue;
         for (const auto& effect : entry.value("effects", json::array())) {
@@ -596,7 +608,10 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
     std::string_view head, doc;
     if (!split_stored(stored->str, revision, head, doc))
         co_return make_error(ErrorCode::storage_error, "malformed stored instance");
-    const json document = json::parse(doc, nullptr, false);
+    std::string buffer;
+    auto text = codec::decode(doc, buffer);
+    if (!text) co_return text.error();
+    const json document = json::parse(*text, nullptr, false);
     if (!document.is_object())
         co_return make_error(ErrorCode::storage_error, "malformed stored instance document");
     if (auto t = engine::stored_task(document, task_id);
@@ -743,7 +758,12 @@ Awaitable<Result<std::vector<HistoryRecord>>> RedisStore::history(std::string in
             const std::string* hash = field_of(e, "h");
             HistoryRecord record;
             record.id = e.elements[0].str;
-            if (entry) record.entry = *entry;
+            if (entry) {
+                record.stored = *entry;
+                std::string buffer;
+                auto text = codec::decode(*entry, buffer);
+                record.entry = text ? std::string(*text) : std::string();
+            }
             if (hash) record.hash = *hash;
             out.push_back(std::move(record));
         }
@@ -769,7 +789,7 @@ Awaitable<Result<HistoryCheck>> RedisStore::verify_history(std::string instance_
     std::string previous;
     for (std::size_t i = 0; i < records->size(); ++i) {
         const HistoryRecord& r = (*records)[i];
-        if (sha1_hex(previous + r.entry) != r.hash) {
+        if (sha1_hex(previous + r.stored) != r.hash) {
             check.intact = false;
             check.problem = "entry " + std::to_string(i + 1) + " (" + r.id +
                             ") does not match its hash: it, or the one before, was changed";

@@ -106,7 +106,8 @@ protected:
                 cluster_->start_node(static_cast<int>(i));
     }
 
-    Node& add_node(RuntimeOptions options = {}) {
+    // A node; `compression` is its store's zstd level (0: plain JSON).
+    Node& add_node(RuntimeOptions options = {}, int compression = StoreOptions{}.compression_level) {
         auto client = Client::create(io_.get_executor(), url_);
         if (!client) throw std::runtime_error(client.error().to_string());
         auto node = std::make_unique<Node>();
@@ -114,6 +115,7 @@ protected:
         StoreOptions store_options;
         store_options.prefix = prefix_;
         store_options.shards = shards_;
+        store_options.compression_level = compression;
         node->store = std::make_unique<RedisStore>(node->client, store_options);
         auto opened = run(node->store->open());
         if (!opened) throw std::runtime_error(opened.error().to_string());

@@ -490,6 +490,60 @@ TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
     EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);
 }
 
+TEST_P(Durable, NodesWithAndWithoutCompressionShareOneKeyspace) {
+    // Node a keeps plain JSON, node b zstd frames: each reads what the other wrote, and the
+    // history chain holds across both.
+    Node& a = add_node({}, 0);
+    Node& b = add_node({}, 3);
+    put(a, shipped("mou_proposal"));
+    auto olga = person("olga", {"officer"});
+    auto started = propose(a);
+    const std::string id = started->instance.id;
+    const std::string draft = started->instance.tasks.front().id;
+    const std::string key = a.store->keys().instance(id);
+    const auto raw = [&] { return run(a.client->command(key, command_of("GET", key)))->str; };
+    EXPECT_NE(raw().find("{\"id\""), std::string::npos) << "a wrote JSON";
+    auto moved = run(b.runtime->send(id, complete(draft, "submit", kProposal, olga)));
+    ASSERT_TRUE(moved.ok()) << moved.error().to_string();
+    EXPECT_EQ(raw().find("{\"id\""), std::string::npos) << "b wrote a frame";
+    auto loaded = run(a.store->load(id));
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+    EXPECT_EQ(loaded->revision, 2u);
+    EXPECT_EQ(loaded->data.get()["scope"], kProposal["scope"]);
+    auto closed = run(a.store->find_task(draft));
+    ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+    EXPECT_EQ(closed->fields, kProposal) << "from b's compressed history entry";
+    auto deans = run(a.store->open_tasks_for_role("dean", 10));
+    ASSERT_EQ(deans->size(), 1u);
+    auto returned = run(a.runtime->send(
+        id, complete(deans->front().id, "return", {{"note", "quotas?"}}, person("dan", {"dean"}))));
+    ASSERT_TRUE(returned.ok()) << returned.error().to_string();
+    for (Node* n : {&a, &b}) {
+        auto check = run(n->store->verify_history(id));
+        ASSERT_TRUE(check.ok());
+        EXPECT_TRUE(check->intact) << check->problem;
+        EXPECT_EQ(check->entries, 3u);
+        auto history = run(n->store->history(id));
+        ASSERT_EQ(history->size(), 3u);
+        for (const auto& r : *history) EXPECT_TRUE(json::accept(r.entry)) << "readable JSON";
+    }
+}
+
+TEST_P(Durable, ACorruptCompressedDocumentIsAStorageErrorNotACrash) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    auto started = propose(node);
+    const std::string id = started->instance.id;
+    const std::string key = node.store->keys().instance(id);
+    const std::string magic = "\x28\xb5\x2f\xfd";
+    for (const std::string& doc : {magic, magic + "garbage that is no frame", magic + "\xff\xff"}) {
+        ASSERT_TRUE(run(node.client->command(key, command_of("SET", key, "1 abc " + doc))).ok());
+        auto loaded = run(node.store->load(id));
+        ASSERT_FALSE(loaded.ok());
+        EXPECT_EQ(loaded.error().code, ErrorCode::storage_error) << loaded.error().to_string();
+    }
+}
+
 TEST_P(Durable, TamperingWithHistoryIsDetected) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));

@@ -34,6 +34,9 @@ struct StoreOptions {
     int shards = 16;  // used when the keyspace is created; an existing one keeps its own
     std::chrono::seconds idempotency_ttl{24 * 3600};
     std::size_t feed_max_length = 10'000;  // per shard, approximately (retention)
+    // zstd level for stored documents and history entries; 0 keeps them as plain JSON.
+    // Readers take both, so it may change on a live keyspace.
+    int compression_level = 1;
 };
 
 // Where a commit's idempotency key and business key go.
@@ -67,9 +70,10 @@ struct DueTimer {
 };
 
 struct HistoryRecord {
-    std::string id;     // stream id
-    std::string entry;  // JSON text, as hashed
-    std::string hash;   // sha1(previous hash + entry)
+    std::string id;      // stream id
+    std::string entry;   // JSON text
+    std::string stored;  // the entry as kept (JSON text or a zstd frame of it): what is hashed
+    std::string hash;    // sha1(previous hash + stored)
 };
 
 // What `accordctl verify-history` reports: whether each entry's hash is the hash of the one
