@@ -23,6 +23,7 @@ namespace {
 
 const char* kUsage = R"(usage: accordd [--redis URL] [--workflows DIR] [--node-id NAME]
                [--prefix PREFIX] [--shards N] [--compression LEVEL]
+               [--history-compression LEVEL]
   --redis URL      redis://[:password@]host[:port][/db], or
                    redis+cluster://host:port[,host:port...]   (env ACCORD_REDIS;
                    default redis://127.0.0.1:6379/0)
@@ -31,8 +32,10 @@ const char* kUsage = R"(usage: accordd [--redis URL] [--workflows DIR] [--node-i
   --node-id NAME   this node's name in Redis consumer groups (default host-pid)
   --prefix PREFIX  key prefix (default acc)
   --shards N       shards of a new keyspace (default 16; an existing one keeps its own)
-  --compression L  zstd level of stored documents and history entries, 0 for plain JSON
+  --compression L  zstd level of stored instance documents, 0 for plain JSON
                    (env ACCORD_COMPRESSION; default 1; readers take both, so it may change)
+  --history-compression L
+                   the same for history entries (env ACCORD_HISTORY_COMPRESSION; default 0)
 )";
 
 std::string env_or(const char* name, std::string fallback) {
@@ -47,6 +50,7 @@ struct Config {
     std::string prefix = env_or("ACCORD_PREFIX", "acc");
     int shards = std::atoi(env_or("ACCORD_SHARDS", "16").c_str());
     int compression = std::atoi(env_or("ACCORD_COMPRESSION", "1").c_str());
+    int history_compression = std::atoi(env_or("ACCORD_HISTORY_COMPRESSION", "0").c_str());
 };
 
 asio::awaitable<void> serve(asio::io_context& io, redis::RedisStore& store, redis::Runtime& runtime,
@@ -100,6 +104,8 @@ int main(int argc, char** argv) {
             config.shards = std::atoi(value().c_str());
         else if (a == "--compression")
             config.compression = std::atoi(value().c_str());
+        else if (a == "--history-compression")
+            config.history_compression = std::atoi(value().c_str());
         else if (a == "--help" || a == "-h") {
             std::cout << kUsage;
             return 0;
@@ -112,10 +118,12 @@ int main(int argc, char** argv) {
         std::cerr << "--shards: between 1 and 1024\n";
         return 2;
     }
-    if (config.compression < -7 || config.compression > 19) {
-        std::cerr << "--compression: a zstd level between -7 and 19, or 0 for none\n";
-        return 2;
-    }
+    for (int level : {config.compression, config.history_compression})
+        if (level < -7 || level > 19) {
+            std::cerr << "--compression, --history-compression: a zstd level between -7 and 19, "
+                         "or 0 for none\n";
+            return 2;
+        }
 
     asio::io_context io;
     auto client = redis::Client::create(io.get_executor(), config.redis);
@@ -127,6 +135,7 @@ int main(int argc, char** argv) {
     store_options.prefix = config.prefix;
     store_options.shards = config.shards;
     store_options.compression_level = config.compression;
+    store_options.history_compression_level = config.history_compression;
     redis::RedisStore store(client.value(), store_options);
     redis::RuntimeOptions runtime_options;
     runtime_options.node_id = config.node_id;

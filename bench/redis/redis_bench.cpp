@@ -261,6 +261,11 @@ struct Bench {
         client = c.value();
         accord::redis::StoreOptions options;
         options.prefix = prefix;
+        // ACCORD_COMPRESSION, as accordd's: the zstd level of stored records (0: plain JSON).
+        if (const char* level = std::getenv("ACCORD_COMPRESSION"); level != nullptr && *level)
+            options.compression_level = std::atoi(level);
+        if (const char* level = std::getenv("ACCORD_HISTORY_COMPRESSION"); level && *level)
+            options.history_compression_level = std::atoi(level);
         store = std::make_unique<RedisStore>(client, options);
         if (auto r = run(io, store->open()); !r) fail("open: " + r.error().to_string());
         std::ifstream in(ACCORD_SOURCE_DIR "/workflows/mou_proposal.json");

@@ -491,7 +491,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     // Both kept compressed (codec); the history chain: this entry's hash covers the previous
     // hash and the entry as kept, so that an entry changed or removed later shows.
     doc = codec::encode(std::move(doc), options_.compression_level);
-    entry = codec::encode(std::move(entry), options_.compression_level);
+    entry = codec::encode(std::move(entry), options_.history_compression_level);
     std::string hash = sha1_hex(before_head + entry);
     std::string expected;  // the stored value's head: "<revision> <hash> "
     if (before != nullptr) expected = std::to_string(before->revision) + ' ' + before_head + ' ';

@@ -106,8 +106,9 @@ protected:
                 cluster_->start_node(static_cast<int>(i));
     }
 
-    // A node; `compression` is its store's zstd level (0: plain JSON).
-    Node& add_node(RuntimeOptions options = {}, int compression = StoreOptions{}.compression_level) {
+    // A node; `compression`, when given, is its store's zstd level for documents and history
+    // entries alike (0: plain JSON); otherwise the store's defaults.
+    Node& add_node(RuntimeOptions options = {}, std::optional<int> compression = std::nullopt) {
         auto client = Client::create(io_.get_executor(), url_);
         if (!client) throw std::runtime_error(client.error().to_string());
         auto node = std::make_unique<Node>();
@@ -115,7 +116,10 @@ protected:
         StoreOptions store_options;
         store_options.prefix = prefix_;
         store_options.shards = shards_;
-        store_options.compression_level = compression;
+        if (compression) {
+            store_options.compression_level = *compression;
+            store_options.history_compression_level = *compression;
+        }
         node->store = std::make_unique<RedisStore>(node->client, store_options);
         auto opened = run(node->store->open());
         if (!opened) throw std::runtime_error(opened.error().to_string());

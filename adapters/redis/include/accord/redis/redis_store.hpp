@@ -34,9 +34,12 @@ struct StoreOptions {
     int shards = 16;  // used when the keyspace is created; an existing one keeps its own
     std::chrono::seconds idempotency_ttl{24 * 3600};
     std::size_t feed_max_length = 10'000;  // per shard, approximately (retention)
-    // zstd level for stored documents and history entries; 0 keeps them as plain JSON.
-    // Readers take both, so it may change on a live keyspace.
+    // zstd levels for stored documents and for history entries; 0 keeps them as plain JSON.
+    // Readers take both, so they may change on a live keyspace. A document is kept for each
+    // instance (memory) and read on every load; a history entry is written once and rarely
+    // read, and compressing it costs more engine CPU than it saves Redis (bench/RESULTS.md).
     int compression_level = 1;
+    int history_compression_level = 0;
 };
 
 // Where a commit's idempotency key and business key go.
