@@ -453,8 +453,8 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
         "\"roleQueues\": %.0f, \"timers\": %.0f, \"feed\": %.0f, \"workflowIndex\": %.0f}, "
         "\"rssKiB\": {\"0\": %ld",
         instances, used0, used1, used2, (used1 - used0) / n, (used2 - used0) / n,
-        (used1 - used2) / n, docs_bytes / n, history_usage / n, queues / n,
-        timers / n, feed / n, listed / n, rss0);
+        (used1 - used2) / n, docs_bytes / n, history_usage / n, queues / n, timers / n, feed / n,
+        listed / n, rss0);
     for (auto [at, kib] : rss) std::printf(", \"%d\": %ld", at, kib);
     std::printf("}}\n");
     return 0;

@@ -521,8 +521,7 @@ std::string_view effect_task(const Effect& effect) {
             else if constexpr (std::is_same_v<T, TaskClosed> || std::is_same_v<T, TaskEscalated> ||
                                std::is_same_v<T, TaskOverdue> || std::is_same_v<T, TaskReminded> ||
                                std::is_same_v<T, TaskClaimed> || std::is_same_v<T, TaskReleased> ||
-                               std::is_same_v<T, TaskReassigned> ||
-                               std::is_same_v<T, Notification>)
+                               std::is_same_v<T, TaskReassigned> || std::is_same_v<T, Notification>)
                 return e.task_id;
             else
                 return {};

@@ -48,8 +48,8 @@ TEST(JsonText, LeavesTextBeyondAsciiAndInvalidBytesToNlohmann) {
 TEST(JsonText, FindsEveryEscapeWhereverItFallsInAWordOfEightBytes) {
     // The scan looks at eight bytes at a time: a character that needs an escape, or a byte
     // beyond ASCII, at each position of strings up to five words long, and next to others.
-    const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f", " ", "\x7f",
-                                               "\xc3\xa9", "\xff", "\xe2\x82\xac"};
+    const std::vector<std::string> specials = {"\"", "\\",   "\n",       "\x01", "\x1f",
+                                               " ",  "\x7f", "\xc3\xa9", "\xff", "\xe2\x82\xac"};
     int checked = 0;
     for (std::size_t len = 0; len <= 40; ++len)
         for (std::size_t at = 0; at <= len; ++at)
@@ -71,9 +71,8 @@ TEST(JsonText, TheWriterPlacesCommasAndWritesEachKindOfValue) {
     w.flag("t", true).json("j", json::array({1, "two"})).key("list").array();
     w.string("p").integer(2).boolean(false).object().end_object().array().end_array();
     w.end_array().key("o").object().str("k", "v").end_object().end_object();
-    EXPECT_EQ(out,
-              R"({"a":"x\"y","n":-3,"u":18446744073709551615,"t":true,"j":[1,"two"],)"
-              R"("list":["p",2,false,{},[]],"o":{"k":"v"}})");
+    EXPECT_EQ(out, R"({"a":"x\"y","n":-3,"u":18446744073709551615,"t":true,"j":[1,"two"],)"
+                   R"("list":["p",2,false,{},[]],"o":{"k":"v"}})");
     EXPECT_TRUE(json::accept(out));
 }
 

@@ -1373,15 +1373,16 @@ std::vector<std::string> storage_text_problems(const Step& s) {
     auto stored = [](const json& j) { return json::parse(json_text(j)); };
     DefinitionPtr def;
     for (const Shipped& sh : shipped())
-        if (sh.def && sh.def->name == inst.workflow && sh.def->version == inst.version) def = sh.def;
+        if (sh.def && sh.def->name == inst.workflow && sh.def->version == inst.version)
+            def = sh.def;
     if (!def) return {inst.id + ": no shipped definition " + inst.workflow};
     const std::string text = instance_text(inst, *def);
     const json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded()) return {inst.id + ": instance_text is not JSON: " + shorten(text)};
     auto back = instance_from_json(doc, *def);
     if (!back)
-        problems.push_back(inst.id + ": instance_text does not read back: " +
-                           back.error().to_string());
+        problems.push_back(inst.id +
+                           ": instance_text does not read back: " + back.error().to_string());
     else if (!same_json(to_json(*back, *def), stored(to_json(inst, *def))))
         problems.push_back(inst.id + ": instance_text reads back as " +
                            show(to_json(*back, *def), 600) + "\nnot " +

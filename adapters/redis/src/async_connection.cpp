@@ -63,13 +63,12 @@ Reply copy_reply(const redisReply* r) {
     return out;
 }
 
-// The command in RESP ("*<n>\r\n" then "$<len>\r\n<arg>\r\n" each), into `out` (whose
-// capacity is kept from one command to the next): hiredis's own formatting builds it piece by
-// piece with sdscatfmt, which costs more than all the rest of sending.
 }  // namespace
 
-void AsyncConnection::format(std::string_view head0, std::string_view head1,
-                             const Command& command, std::string& out) {
+// RESP: "*<n>\r\n", then "$<len>\r\n<arg>\r\n" for each argument. hiredis's own formatting
+// builds it piece by piece with sdscatfmt, which cost more than all the rest of sending.
+void AsyncConnection::format(std::string_view head0, std::string_view head1, const Command& command,
+                             std::string& out) {
     const std::size_t heads = (head0.empty() ? 0 : 1) + (head1.empty() ? 0 : 1);
     std::size_t size = 16 + head0.size() + head1.size() + 32;
     for (const auto& a : command) size += a.size() + 16;

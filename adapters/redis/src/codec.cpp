@@ -11,8 +11,8 @@ namespace accord::redis::codec {
 namespace {
 
 constexpr unsigned char kMagic[] = {0x28, 0xB5, 0x2F, 0xFD};  // ZSTD_MAGICNUMBER, little endian
-constexpr std::size_t kShortest = 128;                          // not worth a frame below this
-constexpr unsigned long long kLargest = 64ULL << 20;            // what a frame may expand to
+constexpr std::size_t kShortest = 128;                        // not worth a frame below this
+constexpr unsigned long long kLargest = 64ULL << 20;          // what a frame may expand to
 
 struct Contexts {
     std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c{ZSTD_createCCtx(), ZSTD_freeCCtx};
@@ -42,7 +42,8 @@ std::string encode(std::string text, int level) {
         z.level = level;
     }
     std::string out(ZSTD_compressBound(text.size()), '\0');
-    const std::size_t n = ZSTD_compress2(z.c.get(), out.data(), out.size(), text.data(), text.size());
+    const std::size_t n =
+        ZSTD_compress2(z.c.get(), out.data(), out.size(), text.data(), text.size());
     if (ZSTD_isError(n) || n >= text.size()) return text;  // no gain: keep the text
     out.resize(n);
     return out;

@@ -368,9 +368,10 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     };
     const std::string rev = std::to_string(inst.revision);
     int n = 0;
-    auto add_outbox = [&](Plan& p, int in_shard, const char* kind, std::string effect_id,
-                          const json& payload) {
-        p.outbox(keys_.outbox(in_shard), kind, std::move(effect_id), dump(payload));
+    // The n-th effect's outbox entry; "<instance>@<revision>.<n>" is its effect id.
+    auto add_outbox = [&](const char* kind, const json& payload) {
+        plan.outbox(keys_.outbox(shard), kind, inst.id + "@" + rev + "." + std::to_string(n),
+                    dump(payload));
     };
     std::string entry;
     entry.reserve(512);
@@ -424,39 +425,33 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         hw.end_object();
 
         if (const auto* child = std::get_if<engine::ChildStarted>(&effect)) {
-            add_outbox(plan, shard, "child.start", inst.id + "@" + rev + "." + std::to_string(n),
-                       {{"child", child->child_id},
-                        {"workflow", child->workflow},
-                        {"version", child->version},
-                        {"data", child->data},
-                        {"parent", inst.id},
-                        {"depth", inst.depth + 1}});
+            add_outbox("child.start", {{"child", child->child_id},
+                                       {"workflow", child->workflow},
+                                       {"version", child->version},
+                                       {"data", child->data},
+                                       {"parent", inst.id},
+                                       {"depth", inst.depth + 1}});
         } else if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect)) {
-            add_outbox(plan, shard, "child.cancel", inst.id + "@" + rev + "." + std::to_string(n),
-                       {{"child", cancel->child_id}, {"parent", inst.id}});
+            add_outbox("child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}});
         } else if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect)) {
-            add_outbox(plan, shard, "start", inst.id + "@" + rev + "." + std::to_string(n),
-                       {{"workflow", started->workflow},
-                        {"data", started->data},
-                        {"key", started->business_key},
-                        {"by", inst.id},
-                        {"depth", inst.depth + 1}});
+            add_outbox("start", {{"workflow", started->workflow},
+                                 {"data", started->data},
+                                 {"key", started->business_key},
+                                 {"by", inst.id},
+                                 {"depth", inst.depth + 1}});
         } else if (std::holds_alternative<engine::InstanceFinished>(effect)) {
             if (inst.parent) {
                 const auto& finished = std::get<engine::InstanceFinished>(effect);
-                add_outbox(plan, shard, "child.result",
-                           inst.id + "@" + rev + "." + std::to_string(n),
-                           {{"parent", inst.parent->instance_id},
-                            {"child", inst.parent->child_id},
-                            {"outcome", finished.outcome},
-                            {"data", inst.data.get()}});
+                add_outbox("child.result", {{"parent", inst.parent->instance_id},
+                                            {"child", inst.parent->child_id},
+                                            {"outcome", finished.outcome},
+                                            {"data", inst.data.get()}});
             }
         } else if (std::holds_alternative<engine::Notification>(effect)) {
             json payload = engine::to_json(effect);
             payload["instance"] = inst.id;
             payload["workflow"] = inst.workflow;
-            add_outbox(plan, shard, "notify", inst.id + "@" + rev + "." + std::to_string(n),
-                       payload);
+            add_outbox("notify", payload);
         }
         if (!to_feed) continue;
         if (!any_feed) {
@@ -515,8 +510,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
 }
 
 Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& def, const Step& step,
-                                                    const Instance* before,
-                                                    std::string before_head,
+                                                    const Instance* before, std::string before_head,
                                                     const CommitOptions& opts) {
     const Instance& inst = step.instance;
     auto planned = plan_commit(step, before, opts, engine::instance_text(inst, def), before_head);

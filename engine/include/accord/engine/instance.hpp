@@ -134,8 +134,7 @@ void write_json(JsonWriter& w, const Task& task);  // the text of to_json(task)
 // Within its instance's records (document, history): ids relative to `owner` (".t5"), without
 // the instance and workflow; task_from_json with the owner reads it back.
 void write_json(JsonWriter& w, const Task& task, const std::string& owner);
-Result<Task> task_from_json(const json& j, std::string_view instance_id,
-                            std::string_view workflow);
+Result<Task> task_from_json(const json& j, std::string_view instance_id, std::string_view workflow);
 std::string_view relative_id(std::string_view id, const std::string& owner);  // ".t5"
 std::string absolute_id(std::string id, const std::string& owner);            // "<owner>.t5"
 

@@ -195,7 +195,7 @@ json to_json(const Effect& effect);
 void write_members(JsonWriter& w, const HistoryEntry& entry);
 // With `owner`, the instance's own timer ids are written relative to it (".w6").
 void write_members(JsonWriter& w, const Effect& effect, const std::string* owner = nullptr);
-const char* effect_type(const Effect& effect);        // to_json(effect)["type"]
+const char* effect_type(const Effect& effect);       // to_json(effect)["type"]
 std::string_view effect_task(const Effect& effect);  // the task it concerns; empty: none
 
 }  // namespace accord::engine

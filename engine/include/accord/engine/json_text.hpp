@@ -1,7 +1,8 @@
 // json_text: compact JSON text, the same bytes as nlohmann's dump(-1, ' ', false,
-// error_handler_t::replace), several times faster for the ASCII text a workflow mostly holds:
-// nlohmann decodes every byte of every string as UTF-8; this copies runs of plain ASCII and
-// hands only strings with other bytes to nlohmann.
+// error_handler_t::replace), several times faster: nlohmann decodes every byte of every string
+// as UTF-8; this scans eight bytes at a time for what needs an escape, passes valid UTF-8
+// through, and hands only strings that are not valid UTF-8 to nlohmann.
+// JsonWriter writes the same kind of text straight from values, without a json DOM.
 #pragma once
 
 #include <charconv>
