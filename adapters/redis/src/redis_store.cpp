@@ -145,6 +145,121 @@ std::pair<std::uint64_t, std::uint64_t> stream_id(std::string_view id) {
 }
 
 // A stream entry [id, [field, value, ...]] -> field's value.
+// The task an effect of `step` names, as the step left it: in the instance, opened by the step,
+// or (a task of the state it left) in the instance before.
+const Task* task_as_left(const Step& step, const Instance* before, std::string_view id) {
+    if (const Task* t = step.instance.find_task(id)) return t;
+    for (const auto& effect : step.effects)
+        if (const auto* o = std::get_if<engine::TaskOpened>(&effect); o && o->task.id == id)
+            return &o->task;
+    return before != nullptr ? before->find_task(id) : nullptr;
+}
+
+// The task as its closing made it: how, by whom, when; a completion's fields and comment.
+Task closed_task(const Task& task, const engine::TaskClosed& c, TimeMs at) {
+    Task t = task;
+    t.status = c.status;
+    t.outcome = c.outcome;
+    t.closed_by = c.by;
+    if (t.closed_at == 0) t.closed_at = at;
+    if (c.status == engine::TaskStatus::completed) {
+        t.fields = c.fields;
+        t.comment = c.comment;
+    }
+    return t;
+}
+
+// One effect in the history entry. In the instance's own history its task and timer ids are
+// relative (".t5"). A closed task is recorded whole, where it stays findable once its state is
+// left, without the fields and comment that the entry's detail already holds.
+void record_effect(engine::JsonWriter& w, const engine::Effect& effect, std::string_view task_id,
+                   const Task* closed, const engine::HistoryEntry& history,
+                   const std::string& instance_id) {
+    w.object().str("type", engine::effect_type(effect));
+    if (closed != nullptr) {
+        Task recorded = *closed;
+        const json& detail = history.detail;
+        if (detail.is_object() && detail.value("task", "") == recorded.id &&
+            detail.contains("fields") && detail["fields"] == recorded.fields &&
+            detail.value("comment", "") == recorded.comment) {
+            recorded.fields = json();
+            recorded.comment.clear();
+        }
+        w.key("task");
+        engine::write_json(w, recorded, instance_id);
+    } else if (!task_id.empty()) {
+        w.str("task", engine::relative_id(task_id, instance_id));
+    }
+    engine::write_members(w, effect, &instance_id);
+    w.end_object();
+}
+
+// Whether people may be waiting for this effect: task changes, reminders, notifications, the
+// end of an instance.
+bool for_the_feed(const engine::Effect& effect) {
+    const std::string_view type = engine::effect_type(effect);
+    return type.starts_with("task.") || type == "reminder" || type == "notify" ||
+           type == "instance.finished";
+}
+
+// One event of the commit's feed entry, with a summary of the task it concerns.
+void feed_event(engine::JsonWriter& w, const engine::Effect& effect, std::string_view task_id,
+                const Task* task, const Instance& inst) {
+    w.object().str("type", engine::effect_type(effect));
+    if (task != nullptr) {
+        w.key("task");
+        write_task_summary(w, *task);
+    } else if (!task_id.empty()) {
+        w.str("task", task_id);
+    }
+    engine::write_members(w, effect);
+    if (std::holds_alternative<engine::InstanceFinished>(effect)) {
+        w.key("instance").object().str("id", inst.id).str("workflow", inst.workflow);
+        w.str("status", engine::to_string(inst.status)).str("outcome", inst.outcome);
+        w.end_object();
+    }
+    w.end_object();
+}
+
+// The outbox entry an effect makes, if any: its kind and payload (work for another instance or
+// for the outside world).
+std::optional<std::pair<const char*, json>> outbox_entry(const engine::Effect& effect,
+                                                         const Instance& inst) {
+    using Out = std::pair<const char*, json>;
+    if (const auto* child = std::get_if<engine::ChildStarted>(&effect))
+        return Out{"child.start",
+                   {{"child", child->child_id},
+                    {"workflow", child->workflow},
+                    {"version", child->version},
+                    {"data", child->data},
+                    {"parent", inst.id},
+                    {"depth", inst.depth + 1}}};
+    if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect))
+        return Out{"child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}}};
+    if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect))
+        return Out{"start",
+                   {{"workflow", started->workflow},
+                    {"data", started->data},
+                    {"key", started->business_key},
+                    {"by", inst.id},
+                    {"depth", inst.depth + 1}}};
+    if (const auto* finished = std::get_if<engine::InstanceFinished>(&effect)) {
+        if (!inst.parent) return std::nullopt;
+        return Out{"child.result",
+                   {{"parent", inst.parent->instance_id},
+                    {"child", inst.parent->child_id},
+                    {"outcome", finished->outcome},
+                    {"data", inst.data.get()}}};
+    }
+    if (std::holds_alternative<engine::Notification>(effect)) {
+        json payload = engine::to_json(effect);
+        payload["instance"] = inst.id;
+        payload["workflow"] = inst.workflow;
+        return Out{"notify", std::move(payload)};
+    }
+    return std::nullopt;
+}
+
 const std::string* field_of(const Reply& entry, std::string_view field) {
     if (entry.elements.size() < 2) return nullptr;
     const auto& kv = entry.elements[1].elements;
@@ -355,24 +470,9 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         plan.zadd(keys_.workflow_instances(shard, inst.workflow), inst.created_at, inst.id);
 
     // Each effect goes into the history entry; the feed gets every change a person may wait
-    // for, with a summary of the task, all of one commit in one entry; work for other
-    // instances goes to the outbox. A closed task is recorded whole in the history, where it
-    // stays findable once its state is left. Both texts are written straight from the structs.
-    auto task_now = [&](std::string_view id) -> const Task* {
-        if (const Task* t = inst.find_task(id)) return t;
-        for (const auto& effect : step.effects)
-            if (const auto* o = std::get_if<engine::TaskOpened>(&effect); o && o->task.id == id)
-                return &o->task;
-        if (before != nullptr) return before->find_task(id);
-        return nullptr;
-    };
+    // for, all of one commit in one entry; work for other instances goes to the outbox. Both
+    // texts are written straight from the structs.
     const std::string rev = std::to_string(inst.revision);
-    int n = 0;
-    // The n-th effect's outbox entry; "<instance>@<revision>.<n>" is its effect id.
-    auto add_outbox = [&](const char* kind, const json& payload) {
-        plan.outbox(keys_.outbox(shard), kind, inst.id + "@" + rev + "." + std::to_string(n),
-                    dump(payload));
-    };
     std::string entry;
     entry.reserve(512);
     engine::JsonWriter hw(entry);
@@ -381,110 +481,37 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     hw.num("revision", inst.revision).key("effects").array();
     std::string feed;
     engine::JsonWriter fw(feed);
-    bool any_feed = false;
+    int n = 0;
     for (const auto& effect : step.effects) {
         ++n;
-        const char* type = engine::effect_type(effect);
-        const std::string_view type_view(type);
-        const bool to_feed = type_view.starts_with("task.") || type_view == "reminder" ||
-                             type_view == "notify" || type_view == "instance.finished";
-        // The task the effect concerns, as the step left it.
         const std::string_view task_id = engine::effect_task(effect);
-        const Task* task = task_id.empty() ? nullptr : task_now(task_id);
+        const Task* task = task_id.empty() ? nullptr : task_as_left(step, before, task_id);
         std::optional<Task> closed;
-        if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task) {
-            closed = *task;
-            closed->status = c->status;
-            closed->outcome = c->outcome;
-            closed->closed_by = c->by;
-            if (closed->closed_at == 0) closed->closed_at = inst.updated_at;
-            if (c->status == engine::TaskStatus::completed) {
-                closed->fields = c->fields;
-                closed->comment = c->comment;
-            }
-            task = &*closed;
-        }
-        // In the instance's own history, its task and timer ids are relative (".t5"); a closed
-        // task leaves out the fields and comment that the entry's detail already holds.
-        hw.object().str("type", type);
-        if (closed) {
-            Task recorded = *closed;
-            const json& detail = step.history.detail;
-            if (detail.is_object() && detail.value("task", "") == recorded.id &&
-                detail.contains("fields") && detail["fields"] == recorded.fields &&
-                detail.value("comment", "") == recorded.comment) {
-                recorded.fields = json();
-                recorded.comment.clear();
-            }
-            hw.key("task");
-            engine::write_json(hw, recorded, inst.id);
-        } else if (!task_id.empty()) {
-            hw.str("task", engine::relative_id(task_id, inst.id));
-        }
-        engine::write_members(hw, effect, &inst.id);
-        hw.end_object();
-
-        if (const auto* child = std::get_if<engine::ChildStarted>(&effect)) {
-            add_outbox("child.start", {{"child", child->child_id},
-                                       {"workflow", child->workflow},
-                                       {"version", child->version},
-                                       {"data", child->data},
-                                       {"parent", inst.id},
-                                       {"depth", inst.depth + 1}});
-        } else if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect)) {
-            add_outbox("child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}});
-        } else if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect)) {
-            add_outbox("start", {{"workflow", started->workflow},
-                                 {"data", started->data},
-                                 {"key", started->business_key},
-                                 {"by", inst.id},
-                                 {"depth", inst.depth + 1}});
-        } else if (std::holds_alternative<engine::InstanceFinished>(effect)) {
-            if (inst.parent) {
-                const auto& finished = std::get<engine::InstanceFinished>(effect);
-                add_outbox("child.result", {{"parent", inst.parent->instance_id},
-                                            {"child", inst.parent->child_id},
-                                            {"outcome", finished.outcome},
-                                            {"data", inst.data.get()}});
-            }
-        } else if (std::holds_alternative<engine::Notification>(effect)) {
-            json payload = engine::to_json(effect);
-            payload["instance"] = inst.id;
-            payload["workflow"] = inst.workflow;
-            add_outbox("notify", payload);
-        }
-        if (!to_feed) continue;
-        if (!any_feed) {
+        if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task)
+            task = &closed.emplace(closed_task(*task, *c, inst.updated_at));
+        record_effect(hw, effect, task_id, closed ? &*closed : nullptr, step.history, inst.id);
+        if (auto out = outbox_entry(effect, inst))
+            plan.outbox(keys_.outbox(shard), out->first,
+                        inst.id + "@" + rev + "." + std::to_string(n), dump(out->second));
+        if (!for_the_feed(effect)) continue;
+        if (feed.empty()) {
             feed.reserve(512);
             fw.object().num("at", inst.updated_at).str("instance", inst.id);
             fw.str("workflow", inst.workflow).key("events").array();
-            any_feed = true;
         }
-        fw.object().str("type", type);
-        if (task) {
-            fw.key("task");
-            write_task_summary(fw, *task);
-        } else if (!task_id.empty()) {
-            fw.str("task", task_id);
-        }
-        engine::write_members(fw, effect);
-        if (std::holds_alternative<engine::InstanceFinished>(effect)) {
-            fw.key("instance").object().str("id", inst.id).str("workflow", inst.workflow);
-            fw.str("status", engine::to_string(inst.status)).str("outcome", inst.outcome);
-            fw.end_object();
-        }
-        fw.end_object();
+        feed_event(fw, effect, task_id, task, inst);
     }
     hw.end_array().end_object();
-    if (any_feed) {
+    if (!feed.empty()) {
         fw.end_array().end_object();
         plan.xadd(keys_.feed(shard), options_.feed_max_length, "e", std::move(feed));
     }
 
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
-    // Both kept compressed (codec); the history chain: this entry's hash covers the previous
-    // hash and the entry as kept, so that an entry changed or removed later shows.
+    // The document and the entry as kept (codec: zstd frames at the configured levels); the
+    // history chain: this entry's hash covers the previous hash and the entry as kept, so that
+    // an entry changed or removed later shows.
     doc = codec::encode(std::move(doc), options_.compression_level);
     entry = codec::encode(std::move(entry), options_.history_compression_level);
     std::string hash = sha1_hex(before_head + entry);
