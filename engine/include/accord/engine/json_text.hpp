@@ -48,14 +48,6 @@ public:
     JsonWriter& array() { return open('['); }
     JsonWriter& end_object() { return close('}'); }
     JsonWriter& end_array() { return close(']'); }
-    // A key from data, escaped as needed.
-    JsonWriter& key_text(std::string_view k) {
-        separate();
-        append_json_string(out_, k);
-        out_ += ':';
-        comma_ = false;
-        return *this;
-    }
     JsonWriter& string(std::string_view v) {
         separate();
         append_json_string(out_, v);
@@ -100,8 +92,6 @@ public:
     }
     JsonWriter& flag(JsonKey k, bool v) { return key(k).boolean(v); }
     JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
-
-    std::string& out() { return out_; }
 
 private:
     void separate() {
