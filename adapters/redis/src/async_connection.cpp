@@ -166,11 +166,12 @@ void AsyncConnection::Impl::connect() {
     redisAsyncSetDisconnectCallback(c, on_disconnect);
     // The first write readiness completes the non-blocking connect.
     hook_add_write(this);
+    // Its own buffer: connect() runs inside a send, whose command may be in `formatted`.
     auto internal = [this](const Command& command) {
         auto* p = new Pending{[](Result<Reply>) {}};
-        AsyncConnection::format({}, {}, command, formatted);
-        if (redisAsyncFormattedCommand(ac, on_reply, p, formatted.data(), formatted.size()) !=
-            REDIS_OK) {
+        std::string resp;
+        AsyncConnection::format({}, {}, command, resp);
+        if (redisAsyncFormattedCommand(ac, on_reply, p, resp.data(), resp.size()) != REDIS_OK) {
             delete p;
             return;
         }

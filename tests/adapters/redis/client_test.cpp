@@ -252,6 +252,29 @@ TEST_F(ClientTest, TheDatabaseInTheUrlIsSelected) {
     EXPECT_EQ(redis(*db0, "DBSIZE")->integer, 0);
 }
 
+TEST_F(ClientTest, AConnectionReconnectsIntoItsDatabaseWithTheCommandThatReconnectedIt) {
+    // The SELECT that a (re)connection sends first must not take the place of the command whose
+    // send made the connection: every send here (re)connects.
+    testing::RedisServer server;
+    auto parsed = parse_redis_url(url_with_db(server, 2));
+    ASSERT_TRUE(parsed.ok());
+    auto conn = AsyncConnection::create(io_.get_executor(), parsed.value());
+    auto db2 = client_for(url_with_db(server, 2));
+    for (int i = 0; i < 3; ++i) {
+        std::optional<Result<Reply>> got;
+        conn->send(command_of("SET", "k" + std::to_string(i), "v"),
+                   [&got](Result<Reply> r) { got = std::move(r); });
+        io_.restart();
+        while (!got) io_.run_one();
+        ASSERT_TRUE(got->ok()) << got->error().to_string();
+        EXPECT_EQ((*got)->str, "OK");
+        EXPECT_EQ(redis(*db2, "GET", "k" + std::to_string(i))->str, "v") << "in database 2";
+        conn->drop();
+    }
+    auto db0 = client_for(url_with_db(server, 0));
+    EXPECT_EQ(redis(*db0, "DBSIZE")->integer, 0);
+}
+
 TEST_F(ClientTest, AClusterUrlNamesItsSeedNodes) {
     auto c =
         Client::create(io_.get_executor(), "redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001");
