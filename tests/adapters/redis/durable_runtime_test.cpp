@@ -488,6 +488,15 @@ TEST_P(Durable, TheFeedCarriesEachChangeOnceAndResumesFromACursor) {
     auto bad = run(node.store->read_feed("not a cursor!", 10));
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);
+    // A position inside an entry is "<id>.<k>"; anything else there is refused, not guessed.
+    for (const char* position : {"1-0.", "1-0.x", "1-0.-1", "1-0.1.2", ".3"}) {
+        FeedCursor forged;
+        forged.ids.assign(static_cast<std::size_t>(node.store->keys().shards()), "0-0");
+        forged.ids[0] = position;
+        auto refused = run(node.store->read_feed(forged.encode(), 10));
+        ASSERT_FALSE(refused.ok()) << position;
+        EXPECT_EQ(refused.error().code, ErrorCode::invalid_input) << position;
+    }
 }
 
 TEST_P(Durable, NodesWithAndWithoutCompressionShareOneKeyspace) {
