@@ -50,6 +50,13 @@ const Task* Instance::find_task(std::string_view task_id) const {
     return nullptr;
 }
 
+TimeMs Instance::next_timer_due() const {
+    TimeMs earliest = 0;
+    for (const auto& t : timers)
+        if (!t.fired && (earliest == 0 || t.due_at < earliest)) earliest = t.due_at;
+    return earliest;
+}
+
 std::vector<const Timer*> Instance::pending_timers() const {
     std::vector<const Timer*> out;
     for (const auto& t : timers)

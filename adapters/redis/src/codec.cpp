@@ -25,12 +25,13 @@ Contexts& contexts() {
     return c;
 }
 
-}  // namespace
-
+// Whether `stored` is a zstd frame.
 bool compressed(std::string_view stored) {
     return stored.size() >= 4 && std::string_view(stored.data(), 4) ==
                                      std::string_view(reinterpret_cast<const char*>(kMagic), 4);
 }
+
+}  // namespace
 
 std::string encode(std::string text, int level) {
     if (level == 0 || text.size() < kShortest) return text;

@@ -13,8 +13,6 @@ namespace accord::redis::codec {
 // `text` as a zstd frame at `level`, or as is when `level` is 0, the text is short or the
 // frame would be no shorter.
 std::string encode(std::string text, int level);
-// Whether `stored` is a zstd frame.
-bool compressed(std::string_view stored);
 // The JSON text of `stored`: itself, or the frame decompressed into `buffer`.
 engine::Result<std::string_view> decode(std::string_view stored, std::string& buffer);
 

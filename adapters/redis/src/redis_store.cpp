@@ -49,10 +49,8 @@ std::vector<IndexEntry> index_entries(const Keyspace& keys, int shard, const Ins
     }
     // One timer entry per instance, at its earliest pending timer: firing it fires every
     // timer of the instance that is due, and its commit moves the entry to the next one.
-    TimeMs earliest = 0;
-    for (const auto& t : inst.timers)
-        if (!t.fired && (earliest == 0 || t.due_at < earliest)) earliest = t.due_at;
-    if (earliest != 0) out.push_back({keys.timers(shard), inst.id, earliest});
+    if (const TimeMs next = inst.next_timer_due(); next != 0)
+        out.push_back({keys.timers(shard), inst.id, next});
     return out;
 }
 

@@ -352,11 +352,8 @@ Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
     const Instance* loaded = &shared->instance;
     const TimeMs at = now();
     std::vector<std::pair<TimeMs, std::string>> due;
-    TimeMs earliest = 0;
-    for (const engine::Timer* t : loaded->pending_timers()) {
+    for (const engine::Timer* t : loaded->pending_timers())
         if (t->due_at <= at) due.emplace_back(t->due_at, t->id);
-        if (earliest == 0 || t->due_at < earliest) earliest = t->due_at;
-    }
     std::sort(due.begin(), due.end());
     std::size_t fired = 0;
     for (const auto& [due_at, timer] : due) {
@@ -373,7 +370,7 @@ Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
     }
     if (due.empty())  // the entry pointed at nothing due: set it to what is pending
         (void)co_await store_.mend_timer_entry(id, loaded->revision,
-                                               loaded->running() ? earliest : 0);
+                                               loaded->running() ? loaded->next_timer_due() : 0);
     co_return fired;
 }
 

@@ -121,6 +121,7 @@ struct Instance {
     bool running() const { return status == InstanceStatus::running; }
     const Task* find_task(std::string_view task_id) const;
     std::vector<const Timer*> pending_timers() const;
+    TimeMs next_timer_due() const;  // the earliest pending timer's due time; 0: none pending
 };
 
 class JsonWriter;
