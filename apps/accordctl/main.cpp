@@ -1,5 +1,7 @@
 // accordctl: the command-line client. Offline commands: validate, simulate, logic; against
-// Redis: verify-history, history.
+// Redis: verify-history, history, and user (API users and their bearer tokens).
+#include <array>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "accord/engine/simulator.hpp"
 #include "accord/engine/validator.hpp"
 #include "accord/redis/redis_store.hpp"
+#include "accord/redis/users.hpp"
 
 namespace fs = std::filesystem;
 using namespace accord::engine;
@@ -37,6 +40,17 @@ Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; -
       its own text, and the instance names the last one. Exits 1 if it is broken.
   accordctl history INSTANCE
       Print the instance's history, one JSON entry a line.
+  accordctl user add NAME --role ROLE [--role ROLE...]
+      Add a user of the API with these roles; print their bearer token (only that, one line).
+      The token is shown this once: Redis keeps only its SHA-256.
+  accordctl user token NAME
+      Issue another token for a user who is not revoked; print it as add does.
+  accordctl user revoke NAME
+      Revoke the user and every token of theirs at once. The name stays taken.
+  accordctl user list [--json]
+      Print the users: NAME ROLES CREATED REVOKED, or a JSON array.
+  Exit status: 0 done, 1 refused (a bad name or role, a taken name, an unknown user; Redis
+  unreachable), 2 a usage error.
 )";
 
 std::optional<std::string> read_file(const fs::path& path) {
@@ -223,43 +237,51 @@ int cmd_logic(const std::vector<std::string>& args) {
     return 2;
 }
 
-// Runs one coroutine against Redis to its end.
-template <typename Work>
-int with_store(const std::vector<std::string>& args, Work work) {
+// --redis URL (or ACCORD_REDIS) and --prefix P, taken out of a command's arguments.
+struct RedisArgs {
     std::string url =
         std::getenv("ACCORD_REDIS") ? std::getenv("ACCORD_REDIS") : "redis://127.0.0.1:6379/0";
-    accord::redis::StoreOptions options;
-    std::vector<std::string> rest;
+    std::string prefix = accord::redis::StoreOptions{}.prefix;
+    std::vector<std::string> rest;  // the other arguments, in order
+};
+
+RedisArgs redis_args(const std::vector<std::string>& args) {
+    RedisArgs out;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--redis" && i + 1 < args.size())
-            url = args[++i];
+            out.url = args[++i];
         else if (args[i] == "--prefix" && i + 1 < args.size())
-            options.prefix = args[++i];
+            out.prefix = args[++i];
         else
-            rest.push_back(args[i]);
+            out.rest.push_back(args[i]);
     }
-    if (rest.size() != 1) {
-        std::cerr << kUsage;
-        return 2;
-    }
+    return out;
+}
+
+// Runs `work(client)`, a coroutine that gives the exit status, on a client connected to Redis.
+template <typename Work>
+int on_redis(const RedisArgs& redis, Work work) {
     boost::asio::io_context io;
-    auto client = accord::redis::Client::create(io.get_executor(), url);
+    auto client = accord::redis::Client::create(io.get_executor(), redis.url);
     if (!client) {
         std::cerr << "--redis: " << client.error().message << "\n";
         return 2;
     }
-    accord::redis::RedisStore store(client.value(), options);
+    if (redis.prefix.empty() || redis.prefix.find_first_of("{}") != std::string::npos) {
+        std::cerr << "--prefix: not empty, and no braces\n";
+        return 2;
+    }
     int status = 0;
     boost::asio::co_spawn(
         io,
         [&]() -> boost::asio::awaitable<void> {
-            auto opened = co_await store.open();
-            if (!opened) {
-                std::cerr << opened.error().to_string() << "\n";
+            auto connected = co_await client.value()->connect();
+            if (!connected) {
+                std::cerr << connected.error().to_string() << "\n";
                 status = 1;
                 co_return;
             }
-            status = co_await work(store, rest[0]);
+            status = co_await work(client.value());
         },
         [&](std::exception_ptr e) {
             if (e) status = 1;
@@ -267,6 +289,28 @@ int with_store(const std::vector<std::string>& args, Work work) {
         });
     io.run();
     return status;
+}
+
+// Runs one coroutine against an opened store, on the one argument left besides the options.
+template <typename Work>
+int with_store(const std::vector<std::string>& args, Work work) {
+    const RedisArgs redis = redis_args(args);
+    if (redis.rest.size() != 1) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    return on_redis(
+        redis, [&](std::shared_ptr<accord::redis::Client> client) -> boost::asio::awaitable<int> {
+            accord::redis::StoreOptions options;
+            options.prefix = redis.prefix;
+            accord::redis::RedisStore store(std::move(client), options);
+            auto opened = co_await store.open();
+            if (!opened) {
+                std::cerr << opened.error().to_string() << "\n";
+                co_return 1;
+            }
+            co_return co_await work(store, redis.rest[0]);
+        });
 }
 
 int cmd_verify_history(const std::vector<std::string>& args) {
@@ -306,6 +350,101 @@ int cmd_history(const std::vector<std::string>& args) {
         });
 }
 
+// A table NAME ROLES CREATED REVOKED, or a JSON array of {name, roles, created_at, revoked}.
+void print_users(const std::vector<accord::redis::User>& users, bool as_json) {
+    if (as_json) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        for (const auto& u : users)
+            out.push_back({{"name", u.name},
+                           {"roles", u.roles},
+                           {"created_at", u.created_at},
+                           {"revoked", u.revoked}});
+        std::cout << out.dump() << "\n";
+        return;
+    }
+    std::vector<std::array<std::string, 4>> rows = {{"NAME", "ROLES", "CREATED", "REVOKED"}};
+    for (const auto& u : users) {
+        std::string roles;
+        for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+        rows.push_back({u.name, roles, format_date_time(u.created_at), u.revoked ? "yes" : "no"});
+    }
+    std::array<std::size_t, 4> width{};
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c)
+            line += c + 1 < row.size() ? row[c] + std::string(width[c] - row[c].size() + 2, ' ')
+                                       : row[c];
+        std::cout << line << "\n";
+    }
+}
+
+// `user add NAME --role ROLE...`, `user list [--json]`, `user revoke NAME`, `user token NAME`.
+int cmd_user(const std::vector<std::string>& args) {
+    using accord::redis::IssuedToken;
+    using accord::redis::UserStore;
+    const RedisArgs redis = redis_args(args);
+    const std::vector<std::string>& rest = redis.rest;
+    const std::string verb = rest.empty() ? "" : rest[0];
+    std::vector<std::string> names, roles;
+    bool as_json = false;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+        if (rest[i] == "--role" && verb == "add" && i + 1 < rest.size())
+            roles.push_back(rest[++i]);
+        else if (rest[i] == "--json" && verb == "list")
+            as_json = true;
+        else if (rest[i].starts_with("--"))
+            names.push_back({});  // an option this verb does not take: a usage error below
+        else
+            names.push_back(rest[i]);
+    }
+    const bool named = names.size() == 1 && !names[0].empty();
+    const bool usage_ok = (verb == "add" && named && !roles.empty()) ||
+                          (verb == "list" && names.empty()) ||
+                          ((verb == "revoke" || verb == "token") && named);
+    if (!usage_ok) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    const std::string name = named ? names[0] : "";
+    const auto refused = [&](const Error& e) {
+        std::cerr << "user " << verb << (name.empty() ? "" : " " + name) << ": " << e.to_string()
+                  << "\n";
+        return 1;
+    };
+    const TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    return on_redis(
+        redis, [&](std::shared_ptr<accord::redis::Client> client) -> boost::asio::awaitable<int> {
+            UserStore users(std::move(client), redis.prefix);
+            if (verb == "add" || verb == "token") {
+                std::optional<Result<IssuedToken>> issued;
+                if (verb == "add")
+                    issued.emplace(co_await users.add(name, roles, now));
+                else
+                    issued.emplace(co_await users.issue_token(name, now));
+                if (!*issued) co_return refused(issued->error());
+                // Only the token on stdout, so that a script can capture it.
+                std::cout << (*issued)->token << "\n";
+                std::cerr << "a token for " << name
+                          << ": it is shown this once; Accord keeps only its SHA-256\n";
+                co_return 0;
+            }
+            if (verb == "revoke") {
+                auto revoked = co_await users.revoke(name);
+                if (!revoked) co_return refused(revoked.error());
+                std::cerr << name << " is revoked, and every token of theirs\n";
+                co_return 0;
+            }
+            auto listed = co_await users.list();
+            if (!listed) co_return refused(listed.error());
+            print_users(*listed, as_json);
+            co_return 0;
+        });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -320,6 +459,7 @@ int main(int argc, char** argv) {
     if (command == "logic") return cmd_logic(args);
     if (command == "verify-history") return cmd_verify_history(args);
     if (command == "history") return cmd_history(args);
+    if (command == "user") return cmd_user(args);
     if (command == "--help" || command == "help" || command == "-h") {
         std::cout << kUsage;
         return 0;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# accordctl, offline commands, run as a user would: output format and exit codes.
+# accordctl run as a user would: output format and exit codes of the offline commands, and of
+# the user commands against a redis-server of its own on a free loopback port.
 set -uo pipefail
 ctl=$1
 src=$2
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+redis_pid=
+trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid"; rm -rf "$tmp"' EXIT
 failures=0
 check() {  # check NAME CONDITION-EXIT-CODE
   if [ "$2" -ne 0 ]; then echo "FAIL: $1"; failures=$((failures + 1)); else echo "ok: $1"; fi
@@ -64,6 +66,83 @@ out=$("$ctl" simulate "$tmp/lint.json" --workflows "$tmp" --script "$tmp/wrong.s
 check "simulate exits 1 when an expectation fails" $([ $code -eq 1 ]; echo $?)
 grep -qF 'is in state "b", expected "a"' <<<"$out"
 check "simulate says which expectation failed" $?
+
+# user: against Redis.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
+  --logfile "$tmp/redis.log" &
+redis_pid=$!
+for _ in $(seq 100); do
+  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.05
+done
+r=(--redis "redis://127.0.0.1:$port/0" --prefix ctl)
+
+token=$("$ctl" user add olga --role officer --role legal --role officer "${r[@]}" 2>/dev/null); code=$?
+check "user add exits 0" $code
+check "user add prints only the token" $([[ "$token" =~ ^acc_[A-Za-z0-9_-]{43}$ ]]; echo $?)
+check "the token is not stored" $([ -z "$(redis-cli -p "$port" --scan | grep -F "${token#acc_}")" ] &&
+  ! redis-cli -p "$port" hgetall 'ctl:{u}:user:olga' | grep -qF "${token#acc_}"; echo $?)
+digest=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+check "its SHA-256 names olga" $([ "$(redis-cli -p "$port" get "ctl:{u}:token:$digest")" = olga ]; echo $?)
+"$ctl" user add ana --role director "${r[@]}" >/dev/null 2>&1
+check "a second user" $?
+
+"$ctl" user add olga --role director "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user add of a taken name exits 1" $([ $code -eq 1 ]; echo $?)
+grep -qF "conflict" "$tmp/err"
+check "and says it is a conflict" $?
+"$ctl" user add Olga --role officer "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user add of a bad name exits 1" $([ $code -eq 1 ]; echo $?)
+grep -qF "invalid_input: /name: " "$tmp/err"
+check "and points at the name" $?
+"$ctl" user add lev --role officer --role 'Le gal' "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user add of a bad role exits 1" $([ $code -eq 1 ]; echo $?)
+grep -qF "invalid_input: /roles/1: " "$tmp/err"
+check "and points at the role" $?
+
+out=$("$ctl" user list "${r[@]}"); code=$?
+check "user list exits 0" $code
+check "user list prints a header and a row per user, by name" \
+  $([ "$(awk '{print $1}' <<<"$out" | tr '\n' ' ')" = "NAME ana olga " ]; echo $?)
+grep -qE '^olga +legal,officer +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +no$' <<<"$out"
+check "user list shows roles, creation time, revoked" $?
+out=$("$ctl" user list --json "${r[@]}")
+check "user list --json prints a JSON array" $(/usr/bin/python3 -c '
+import json, sys
+users = json.loads(sys.argv[1])
+assert [u["name"] for u in users] == ["ana", "olga"]
+assert users[1]["roles"] == ["legal", "officer"] and users[1]["revoked"] is False
+assert isinstance(users[1]["created_at"], int)' "$out"; echo $?)
+
+second=$("$ctl" user token olga "${r[@]}" 2>/dev/null); code=$?
+check "user token exits 0 and prints another token" \
+  $([ $code -eq 0 ] && [[ "$second" =~ ^acc_ ]] && [ "$second" != "$token" ]; echo $?)
+"$ctl" user token nobody "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user token of an unknown user exits 1" $([ $code -eq 1 ] && grep -qF not_found "$tmp/err"; echo $?)
+
+"$ctl" user revoke olga "${r[@]}" >/dev/null 2>&1
+check "user revoke exits 0" $?
+check "revoke deletes both of olga's tokens" \
+  $([ "$(redis-cli -p "$port" --scan --pattern 'ctl:{u}:token:*' | wc -l)" -eq 1 ]; echo $?)
+grep -qE '^olga .* yes$' <<<"$("$ctl" user list "${r[@]}")"
+check "user list shows olga revoked" $?
+"$ctl" user token olga "${r[@]}" >/dev/null 2>&1; code=$?
+check "user token of a revoked user exits 1" $([ $code -eq 1 ]; echo $?)
+"$ctl" user revoke nobody "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user revoke of an unknown user exits 1" $([ $code -eq 1 ] && grep -qF not_found "$tmp/err"; echo $?)
+
+for usage in "user" "user add olga" "user add --role officer" "user add a b --role officer" \
+  "user add olga --role" "user list extra" "user list --role x" "user revoke" "user token a b" \
+  "user remove olga"; do
+  # shellcheck disable=SC2086
+  "$ctl" $usage "${r[@]}" >/dev/null 2>&1; code=$?
+  check "accordctl $usage exits 2" $([ $code -eq 2 ]; echo $?)
+done
+
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null; redis_pid=
+"$ctl" user list "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user list exits 1 when Redis is unreachable" $([ $code -eq 1 ] && grep -qF unavailable "$tmp/err"; echo $?)
 
 echo "$failures failure(s)"
 [ $failures -eq 0 ]

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "base64url.hpp"
+
 namespace accord::redis {
 
 namespace {
@@ -15,40 +17,6 @@ std::uint32_t fnv1a(std::string_view s, std::uint32_t h = 2166136261u) {
         h *= 16777619u;
     }
     return h;
-}
-
-constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64url(std::string_view in) {
-    std::string out;
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (unsigned char c : in) {
-        acc = (acc << 8) | c;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += kBase64Url[(acc >> bits) & 63];
-        }
-    }
-    if (bits > 0) out += kBase64Url[(acc << (6 - bits)) & 63];
-    return out;
-}
-
-bool unbase64url(std::string_view in, std::string& out) {
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        const char* p = std::char_traits<char>::find(kBase64Url, 64, c);
-        if (p == nullptr) return false;
-        acc = (acc << 6) | static_cast<std::uint32_t>(p - kBase64Url);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    return true;
 }
 
 // "<ms>-<seq>", optionally followed by ".<events delivered of that entry>".
@@ -138,17 +106,33 @@ std::string Keyspace::workflow_instances(int shard, std::string_view workflow) c
     return tag(shard) + "wf:" + std::string(workflow);
 }
 
+std::string Keyspace::user_names() const {
+    return prefix_ + ":{u}:users";
+}
+std::string Keyspace::user(std::string_view name) const {
+    return prefix_ + ":{u}:user:" + std::string(name);
+}
+std::string Keyspace::token(std::string_view sha256_hex) const {
+    return token_prefix() + std::string(sha256_hex);
+}
+std::string Keyspace::token_prefix() const {
+    return prefix_ + ":{u}:token:";
+}
+std::string Keyspace::users_epoch() const {
+    return prefix_ + ":{u}:epoch";
+}
+
 std::string FeedCursor::encode() const {
     std::string joined;
     for (std::size_t i = 0; i < ids.size(); ++i) joined += (i ? "," : "") + ids[i];
-    return base64url(joined);
+    return base64url_encode(joined);
 }
 
 bool FeedCursor::decode(std::string_view token, int shards, FeedCursor& out) {
     out.ids.assign(static_cast<std::size_t>(shards), "0-0");
     if (token.empty()) return true;
     std::string joined;
-    if (!unbase64url(token, joined)) return false;
+    if (!base64url_decode(token, joined)) return false;
     std::vector<std::string> ids;
     std::size_t start = 0;
     while (true) {

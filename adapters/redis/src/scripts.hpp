@@ -11,5 +11,8 @@ const Script& claim_due();
 const Script& open_tasks();
 const Script& put_definition();
 const Script& timer_index();
+const Script& user_add();
+const Script& user_token();
+const Script& user_revoke();
 
 }  // namespace accord::redis::scripts

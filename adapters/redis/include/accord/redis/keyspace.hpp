@@ -1,6 +1,7 @@
 // Keyspace: the names of every Redis key Accord uses (docs/redis-layout.md). Instances are
 // spread over a fixed number of shards; each shard's keys carry its hash tag ({s7}), so that
-// every commit touches a single hash slot, on one server and in a cluster alike.
+// every commit touches a single hash slot, on one server and in a cluster alike. Users and tokens
+// share the tag {u}.
 #pragma once
 
 #include <string>
@@ -40,6 +41,13 @@ public:
     std::string idempotency(int shard, std::string_view scope, std::string_view key) const;
     std::string business_keys(int shard) const;
     std::string workflow_instances(int shard, std::string_view workflow) const;
+
+    // Users and their bearer tokens, all under the hash tag {u}: one slot.
+    std::string user_names() const;
+    std::string user(std::string_view name) const;
+    std::string token(std::string_view sha256_hex) const;
+    std::string token_prefix() const;  // "acc:{u}:token:"
+    std::string users_epoch() const;
 
 private:
     std::string tag(int shard) const;  // "acc:{s7}:"

@@ -43,5 +43,7 @@ const std::string& script_sha1(const Script& script);
 
 // SHA1 as 40 lowercase hex digits, as Redis's redis.sha1hex gives it.
 std::string sha1_hex(std::string_view text);
+// SHA-256 as 64 lowercase hex digits: what is kept of a bearer token.
+std::string sha256_hex(std::string_view text);
 
 }  // namespace accord::redis

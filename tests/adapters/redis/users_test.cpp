@@ -1,0 +1,312 @@
+// UserStore against a real Redis, a single server and a 3-master cluster alike: tokens that
+// authenticate their user and nothing else, names taken for good, refused input that writes
+// nothing, revocation of every token at once with the epoch, only digests stored.
+#include "accord/redis/users.hpp"
+
+#include <algorithm>
+
+#include "durable_fixture.hpp"
+
+namespace accord::redis::testing {
+namespace {
+
+using engine::ErrorCode;
+
+constexpr TimeMs kNow = 1'800'000'000'000;
+
+class Users : public DurableTest {
+protected:
+    void SetUp() override {
+        DurableTest::SetUp();
+        auto client = Client::create(io_.get_executor(), url_);
+        ASSERT_TRUE(client.ok()) << client.error().to_string();
+        client_ = client.value();
+        auto connected = run(client_->connect());
+        ASSERT_TRUE(connected.ok()) << connected.error().to_string();
+        users_ = std::make_unique<UserStore>(client_, prefix_);
+    }
+
+    IssuedToken add(std::string name, std::vector<std::string> r) {
+        auto issued = run(users_->add(std::move(name), std::move(r), kNow));
+        if (!issued) throw std::runtime_error(issued.error().to_string());
+        return std::move(issued).value();
+    }
+
+    // The user a token authenticates as, or nullopt.
+    std::optional<User> who(const std::string& token) {
+        auto r = run(users_->authenticate(token));
+        if (!r) throw std::runtime_error(r.error().to_string());
+        return *r;
+    }
+
+    std::uint64_t epoch() {
+        auto r = run(users_->epoch());
+        if (!r) throw std::runtime_error(r.error().to_string());
+        return *r;
+    }
+
+    // Every key of the test's prefix, on every master.
+    std::vector<std::string> stored_keys() {
+        std::vector<std::string> keys;
+        for (auto& node : run(client_->on_every_node(command_of("KEYS", prefix_ + ":*")))) {
+            if (!node) throw std::runtime_error(node.error().to_string());
+            for (auto& k : node->elements) keys.push_back(std::move(k.str));
+        }
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    }
+
+    // Every key of the prefix with everything it holds, as one text.
+    std::string stored_text() {
+        std::string text;
+        for (const auto& key : stored_keys()) {
+            auto type = run(client_->command(key, command_of("TYPE", key)));
+            if (!type) throw std::runtime_error(type.error().to_string());
+            Command read;
+            if (type->str == "string")
+                read = command_of("GET", key);
+            else if (type->str == "hash")
+                read = command_of("HGETALL", key);
+            else if (type->str == "set")
+                read = command_of("SMEMBERS", key);
+            else
+                throw std::runtime_error("unexpected " + type->str + " at " + key);
+            auto value = run(client_->command(key, std::move(read)));
+            if (!value) throw std::runtime_error(value.error().to_string());
+            text += key + "\n" + value->str + "\n";
+            for (const auto& e : value->elements) text += e.str + "\n";
+        }
+        return text;
+    }
+
+    std::shared_ptr<Client> client_;
+    std::unique_ptr<UserStore> users_;
+};
+
+TEST_P(Users, AnAddedUsersTokenAuthenticatesAsThemWithRolesSortedAndDeduplicated) {
+    IssuedToken issued = add("olga.k", {"officer", "legal", "officer"});
+    const User expected{"olga.k", {"legal", "officer"}, kNow, false};
+    EXPECT_EQ(issued.user, expected);
+    EXPECT_TRUE(issued.token.starts_with("acc_")) << issued.token;
+    EXPECT_EQ(issued.token.size(), 4u + 43u);
+    EXPECT_EQ(issued.token.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 4),
+              std::string::npos);
+    EXPECT_EQ(who(issued.token), expected);
+    auto got = run(users_->get("olga.k"));
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    EXPECT_EQ(*got, expected);
+}
+
+TEST_P(Users, AWrongTokenAuthenticatesNoOne) {
+    IssuedToken issued = add("olga", {"officer"});
+    std::string altered = issued.token;
+    altered.back() = altered.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(who(altered), std::nullopt);
+    EXPECT_EQ(who(""), std::nullopt);
+    EXPECT_EQ(who("acc_"), std::nullopt);
+    EXPECT_EQ(who(issued.token + "A"), std::nullopt);
+    EXPECT_EQ(who("xyz_" + issued.token.substr(4)), std::nullopt);
+    EXPECT_EQ(who(issued.token)->name, "olga");
+}
+
+TEST_P(Users, AddingATakenNameIsAConflictAndTheFirstTokenStillWorks) {
+    IssuedToken first = add("olga", {"officer"});
+    const auto keys = stored_keys();
+    auto again = run(users_->add("olga", {"director"}, kNow + 1));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    EXPECT_EQ(stored_keys(), keys);
+    EXPECT_EQ(who(first.token), (User{"olga", {"officer"}, kNow, false}));
+
+    // A revoked user keeps the name.
+    ASSERT_TRUE(run(users_->revoke("olga")).ok());
+    auto after = run(users_->add("olga", {"officer"}, kNow + 2));
+    ASSERT_FALSE(after.ok());
+    EXPECT_EQ(after.error().code, ErrorCode::conflict);
+}
+
+TEST_P(Users, ABadNameOrRoleIsRefusedAndWritesNothing) {
+    struct Case {
+        std::string name;
+        std::vector<std::string> roles;
+        std::string pointer;
+    };
+    const std::vector<Case> cases = {
+        {"", {"officer"}, "/name"},
+        {"Olga", {"officer"}, "/name"},
+        {".olga", {"officer"}, "/name"},
+        {"olga:x", {"officer"}, "/name"},
+        {"olga{u}", {"officer"}, "/name"},
+        {"ol ga", {"officer"}, "/name"},
+        {std::string(65, 'a'), {"officer"}, "/name"},
+        {"olga", {}, "/roles"},
+        {"olga", {"officer", "Legal"}, "/roles/1"},
+        {"olga", {"officer", "le.gal"}, "/roles/1"},
+        {"olga", {"officer", ""}, "/roles/1"},
+        {"olga", {"-officer"}, "/roles/0"},
+        {"olga", {"officer", std::string(65, 'r')}, "/roles/1"},
+    };
+    for (const auto& c : cases) {
+        auto r = run(users_->add(c.name, c.roles, kNow));
+        ASSERT_FALSE(r.ok()) << c.name;
+        EXPECT_EQ(r.error().code, ErrorCode::invalid_input) << c.name;
+        EXPECT_EQ(r.error().pointer, c.pointer) << c.name << " " << r.error().message;
+    }
+    EXPECT_EQ(stored_keys(), std::vector<std::string>{});
+    // The longest of each is fine.
+    add(std::string(64, 'a'), {std::string(64, 'r'), "a_b-c"});
+    add("0.o_l-g", {"9"});
+}
+
+TEST_P(Users, RevokingAUserEndsEveryTokenOfTheirsAtOnceAndBumpsTheEpoch) {
+    IssuedToken olga = add("olga", {"officer"});
+    auto second = run(users_->issue_token("olga", kNow + 1));
+    ASSERT_TRUE(second.ok()) << second.error().to_string();
+    IssuedToken lev = add("lev", {"legal"});
+    EXPECT_EQ(epoch(), 0u);
+
+    ASSERT_TRUE(run(users_->revoke("olga")).ok());
+    EXPECT_EQ(who(olga.token), std::nullopt);
+    EXPECT_EQ(who(second->token), std::nullopt);
+    EXPECT_EQ(epoch(), 1u);
+    EXPECT_EQ(who(lev.token)->name, "lev");
+    auto got = run(users_->get("olga"));
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->revoked);
+    EXPECT_EQ(got->roles, std::vector<std::string>{"officer"});
+    // No token key of hers is left: lev's is the only one.
+    auto keys = stored_keys();
+    EXPECT_EQ(
+        std::count_if(keys.begin(), keys.end(),
+                      [&](const std::string& k) { return k.starts_with(prefix_ + ":{u}:token:"); }),
+        1);
+
+    // Again: nothing changes. An unknown user: not_found.
+    ASSERT_TRUE(run(users_->revoke("olga")).ok());
+    EXPECT_EQ(epoch(), 1u);
+    auto unknown = run(users_->revoke("nobody"));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+    EXPECT_EQ(epoch(), 1u);
+
+    ASSERT_TRUE(run(users_->revoke("lev")).ok());
+    EXPECT_EQ(epoch(), 2u);
+    EXPECT_EQ(who(lev.token), std::nullopt);
+}
+
+TEST_P(Users, IssueTokenGivesAnotherWorkingTokenToAnUnrevokedUserOnly) {
+    IssuedToken first = add("olga", {"officer", "director"});
+    auto second = run(users_->issue_token("olga", kNow + 5));
+    ASSERT_TRUE(second.ok()) << second.error().to_string();
+    EXPECT_NE(second->token, first.token);
+    EXPECT_EQ(second->user, first.user);
+    EXPECT_EQ(who(first.token), first.user);
+    EXPECT_EQ(who(second->token), first.user);
+
+    auto unknown = run(users_->issue_token("nobody", kNow));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+    ASSERT_TRUE(run(users_->revoke("olga")).ok());
+    const auto keys = stored_keys();
+    auto revoked = run(users_->issue_token("olga", kNow));
+    ASSERT_FALSE(revoked.ok());
+    EXPECT_EQ(revoked.error().code, ErrorCode::not_found);
+    EXPECT_EQ(stored_keys(), keys);
+}
+
+TEST_P(Users, TokensIssuedWhileTheUserIsRevokedAreEitherRefusedOrRevoked) {
+    add("olga", {"officer"});
+    // Sent at once, in this order, on one connection: ten issues, the revoke, ten more.
+    std::vector<std::future<std::optional<Result<IssuedToken>>>> issued;
+    std::future<std::optional<Result<void>>> revoked;
+    for (int i = 0; i < 20; ++i) {
+        if (i == 10) revoked = spawn(io_.get_executor(), users_->revoke("olga"));
+        issued.push_back(spawn(io_.get_executor(), users_->issue_token("olga", kNow)));
+    }
+    const auto ready = [](auto& f) {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    };
+    io_.restart();
+    while (!ready(revoked) || !std::all_of(issued.begin(), issued.end(), ready)) io_.run_one();
+    ASSERT_TRUE(revoked.get()->ok());
+    int refused = 0;
+    for (auto& f : issued) {
+        auto r = std::move(*f.get());
+        if (!r.ok()) {
+            EXPECT_EQ(r.error().code, ErrorCode::not_found);
+            ++refused;
+            continue;
+        }
+        EXPECT_EQ(who(r->token), std::nullopt);
+    }
+    EXPECT_GT(refused, 0);
+    EXPECT_LT(refused, 20);
+    auto keys = stored_keys();
+    EXPECT_EQ(std::count_if(keys.begin(), keys.end(),
+                            [&](const std::string& k) { return k.find(":token:") != k.npos; }),
+              0);
+}
+
+TEST_P(Users, OnlyATokensDigestIsStored) {
+    IssuedToken olga = add("olga", {"officer"});
+    auto second = run(users_->issue_token("olga", kNow));
+    ASSERT_TRUE(second.ok());
+    const std::string text = stored_text();
+    for (const auto& token : {olga.token, second->token}) {
+        EXPECT_EQ(text.find(token), std::string::npos);
+        EXPECT_EQ(text.find(token.substr(4)), std::string::npos);  // without "acc_"
+        const std::string digest = sha256_hex(token);
+        auto name = run(client_->command(prefix_ + ":{u}:token:" + digest,
+                                         command_of("GET", prefix_ + ":{u}:token:" + digest)));
+        ASSERT_TRUE(name.ok());
+        EXPECT_EQ(name->str, "olga");
+    }
+    std::vector<std::string> expected = {prefix_ + ":{u}:token:" + sha256_hex(olga.token),
+                                         prefix_ + ":{u}:token:" + sha256_hex(second->token),
+                                         prefix_ + ":{u}:user:olga", prefix_ + ":{u}:users"};
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(stored_keys(), expected);
+}
+
+TEST_P(Users, ListIsSortedByNameWithRevokedUsersAndGetOfAnUnknownOneIsNotFound) {
+    auto empty = run(users_->list());
+    ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+    EXPECT_TRUE(empty->empty());
+    for (const char* name : {"olga", "ana", "zoe", "lev", "ana.b"}) add(name, {"officer"});
+    ASSERT_TRUE(run(users_->revoke("lev")).ok());
+    auto listed = run(users_->list());
+    ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+    std::vector<std::string> names;
+    for (const auto& u : *listed) names.push_back(u.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"ana", "ana.b", "lev", "olga", "zoe"}));
+    EXPECT_TRUE((*listed)[2].revoked);
+    EXPECT_FALSE((*listed)[3].revoked);
+    EXPECT_EQ((*listed)[0], (User{"ana", {"officer"}, kNow, false}));
+
+    auto unknown = run(users_->get("nobody"));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST_P(Users, EveryCallIsUnavailableWhileRedisIsDown) {
+    IssuedToken olga = add("olga", {"officer"});
+    stop_redis();
+    const auto unavailable = [](const auto& r) {
+        return !r.ok() && r.error().code == ErrorCode::unavailable;
+    };
+    EXPECT_TRUE(unavailable(run(users_->add("lev", {"legal"}, kNow))));
+    EXPECT_TRUE(unavailable(run(users_->issue_token("olga", kNow))));
+    EXPECT_TRUE(unavailable(run(users_->authenticate(olga.token))));
+    EXPECT_TRUE(unavailable(run(users_->revoke("olga"))));
+    EXPECT_TRUE(unavailable(run(users_->list())));
+    EXPECT_TRUE(unavailable(run(users_->get("olga"))));
+    EXPECT_TRUE(unavailable(run(users_->epoch())));
+    start_redis();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Users, ::testing::Values(Backend::single, Backend::cluster),
+                         backend_name);
+
+}  // namespace
+}  // namespace accord::redis::testing
