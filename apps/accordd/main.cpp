@@ -1,60 +1,42 @@
-// accordd: the Accord engine node. Connects to Redis, loads the shipped workflows that Redis
-// does not have yet, and runs the durable runtime's background work (due timers, the outbox)
-// until SIGTERM or SIGINT. Any number of nodes may share one Redis. The REST API and the
-// WebSocket feed come with the server issue; until then inputs arrive through the library.
+// accordd: the Accord server. Connects to Redis, loads the shipped workflows that Redis does not
+// have yet, runs the durable runtime's background work (due timers, the outbox) and serves the
+// REST API and the WebSocket feed, until SIGTERM or SIGINT. Any number of nodes may share one
+// Redis.
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include "accord/http/api.hpp"
+#include "accord/http/feed_hub.hpp"
+#include "accord/http/server.hpp"
 #include "accord/redis/runtime.hpp"
+#include "accord/redis/users.hpp"
 #include "accord/redis/workflow_loader.hpp"
+#include "config.hpp"
+#include "json_log.hpp"
 
 namespace asio = boost::asio;
 using namespace accord;
 
 namespace {
 
-const char* kUsage = R"(usage: accordd [--redis URL] [--workflows DIR] [--node-id NAME]
-               [--prefix PREFIX] [--shards N] [--compression LEVEL]
-               [--history-compression LEVEL]
-  --redis URL      redis://[:password@]host[:port][/db], or
-                   redis+cluster://host:port[,host:port...]   (env ACCORD_REDIS;
-                   default redis://127.0.0.1:6379/0)
-  --workflows DIR  definitions loaded into Redis at start when absent (env ACCORD_WORKFLOWS;
-                   default workflows)
-  --node-id NAME   this node's name in Redis consumer groups (default host-pid)
-  --prefix PREFIX  key prefix (default acc)
-  --shards N       shards of a new keyspace (default 16; an existing one keeps its own)
-  --compression L  zstd level of stored instance documents, 0 for plain JSON
-                   (env ACCORD_COMPRESSION; default 1; readers take both, so it may change)
-  --history-compression L
-                   the same for history entries (env ACCORD_HISTORY_COMPRESSION; default 0)
-)";
-
-std::string env_or(const char* name, std::string fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-struct Config {
-    std::string redis = env_or("ACCORD_REDIS", "redis://127.0.0.1:6379/0");
-    std::string workflows = env_or("ACCORD_WORKFLOWS", "workflows");
-    std::string node_id = env_or("ACCORD_NODE_ID", "");
-    std::string prefix = env_or("ACCORD_PREFIX", "acc");
-    int shards = std::atoi(env_or("ACCORD_SHARDS", "16").c_str());
-    int compression = std::atoi(env_or("ACCORD_COMPRESSION", "1").c_str());
-    int history_compression = std::atoi(env_or("ACCORD_HISTORY_COMPRESSION", "0").c_str());
-};
-
-asio::awaitable<void> serve(asio::io_context& io, redis::RedisStore& store, redis::Runtime& runtime,
-                            const Config& config, int& status) {
+asio::awaitable<void> serve(redis::RedisStore& store, redis::Runtime& runtime, http::Server& server,
+                            http::Feed& feed, const apps::Config& config, int& status,
+                            bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
         spdlog::error("cannot open the keyspace on {}: {}", config.redis,
@@ -72,58 +54,30 @@ asio::awaitable<void> serve(asio::io_context& io, redis::RedisStore& store, redi
     }
     for (const auto& w : loaded->warnings) spdlog::warn("{}", w);
     spdlog::info("workflows: {}", fmt::join(loaded->stored, ", "));
-    runtime.run([&io] {
-        spdlog::info("stopped");
-        io.stop();
-    });
-    spdlog::info("node {} running: timers and outbox", runtime.node_id());
+    auto port = server.listen(config.listen_host, config.listen_port);
+    if (!port) {
+        spdlog::error("{}", port.error().message);
+        status = 1;
+        co_return;
+    }
+    runtime.run([&runtime_stopped] { runtime_stopped = true; });
+    feed.start();
+    spdlog::info("node {} serving {}://{}:{}/api/v1", runtime.node_id(),
+                 config.tls_certificate.empty() ? "http" : "https", config.listen_host, *port);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    Config config;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::cerr << a << " needs a value\n" << kUsage;
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--redis")
-            config.redis = value();
-        else if (a == "--workflows")
-            config.workflows = value();
-        else if (a == "--node-id")
-            config.node_id = value();
-        else if (a == "--prefix")
-            config.prefix = value();
-        else if (a == "--shards")
-            config.shards = std::atoi(value().c_str());
-        else if (a == "--compression")
-            config.compression = std::atoi(value().c_str());
-        else if (a == "--history-compression")
-            config.history_compression = std::atoi(value().c_str());
-        else if (a == "--help" || a == "-h") {
-            std::cout << kUsage;
-            return 0;
-        } else {
-            std::cerr << "unknown option " << a << "\n" << kUsage;
-            return 2;
-        }
+    auto parsed = apps::load_config(argc, argv);
+    if (!parsed) {
+        std::cerr << parsed.error().message << "\n";
+        return parsed.error().code == engine::ErrorCode::not_found ? 0 : 2;  // not_found: --help
     }
-    if (config.shards < 1 || config.shards > 1024) {
-        std::cerr << "--shards: between 1 and 1024\n";
-        return 2;
-    }
-    for (int level : {config.compression, config.history_compression})
-        if (level < -7 || level > 19) {
-            std::cerr << "--compression, --history-compression: a zstd level between -7 and 19, "
-                         "or 0 for none\n";
-            return 2;
-        }
+    const apps::Config config = std::move(parsed).value();
+    apps::use_json_log(config.log_level);
+    if (config.dev_clock)
+        spdlog::warn("the development clock is on (--dev-clock): admins may move time forward");
 
     asio::io_context io;
     auto client = redis::Client::create(io.get_executor(), config.redis);
@@ -137,25 +91,81 @@ int main(int argc, char** argv) {
     store_options.compression_level = config.compression;
     store_options.history_compression_level = config.history_compression;
     redis::RedisStore store(client.value(), store_options);
+    redis::UserStore users(client.value(), config.prefix);
+
     redis::RuntimeOptions runtime_options;
     runtime_options.node_id = config.node_id;
+    if (config.dev_clock) {
+        std::cerr << "--dev-clock: not in this build yet\n";
+        return 2;
+    }
     redis::Runtime runtime(store, runtime_options);
 
+    http::ApiOptions api_options;
+    api_options.requests_per_second = config.requests_per_second;
+    api_options.burst = config.burst;
+    api_options.max_json_depth = config.max_json_depth;
+    api_options.max_feed_sockets = config.max_feed_sockets;
+    api_options.ready = [&store]() -> http::Awaitable<engine::Result<void>> {
+        auto names = co_await store.workflow_names();
+        if (!names) co_return names.error();
+        co_return engine::Ok{};
+    };
+    auto authenticate =
+        [&users](
+            std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {
+        auto user = co_await users.authenticate(std::move(token));
+        if (!user) co_return user.error();
+        if (!*user) co_return std::optional<http::Principal>();
+        co_return std::optional<http::Principal>(
+            http::Principal{std::move((*user)->name), std::move((*user)->roles)});
+    };
+    http::Feed* feed_ptr = nullptr;
+    api_options.extra_metrics = [&feed_ptr] { return feed_ptr ? feed_ptr->metrics() : ""; };
+    http::Api api(runtime, authenticate, api_options);
+    http::FeedOptions feed_options;
+    feed_options.epoch = [&users] { return users.epoch(); };
+    http::Feed feed(api, feed_options);
+    feed_ptr = &feed;
+
+    http::ServerOptions server_options;
+    server_options.max_body = config.max_body;
+    server_options.tls_certificate = config.tls_certificate;
+    server_options.tls_key = config.tls_key;
+    http::Server server(io.get_executor(), api, &feed, server_options);
+
     int status = 0;
+    bool runtime_stopped = false;
     asio::steady_timer stop_timer(io);
+    const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+    // Stops the loop once the runtime's round ended and every connection closed (5 s at most).
+    std::function<void()> wait_for_quiet = [&] {
+        stop_timer.expires_after(std::chrono::milliseconds(20));
+        stop_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) return;
+            if ((runtime_stopped && server.connections() == 0) ||
+                std::chrono::steady_clock::now() > *deadline)
+                io.stop();
+            else
+                wait_for_quiet();
+        });
+    };
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
-        spdlog::info("signal {}: stopping after the work in hand", sig);
+        spdlog::info("signal {}: no new connections; finishing the work in hand", sig);
+        server.stop();  // idle connections close; busy ones after their response
+        feed.stop();    // feed sockets close with 1001 going away
         runtime.stop();
-        // The loop ends after its round; commits in flight are atomic in Redis either way.
-        stop_timer.expires_after(std::chrono::seconds(5));
-        stop_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
+        *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        wait_for_quiet();
     });
-    asio::co_spawn(io, serve(io, store, runtime, config, status), [&](std::exception_ptr e) {
-        if (e) status = 1;
-        if (status != 0) io.stop();
-    });
+    asio::co_spawn(io, serve(store, runtime, server, feed, config, status, runtime_stopped),
+                   [&](std::exception_ptr e) {
+                       if (e) status = 1;
+                       if (status != 0) io.stop();
+                   });
     io.run();
+    spdlog::info("stopped");
     return status;
 }

@@ -1,6 +1,7 @@
 // Keyspace: key names and the shard function.
 #include "accord/redis/keyspace.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <stdexcept>
 
@@ -146,6 +147,70 @@ bool FeedCursor::decode(std::string_view token, int shards, FeedCursor& out) {
         if (!is_stream_id(id)) return false;
     out.ids = std::move(ids);
     return true;
+}
+
+namespace {
+
+// "<number> <text>" inside a base64url token.
+template <typename Position>
+engine::Result<std::optional<Position>> decode_position(std::string_view token, const char* what,
+                                                        std::int64_t Position::*number,
+                                                        std::string Position::*text) {
+    if (token.empty()) return std::optional<Position>();
+    std::string joined;
+    const auto bad = [&] {
+        return engine::make_error(engine::ErrorCode::invalid_input,
+                                  std::string("not a cursor of ") + what, "cursor");
+    };
+    if (!base64url_decode(token, joined)) return bad();
+    const auto space = joined.find(' ');
+    if (space == std::string::npos || space == 0 || space + 1 == joined.size()) return bad();
+    Position p;
+    const char* end = joined.data() + space;
+    auto [ptr, ec] = std::from_chars(joined.data(), end, p.*number);
+    if (ec != std::errc{} || ptr != end) return bad();
+    p.*text = joined.substr(space + 1);
+    return std::optional<Position>(std::move(p));
+}
+
+}  // namespace
+
+FeedPosition FeedPosition::parse(std::string_view id) {
+    FeedPosition p;
+    const auto number = [](std::string_view text, auto& out) {
+        std::from_chars(text.data(), text.data() + text.size(), out);
+    };
+    const auto dot = id.find('.');
+    if (dot != std::string_view::npos) {
+        number(id.substr(dot + 1), p.k);
+        id = id.substr(0, dot);
+    }
+    const auto dash = id.find('-');
+    number(id.substr(0, dash), p.ms);
+    if (dash != std::string_view::npos) number(id.substr(dash + 1), p.seq);
+    return p;
+}
+
+QueuePosition QueuePosition::of(const engine::Task& task) {
+    return {task.due_at != 0 ? task.due_at : kNoDue, task.id};
+}
+
+std::string QueuePosition::encode() const {
+    return base64url_encode(std::to_string(score) + " " + task_id);
+}
+
+engine::Result<std::optional<QueuePosition>> QueuePosition::decode(std::string_view token) {
+    return decode_position<QueuePosition>(token, "tasks", &QueuePosition::score,
+                                          &QueuePosition::task_id);
+}
+
+std::string InstancePosition::encode() const {
+    return base64url_encode(std::to_string(created_at) + " " + id);
+}
+
+engine::Result<std::optional<InstancePosition>> InstancePosition::decode(std::string_view token) {
+    return decode_position<InstancePosition>(token, "instances", &InstancePosition::created_at,
+                                             &InstancePosition::id);
 }
 
 }  // namespace accord::redis

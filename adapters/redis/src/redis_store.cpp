@@ -3,6 +3,7 @@
 #include "accord/redis/redis_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -20,7 +21,12 @@ using engine::Step;
 
 namespace {
 
-constexpr TimeMs kNoDue = 9'000'000'000'000'000;  // tasks without a deadline sort last
+constexpr TimeMs kNoDue = QueuePosition::kNoDue;  // tasks without a deadline sort last
+
+// A sorted set's score as Redis prints it ("1733000000000", but "9e+18" for kNoDue).
+TimeMs parse_score(const std::string& text) {
+    return static_cast<TimeMs>(std::llround(std::strtod(text.c_str(), nullptr)));
+}
 
 std::string dump(const json& j) {
     return engine::json_text(j);
@@ -377,6 +383,53 @@ Awaitable<Result<std::vector<std::string>>> RedisStore::workflow_names() {
     co_return out;
 }
 
+Awaitable<Result<std::vector<int>>> RedisStore::definition_versions(std::string name) {
+    const std::string key = keys_.definition_versions(name);
+    auto r = co_await client_->command(key, command_of("HKEYS", key));
+    if (!r) co_return r.error();
+    std::vector<int> out;
+    for (const auto& e : r->elements) out.push_back(std::atoi(e.str.c_str()));
+    if (out.empty()) co_return make_error(ErrorCode::not_found, "no workflow " + name);
+    std::sort(out.begin(), out.end());
+    co_return out;
+}
+
+Awaitable<Result<std::optional<std::string>>> RedisStore::find_by_key(std::string workflow,
+                                                                      std::string key) {
+    const std::string index = keys_.business_keys(keys_.shard_of_key(workflow, key));
+    auto r = co_await client_->command(index, command_of("HGET", index, workflow + '\x1f' + key));
+    if (!r) co_return r.error();
+    if (r->is_nil()) co_return std::optional<std::string>();
+    co_return std::optional<std::string>(std::move(r->str));
+}
+
+Awaitable<Result<std::vector<InstancePosition>>> RedisStore::list_instances(
+    std::vector<std::string> workflows, std::optional<InstancePosition> before, std::size_t limit) {
+    // Each shard's index from `before`'s time down, merged; the entries of that very
+    // millisecond at or above `before` were on earlier pages.
+    const std::string max = before ? std::to_string(before->created_at) : "+inf";
+    std::vector<Call> calls;
+    for (const auto& w : workflows)
+        for (int s = 0; s < keys_.shards(); ++s) {
+            const std::string key = keys_.workflow_instances(s, w);
+            calls.push_back(
+                Call::cmd(key, command_of("ZREVRANGEBYSCORE", key, max, "-inf", "WITHSCORES",
+                                          "LIMIT", "0", std::to_string(limit))));
+        }
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    std::vector<InstancePosition> out;
+    for (const auto& r : replies)
+        for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+            InstancePosition p{parse_score(r->elements[i + 1].str), r->elements[i].str};
+            if (before && p >= *before) continue;
+            out.push_back(std::move(p));
+        }
+    std::sort(out.begin(), out.end(), std::greater<>());
+    if (out.size() > limit) out.resize(limit);
+    co_return out;
+}
+
 // ---- instances -----------------------------------------------------------------------------
 
 Awaitable<Result<StoredInstance>> RedisStore::parse_stored(const std::string& stored) {
@@ -675,8 +728,7 @@ std::vector<Task> merge_queue_pages(const std::vector<Result<Reply>>& replies, s
             auto t = task_in_document(doc, e[i].str);
             if (!t || !t->is_open()) continue;
             if (!person.empty() && t->assignee != person && !t->claim_holds(now)) continue;
-            ranked.push_back(
-                {std::strtoll(e[i + 1].str.c_str(), nullptr, 10), e[i].str, std::move(t).value()});
+            ranked.push_back({parse_score(e[i + 1].str), e[i].str, std::move(t).value()});
         }
     }
     std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
@@ -691,29 +743,30 @@ std::vector<Task> merge_queue_pages(const std::vector<Result<Reply>>& replies, s
 }
 
 std::vector<Call> queue_page_calls(const Keyspace& keys, bool by_role, const std::string& who,
-                                   std::size_t limit) {
+                                   std::size_t limit, const std::optional<QueuePosition>& after) {
     std::vector<Call> calls;
+    const std::string min = after ? std::to_string(after->score) : "-inf";
+    const std::string after_id = after ? after->task_id : std::string();
     for (int s = 0; s < keys.shards(); ++s)
         calls.push_back(
             Call::eval(scripts::open_tasks(),
                        {by_role ? keys.role_queue(s, who) : keys.assignee_queue(s, who)},
-                       {"-inf", std::to_string(limit), keys.instance_prefix(s)}));
+                       {min, std::to_string(limit), keys.instance_prefix(s), after_id}));
     return calls;
 }
 
 }  // namespace
 
-Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_role(std::string role,
-                                                                     std::size_t limit) {
-    auto replies = co_await client_->all(queue_page_calls(keys_, true, role, limit));
+Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_role(
+    std::string role, std::size_t limit, std::optional<QueuePosition> after) {
+    auto replies = co_await client_->all(queue_page_calls(keys_, true, role, limit, after));
     if (any_failed(replies)) co_return first_error(replies);
     co_return merge_queue_pages(replies, limit, {}, 0);
 }
 
-Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(std::string person,
-                                                                         std::size_t limit,
-                                                                         TimeMs now) {
-    auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit));
+Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
+    std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after) {
+    auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit, after));
     if (any_failed(replies)) co_return first_error(replies);
     co_return merge_queue_pages(replies, limit, person, now);
 }
@@ -743,7 +796,7 @@ Awaitable<Result<std::vector<DueTimer>>> RedisStore::claim_due_timers(
         for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
             DueTimer t;
             t.instance_id = r->elements[i].str;
-            t.due_at = std::strtoll(r->elements[i + 1].str.c_str(), nullptr, 10);
+            t.due_at = parse_score(r->elements[i + 1].str);
             out.push_back(std::move(t));
         }
     std::sort(out.begin(), out.end(),

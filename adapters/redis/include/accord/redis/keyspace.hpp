@@ -4,9 +4,14 @@
 // share the tag {u}.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "accord/engine/instance.hpp"
+#include "accord/engine/result.hpp"
 
 namespace accord::redis {
 
@@ -64,6 +69,41 @@ struct FeedCursor {
 
     std::string encode() const;
     static bool decode(std::string_view token, int shards, FeedCursor& out);
+};
+
+// One shard's feed position, ordered: the entry (ms, seq), then how many of its events were
+// delivered (kWhole: all of them). Parsed from a FeedCursor id ("ms-seq" or "ms-seq.k").
+struct FeedPosition {
+    static constexpr std::uint32_t kWhole = 0xFFFFFFFF;
+    std::uint64_t ms = 0, seq = 0;
+    std::uint32_t k = kWhole;
+
+    static FeedPosition parse(std::string_view id);
+    auto operator<=>(const FeedPosition&) const = default;
+};
+
+// Where a page of a task queue ended: queues are ordered by (score, task id), the score being
+// the due time (kNoDue for a task without one). Encoded as one opaque token.
+struct QueuePosition {
+    static constexpr std::int64_t kNoDue = 9'000'000'000'000'000;
+    std::int64_t score = 0;
+    std::string task_id;
+
+    static QueuePosition of(const engine::Task& task);
+    std::string encode() const;
+    // Empty: nullopt (from the start); malformed: invalid_input.
+    static engine::Result<std::optional<QueuePosition>> decode(std::string_view token);
+    auto operator<=>(const QueuePosition&) const = default;
+};
+
+// Where a page of an instance list ended: newest first, by (created_at, id) descending.
+struct InstancePosition {
+    std::int64_t created_at = 0;
+    std::string id;
+
+    std::string encode() const;
+    static engine::Result<std::optional<InstancePosition>> decode(std::string_view token);
+    auto operator<=>(const InstancePosition&) const = default;
 };
 
 }  // namespace accord::redis

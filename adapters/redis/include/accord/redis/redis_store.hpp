@@ -124,6 +124,15 @@ public:
     // version 0: the latest (as known within the last second across nodes).
     Awaitable<Result<DefinitionPtr>> definition(std::string name, int version = 0);
     Awaitable<Result<std::vector<std::string>>> workflow_names();
+    Awaitable<Result<std::vector<int>>> definition_versions(std::string name);  // ascending
+    // The instance a start with this business key made, if any.
+    Awaitable<Result<std::optional<std::string>>> find_by_key(std::string workflow,
+                                                              std::string key);
+    // Instances of the workflows, newest first (created_at, then id, descending), after
+    // `before` (where the previous page ended), at most `limit`.
+    Awaitable<Result<std::vector<InstancePosition>>> list_instances(
+        std::vector<std::string> workflows, std::optional<InstancePosition> before,
+        std::size_t limit);
 
     Awaitable<Result<Instance>> load(std::string id);
     Awaitable<Result<StoredInstance>> load_stored(std::string id);
@@ -140,10 +149,12 @@ public:
 
     Awaitable<Result<Task>> find_task(std::string task_id);
     // Open tasks, most urgent first (due time, then id), at most `limit`.
-    Awaitable<Result<std::vector<Task>>> open_tasks_for_role(std::string role, std::size_t limit);
+    // `after`: where the previous page ended (QueuePosition::of its last task).
+    Awaitable<Result<std::vector<Task>>> open_tasks_for_role(
+        std::string role, std::size_t limit, std::optional<QueuePosition> after = {});
     // Assigned to the person, or claimed by them with a lease still running at `now`.
-    Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(std::string person,
-                                                                 std::size_t limit, TimeMs now);
+    Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(
+        std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after = {});
     // How many instances have a pending timer (entries of the timer sets).
     Awaitable<Result<std::size_t>> instances_with_timers();
 

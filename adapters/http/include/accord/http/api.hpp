@@ -1,0 +1,142 @@
+// Api: the REST API of docs/api.md, as a function from a parsed request to a response. It knows
+// nothing of sockets (server.hpp reads and writes the bytes), so that it is tested and fuzzed
+// without a network, and Beast stays in one translation unit.
+//
+// Thread safety: use it from its runtime's executor only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "accord/http/metrics.hpp"
+#include "accord/redis/runtime.hpp"
+
+namespace accord::http {
+
+template <typename T>
+using Awaitable = redis::Awaitable<T>;
+using engine::Result;
+
+// Who sent a request: an authenticated user and their roles.
+struct Principal {
+    std::string name;
+    std::vector<std::string> roles;
+
+    bool has_role(std::string_view role) const;
+    bool admin() const { return has_role("admin"); }
+    bool auditor() const { return has_role("auditor"); }
+    engine::Actor actor() const { return engine::Actor{name, roles, false}; }
+};
+
+// Looks a bearer token up: the user it belongs to, nullopt for an unknown or revoked token,
+// an error when the lookup itself failed (Redis unavailable).
+using Authenticator = std::function<Awaitable<Result<std::optional<Principal>>>(std::string token)>;
+
+struct Request {
+    std::string method;                             // "GET", "POST", ...
+    std::vector<std::string> segments;              // the path, split at '/' and percent-decoded
+    std::multimap<std::string, std::string> query;  // decoded
+    std::string authorization;                      // the header, as sent
+    std::string idempotency_key;
+    std::string content_type;
+    std::string body;
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra: Retry-After, Location
+};
+
+// An administrative clock for tests and demos (accordd --dev-clock): what GET and POST
+// /api/v1/admin/clock do. Empty functions: the routes answer 404.
+struct DevClockHooks {
+    std::function<engine::TimeMs()> now;
+    std::function<Awaitable<Result<engine::TimeMs>>(engine::TimeMs target)> advance_to;
+};
+
+struct ApiOptions {
+    std::size_t max_json_depth = 64;
+    std::size_t max_page = 200;  // items per page of a list; `limit` may ask for fewer
+    // Requests per second per user (a token bucket of `burst`), on each node; 0: no limit.
+    double requests_per_second = 50;
+    double burst = 100;
+    std::chrono::milliseconds claim_lease{15 * 60 * 1000};  // a claim's default lease
+    std::size_t max_feed_sockets = 16;                      // per user, on each node
+    // A feed socket that sends nothing (not even a pong) for this long is closed; a ping goes
+    // out at half of it.
+    std::chrono::seconds feed_heartbeat{30};
+    DevClockHooks dev_clock;
+    // /readyz: whether the node can serve (Redis reachable, scripts loaded).
+    std::function<Awaitable<Result<void>>()> ready;
+    std::function<std::string()> extra_metrics;  // appended to /metrics (the feed's)
+};
+
+class Api {
+public:
+    Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options);
+
+    Awaitable<Response> handle(Request request);
+    // Authenticates a request's bearer token; with `query_token` (the feed's upgrade, which
+    // browsers can't give headers), also `?token=`. forbidden: no token, or not a live one.
+    Awaitable<Result<Principal>> authenticate(const Request& request, bool query_token);
+
+    Metrics& metrics() { return metrics_; }
+    redis::Runtime& runtime() { return runtime_; }
+    const ApiOptions& options() const { return options_; }
+
+private:
+    struct Context;
+    Awaitable<Response> route(Context& cx);
+
+    Awaitable<Response> list_definitions(Context& cx);
+    Awaitable<Response> get_definition(Context& cx, const std::string& name, int version);
+    Awaitable<Response> put_definition(Context& cx);
+    Awaitable<Response> validate_definition(Context& cx);
+
+    Awaitable<Response> start_instance(Context& cx);
+    Awaitable<Response> list_instances(Context& cx);
+    Awaitable<Response> get_instance(Context& cx, const std::string& id);
+    Awaitable<Response> send_event(Context& cx, const std::string& id);
+    Awaitable<Response> cancel_instance(Context& cx, const std::string& id);
+    Awaitable<Response> instance_history(Context& cx, const std::string& id);
+
+    Awaitable<Response> list_tasks(Context& cx);
+    Awaitable<Response> get_task(Context& cx, const std::string& id);
+    Awaitable<Response> act_on_task(Context& cx, const std::string& id, const std::string& verb);
+
+    Awaitable<Response> clock(Context& cx);
+    Awaitable<Response> readiness();
+
+    // The instance, if the principal may see it; otherwise the refusal to answer with.
+    Awaitable<Result<engine::Instance>> visible_instance(const Principal& who,
+                                                         const std::string& id);
+    Awaitable<Response> send_input(Context& cx, const std::string& instance_id,
+                                   engine::InputKind input, int created_status = 200);
+    bool allow_rate(const std::string& user, double& retry_after);
+
+    redis::Runtime& runtime_;
+    redis::RedisStore& store_;
+    Authenticator authenticate_;
+    ApiOptions options_;
+    Metrics metrics_;
+    struct Bucket {
+        double tokens;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::unordered_map<std::string, Bucket> buckets_;
+};
+
+// Whether `text` nests arrays and objects deeper than `max` (strings are skipped); a cheap
+// check before parsing, so that a hostile body can't exhaust the parser's stack.
+bool json_too_deep(std::string_view text, std::size_t max);
+
+}  // namespace accord::http

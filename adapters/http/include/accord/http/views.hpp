@@ -1,0 +1,50 @@
+// What the API shows of instances and tasks, who may see or act on them, and problem+json
+// responses (RFC 9457). Pure functions of engine values.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accord/engine/definition.hpp"
+#include "accord/engine/instance.hpp"
+#include "accord/engine/result.hpp"
+#include "accord/http/api.hpp"
+
+namespace accord::http {
+
+// A problem+json response: `type` becomes "urn:accord:problem:<type>"; `extra` (an object)
+// adds members, such as the `errors` of a definition.
+Response problem(int status, std::string_view type, std::string detail, std::string pointer = {},
+                 engine::json extra = {});
+// An engine error as the problem of its status: 400 malformed, 403, 404, 409 conflict, stale or
+// closed, 422 invalid against the definition, 503 unavailable.
+Response problem(const engine::Error& error);
+
+// Times are RFC 3339 strings in UTC; only open tasks and pending timers are listed.
+engine::json instance_view(const engine::Instance& instance, const engine::Definition& definition,
+                           engine::TimeMs now);
+engine::json task_view(const engine::Task& task, engine::TimeMs now);
+// The outcomes and the form of the task a state opens; null when the state opens none.
+engine::json task_form(const engine::Definition& definition, const std::string& state);
+
+// Every role the definition names: task roles and their `<role>_lead`, escalation roles, and
+// the roles of its events.
+std::vector<std::string> workflow_roles(const engine::Definition& definition);
+// Admins and auditors see everything; others, the instances of workflows they hold a role of,
+// and those in which a task is theirs (assigned, claimed or closed by them).
+bool may_see(const Principal& who, const engine::Instance& instance,
+             const engine::Definition& definition);
+bool may_start(const Principal& who, const engine::Definition& definition);
+bool may_cancel(const Principal& who, const engine::Definition& definition);
+
+// The list filters of GET /api/v1/instances.
+bool matches(const engine::Instance& instance, const engine::Definition& definition,
+             const std::string& state, const std::string& status, const std::string& role,
+             const std::vector<std::pair<engine::json::json_pointer, engine::json>>& data,
+             engine::TimeMs now);
+
+// The OpenAPI 3 document of the API (adapters/http/openapi.json, compiled in).
+const std::string& openapi_document();
+
+}  // namespace accord::http

@@ -1,0 +1,941 @@
+#include "accord/http/api.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "accord/engine/time.hpp"
+#include "accord/engine/validator.hpp"
+#include "accord/http/views.hpp"
+
+namespace accord::http {
+
+using engine::Error;
+using engine::ErrorCode;
+using engine::Instance;
+using engine::json;
+using engine::make_error;
+using engine::Task;
+using engine::TimeMs;
+
+bool Principal::has_role(std::string_view role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool json_too_deep(std::string_view text, std::size_t max) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a handler has at hand.
+
+struct Api::Context {
+    Request request;
+    std::string route;  // the pattern, for metrics and logs
+    Principal who;
+    json body;  // the parsed body of a write (an object), once parse_body() succeeded
+    TimeMs now = 0;
+
+    std::string param(const std::string& name) const {
+        auto it = request.query.find(name);
+        return it == request.query.end() ? std::string() : it->second;
+    }
+    bool flag(const std::string& name) const {
+        const std::string v = param(name);
+        return v == "1" || v == "true" || v == "yes";
+    }
+};
+
+namespace {
+
+Response json_response(int status, const json& body) {
+    Response r;
+    r.status = status;
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return r;
+}
+
+int status_of(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::invalid_json:
+        case ErrorCode::invalid_input:
+            return 400;
+        case ErrorCode::forbidden:
+            return 403;
+        case ErrorCode::not_found:
+        case ErrorCode::task_not_found:
+            return 404;
+        case ErrorCode::event_not_allowed:
+        case ErrorCode::no_transition:
+        case ErrorCode::task_closed:
+        case ErrorCode::instance_finished:
+        case ErrorCode::conflict:
+            return 409;
+        case ErrorCode::invalid_definition:
+        case ErrorCode::invalid_data:
+        case ErrorCode::invalid_field:
+        case ErrorCode::unknown_event:
+        case ErrorCode::runtime_error:
+            return 422;
+        case ErrorCode::unavailable:
+            return 503;
+        case ErrorCode::storage_error:
+            return 500;
+    }
+    return 500;
+}
+
+const char* title_of(int status) {
+    switch (status) {
+        case 400:
+            return "Bad request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not found";
+        case 405:
+            return "Method not allowed";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload too large";
+        case 415:
+            return "Unsupported media type";
+        case 422:
+            return "Unprocessable content";
+        case 429:
+            return "Too many requests";
+        case 500:
+            return "Internal error";
+        case 503:
+            return "Service unavailable";
+        default:
+            return "Error";
+    }
+}
+
+}  // namespace
+
+Response problem(int status, std::string_view type, std::string detail, std::string pointer,
+                 json extra) {
+    json body = extra.is_object() ? std::move(extra) : json::object();
+    body["type"] = "urn:accord:problem:" + std::string(type);
+    body["title"] = title_of(status);
+    body["status"] = status;
+    body["detail"] = std::move(detail);
+    if (!pointer.empty()) body["pointer"] = std::move(pointer);
+    Response r = json_response(status, body);
+    r.content_type = "application/problem+json";
+    if (status == 503) r.headers.emplace_back("Retry-After", "1");
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"accord\"");
+    return r;
+}
+
+Response problem(const Error& e) {
+    return problem(status_of(e.code), engine::error_code_name(e.code), e.message, e.pointer);
+}
+
+namespace {
+
+Response not_found(const Request& r) {
+    std::string path;
+    for (const auto& s : r.segments) path += "/" + s;
+    return problem(404, "not_found", "no route " + r.method + " " + path);
+}
+
+Response method_not_allowed(const std::string& allowed) {
+    Response r = problem(405, "method_not_allowed", "this route takes " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+}
+
+// Parses a write's body: a JSON object (an empty body is an empty object).
+Result<json> parse_object(const Request& r, std::size_t max_depth) {
+    if (r.body.empty()) return json::object();
+    const std::string_view ct = r.content_type;
+    if (!ct.empty() && ct.find("json") == std::string_view::npos)
+        return make_error(
+            ErrorCode::invalid_input,
+            "the body must be JSON (Content-Type: application/json), not " + std::string(ct));
+    if (json_too_deep(r.body, max_depth))
+        return make_error(ErrorCode::invalid_json,
+                          "the body nests deeper than " + std::to_string(max_depth) + " levels");
+    try {
+        json j = json::parse(r.body);
+        if (!j.is_object())
+            return make_error(ErrorCode::invalid_input, "the body must be a JSON object", "");
+        return j;
+    } catch (const json::exception& e) {
+        return make_error(ErrorCode::invalid_json, std::string("malformed JSON: ") + e.what());
+    }
+}
+
+// A member of the body that must have a type when present.
+Result<std::string> string_member(const json& body, const char* name, bool required) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+        if (required)
+            return make_error(ErrorCode::invalid_input, std::string(name) + " is required",
+                              std::string("/") + name);
+        return std::string();
+    }
+    if (!it->is_string())
+        return make_error(ErrorCode::invalid_input, std::string(name) + " must be a string",
+                          std::string("/") + name);
+    return it->get<std::string>();
+}
+
+Result<json> object_member(const json& body, const char* name) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) return json::object();
+    if (!it->is_object())
+        return make_error(ErrorCode::invalid_input, std::string(name) + " must be an object",
+                          std::string("/") + name);
+    return *it;
+}
+
+Result<std::size_t> page_limit(const std::string& text, std::size_t max) {
+    if (text.empty()) return std::min<std::size_t>(50, max);
+    std::size_t n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || p != text.data() + text.size() || n == 0)
+        return make_error(ErrorCode::invalid_input, "limit must be a positive integer", "limit");
+    return std::min(n, max);
+}
+
+// The instance a task id belongs to: "<instance>.t<n>".
+std::string instance_of_task(const std::string& task_id) {
+    const auto dot = task_id.rfind('.');
+    return dot == std::string::npos ? std::string() : task_id.substr(0, dot);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Api::Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options)
+    : runtime_(runtime),
+      store_(runtime.store()),
+      authenticate_(std::move(authenticate)),
+      options_(std::move(options)) {}
+
+bool Api::allow_rate(const std::string& user, double& retry_after) {
+    if (options_.requests_per_second <= 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = buckets_.try_emplace(user, Bucket{options_.burst, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+        const double elapsed = std::chrono::duration<double>(now - b.at).count();
+        b.tokens = std::min(options_.burst, b.tokens + elapsed * options_.requests_per_second);
+        b.at = now;
+    }
+    if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return true;
+    }
+    retry_after = (1 - b.tokens) / options_.requests_per_second;
+    if (buckets_.size() > 100'000) buckets_.clear();  // bounded: forgetting only forgives
+    return false;
+}
+
+Awaitable<Result<Principal>> Api::authenticate(const Request& r, bool query_token) {
+    std::string token;
+    if (r.authorization.starts_with("Bearer ") || r.authorization.starts_with("bearer "))
+        token = r.authorization.substr(7);
+    else if (auto it = r.query.find("token"); query_token && it != r.query.end())
+        token = it->second;
+    if (token.empty())
+        co_return make_error(ErrorCode::forbidden, "no bearer token (Authorization: Bearer ...)");
+    auto found = co_await authenticate_(std::move(token));
+    if (!found) co_return found.error();
+    if (!*found) co_return make_error(ErrorCode::forbidden, "unknown or revoked token");
+    co_return std::move(**found);
+}
+
+Awaitable<Response> Api::handle(Request request) {
+    const auto started = std::chrono::steady_clock::now();
+    Context cx;
+    cx.request = std::move(request);
+    cx.now = runtime_.now();
+    Response response = co_await route(cx);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.observe(cx.route.empty() ? "unmatched" : cx.route, response.status, seconds);
+    if (response.status == 403)
+        spdlog::info("refused {} {} for {}: {}", cx.request.method, cx.route, cx.who.name,
+                     response.body);
+    co_return response;
+}
+
+Awaitable<Response> Api::route(Context& cx) {
+    const auto& s = cx.request.segments;
+    const std::string& m = cx.request.method;
+    // Unauthenticated routes.
+    if (s.size() == 1 && s[0] == "healthz") {
+        cx.route = "/healthz";
+        co_return json_response(200, {{"status", "ok"}});
+    }
+    if (s.size() == 1 && s[0] == "readyz") {
+        cx.route = "/readyz";
+        co_return co_await readiness();
+    }
+    if (s.size() == 1 && s[0] == "metrics") {
+        cx.route = "/metrics";
+        Response r;
+        r.content_type = "text/plain; version=0.0.4";
+        metrics_.render(r.body);
+        const auto& st = runtime_.stats();
+        r.body += "# TYPE accord_commits_total counter\n";
+        append_sample(r.body, "accord_commits_total", "", static_cast<double>(st.commits));
+        r.body += "# TYPE accord_timers_fired_total counter\n";
+        append_sample(r.body, "accord_timers_fired_total", "",
+                      static_cast<double>(st.timers_fired));
+        r.body += "# TYPE accord_stale_retries_total counter\n";
+        append_sample(r.body, "accord_stale_retries_total", "",
+                      static_cast<double>(st.stale_retries));
+        if (options_.extra_metrics) r.body += options_.extra_metrics();
+        co_return r;
+    }
+    if (s.size() < 2 || s[0] != "api" || s[1] != "v1") co_return not_found(cx.request);
+    if (s.size() == 3 && s[2] == "openapi.json") {
+        cx.route = "/api/v1/openapi.json";
+        Response r;
+        r.body = openapi_document();
+        co_return r;
+    }
+
+    auto who = co_await authenticate(cx.request, false);
+    if (!who) {
+        cx.route = "auth";
+        if (who.error().code == ErrorCode::forbidden)
+            co_return problem(401, "unauthorized", who.error().message);
+        co_return problem(who.error());
+    }
+    cx.who = std::move(who).value();
+    double retry_after = 0;
+    if (!allow_rate(cx.who.name, retry_after)) {
+        cx.route = "rate_limited";
+        Response r = problem(429, "rate_limited",
+                             fmt::format("more than {:g} requests per second for {}",
+                                         options_.requests_per_second, cx.who.name));
+        r.headers.emplace_back("Retry-After",
+                               std::to_string(static_cast<int>(std::ceil(retry_after))));
+        co_return r;
+    }
+    if (m == "POST" || m == "PUT" || m == "PATCH") {
+        if (const std::string& ct = cx.request.content_type;
+            !cx.request.body.empty() && !ct.empty() && ct.find("json") == std::string::npos) {
+            cx.route = "body";
+            co_return problem(415, "unsupported_media_type",
+                              "the body must be JSON (Content-Type: application/json), not " + ct);
+        }
+        auto body = parse_object(cx.request, options_.max_json_depth);
+        if (!body) {
+            cx.route = "body";
+            co_return problem(body.error());
+        }
+        cx.body = std::move(body).value();
+    }
+
+    const std::size_t n = s.size();
+    const std::string& area = n > 2 ? s[2] : std::string();
+    if (area == "definitions") {
+        if (n == 3) {
+            cx.route = "/api/v1/definitions";
+            if (m == "GET") co_return co_await list_definitions(cx);
+            if (m == "POST") co_return co_await put_definition(cx);
+            co_return method_not_allowed("GET, POST");
+        }
+        if (n == 4 && s[3] == "validate") {
+            cx.route = "/api/v1/definitions/validate";
+            if (m == "POST") co_return co_await validate_definition(cx);
+            co_return method_not_allowed("POST");
+        }
+        if (n == 4 || (n == 6 && s[4] == "versions")) {
+            cx.route =
+                n == 4 ? "/api/v1/definitions/{name}" : "/api/v1/definitions/{name}/versions/{v}";
+            if (m != "GET") co_return method_not_allowed("GET");
+            int version = 0;
+            if (n == 6) {
+                auto [p, ec] = std::from_chars(s[5].data(), s[5].data() + s[5].size(), version);
+                if (ec != std::errc{} || p != s[5].data() + s[5].size() || version < 1)
+                    co_return problem(400, "invalid_input", "a version is a positive integer");
+            }
+            co_return co_await get_definition(cx, s[3], version);
+        }
+    } else if (area == "instances") {
+        if (n == 3) {
+            cx.route = "/api/v1/instances";
+            if (m == "GET") co_return co_await list_instances(cx);
+            if (m == "POST") co_return co_await start_instance(cx);
+            co_return method_not_allowed("GET, POST");
+        }
+        if (n == 4) {
+            cx.route = "/api/v1/instances/{id}";
+            if (m == "GET") co_return co_await get_instance(cx, s[3]);
+            co_return method_not_allowed("GET");
+        }
+        if (n == 5 && s[4] == "events") {
+            cx.route = "/api/v1/instances/{id}/events";
+            if (m == "POST") co_return co_await send_event(cx, s[3]);
+            co_return method_not_allowed("POST");
+        }
+        if (n == 5 && s[4] == "cancel") {
+            cx.route = "/api/v1/instances/{id}/cancel";
+            if (m == "POST") co_return co_await cancel_instance(cx, s[3]);
+            co_return method_not_allowed("POST");
+        }
+        if (n == 5 && s[4] == "history") {
+            cx.route = "/api/v1/instances/{id}/history";
+            if (m == "GET") co_return co_await instance_history(cx, s[3]);
+            co_return method_not_allowed("GET");
+        }
+    } else if (area == "tasks") {
+        if (n == 3) {
+            cx.route = "/api/v1/tasks";
+            if (m == "GET") co_return co_await list_tasks(cx);
+            co_return method_not_allowed("GET");
+        }
+        if (n == 4) {
+            cx.route = "/api/v1/tasks/{id}";
+            if (m == "GET") co_return co_await get_task(cx, s[3]);
+            co_return method_not_allowed("GET");
+        }
+        if (n == 5 &&
+            (s[4] == "claim" || s[4] == "release" || s[4] == "complete" || s[4] == "reassign")) {
+            cx.route = "/api/v1/tasks/{id}/" + s[4];
+            if (m == "POST") co_return co_await act_on_task(cx, s[3], s[4]);
+            co_return method_not_allowed("POST");
+        }
+    } else if (area == "me" && n == 3) {
+        cx.route = "/api/v1/me";
+        co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
+    } else if (area == "admin" && n == 4 && s[3] == "clock") {
+        cx.route = "/api/v1/admin/clock";
+        co_return co_await clock(cx);
+    }
+    co_return not_found(cx.request);
+}
+
+Awaitable<Response> Api::readiness() {
+    json body = {{"status", "ready"}};
+    if (options_.dev_clock.now) {
+        body["dev_clock"] = true;
+        body["now"] = engine::format_date_time(options_.dev_clock.now());
+    }
+    if (options_.ready) {
+        auto r = co_await options_.ready();
+        if (!r) {
+            body["status"] = "unavailable";
+            body["detail"] = r.error().message;
+            co_return json_response(503, body);
+        }
+    }
+    co_return json_response(200, body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definitions
+
+Awaitable<Response> Api::list_definitions(Context&) {
+    auto names = co_await store_.workflow_names();
+    if (!names) co_return problem(names.error());
+    std::sort(names->begin(), names->end());
+    json items = json::array();
+    for (const auto& name : *names) {
+        auto def = co_await store_.definition(name, 0);
+        if (!def) co_return problem(def.error());
+        auto versions = co_await store_.definition_versions(name);
+        if (!versions) co_return problem(versions.error());
+        items.push_back({{"name", name},
+                         {"version", (*def)->version},
+                         {"title", (*def)->title},
+                         {"description", (*def)->description},
+                         {"versions", *versions}});
+    }
+    co_return json_response(200, {{"items", items}});
+}
+
+Awaitable<Response> Api::get_definition(Context&, const std::string& name, int version) {
+    auto def = co_await store_.definition(name, version);
+    if (!def) co_return problem(def.error());
+    json body = (*def)->source;
+    body["version"] = (*def)->version;
+    co_return json_response(200, body);
+}
+
+namespace {
+
+json diagnostics_json(const std::vector<engine::Diagnostic>& ds, bool errors) {
+    json out = json::array();
+    for (const auto& d : ds)
+        if (d.is_error() == errors) out.push_back({{"pointer", d.pointer}, {"message", d.message}});
+    return out;
+}
+
+}  // namespace
+
+Awaitable<Response> Api::validate_definition(Context& cx) {
+    auto names = co_await store_.workflow_names();
+    if (!names) co_return problem(names.error());
+    std::set<std::string> known(names->begin(), names->end());
+    if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
+        known.insert(it->get<std::string>());
+    auto loaded = engine::load_definition(
+        cx.body, [&](std::string_view w) { return known.contains(std::string(w)); });
+    co_return json_response(200, {{"valid", loaded.ok()},
+                                  {"errors", diagnostics_json(loaded.diagnostics, true)},
+                                  {"warnings", diagnostics_json(loaded.diagnostics, false)}});
+}
+
+Awaitable<Response> Api::put_definition(Context& cx) {
+    if (!cx.who.admin())
+        co_return problem(403, "forbidden", "only an admin may publish definitions");
+    auto names = co_await store_.workflow_names();
+    if (!names) co_return problem(names.error());
+    std::set<std::string> known(names->begin(), names->end());
+    if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
+        known.insert(it->get<std::string>());
+    auto loaded = engine::load_definition(
+        cx.body, [&](std::string_view w) { return known.contains(std::string(w)); });
+    if (!loaded.ok())
+        co_return problem(422, "invalid_definition", "the definition is not valid", "",
+                          {{"errors", diagnostics_json(loaded.diagnostics, true)},
+                           {"warnings", diagnostics_json(loaded.diagnostics, false)}});
+    auto put = co_await store_.put_definition(loaded.definition);
+    if (!put) co_return problem(put.error());
+    json body = {{"name", loaded.definition->name},
+                 {"version", loaded.definition->version},
+                 {"warnings", diagnostics_json(loaded.diagnostics, false)}};
+    Response r = json_response(201, body);
+    r.headers.emplace_back("Location", "/api/v1/definitions/" + loaded.definition->name +
+                                           "/versions/" +
+                                           std::to_string(loaded.definition->version));
+    co_return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instances
+
+Awaitable<Result<Instance>> Api::visible_instance(const Principal& who, const std::string& id) {
+    auto inst = co_await runtime_.get(id);
+    if (!inst) co_return inst.error();
+    auto def = co_await store_.definition(inst->workflow, inst->version);
+    if (!def) co_return def.error();
+    if (!may_see(who, *inst, **def))
+        co_return make_error(ErrorCode::forbidden, who.name + " takes no part in " + id +
+                                                       " and holds none of " + inst->workflow +
+                                                       "'s roles");
+    co_return std::move(inst).value();
+}
+
+Awaitable<Response> Api::start_instance(Context& cx) {
+    auto workflow = string_member(cx.body, "workflow", true);
+    if (!workflow) co_return problem(workflow.error());
+    auto key = string_member(cx.body, "key", false);
+    if (!key) co_return problem(key.error());
+    auto data = object_member(cx.body, "data");
+    if (!data) co_return problem(data.error());
+    int version = 0;
+    if (auto it = cx.body.find("version"); it != cx.body.end() && !it->is_null()) {
+        if (!it->is_number_integer() || it->get<int>() < 1)
+            co_return problem(400, "invalid_input", "version must be a positive integer",
+                              "/version");
+        version = it->get<int>();
+    }
+    auto def = co_await store_.definition(*workflow, version);
+    if (!def) co_return problem(def.error());
+    if (!may_start(cx.who, **def))
+        co_return problem(403, "forbidden",
+                          cx.who.name + " holds none of " + *workflow + "'s roles");
+    redis::StartRequest req;
+    req.workflow = *workflow;
+    req.version = (*def)->version;
+    req.data = std::move(data).value();
+    req.business_key = std::move(key).value();
+    req.idempotency_key = cx.request.idempotency_key;
+    engine::Actor actor = cx.who.actor();
+    auto started = co_await runtime_.start(std::move(req), std::move(actor));
+    if (!started) co_return problem(started.error());
+    Response r = json_response(started->created ? 201 : 200,
+                               instance_view(started->instance, **def, cx.now));
+    r.headers.emplace_back("Location", "/api/v1/instances/" + started->instance.id);
+    co_return r;
+}
+
+Awaitable<Response> Api::get_instance(Context& cx, const std::string& id) {
+    auto inst = co_await visible_instance(cx.who, id);
+    if (!inst) co_return problem(inst.error());
+    auto def = co_await store_.definition(inst->workflow, inst->version);
+    if (!def) co_return problem(def.error());
+    co_return json_response(200, instance_view(*inst, **def, cx.now));
+}
+
+Awaitable<Response> Api::list_instances(Context& cx) {
+    auto limit = page_limit(cx.param("limit"), options_.max_page);
+    if (!limit) co_return problem(limit.error());
+    const std::string workflow = cx.param("workflow"), state = cx.param("state"),
+                      key = cx.param("key"), role = cx.param("role"), status = cx.param("status");
+    // Data filters: data.<path>=<value>, the value compared as JSON if it parses, else as text.
+    std::vector<std::pair<json::json_pointer, json>> data_filters;
+    for (const auto& [name, value] : cx.request.query) {
+        if (!name.starts_with("data.")) continue;
+        std::string pointer;
+        std::string_view rest = std::string_view(name).substr(5);
+        while (!rest.empty()) {
+            const auto dot = rest.find('.');
+            pointer += "/" + std::string(rest.substr(0, dot));
+            rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+        }
+        json expected = json::parse(value, nullptr, false);
+        if (expected.is_discarded()) expected = value;
+        try {
+            data_filters.emplace_back(json::json_pointer(pointer), std::move(expected));
+        } catch (const json::exception&) {
+            co_return problem(400, "invalid_input", "bad data filter " + name, name);
+        }
+    }
+    std::vector<std::string> workflows;
+    if (!workflow.empty()) {
+        workflows.push_back(workflow);
+    } else {
+        auto names = co_await store_.workflow_names();
+        if (!names) co_return problem(names.error());
+        workflows = std::move(names).value();
+    }
+    if (!key.empty()) {
+        // A business key names at most one instance per workflow.
+        json items = json::array();
+        for (const auto& w : workflows) {
+            auto found = co_await store_.find_by_key(w, key);
+            if (!found) co_return problem(found.error());
+            if (!*found) continue;
+            auto inst = co_await visible_instance(cx.who, **found);
+            if (!inst) {
+                if (inst.error().code == ErrorCode::forbidden) continue;
+                co_return problem(inst.error());
+            }
+            auto def = co_await store_.definition(inst->workflow, inst->version);
+            if (!def) co_return problem(def.error());
+            if (matches(*inst, **def, state, status, role, data_filters, cx.now))
+                items.push_back(instance_view(*inst, **def, cx.now));
+        }
+        co_return json_response(200, {{"items", items}, {"next", nullptr}});
+    }
+    auto cursor = redis::InstancePosition::decode(cx.param("cursor"));
+    if (!cursor) co_return problem(cursor.error());
+    // Newest first, across the workflows' indices; filters are applied to each page read, so
+    // a page may hold fewer than `limit` items and still have a next one.
+    json items = json::array();
+    std::optional<redis::InstancePosition> position = *cursor;
+    std::optional<redis::InstancePosition> last;
+    bool more = false;
+    const std::size_t scan = std::max<std::size_t>(*limit, 50);
+    for (int round = 0; round < 8 && items.size() < *limit; ++round) {
+        auto page = co_await store_.list_instances(workflows, position, scan);
+        if (!page) co_return problem(page.error());
+        more = page->size() == scan;
+        for (const auto& entry : *page) {
+            position = entry;
+            if (items.size() == *limit) {
+                more = true;
+                break;
+            }
+            last = entry;
+            auto inst = co_await runtime_.get(entry.id);
+            if (!inst) {
+                if (inst.error().code == ErrorCode::not_found) continue;
+                co_return problem(inst.error());
+            }
+            auto def = co_await store_.definition(inst->workflow, inst->version);
+            if (!def) co_return problem(def.error());
+            if (!may_see(cx.who, *inst, **def)) continue;
+            if (!matches(*inst, **def, state, status, role, data_filters, cx.now)) continue;
+            items.push_back(instance_view(*inst, **def, cx.now));
+        }
+        if (!more) break;
+    }
+    json next = nullptr;
+    if (more && last) next = last->encode();
+    co_return json_response(200, {{"items", items}, {"next", next}});
+}
+
+Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::InputKind input,
+                                    int) {
+    auto before = co_await visible_instance(cx.who, id);
+    if (!before) co_return problem(before.error());
+    // (GCC 12: aggregate temporaries in a co_await expression are miscompiled; name them.)
+    engine::Input in{std::move(input), cx.who.actor()};
+    auto after = co_await runtime_.send(id, std::move(in), cx.request.idempotency_key);
+    if (!after) co_return problem(after.error());
+    auto def = co_await store_.definition(after->workflow, after->version);
+    if (!def) co_return problem(def.error());
+    co_return json_response(200, instance_view(*after, **def, cx.now));
+}
+
+Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
+    auto event = string_member(cx.body, "event", true);
+    if (!event) co_return problem(event.error());
+    auto data = object_member(cx.body, "data");
+    if (!data) co_return problem(data.error());
+    engine::InputKind input = engine::EventInput{std::move(event).value(), std::move(data).value()};
+    co_return co_await send_input(cx, id, std::move(input));
+}
+
+Awaitable<Response> Api::cancel_instance(Context& cx, const std::string& id) {
+    auto reason = string_member(cx.body, "reason", false);
+    if (!reason) co_return problem(reason.error());
+    auto inst = co_await visible_instance(cx.who, id);
+    if (!inst) co_return problem(inst.error());
+    auto def = co_await store_.definition(inst->workflow, inst->version);
+    if (!def) co_return problem(def.error());
+    if (!may_cancel(cx.who, **def))
+        co_return problem(
+            403, "forbidden",
+            "only an admin or a lead of " + inst->workflow + "'s roles may cancel an instance");
+    engine::InputKind input =
+        engine::CancelInput{reason->empty() ? "cancelled by " + cx.who.name : *reason};
+    co_return co_await send_input(cx, id, std::move(input));
+}
+
+Awaitable<Response> Api::instance_history(Context& cx, const std::string& id) {
+    auto inst = co_await visible_instance(cx.who, id);
+    if (!inst) co_return problem(inst.error());
+    auto records = co_await store_.history(id);
+    if (!records) co_return problem(records.error());
+    json items = json::array();
+    for (const auto& r : *records) {
+        json entry = json::parse(r.entry, nullptr, false);
+        if (entry.is_discarded()) co_return problem(500, "storage_error", "unreadable history");
+        entry["id"] = r.id;
+        entry["hash"] = r.hash;
+        if (auto at = entry.find("at"); at != entry.end() && at->is_number_integer())
+            *at = engine::format_date_time(at->get<TimeMs>());
+        items.push_back(std::move(entry));
+    }
+    co_return json_response(200, {{"instance", id}, {"items", items}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+Awaitable<Response> Api::list_tasks(Context& cx) {
+    auto limit = page_limit(cx.param("limit"), options_.max_page);
+    if (!limit) co_return problem(limit.error());
+    const std::string role = cx.param("role"), status = cx.param("status");
+    const bool mine = cx.flag("mine"), overdue = cx.flag("overdue");
+    if (!status.empty() && status != "open" && status != "claimed" && status != "unclaimed")
+        co_return problem(400, "invalid_input",
+                          "status: open, claimed or unclaimed (closed tasks are in the "
+                          "instance's history)",
+                          "status");
+    if (!role.empty() && !cx.who.has_role(role) && !cx.who.admin() && !cx.who.auditor())
+        co_return problem(403, "forbidden", cx.who.name + " does not hold role " + role);
+    auto cursor = redis::QueuePosition::decode(cx.param("cursor"));
+    if (!cursor) co_return problem(cursor.error());
+
+    // Which queues: a role's; the person's own; or, by default, everything the person may act
+    // on (their own and their roles' queues), merged most urgent first.
+    std::vector<std::pair<bool, std::string>> queues;  // (by role, name)
+    if (!role.empty()) queues.emplace_back(true, role);
+    if (mine || role.empty()) queues.emplace_back(false, cx.who.name);
+    if (!mine && role.empty())
+        for (const auto& r : cx.who.roles) queues.emplace_back(true, r);
+
+    const std::size_t want = *limit;
+    std::vector<Task> merged;
+    std::set<std::string> seen;
+    std::optional<redis::QueuePosition> position = *cursor;
+    bool more = false;
+    for (int round = 0; round < 8; ++round) {
+        std::vector<Task> batch;
+        bool any_full = false;
+        for (const auto& [by_role, name] : queues) {
+            Result<std::vector<Task>> page = std::vector<Task>();
+            if (by_role)
+                page = co_await store_.open_tasks_for_role(name, want + 1, position);
+            else
+                page = co_await store_.open_tasks_for_assignee(name, want + 1, cx.now, position);
+            if (!page) co_return problem(page.error());
+            any_full = any_full || page->size() > want;
+            for (auto& t : *page) batch.push_back(std::move(t));
+        }
+        std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
+            return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
+        });
+        batch.erase(std::unique(batch.begin(), batch.end(),
+                                [](const Task& a, const Task& b) { return a.id == b.id; }),
+                    batch.end());
+        bool page_more = any_full;
+        std::size_t taken = 0;
+        for (auto& t : batch) {
+            if (merged.size() == want) {
+                page_more = true;
+                break;
+            }
+            ++taken;
+            position = redis::QueuePosition::of(t);
+            if (!seen.insert(t.id).second) continue;
+            const bool claimed = t.claim_holds(cx.now);
+            if (status == "claimed" && !claimed) continue;
+            if (status == "unclaimed" && claimed) continue;
+            if (overdue && (t.due_at == 0 || t.due_at > cx.now)) continue;
+            // A role's queue shows what is free to take or one's own; another's claim shows
+            // only to leads and admins.
+            if (claimed && t.claimed_by != cx.who.name && !cx.who.admin() && !cx.who.auditor() &&
+                !cx.who.has_role(t.role + "_lead") && role.empty())
+                continue;
+            merged.push_back(std::move(t));
+        }
+        more = page_more;
+        if (merged.size() == want || !more || taken == 0) break;
+    }
+    json items = json::array();
+    for (const auto& t : merged) items.push_back(task_view(t, cx.now));
+    json next = nullptr;
+    if (more && !merged.empty()) next = redis::QueuePosition::of(merged.back()).encode();
+    co_return json_response(200, {{"items", items}, {"next", next}});
+}
+
+Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
+    const std::string instance_id = instance_of_task(id);
+    if (instance_id.empty()) co_return problem(404, "task_not_found", "no task " + id);
+    auto inst = co_await visible_instance(cx.who, instance_id);
+    if (!inst) {
+        if (inst.error().code == ErrorCode::not_found)
+            co_return problem(404, "task_not_found", "no task " + id);
+        co_return problem(inst.error());
+    }
+    auto task = co_await store_.find_task(id);
+    if (!task) co_return problem(task.error());
+    auto def = co_await store_.definition(inst->workflow, inst->version);
+    if (!def) co_return problem(def.error());
+    json view = task_view(*task, cx.now);
+    if (auto form = task_form(**def, task->state); !form.is_null()) view["form"] = form;
+    co_return json_response(200, view);
+}
+
+Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const std::string& verb) {
+    const std::string instance_id = instance_of_task(id);
+    if (instance_id.empty()) co_return problem(404, "task_not_found", "no task " + id);
+    engine::InputKind input;
+    if (verb == "complete") {
+        auto outcome = string_member(cx.body, "outcome", false);
+        if (!outcome) co_return problem(outcome.error());
+        auto fields = object_member(cx.body, "fields");
+        if (!fields) co_return problem(fields.error());
+        auto comment = string_member(cx.body, "comment", false);
+        if (!comment) co_return problem(comment.error());
+        input = engine::CompleteTaskInput{id, std::move(outcome).value(), std::move(fields).value(),
+                                          std::move(comment).value()};
+    } else if (verb == "claim") {
+        TimeMs lease = options_.claim_lease.count();
+        if (auto it = cx.body.find("lease_seconds"); it != cx.body.end()) {
+            if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
+                co_return problem(400, "invalid_input", "lease_seconds: a whole number >= 0",
+                                  "/lease_seconds");
+            lease = it->get<std::int64_t>() * 1000;
+        }
+        input = engine::ClaimTaskInput{id, lease == 0 ? 0 : cx.now + lease};
+    } else if (verb == "release") {
+        input = engine::ReleaseTaskInput{id};
+    } else {
+        auto assignee = string_member(cx.body, "assignee", false);
+        if (!assignee) co_return problem(assignee.error());
+        input = engine::ReassignTaskInput{id, std::move(assignee).value()};
+    }
+    auto before = co_await visible_instance(cx.who, instance_id);
+    if (!before) {
+        if (before.error().code == ErrorCode::not_found)
+            co_return problem(404, "task_not_found", "no task " + id);
+        co_return problem(before.error());
+    }
+    engine::Input in{std::move(input), cx.who.actor()};
+    auto after = co_await runtime_.send(instance_id, std::move(in), cx.request.idempotency_key);
+    if (!after) {
+        // Not a task of the current state: closed in a state left since, or never there.
+        if (after.error().code == ErrorCode::task_not_found) {
+            auto task = co_await store_.find_task(id);
+            if (task && !task->is_open())
+                co_return problem(409, "task_closed",
+                                  "task " + id + " is " + engine::to_string(task->status) +
+                                      (task->closed_by.empty() ? "" : " by " + task->closed_by));
+        }
+        co_return problem(after.error());
+    }
+    // The task as the input left it (a completion may have moved the instance on).
+    const Task* task = after->find_task(id);
+    json body;
+    if (task != nullptr) {
+        body = task_view(*task, cx.now);
+    } else {
+        auto found = co_await store_.find_task(id);
+        if (!found) co_return problem(found.error());
+        body = task_view(*found, cx.now);
+    }
+    auto def = co_await store_.definition(after->workflow, after->version);
+    if (!def) co_return problem(def.error());
+    body["instance_state"] = instance_view(*after, **def, cx.now);
+    co_return json_response(200, body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The development clock
+
+Awaitable<Response> Api::clock(Context& cx) {
+    const auto& hooks = options_.dev_clock;
+    if (!hooks.now)
+        co_return problem(404, "not_found", "the development clock is off (accordd --dev-clock)");
+    if (cx.request.method == "GET")
+        co_return json_response(200, {{"now", engine::format_date_time(hooks.now())}});
+    if (cx.request.method != "POST") co_return method_not_allowed("GET, POST");
+    if (!cx.who.admin()) co_return problem(403, "forbidden", "only an admin may move the clock");
+    auto advance = string_member(cx.body, "advance", false);
+    if (!advance) co_return problem(advance.error());
+    auto set = string_member(cx.body, "set", false);
+    if (!set) co_return problem(set.error());
+    if (advance->empty() == set->empty())
+        co_return problem(400, "invalid_input", "give one of advance (a duration) or set (a time)");
+    TimeMs target = 0;
+    if (!advance->empty()) {
+        auto d = engine::parse_duration(*advance);
+        if (!d)
+            co_return problem(400, "invalid_input", "advance: an ISO 8601 duration such as P90D",
+                              "/advance");
+        target = engine::add_duration(hooks.now(), *d);
+    } else {
+        auto t = engine::parse_time(*set);
+        if (!t)
+            co_return problem(400, "invalid_input", "set: a time such as 2027-03-01T09:00:00Z",
+                              "/set");
+        target = t->ms;
+    }
+    auto moved = co_await hooks.advance_to(target);
+    if (!moved) co_return problem(moved.error());
+    co_return json_response(200, {{"now", engine::format_date_time(*moved)}});
+}
+
+}  // namespace accord::http

@@ -1,0 +1,472 @@
+#include "accord/http/feed_hub.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "accord/engine/time.hpp"
+#include "accord/http/views.hpp"
+
+namespace accord::http {
+
+namespace asio = boost::asio;
+using engine::json;
+using engine::Task;
+using redis::FeedPosition;
+
+struct Feed::Subscriber {
+    enum class Mode { catching_up, live, lagging };
+    std::shared_ptr<FeedSocket> socket;
+    Principal who;
+    Request credentials;         // the upgrade's Authorization and ?token=, to check them again
+    std::string workflow, role;  // narrowing, when given
+    Mode mode = Mode::catching_up;
+    Positions at;        // what this socket has been given, by shard
+    bool ahead = false;  // at some shard past the reader (it caught up further on its own)
+    std::string cursor;  // the last cursor sent
+};
+
+namespace {
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+void iso_times(json& j, std::initializer_list<const char*> names) {
+    for (const char* n : names)
+        if (auto it = j.find(n); it != j.end() && it->is_number_integer())
+            *it = engine::format_date_time(it->get<engine::TimeMs>());
+}
+
+bool holds(const Principal& who, const json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty() &&
+           who.has_role(it->get_ref<const std::string&>());
+}
+
+bool names(const std::string& person, const json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == person;
+}
+
+}  // namespace
+
+Feed::Feed(Api& api, FeedOptions options) : api_(api), options_(std::move(options)) {}
+
+Feed::~Feed() {
+    *alive_ = false;
+}
+
+Feed::Positions Feed::positions(const std::string& cursor) const {
+    redis::FeedCursor c;
+    Positions out;
+    if (!redis::FeedCursor::decode(cursor, api_.runtime().store().keys().shards(), c)) return out;
+    for (const auto& id : c.ids) out.push_back(FeedPosition::parse(id));
+    return out;
+}
+
+void Feed::start() {
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(api_.runtime().store().client().executor(), read_loop(), asio::detached);
+}
+
+void Feed::stop() {
+    running_ = false;
+    close_all();
+}
+
+void Feed::close_all() {
+    for (auto& [raw, sub] : subscribers_) sub->socket->close(1001, "server going away");
+}
+
+std::size_t Feed::open_for(const std::string& user) const {
+    auto it = per_user_.find(user);
+    return it == per_user_.end() ? 0 : it->second;
+}
+
+void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Request& request) {
+    auto sub = std::make_shared<Subscriber>();
+    sub->socket = socket;
+    sub->who = std::move(who);
+    sub->credentials.authorization = request.authorization;
+    if (auto it = request.query.find("token"); it != request.query.end())
+        sub->credentials.query.emplace("token", it->second);
+    auto param = [&](const char* name) {
+        auto it = request.query.find(name);
+        return it == request.query.end() ? std::string() : it->second;
+    };
+    sub->workflow = param("workflow");
+    sub->role = param("role");
+    ++per_user_[sub->who.name];
+    subscribers_[socket.get()] = sub;
+    if (!sub->role.empty() && !sub->who.has_role(sub->role) && !sub->who.admin() &&
+        !sub->who.auditor()) {
+        socket->close(1008, sub->who.name + " does not hold role " + sub->role);
+        return;
+    }
+    asio::co_spawn(api_.runtime().store().client().executor(), begin(sub, param("cursor"), false),
+                   asio::detached);
+}
+
+void Feed::detach(const std::shared_ptr<FeedSocket>& socket) {
+    auto it = subscribers_.find(socket.get());
+    if (it == subscribers_.end()) return;
+    if (auto u = per_user_.find(it->second->who.name); u != per_user_.end() && --u->second == 0)
+        per_user_.erase(u);
+    subscribers_.erase(it);
+}
+
+bool Feed::deliver(Subscriber& sub, std::shared_ptr<const std::string> text) {
+    if (!sub.socket->send(std::move(text))) {
+        // Too slow: drop what it can't take, and start it afresh once its queue drained.
+        sub.mode = Subscriber::Mode::lagging;
+        ++resyncs_;
+        return false;
+    }
+    ++messages_sent_;
+    return true;
+}
+
+Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool resync) {
+    auto& store = api_.runtime().store();
+    auto end = co_await store.feed_end();  // before the queues: later changes follow it
+    if (!end) co_return end.error();
+    const auto now = api_.runtime().now();
+    const std::size_t limit = options_.snapshot_limit;
+    std::vector<Task> tasks;
+    auto mine = co_await store.open_tasks_for_assignee(sub.who.name, limit, now);
+    if (!mine) co_return mine.error();
+    tasks = std::move(mine).value();
+    const std::vector<std::string> roles =
+        sub.role.empty() ? sub.who.roles : std::vector<std::string>{sub.role};
+    for (const auto& r : roles) {
+        auto page = co_await store.open_tasks_for_role(r, limit);
+        if (!page) co_return page.error();
+        for (auto& t : *page)
+            if (!t.claim_holds(now) || t.claimed_by == sub.who.name) tasks.push_back(std::move(t));
+    }
+    std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
+        return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
+    });
+    json items = json::array();
+    std::set<std::string> seen;
+    for (const auto& t : tasks) {
+        if (items.size() == limit) break;
+        if (!sub.workflow.empty() && t.workflow != sub.workflow) continue;
+        if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role) continue;
+        if (seen.insert(t.id).second) items.push_back(task_view(t, now));
+    }
+    json msg = {{"type", "snapshot"}, {"cursor", *end}, {"items", std::move(items)}};
+    if (reset) msg["reset"] = true;
+    if (resync) msg["resync"] = true;
+    sub.cursor = *end;
+    sub.at = positions(*end);
+    sub.mode = Subscriber::Mode::catching_up;
+    deliver(sub, std::make_shared<const std::string>(msg.dump()));
+    co_return engine::Ok{};
+}
+
+Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync) {
+    auto alive = alive_;
+    auto& store = api_.runtime().store();
+    while (!ready_ && running_) co_await sleep_for(std::chrono::milliseconds(5));
+    if (!*alive || !subscribers_.contains(sub->socket.get())) co_return;
+    if (resync) {
+        deliver(*sub, std::make_shared<const std::string>(
+                          json({{"type", "resync"}, {"cursor", sub->cursor}}).dump()));
+        sub->mode = Subscriber::Mode::catching_up;
+    }
+    if (cursor.empty()) {
+        auto sent = co_await send_snapshot(*sub, false, resync);
+        if (!*alive) co_return;
+        if (!sent) {
+            sub->socket->close(1013, sent.error().message);
+            co_return;
+        }
+        cursor = sub->cursor;
+    } else {
+        sub->at = positions(cursor);
+        if (sub->at.empty()) {
+            sub->socket->close(1008, "not a feed cursor");
+            co_return;
+        }
+        sub->cursor = cursor;
+    }
+    // Catch up on our own until at or past the reader on every shard; then the reader's events
+    // after that are the ones still to send.
+    while (*alive && subscribers_.contains(sub->socket.get())) {
+        bool behind = false;
+        for (std::size_t s = 0; s < at_.size() && s < sub->at.size(); ++s)
+            behind = behind || sub->at[s] < at_[s];
+        if (!behind) {
+            sub->ahead = false;
+            for (std::size_t s = 0; s < at_.size() && s < sub->at.size(); ++s)
+                sub->ahead = sub->ahead || at_[s] < sub->at[s];
+            sub->mode = Subscriber::Mode::live;
+            co_return;
+        }
+        auto page = co_await store.read_feed(sub->cursor, options_.batch);
+        if (!*alive || !subscribers_.contains(sub->socket.get())) co_return;
+        if (!page) {
+            sub->socket->close(1013, page.error().message);
+            co_return;
+        }
+        if (page->reset) {
+            auto sent = co_await send_snapshot(*sub, true, false);
+            if (!*alive) co_return;
+            if (!sent) {
+                sub->socket->close(1013, sent.error().message);
+                co_return;
+            }
+            continue;
+        }
+        for (const auto& e : page->events)
+            if (concerns(*sub, e.event) && !deliver(*sub, message(e.event, e.cursor))) co_return;
+        sub->cursor = page->cursor;
+        sub->at = positions(page->cursor);
+    }
+}
+
+Awaitable<void> Feed::read_loop() {
+    auto alive = alive_;
+    auto& store = api_.runtime().store();
+    auto last_auth = std::chrono::steady_clock::now();
+    while (running_ && *alive) {
+        if (cursor_.empty()) {
+            auto end = co_await store.feed_end();
+            if (!*alive) co_return;
+            if (!end) {
+                co_await sleep_for(std::chrono::milliseconds(500));
+                continue;
+            }
+            cursor_ = *end;
+            at_ = positions(cursor_);
+            ready_ = true;
+        }
+        const bool listening = !subscribers_.empty();
+        auto page = co_await store.read_feed(cursor_, options_.batch);
+        if (!*alive) co_return;
+        if (!page) {
+            spdlog::warn("feed: {}", page.error().message);
+            co_await sleep_for(std::chrono::milliseconds(200));
+            continue;
+        }
+        if (page->reset) {
+            // The reader itself fell behind retention: every live socket starts afresh.
+            for (auto& [raw, sub] : subscribers_)
+                if (sub->mode == Subscriber::Mode::live) sub->mode = Subscriber::Mode::lagging;
+        }
+        for (const auto& e : page->events) {
+            ++events_read_;
+            if (e.event.value("type", "") == "instance.finished") {
+                const std::string wf = e.event.value("workflow", "");
+                if (!workflow_roles_.contains(wf)) {
+                    auto def = co_await store.definition(wf, 0);
+                    if (!*alive) co_return;
+                    workflow_roles_[wf] =
+                        def ? http::workflow_roles(**def) : std::vector<std::string>{};
+                }
+            }
+            // The reader's position moves event by event, so that a socket that joins while
+            // this page is handed out (above, at a co_await) joins exactly where it is.
+            auto after = positions(e.cursor);
+            if (static_cast<std::size_t>(e.shard) < after.size())
+                dispatch(e.event, e.cursor, after, e.shard);
+            at_ = std::move(after);
+        }
+        cursor_ = page->cursor;
+        at_ = positions(cursor_);
+        // Sockets that caught up past where the reader was are no longer ahead once it passed.
+        for (auto& [raw, sub] : subscribers_)
+            if (sub->ahead) {
+                bool still = false;
+                for (std::size_t s = 0; s < at_.size() && s < sub->at.size(); ++s)
+                    still = still || at_[s] < sub->at[s];
+                sub->ahead = still;
+            }
+        // Lagging sockets whose queue drained start again with a snapshot.
+        for (auto& [raw, sub] : subscribers_)
+            if (sub->mode == Subscriber::Mode::lagging && sub->socket->queued() == 0) {
+                sub->mode = Subscriber::Mode::catching_up;
+                asio::co_spawn(store.client().executor(), begin(sub, "", true), asio::detached);
+            }
+        if (options_.epoch && std::chrono::steady_clock::now() - last_auth > options_.auth_check) {
+            last_auth = std::chrono::steady_clock::now();
+            co_await check_tokens();
+            if (!*alive) co_return;
+        }
+        if (page->events.size() < options_.batch)
+            co_await sleep_for(listening ? options_.poll : options_.poll * 40);
+    }
+}
+
+Awaitable<void> Feed::check_tokens() {
+    auto alive = alive_;
+    auto epoch = co_await options_.epoch();
+    if (!*alive || !epoch || *epoch == epoch_) co_return;
+    epoch_ = *epoch;
+    std::vector<std::shared_ptr<Subscriber>> subs;
+    for (auto& [raw, sub] : subscribers_) subs.push_back(sub);
+    for (auto& sub : subs) {
+        auto who = co_await api_.authenticate(sub->credentials, true);
+        if (!*alive) co_return;
+        if (!who && who.error().code == engine::ErrorCode::forbidden)
+            sub->socket->close(1008, "token revoked");
+    }
+}
+
+bool Feed::concerns(const Subscriber& sub, const json& event) const {
+    if (!sub.workflow.empty() && event.value("workflow", "") != sub.workflow) return false;
+    const std::string type = event.value("type", "");
+    const std::string& me = sub.who.name;
+    if (type == "instance.finished") {
+        if (!sub.role.empty()) return false;
+        if (sub.who.admin() || sub.who.auditor()) return true;
+        auto it = workflow_roles_.find(event.value("workflow", ""));
+        return it != workflow_roles_.end() &&
+               std::any_of(it->second.begin(), it->second.end(),
+                           [&](const std::string& r) { return sub.who.has_role(r); });
+    }
+    if (type == "notify") {
+        if (auto p = event.find("people"); sub.role.empty() && p != event.end() && p->is_array())
+            for (const auto& person : *p)
+                if (person.is_string() && person.get_ref<const std::string&>() == me) return true;
+        if (auto r = event.find("roles"); r != event.end() && r->is_array())
+            for (const auto& role : *r)
+                if (role.is_string() && sub.who.has_role(role.get_ref<const std::string&>()) &&
+                    (sub.role.empty() || role == sub.role))
+                    return true;
+        return false;
+    }
+    auto t = event.find("task");
+    if (t == event.end() || !t->is_object()) return false;
+    if (!sub.role.empty())
+        return names(sub.role, *t, "role") || names(sub.role, *t, "escalated_to") ||
+               names(sub.role, event, "role");
+    return names(me, *t, "assignee") || names(me, *t, "claimed_by") || names(me, event, "from") ||
+           names(me, event, "by") || holds(sub.who, *t, "role") ||
+           holds(sub.who, *t, "escalated_to") || holds(sub.who, event, "role");
+}
+
+std::shared_ptr<const std::string> Feed::message(const json& event,
+                                                 const std::string& cursor) const {
+    json msg = event;
+    std::string type = msg.value("type", "");
+    if (auto t = msg.find("task"); t != msg.end() && t->is_object()) {
+        // A reminder before the task's deadline is "due soon".
+        if (type == "reminder" && t->contains("due_at") && (*t)["due_at"].is_number_integer() &&
+            msg.contains("at") && msg["at"].is_number_integer() &&
+            msg["at"].get<engine::TimeMs>() < (*t)["due_at"].get<engine::TimeMs>())
+            type = "task.due_soon";
+        iso_times(*t, {"due_at", "claim_until", "created_at", "closed_at"});
+    }
+    iso_times(msg, {"at", "until"});
+    msg["type"] = type;
+    msg["cursor"] = cursor;
+    return std::make_shared<const std::string>(
+        msg.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Feed::dispatch(const json& event, const std::string& cursor, const Positions& after,
+                    int shard) {
+    std::shared_ptr<const std::string> shared;  // made once, for every socket not ahead
+    const auto s = static_cast<std::size_t>(shard);
+    const FeedPosition& position = after[s];
+    for (auto& [raw, sub] : subscribers_) {
+        if (sub->mode != Subscriber::Mode::live || s >= sub->at.size()) continue;
+        if (position <= sub->at[s]) continue;  // sent while it caught up
+        sub->at[s] = position;
+        if (!concerns(*sub, event)) continue;
+        if (!sub->ahead) {
+            if (!shared) shared = message(event, cursor);
+            sub->cursor = cursor;
+            deliver(*sub, shared);
+            continue;
+        }
+        // Its own position, which is past the reader's at some shard.
+        redis::FeedCursor c;
+        for (std::size_t i = 0; i < sub->at.size(); ++i) {
+            const auto& p = std::max(sub->at[i], after.size() > i ? after[i] : sub->at[i]);
+            std::string id = fmt::format("{}-{}", p.ms, p.seq);
+            if (p.k != FeedPosition::kWhole) id += fmt::format(".{}", p.k);
+            c.ids.push_back(std::move(id));
+        }
+        sub->at = positions(c.encode());
+        sub->cursor = c.encode();
+        deliver(*sub, message(event, sub->cursor));
+    }
+}
+
+void Feed::receive(const std::shared_ptr<FeedSocket>& socket, std::string text) {
+    auto it = subscribers_.find(socket.get());
+    if (it == subscribers_.end()) return;
+    asio::co_spawn(api_.runtime().store().client().executor(), act(it->second, std::move(text)),
+                   asio::detached);
+}
+
+// {"id": "...", "action": "claim" | "release" | "complete" | "reassign", "task": "...", ...}:
+// the same request as POST /api/v1/tasks/{task}/{action}, answered with {"type": "reply"}.
+Awaitable<void> Feed::act(std::shared_ptr<Subscriber> sub, std::string text) {
+    auto alive = alive_;
+    json reply = {{"type", "reply"}};
+    json body = json::parse(text, nullptr, false);
+    Response response;
+    if (body.is_discarded() || !body.is_object()) {
+        response = problem(400, "invalid_json", "a feed message is a JSON object");
+    } else {
+        reply["id"] = body.contains("id") ? body["id"] : json();
+        const auto text_of = [&](const char* name) {
+            auto it = body.find(name);
+            return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        const std::string action = text_of("action"), task = text_of("task");
+        if ((action != "claim" && action != "release" && action != "complete" &&
+             action != "reassign") ||
+            task.empty()) {
+            response = problem(400, "invalid_input",
+                               "action (claim, release, complete, reassign) and task are required");
+        } else {
+            Request r = sub->credentials;
+            r.method = "POST";
+            r.segments = {"api", "v1", "tasks", task, action};
+            r.content_type = "application/json";
+            body.erase("id");
+            body.erase("action");
+            body.erase("task");
+            r.body = body.dump();
+            response = co_await api_.handle(std::move(r));
+            if (!*alive) co_return;
+        }
+    }
+    reply["status"] = response.status;
+    reply["body"] = json::parse(response.body, nullptr, false);
+    reply["cursor"] = sub->cursor;
+    if (subscribers_.contains(sub->socket.get()))
+        deliver(*sub, std::make_shared<const std::string>(
+                          reply.dump(-1, ' ', false, json::error_handler_t::replace)));
+}
+
+std::string Feed::metrics() const {
+    std::string out;
+    out += "# TYPE accord_feed_subscribers gauge\n";
+    append_sample(out, "accord_feed_subscribers", "", static_cast<double>(subscribers_.size()));
+    out += "# TYPE accord_feed_events_read_total counter\n";
+    append_sample(out, "accord_feed_events_read_total", "", static_cast<double>(events_read_));
+    out += "# TYPE accord_feed_messages_sent_total counter\n";
+    append_sample(out, "accord_feed_messages_sent_total", "", static_cast<double>(messages_sent_));
+    out += "# TYPE accord_feed_resyncs_total counter\n";
+    append_sample(out, "accord_feed_resyncs_total", "", static_cast<double>(resyncs_));
+    return out;
+}
+
+}  // namespace accord::http

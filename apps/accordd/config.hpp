@@ -1,0 +1,37 @@
+// accordd's configuration: a JSON file (--config), then the environment (ACCORD_*), then the
+// flags, each overriding the one before. docs/operations.md lists every setting.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "accord/engine/result.hpp"
+
+namespace accord::apps {
+
+struct Config {
+    std::string listen = "127.0.0.1:8080";
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::string redis = "redis://127.0.0.1:6379/0";
+    std::string workflows = "workflows";
+    std::string node_id;
+    std::string prefix = "acc";
+    int shards = 16;
+    int compression = 1;
+    int history_compression = 0;
+    bool dev_clock = false;
+    std::string tls_certificate, tls_key;
+    std::size_t max_body = 1 << 20;
+    std::size_t max_json_depth = 64;
+    std::size_t max_feed_sockets = 16;
+    double requests_per_second = 50;
+    double burst = 100;
+    std::string log_level = "info";
+};
+
+// The configuration from argv, the environment and the file it names. An error's message says
+// what is wrong (and the usage); code not_found means --help was asked (the usage is the message).
+engine::Result<Config> load_config(int argc, char** argv);
+
+}  // namespace accord::apps
