@@ -3,6 +3,7 @@
 # accordd on it with the shipped workflows. Ctrl-C stops both; the data stays for the next run.
 set -euo pipefail
 build=${1:-build/release}
+shift || true
 cd "$(dirname "$0")/.."
 port=${ACCORD_REDIS_PORT:-6399}
 dir=build/run/redis
@@ -23,5 +24,18 @@ for _ in $(seq 100); do
 done
 
 echo "run: Redis on 127.0.0.1:$port (AOF everysec, noeviction), data in $dir"
-echo "run: accordd --redis redis://127.0.0.1:$port/0 --workflows workflows  (Ctrl-C stops)"
-"$build/apps/accordd/accordd" --redis "redis://127.0.0.1:$port/0" --workflows workflows
+ctl="$build/apps/accordctl/accordctl"
+redis_url="redis://127.0.0.1:$port/0"
+listen=${ACCORD_LISTEN:-127.0.0.1:8080}
+# A demo user per role. Tokens are shown once (Redis keeps their hashes), so a user made by an
+# earlier run gets a fresh one.
+echo "run: demo users and their tokens (Authorization: Bearer TOKEN):"
+for spec in olga:officer dmitri:dean irene:ir_director lena:legal lars:legal_lead \
+            sam:signatory sofia:signatory audrey:auditor admin:admin; do
+  name=${spec%%:*} role=${spec#*:}
+  token=$("$ctl" user add "$name" --role "$role" --redis "$redis_url" 2>/dev/null ||
+          "$ctl" user token "$name" --redis "$redis_url" 2>/dev/null)
+  printf '  %-7s %-12s %s\n' "$name" "$role" "$token"
+done
+echo "run: API on http://$listen/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C stops"
+"$build/apps/accordd/accordd" --redis "$redis_url" --workflows workflows --listen "$listen" "$@"
