@@ -1,5 +1,6 @@
 // accordctl: the command-line client. Offline commands: validate, simulate, logic; against
 // Redis: verify-history, history, and user (API users and their bearer tokens).
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "accord/engine/validator.hpp"
 #include "accord/redis/redis_store.hpp"
 #include "accord/redis/users.hpp"
+#include "online.hpp"
 
 namespace fs = std::filesystem;
 using namespace accord::engine;
@@ -39,7 +41,7 @@ Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; -
       Check the instance's history hash chain: each entry's hash covers the one before and
       its own text, and the instance names the last one. Exits 1 if it is broken.
   accordctl history INSTANCE
-      Print the instance's history, one JSON entry a line.
+      Print the instance's history, one JSON entry a line (with --server: through the API).
   accordctl user add NAME --role ROLE [--role ROLE...]
       Add a user of the API with these roles; print their bearer token (only that, one line).
       The token is shown this once: Redis keeps only its SHA-256.
@@ -51,7 +53,18 @@ Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; -
       Print the users: NAME ROLES CREATED REVOKED, or a JSON array.
   Exit status: 0 done, 1 refused (a bad name or role, a taken name, an unknown user; Redis
   unreachable), 2 a usage error.
-)";
+
+Against a server (--server URL, or ACCORD_SERVER; default http://127.0.0.1:8080;
+--token TOKEN, or ACCORD_TOKEN; --json prints the server's JSON instead of a table):
+  accordctl tasks [--mine] [--role ROLE] [--status open|claimed|unclaimed] [--overdue]
+  accordctl claim TASK | release TASK | reassign TASK [--assignee NAME]
+  accordctl complete TASK [--outcome O] [--field NAME=VALUE ...] [--comment TEXT]
+  accordctl start WORKFLOW [--data @FILE.json | --data JSON] [--key BUSINESS_KEY]
+  accordctl send INSTANCE EVENT [--data ...] | cancel INSTANCE [--reason TEXT]
+  accordctl instance INSTANCE | instances [--workflow W] [--state S] [--cursor C]
+  accordctl history INSTANCE --server URL | definitions
+  accordctl watch [--role ROLE] [--workflow W] [--cursor C]   (the live feed)
+  Exit status: 0 done, 1 refused (the server's problem on stderr) or unreachable, 2 usage.)";
 
 std::optional<std::string> read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -452,8 +465,27 @@ int main(int argc, char** argv) {
         std::cerr << kUsage;
         return 2;
     }
-    const std::string command = argv[1];
-    const std::vector<std::string> args(argv + 2, argv + argc);
+    // Options may come before the command (accordctl --redis URL user add ...): they are moved
+    // after it, where each command looks for them.
+    std::vector<std::string> words(argv + 1, argv + argc), leading;
+    std::size_t first = 0;
+    while (first < words.size() && words[first].starts_with("--") && words[first] != "--help") {
+        const bool has_value = words[first] != "--json" && first + 1 < words.size();
+        leading.push_back(words[first++]);
+        if (has_value) leading.push_back(words[first++]);
+    }
+    if (first == words.size()) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    const std::string command = words[first];
+    std::vector<std::string> args(words.begin() + static_cast<std::ptrdiff_t>(first) + 1,
+                                  words.end());
+    args.insert(args.end(), leading.begin(), leading.end());
+    const bool online = std::find(args.begin(), args.end(), "--server") != args.end() ||
+                        std::getenv("ACCORD_SERVER") != nullptr;
+    if (accord::ctl::is_online_command(command) || (command == "history" && online))
+        return accord::ctl::run_online(command, args);
     if (command == "validate") return cmd_validate(args);
     if (command == "simulate") return cmd_simulate(args);
     if (command == "logic") return cmd_logic(args);

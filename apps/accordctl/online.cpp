@@ -1,0 +1,443 @@
+// accordctl's online commands: each a REST call (or the feed) to an accordd, with a readable
+// table by default and the server's JSON with --json. The only file of accordctl with Beast.
+#include "online.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+namespace accord::ctl {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using json = nlohmann::json;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct Server {
+    std::string host, port, base;  // base: a path prefix before /api/v1, usually empty
+    std::string token;
+};
+
+bool parse_server(const std::string& url, Server& out) {
+    std::string rest = url;
+    if (rest.starts_with("http://"))
+        rest = rest.substr(7);
+    else if (rest.find("://") != std::string::npos)
+        return false;  // https: put a TLS proxy's plain side here, or use curl
+    const auto slash = rest.find('/');
+    std::string authority = rest.substr(0, slash);
+    out.base = slash == std::string::npos ? "" : rest.substr(slash);
+    while (!out.base.empty() && out.base.back() == '/') out.base.pop_back();
+    const auto colon = authority.rfind(':');
+    out.host = authority.substr(0, colon);
+    out.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+    return !out.host.empty();
+}
+
+struct Reply {
+    int status = 0;
+    json body;
+    std::string text;
+};
+
+// One request on a fresh connection (a CLI makes one or two).
+Reply call(const Server& s, bhttp::verb method, const std::string& target, const json* body) {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(30));
+    stream.connect(resolver.resolve(s.host, s.port));
+    bhttp::request<bhttp::string_body> req{method, s.base + target, 11};
+    req.set(bhttp::field::host, s.host);
+    req.set(bhttp::field::user_agent, "accordctl");
+    if (!s.token.empty()) req.set(bhttp::field::authorization, "Bearer " + s.token);
+    if (body != nullptr) {
+        req.set(bhttp::field::content_type, "application/json");
+        req.body() = body->dump();
+    }
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Reply r;
+    r.status = static_cast<int>(res.result_int());
+    r.text = res.body();
+    r.body = json::parse(r.text, nullptr, false);
+    return r;
+}
+
+std::string encode(const std::string& s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+            out += static_cast<char>(c);
+        else
+            out += {'%', hex[c >> 4], hex[c & 15]};
+    }
+    return out;
+}
+
+std::string text(const json& j, const char* name) {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return "";
+    return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// Columns padded to their widest cell.
+void print_table(const std::vector<std::string>& head,
+                 const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t i = 0; i < head.size(); ++i) width[i] = head[i].size();
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], std::min<std::size_t>(r[i].size(), 60));
+    auto line = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            std::string c = cells[i].size() > 60 ? cells[i].substr(0, 57) + "..." : cells[i];
+            std::cout << c;
+            if (i + 1 < cells.size()) std::cout << std::string(width[i] - c.size() + 2, ' ');
+        }
+        std::cout << "\n";
+    };
+    line(head);
+    for (const auto& r : rows) line(r);
+}
+
+void print_tasks(const json& items) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : items) {
+        std::string who =
+            text(t, "claimed_by").empty() ? text(t, "assignee") : text(t, "claimed_by");
+        rows.push_back({text(t, "id"), text(t, "role"), who, text(t, "due_at"),
+                        t.value("overdue", false) ? "yes" : "", text(t, "title")});
+    }
+    print_table({"ID", "ROLE", "WHO", "DUE", "OVERDUE", "TITLE"}, rows);
+}
+
+void print_instance(const json& i) {
+    std::cout << text(i, "id") << "  " << text(i, "workflow") << " v" << text(i, "version")
+              << "  state " << text(i, "state") << " (" << text(i, "status") << ")";
+    if (!text(i, "outcome").empty()) std::cout << "  outcome " << text(i, "outcome");
+    if (!text(i, "key").empty()) std::cout << "  key " << text(i, "key");
+    std::cout << "\n";
+    if (i.contains("tasks") && !i["tasks"].empty()) {
+        std::cout << "\nOpen tasks\n";
+        print_tasks(i["tasks"]);
+    }
+    if (i.contains("timers") && !i["timers"].empty()) {
+        std::cout << "\nWaiting until\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& t : i["timers"])
+            rows.push_back({text(t, "due_at"), text(t, "kind"),
+                            text(t, "event").empty() ? text(t, "task") : text(t, "event")});
+        print_table({"DUE", "KIND", "FOR"}, rows);
+    }
+    std::cout << "\nData\n" << i.value("data", json::object()).dump(2) << "\n";
+}
+
+// A problem+json refusal, as one line on stderr.
+int refused(const Reply& r) {
+    if (r.body.is_object() && r.body.contains("detail")) {
+        std::cerr << r.status << " " << text(r.body, "title") << ": " << text(r.body, "detail");
+        if (!text(r.body, "pointer").empty())
+            std::cerr << " (at " << text(r.body, "pointer") << ")";
+        std::cerr << "\n";
+        if (r.body.contains("errors"))
+            for (const auto& e : r.body["errors"])
+                std::cerr << "  " << text(e, "pointer") << ": " << text(e, "message") << "\n";
+    } else {
+        std::cerr << r.status << ": " << r.text << "\n";
+    }
+    return 1;
+}
+
+// --data @file.json or --data '{"a":1}'
+bool read_json_arg(const std::string& arg, json& out) {
+    std::string t = arg;
+    if (!t.empty() && t[0] == '@') {
+        std::ifstream in(t.substr(1));
+        if (!in) {
+            std::cerr << "cannot read " << t.substr(1) << "\n";
+            return false;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        t = ss.str();
+    }
+    out = json::parse(t, nullptr, false);
+    if (out.is_discarded()) {
+        std::cerr << "not JSON: " << arg << "\n";
+        return false;
+    }
+    return true;
+}
+
+// The value of a --field k=v: JSON if it parses (numbers, true, objects), else the text.
+json field_value(const std::string& v) {
+    json j = json::parse(v, nullptr, false);
+    return j.is_discarded() ? json(v) : j;
+}
+
+int watch(const Server& s, const std::string& query, bool as_json) {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::websocket::stream<beast::tcp_stream> ws(io);
+    beast::get_lowest_layer(ws).connect(resolver.resolve(s.host, s.port));
+    ws.set_option(beast::websocket::stream_base::decorator([&](beast::websocket::request_type& r) {
+        r.set(bhttp::field::authorization, "Bearer " + s.token);
+    }));
+    ws.handshake(s.host, s.base + "/api/v1/feed" + query);
+    beast::flat_buffer buffer;
+    while (true) {
+        beast::error_code ec;
+        ws.read(buffer, ec);
+        if (ec) {
+            if (ec == beast::websocket::error::closed)
+                std::cerr << "feed closed: " << ws.reason().code << " " << ws.reason().reason
+                          << "\n";
+            else
+                std::cerr << "feed: " << ec.message() << "\n";
+            return 1;
+        }
+        const std::string msg = beast::buffers_to_string(buffer.data());
+        buffer.consume(buffer.size());
+        if (as_json) {
+            std::cout << msg << std::endl;
+            continue;
+        }
+        json m = json::parse(msg, nullptr, false);
+        if (!m.is_object()) continue;
+        const std::string type = text(m, "type");
+        if (type == "snapshot") {
+            std::cout << "pending now (" << m["items"].size() << ")"
+                      << (m.value("reset", false) ? ", cursor past retention: afresh" : "") << "\n";
+            print_tasks(m["items"]);
+        } else if (m.contains("task")) {
+            const json& t = m["task"];
+            std::cout << text(m, "at") << "  " << type << "  " << text(t, "id") << "  "
+                      << text(t, "role") << "  " << text(t, "title") << std::endl;
+        } else {
+            std::cout << text(m, "at") << "  " << type << "  " << text(m, "instance") << "  "
+                      << text(m, "subject") << std::endl;
+        }
+    }
+}
+
+}  // namespace
+
+int run_online(const std::string& command, const std::vector<std::string>& all_args) {
+    Server s;
+    const char* env_server = std::getenv("ACCORD_SERVER");
+    const char* env_token = std::getenv("ACCORD_TOKEN");
+    std::string server_url = env_server != nullptr ? env_server : "http://127.0.0.1:8080";
+    s.token = env_token != nullptr ? env_token : "";
+    bool as_json = false;
+    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> options;  // --name value, in order
+    for (std::size_t i = 0; i < all_args.size(); ++i) {
+        const std::string& a = all_args[i];
+        if (a == "--json" || a == "--mine" || a == "--overdue") {
+            options.emplace_back(a, "1");
+        } else if (a.starts_with("--")) {
+            if (i + 1 >= all_args.size()) {
+                std::cerr << a << " needs a value\n";
+                return 2;
+            }
+            options.emplace_back(a, all_args[++i]);
+        } else {
+            args.push_back(a);
+        }
+    }
+    json fields = json::object(), data = json::object(), body = json::object();
+    std::string query;
+    auto add_query = [&](const std::string& k, const std::string& v) {
+        query += (query.empty() ? "?" : "&") + k + "=" + encode(v);
+    };
+    for (const auto& [name, value] : options) {
+        if (name == "--server")
+            server_url = value;
+        else if (name == "--token")
+            s.token = value;
+        else if (name == "--json")
+            as_json = true;
+        else if (name == "--field") {
+            const auto eq = value.find('=');
+            if (eq == std::string::npos) {
+                std::cerr << "--field NAME=VALUE\n";
+                return 2;
+            }
+            fields[value.substr(0, eq)] = field_value(value.substr(eq + 1));
+        } else if (name == "--data") {
+            if (!read_json_arg(value, data)) return 2;
+        } else if (name == "--outcome" || name == "--comment" || name == "--key" ||
+                   name == "--assignee" || name == "--reason") {
+            body[name.substr(2)] = value;
+        } else if (name == "--mine" || name == "--overdue") {
+            add_query(name.substr(2), "1");
+        } else if (name == "--role" || name == "--status" || name == "--workflow" ||
+                   name == "--state" || name == "--cursor" || name == "--limit") {
+            add_query(name.substr(2), value);
+        } else if (name == "--redis" || name == "--prefix") {
+            // global options of the Redis commands: not for these
+        } else {
+            std::cerr << "unknown option " << name << "\n";
+            return 2;
+        }
+    }
+    if (!parse_server(server_url, s)) {
+        std::cerr << "--server: http://HOST:PORT (for https, use curl or a local TLS proxy)\n";
+        return 2;
+    }
+    if (s.token.empty()) {
+        std::cerr << "no token: --token TOKEN or ACCORD_TOKEN (accordctl user add prints one)\n";
+        return 2;
+    }
+    auto need = [&](std::size_t n) {
+        if (args.size() == n) return true;
+        std::cerr << "accordctl " << command << ": expected " << n << " argument(s); see --help\n";
+        return false;
+    };
+    try {
+        Reply r;
+        if (command == "tasks") {
+            if (!need(0)) return 2;
+            r = call(s, bhttp::verb::get, "/api/v1/tasks" + query, nullptr);
+            if (r.status != 200) return refused(r);
+            if (as_json)
+                std::cout << r.body.dump(2) << "\n";
+            else
+                print_tasks(r.body["items"]);
+            return 0;
+        }
+        if (command == "claim" || command == "release" || command == "complete" ||
+            command == "reassign") {
+            if (!need(1)) return 2;
+            if (command == "complete" && !fields.empty()) body["fields"] = fields;
+            r = call(s, bhttp::verb::post, "/api/v1/tasks/" + encode(args[0]) + "/" + command,
+                     &body);
+            if (r.status != 200) return refused(r);
+            if (as_json) {
+                std::cout << r.body.dump(2) << "\n";
+            } else {
+                std::cout << command << ": " << text(r.body, "id") << " is "
+                          << text(r.body, "status")
+                          << (text(r.body, "claimed_by").empty()
+                                  ? ""
+                                  : " (claimed by " + text(r.body, "claimed_by") + ")")
+                          << "\n";
+                if (r.body.contains("instance_state"))
+                    std::cout << "instance " << text(r.body["instance_state"], "id") << " now in "
+                              << text(r.body["instance_state"], "state") << "\n";
+            }
+            return 0;
+        }
+        if (command == "start") {
+            if (!need(1)) return 2;
+            body["workflow"] = args[0];
+            body["data"] = data;
+            r = call(s, bhttp::verb::post, "/api/v1/instances", &body);
+            if (r.status != 200 && r.status != 201) return refused(r);
+            if (as_json)
+                std::cout << r.body.dump(2) << "\n";
+            else
+                print_instance(r.body);
+            return 0;
+        }
+        if (command == "send") {
+            if (!need(2)) return 2;
+            body = {{"event", args[1]}, {"data", data}};
+            r = call(s, bhttp::verb::post, "/api/v1/instances/" + encode(args[0]) + "/events",
+                     &body);
+        } else if (command == "cancel") {
+            if (!need(1)) return 2;
+            r = call(s, bhttp::verb::post, "/api/v1/instances/" + encode(args[0]) + "/cancel",
+                     &body);
+        } else if (command == "instance") {
+            if (!need(1)) return 2;
+            r = call(s, bhttp::verb::get, "/api/v1/instances/" + encode(args[0]), nullptr);
+        } else if (command == "instances") {
+            if (!need(0)) return 2;
+            r = call(s, bhttp::verb::get, "/api/v1/instances" + query, nullptr);
+            if (r.status != 200) return refused(r);
+            if (as_json) {
+                std::cout << r.body.dump(2) << "\n";
+            } else {
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& i : r.body["items"])
+                    rows.push_back({text(i, "id"), text(i, "state"), text(i, "status"),
+                                    text(i, "key"), text(i, "updated_at")});
+                print_table({"ID", "STATE", "STATUS", "KEY", "UPDATED"}, rows);
+                if (!text(r.body, "next").empty())
+                    std::cout << "more: --cursor " << text(r.body, "next") << "\n";
+            }
+            return 0;
+        } else if (command == "history") {
+            if (!need(1)) return 2;
+            r = call(s, bhttp::verb::get, "/api/v1/instances/" + encode(args[0]) + "/history",
+                     nullptr);
+            if (r.status != 200) return refused(r);
+            if (as_json) {
+                std::cout << r.body.dump(2) << "\n";
+            } else {
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& e : r.body["items"])
+                    rows.push_back({text(e, "at"), text(e, "actor"), text(e, "input"),
+                                    text(e, "from") + " -> " + text(e, "to"), text(e, "note")});
+                print_table({"AT", "BY", "INPUT", "STATE", "NOTE"}, rows);
+            }
+            return 0;
+        } else if (command == "definitions") {
+            if (!need(0)) return 2;
+            r = call(s, bhttp::verb::get, "/api/v1/definitions", nullptr);
+            if (r.status != 200) return refused(r);
+            if (as_json) {
+                std::cout << r.body.dump(2) << "\n";
+            } else {
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& d : r.body["items"])
+                    rows.push_back({text(d, "name"), text(d, "version"), text(d, "title")});
+                print_table({"NAME", "VERSION", "TITLE"}, rows);
+            }
+            return 0;
+        } else if (command == "watch") {
+            if (!need(0)) return 2;
+            return watch(s, query, as_json);
+        } else {
+            std::cerr << "unknown command " << command << "\n";
+            return 2;
+        }
+        if (r.status != 200) return refused(r);
+        if (as_json)
+            std::cout << r.body.dump(2) << "\n";
+        else
+            print_instance(r.body);
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "cannot reach " << server_url << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+bool is_online_command(const std::string& command) {
+    for (const char* c : {"tasks", "claim", "release", "complete", "reassign", "start", "send",
+                          "cancel", "instance", "instances", "definitions", "watch"})
+        if (command == c) return true;
+    return false;
+}
+
+}  // namespace accord::ctl
