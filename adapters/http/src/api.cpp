@@ -10,6 +10,7 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/engine/validator.hpp"
+#include "accord/http/parse.hpp"
 #include "accord/http/views.hpp"
 
 namespace accord::http {
@@ -24,27 +25,6 @@ using engine::TimeMs;
 
 bool Principal::has_role(std::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
-
-bool json_too_deep(std::string_view text, std::size_t max) {
-    std::size_t depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max) return true;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,27 +150,6 @@ Response method_not_allowed(const std::string& allowed) {
     Response r = problem(405, "method_not_allowed", "this route takes " + allowed);
     r.headers.emplace_back("Allow", allowed);
     return r;
-}
-
-// Parses a write's body: a JSON object (an empty body is an empty object).
-Result<json> parse_object(const Request& r, std::size_t max_depth) {
-    if (r.body.empty()) return json::object();
-    const std::string_view ct = r.content_type;
-    if (!ct.empty() && ct.find("json") == std::string_view::npos)
-        return make_error(
-            ErrorCode::invalid_input,
-            "the body must be JSON (Content-Type: application/json), not " + std::string(ct));
-    if (json_too_deep(r.body, max_depth))
-        return make_error(ErrorCode::invalid_json,
-                          "the body nests deeper than " + std::to_string(max_depth) + " levels");
-    try {
-        json j = json::parse(r.body);
-        if (!j.is_object())
-            return make_error(ErrorCode::invalid_input, "the body must be a JSON object", "");
-        return j;
-    } catch (const json::exception& e) {
-        return make_error(ErrorCode::invalid_json, std::string("malformed JSON: ") + e.what());
-    }
 }
 
 // A member of the body that must have a type when present.
@@ -352,7 +311,7 @@ Awaitable<Response> Api::route(Context& cx) {
             co_return problem(415, "unsupported_media_type",
                               "the body must be JSON (Content-Type: application/json), not " + ct);
         }
-        auto body = parse_object(cx.request, options_.max_json_depth);
+        auto body = parse_body(cx.request, options_.max_json_depth);
         if (!body) {
             cx.route = "body";
             co_return problem(body.error());

@@ -19,10 +19,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include "accord/http/api.hpp"
 #include "accord/http/feed.hpp"
+#include "accord/http/parse.hpp"
 #include "accord/http/views.hpp"
 
 namespace accord::http {
@@ -40,20 +40,10 @@ using RawRequest = bhttp::request<bhttp::string_body>;
 using RawResponse = bhttp::response<bhttp::string_body>;
 
 // The parts of a request the Api looks at. Malformed targets are a 400.
-engine::Result<Request> to_request(const RawRequest& raw) {
-    Request r;
-    r.method = std::string(raw.method_string());
-    auto url = boost::urls::parse_origin_form(raw.target());
-    if (!url)
-        return engine::make_error(engine::ErrorCode::invalid_input, "malformed request target");
-    for (auto segment : url->segments())
-        if (!segment.empty()) r.segments.push_back(std::move(segment));
-    for (auto param : url->params()) r.query.emplace(std::move(param.key), std::move(param.value));
-    r.authorization = std::string(raw[bhttp::field::authorization]);
-    r.idempotency_key = std::string(raw["Idempotency-Key"]);
-    r.content_type = std::string(raw[bhttp::field::content_type]);
-    r.body = raw.body();
-    return r;
+engine::Result<Request> to_request(RawRequest& raw) {
+    return make_request(raw.method_string(), raw.target(), raw[bhttp::field::authorization],
+                        raw["Idempotency-Key"], raw[bhttp::field::content_type],
+                        std::move(raw.body()));
 }
 
 RawResponse to_raw(const Response& response, unsigned version, bool keep_alive) {

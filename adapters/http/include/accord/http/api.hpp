@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
 #include "accord/redis/runtime.hpp"
 
@@ -38,23 +39,6 @@ struct Principal {
 // Looks a bearer token up: the user it belongs to, nullopt for an unknown or revoked token,
 // an error when the lookup itself failed (Redis unavailable).
 using Authenticator = std::function<Awaitable<Result<std::optional<Principal>>>(std::string token)>;
-
-struct Request {
-    std::string method;                             // "GET", "POST", ...
-    std::vector<std::string> segments;              // the path, split at '/' and percent-decoded
-    std::multimap<std::string, std::string> query;  // decoded
-    std::string authorization;                      // the header, as sent
-    std::string idempotency_key;
-    std::string content_type;
-    std::string body;
-};
-
-struct Response {
-    int status = 200;
-    std::string content_type = "application/json";
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // extra: Retry-After, Location
-};
 
 // An administrative clock for tests and demos (accordd --dev-clock): what GET and POST
 // /api/v1/admin/clock do. Empty functions: the routes answer 404.
@@ -134,9 +118,5 @@ private:
     };
     std::unordered_map<std::string, Bucket> buckets_;
 };
-
-// Whether `text` nests arrays and objects deeper than `max` (strings are skipped); a cheap
-// check before parsing, so that a hostile body can't exhaust the parser's stack.
-bool json_too_deep(std::string_view text, std::size_t max);
 
 }  // namespace accord::http
