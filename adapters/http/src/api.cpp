@@ -275,6 +275,7 @@ Awaitable<Response> Api::route(Context& cx) {
         r.body += "# TYPE accord_stale_retries_total counter\n";
         append_sample(r.body, "accord_stale_retries_total", "",
                       static_cast<double>(st.stale_retries));
+        co_await store_metrics(r.body);
         if (options_.extra_metrics) r.body += options_.extra_metrics();
         co_return r;
     }
@@ -397,6 +398,45 @@ Awaitable<Response> Api::route(Context& cx) {
         co_return co_await clock(cx);
     }
     co_return not_found(cx.request);
+}
+
+// What Redis holds now: open tasks by role, instances with a timer due, and the time of a
+// round trip (a PING). Read at each scrape: a few pipelined reads.
+Awaitable<void> Api::store_metrics(std::string& out) {
+    const auto started = std::chrono::steady_clock::now();
+    auto names = co_await store_.workflow_names();
+    const double rtt =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!names) {
+        out += "# TYPE accord_redis_up gauge\naccord_redis_up 0\n";
+        co_return;
+    }
+    out += "# TYPE accord_redis_up gauge\naccord_redis_up 1\n";
+    out += "# HELP accord_redis_round_trip_seconds One read of Redis, at this scrape.\n";
+    out += "# TYPE accord_redis_round_trip_seconds gauge\n";
+    append_sample(out, "accord_redis_round_trip_seconds", "", rtt);
+    std::set<std::string> roles;
+    for (const auto& name : *names) {
+        auto def = co_await store_.definition(name, 0);
+        if (!def) continue;
+        for (auto& r : workflow_roles(**def)) roles.insert(std::move(r));
+    }
+    std::vector<std::string> list(roles.begin(), roles.end());
+    auto sizes = co_await store_.role_queue_sizes(list);
+    if (sizes) {
+        out += "# HELP accord_open_tasks Open tasks in each role's queue.\n";
+        out += "# TYPE accord_open_tasks gauge\n";
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if ((*sizes)[i] != 0 || !list[i].ends_with("_lead"))
+                append_sample(out, "accord_open_tasks", "role=\"" + list[i] + "\"",
+                              static_cast<double>((*sizes)[i]));
+    }
+    auto due = co_await store_.instances_due(runtime_.now());
+    if (due) {
+        out += "# HELP accord_timers_due Instances with a timer due now, not yet fired.\n";
+        out += "# TYPE accord_timers_due gauge\n";
+        append_sample(out, "accord_timers_due", "", static_cast<double>(*due));
+    }
 }
 
 Awaitable<Response> Api::readiness() {

@@ -771,6 +771,35 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
     co_return merge_queue_pages(replies, limit, person, now);
 }
 
+Awaitable<Result<std::vector<std::size_t>>> RedisStore::role_queue_sizes(
+    std::vector<std::string> roles) {
+    std::vector<Call> calls;
+    for (const auto& role : roles)
+        for (int s = 0; s < keys_.shards(); ++s) {
+            const std::string key = keys_.role_queue(s, role);
+            calls.push_back(Call::cmd(key, command_of("ZCARD", key)));
+        }
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    std::vector<std::size_t> out(roles.size(), 0);
+    for (std::size_t i = 0; i < replies.size(); ++i)
+        out[i / static_cast<std::size_t>(keys_.shards())] +=
+            static_cast<std::size_t>(replies[i]->integer);
+    co_return out;
+}
+
+Awaitable<Result<std::size_t>> RedisStore::instances_due(TimeMs now) {
+    std::vector<Call> calls;
+    for (int s = 0; s < keys_.shards(); ++s)
+        calls.push_back(Call::cmd(
+            keys_.timers(s), command_of("ZCOUNT", keys_.timers(s), "-inf", std::to_string(now))));
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    std::size_t n = 0;
+    for (const auto& r : replies) n += static_cast<std::size_t>(r->integer);
+    co_return n;
+}
+
 Awaitable<Result<std::size_t>> RedisStore::instances_with_timers() {
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s)

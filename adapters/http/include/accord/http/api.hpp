@@ -99,6 +99,7 @@ private:
 
     Awaitable<Response> clock(Context& cx);
     Awaitable<Response> readiness();
+    Awaitable<void> store_metrics(std::string& out);
 
     // The instance, if the principal may see it; otherwise the refusal to answer with.
     Awaitable<Result<engine::Instance>> visible_instance(const Principal& who,

@@ -155,6 +155,10 @@ public:
     // Assigned to the person, or claimed by them with a lease still running at `now`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(
         std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after = {});
+    // Open tasks in each role's queue (over every shard), in the order of `roles`.
+    Awaitable<Result<std::vector<std::size_t>>> role_queue_sizes(std::vector<std::string> roles);
+    // Instances with a timer due at `now` or before (the timer sets' entries up to it).
+    Awaitable<Result<std::size_t>> instances_due(TimeMs now);
     // How many instances have a pending timer (entries of the timer sets).
     Awaitable<Result<std::size_t>> instances_with_timers();
 
