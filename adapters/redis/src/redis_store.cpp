@@ -258,6 +258,14 @@ std::optional<std::pair<const char*, json>> outbox_entry(const engine::Effect& e
     return std::nullopt;
 }
 
+// timer_index.lua's arguments. Built outside the coroutine: GCC 12 relocates the std::string
+// temporary of a conditional inside a co_await expression by its bytes, so that a short one
+// (kept in the string itself) points into the coroutine frame it was made in.
+Command timer_index_args(std::uint64_t revision, const std::string& instance_id, TimeMs earliest) {
+    return command_of(std::to_string(revision), instance_id,
+                      earliest == 0 ? std::string() : std::to_string(earliest));
+}
+
 const std::string* field_of(const Reply& entry, std::string_view field) {
     if (entry.elements.size() < 2) return nullptr;
     const auto& kv = entry.elements[1].elements;
@@ -753,11 +761,10 @@ Awaitable<Result<std::vector<DueTimer>>> RedisStore::claim_due_timers(
 
 Awaitable<Result<bool>> RedisStore::mend_timer_entry(std::string instance_id,
                                                      std::uint64_t revision, TimeMs earliest) {
-    const std::string timers = keys_.timers(keys_.shard_of(instance_id));
-    auto r = co_await client_->eval(
-        scripts::timer_index(), command_of(keys_.instance(instance_id), timers),
-        command_of(std::to_string(revision), instance_id,
-                   earliest == 0 ? std::string() : std::to_string(earliest)));
+    Command keys =
+        command_of(keys_.instance(instance_id), keys_.timers(keys_.shard_of(instance_id)));
+    Command args = timer_index_args(revision, instance_id, earliest);
+    auto r = co_await client_->eval(scripts::timer_index(), std::move(keys), std::move(args));
     if (!r) co_return r.error();
     co_return r->integer == 1;
 }
