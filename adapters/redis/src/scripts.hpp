@@ -11,5 +11,7 @@ const Script& claim_due();
 const Script& open_tasks();
 const Script& put_definition();
 const Script& timer_index();
+const Script& next_timer();
+const Script& clock_forward();
 
 }  // namespace accord::redis::scripts
