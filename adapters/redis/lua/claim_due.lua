@@ -8,7 +8,7 @@
 -- ARGV[1] now (ms)   ARGV[2] lease (ms)   ARGV[3] at most this many
 -- Returns {timer id, due, ...} with the scores they had.
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
-local until_ = string.format('%d.5', tonumber(ARGV[1]) + tonumber(ARGV[2]))
+local until_ = string.format('%.1f', tonumber(ARGV[1]) + tonumber(ARGV[2]) + 0.5)
 for i = 1, #due, 2 do
   redis.call('ZADD', KEYS[1], until_, due[i])
 end

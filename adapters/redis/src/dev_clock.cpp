@@ -16,12 +16,6 @@ using engine::make_error;
 
 namespace {
 
-TimeMs system_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 TimeMs parse_offset(const std::string& text) {
     return static_cast<TimeMs>(std::strtoll(text.c_str(), nullptr, 10));
 }

@@ -3,6 +3,7 @@
 #include "accord/redis/redis_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -273,10 +274,10 @@ NextTimers merge_next_timers(const std::vector<Result<Reply>>& replies) {
     // from the next whole millisecond.
     auto entry = [](const Reply& id, const Reply& score) {
         const double value = std::strtod(score.str.c_str(), nullptr);
-        const auto whole = static_cast<TimeMs>(value);
+        const double whole = std::floor(value);
         DueTimer t;
         t.instance_id = id.str;
-        t.due_at = static_cast<double>(whole) == value ? whole : whole + 1;
+        t.due_at = static_cast<TimeMs>(whole) + (whole == value ? 0 : 1);
         return t;
     };
     NextTimers out;

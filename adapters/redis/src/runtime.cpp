@@ -21,13 +21,13 @@ using engine::Input;
 using engine::json;
 using engine::make_error;
 
-namespace {
-
 TimeMs system_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
+
+namespace {
 
 // Runs `work(i)` for i in [0, n), at most `width` at a time, and returns when all are done.
 template <typename Work>

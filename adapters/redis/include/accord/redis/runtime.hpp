@@ -20,6 +20,10 @@
 
 namespace accord::redis {
 
+// The system clock in ms since the epoch: a runtime's time unless RuntimeOptions::now says
+// otherwise.
+TimeMs system_now();
+
 struct RuntimeOptions {
     std::string node_id;          // names this node's outbox consumer; empty: host and pid
     std::function<TimeMs()> now;  // empty: the system clock
