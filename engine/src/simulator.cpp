@@ -1,4 +1,5 @@
-// The simulator: a LocalRuntime over a MemoryStore, a virtual clock, a script.
+// The simulator: a script driven over a SimulationBackend on a virtual clock; the in-memory
+// backend is a LocalRuntime over a MemoryStore.
 #include "accord/engine/simulator.hpp"
 
 #include <algorithm>
@@ -27,12 +28,50 @@ bool subset_match(const json& expected, const json& actual) {
     return expected == actual;
 }
 
+class MemoryBackend final : public SimulationBackend {
+public:
+    explicit MemoryBackend(const std::vector<DefinitionPtr>& catalog) : runtime_(store_) {
+        for (const auto& def : catalog) (void)store_.put_definition(def);
+        runtime_.set_observer([this](const Step& step) {
+            for (const Effect& effect : step.effects)
+                if (std::holds_alternative<Notification>(effect)) ++notified_;
+            if (observer_) observer_(step);
+        });
+    }
+
+    void set_observer(Observer observer) override { observer_ = std::move(observer); }
+    TimeMs now() const override { return now_; }
+    Result<void> advance_to(TimeMs until) override {
+        runtime_.fire_due_timers(until, true);
+        now_ = until;
+        return Ok{};
+    }
+    Result<Instance> start(const std::string& workflow, json data, const Actor& actor,
+                           const std::string& business_key) override {
+        return runtime_.start(workflow, std::move(data), actor, now_, business_key);
+    }
+    Result<Instance> send(const std::string& instance_id, Input input) override {
+        return runtime_.send(instance_id, std::move(input), now_);
+    }
+    std::vector<Instance> instances() override { return store_.instances(); }
+    DefinitionPtr definition(const std::string& name, int version) override {
+        return store_.find_definition(name, version);
+    }
+    std::size_t notifications() const override { return notified_; }
+
+private:
+    MemoryStore store_;
+    LocalRuntime runtime_;
+    Observer observer_;
+    TimeMs now_ = 0;
+    std::size_t notified_ = 0;
+};
+
 class Simulation {
 public:
-    Simulation(const std::vector<DefinitionPtr>& catalog, std::string workflow, const json& script)
-        : workflow_(std::move(workflow)), script_(script), runtime_(store_) {
-        for (const auto& def : catalog) (void)store_.put_definition(def);
-        runtime_.set_observer([this](const Step& step) { observe(step); });
+    Simulation(SimulationBackend& backend, std::string workflow, const json& script)
+        : workflow_(std::move(workflow)), script_(script), backend_(backend) {
+        backend_.set_observer([this](const Step& step) { observe(step); });
     }
 
     SimulationResult run();
@@ -47,17 +86,15 @@ private:
     Actor actor(const json& step, const std::string& where);
     Result<void> run_step(const json& step, const std::string& where);
     void check(const json& expect, const std::string& where);
-    std::vector<Instance> tree() const;
-    std::optional<Task> find_task(const std::string& state, const Actor& who) const;
+    std::vector<Instance> tree();
+    std::optional<Task> find_task(const std::string& state, const Actor& who);
+    TimeMs now() const { return backend_.now(); }
 
     std::string workflow_;
     const json& script_;
-    MemoryStore store_;
-    LocalRuntime runtime_;
+    SimulationBackend& backend_;
     SimulationResult result_;
-    TimeMs now_ = 0;
     std::string root_;
-    int notified_ = 0;
 };
 
 std::string stamp(TimeMs t) {
@@ -103,7 +140,6 @@ void Simulation::observe(const Step& step) {
                 } else if constexpr (std::is_same_v<T, TimerCleared>) {
                     line("    - timer " + e.timer_id + " cleared");
                 } else if constexpr (std::is_same_v<T, Notification>) {
-                    ++notified_;
                     std::string to;
                     for (const auto& r : e.roles) to += (to.empty() ? "" : ", ") + ("role " + r);
                     for (const auto& p : e.people) to += (to.empty() ? "" : ", ") + p;
@@ -133,8 +169,8 @@ Actor Simulation::actor(const json& step, const std::string& where) {
     return Actor{who, people[who].get<std::vector<std::string>>(), false};
 }
 
-std::vector<Instance> Simulation::tree() const {
-    std::vector<Instance> all = store_.instances();
+std::vector<Instance> Simulation::tree() {
+    std::vector<Instance> all = backend_.instances();
     std::vector<Instance> out;
     std::vector<std::string> ids{root_};
     // Children are created after their parents, so one pass in creation order finds them all.
@@ -155,12 +191,15 @@ std::vector<Instance> Simulation::tree() const {
             }
         }
     }
-    for (const auto& id : ids)
-        if (auto inst = store_.load_instance(id)) out.push_back(std::move(inst).value());
+    for (const auto& id : ids) {
+        auto inst = std::find_if(all.begin(), all.end(),
+                                 [&](const Instance& candidate) { return candidate.id == id; });
+        if (inst != all.end()) out.push_back(std::move(*inst));
+    }
     return out;
 }
 
-std::optional<Task> Simulation::find_task(const std::string& state, const Actor& who) const {
+std::optional<Task> Simulation::find_task(const std::string& state, const Actor& who) {
     std::optional<Task> assigned, unassigned, any;
     for (const auto& inst : tree()) {
         for (const auto& t : inst.tasks) {
@@ -192,24 +231,24 @@ Result<void> Simulation::run_step(const json& step, const std::string& where) {
                 ErrorCode::task_not_found,
                 "no open task in state " +
                     step["complete"].dump(-1, ' ', false, json::error_handler_t::replace));
-        line(stamp(now_) + "  " + who.id + " completes " + task->id + " with " +
+        line(stamp(now()) + "  " + who.id + " completes " + task->id + " with " +
              step.value("outcome", ""));
         CompleteTaskInput in{task->id, step.value("outcome", ""),
                              step.value("fields", json::object()), step.value("comment", "")};
-        return as_result(runtime_.send(task->instance_id, Input{std::move(in), who}, now_));
+        return as_result(backend_.send(task->instance_id, Input{std::move(in), who}));
     }
     if (step.contains("event")) {
         const Actor who = actor(step, where);
         EventInput in{step["event"].get<std::string>(), step.value("data", json::object())};
-        return as_result(runtime_.send(target(step), Input{std::move(in), who}, now_));
+        return as_result(backend_.send(target(step), Input{std::move(in), who}));
     }
     if (step.contains("cancel")) {
         const Actor who = actor(step, where);
-        return as_result(runtime_.send(
-            target(step), Input{CancelInput{step["cancel"].get<std::string>()}, who}, now_));
+        return as_result(backend_.send(target(step),
+                                       Input{CancelInput{step["cancel"].get<std::string>()}, who}));
     }
     if (step.contains("advance") || step.contains("advance_to")) {
-        TimeMs until = now_;
+        TimeMs until = now();
         if (step.contains("advance")) {
             auto d = step["advance"].is_string()
                          ? parse_duration(step["advance"].get<std::string>())
@@ -217,20 +256,18 @@ Result<void> Simulation::run_step(const json& step, const std::string& where) {
             if (!d || d->negative)
                 return make_error(ErrorCode::invalid_input,
                                   "advance needs a positive ISO 8601 duration");
-            until = add_duration(now_, *d);
+            until = add_duration(now(), *d);
         } else {
             auto t = step["advance_to"].is_string()
                          ? parse_time(step["advance_to"].get<std::string>())
                          : std::nullopt;
             if (!t)
                 return make_error(ErrorCode::invalid_input, "advance_to needs a date or date-time");
-            if (t->ms < now_) return make_error(ErrorCode::invalid_input, "time never goes back");
+            if (t->ms < now()) return make_error(ErrorCode::invalid_input, "time never goes back");
             until = t->ms;
         }
-        line(stamp(now_) + "  advance to " + stamp(until));
-        runtime_.fire_due_timers(until, true);
-        now_ = until;
-        return Ok{};
+        line(stamp(now()) + "  advance to " + stamp(until));
+        return backend_.advance_to(until);
     }
     if (step.contains("expect")) {
         check(step["expect"], where);
@@ -254,7 +291,7 @@ void Simulation::check(const json& expect, const std::string& where) {
         fail(where, "no instance of workflow " + expect.value("workflow", workflow_));
         return;
     }
-    DefinitionPtr def = store_.find_definition(subject->workflow, subject->version);
+    DefinitionPtr def = backend_.definition(subject->workflow, subject->version);
     const std::string state = def->state(subject->state).name;
     if (expect.contains("state") && expect["state"] != state)
         fail(where, subject->id + " is in state \"" + state + "\", expected " +
@@ -284,8 +321,9 @@ void Simulation::check(const json& expect, const std::string& where) {
                             ", expected " +
                             json(wanted).dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    if (expect.contains("notified") && expect["notified"] != notified_)
-        fail(where, std::to_string(notified_) + " notifications so far, expected " +
+    const std::size_t notified = backend_.notifications();
+    if (expect.contains("notified") && expect["notified"] != notified)
+        fail(where, std::to_string(notified) + " notifications so far, expected " +
                         expect["notified"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (expect.contains("timers")) {
         json due = json::array();
@@ -305,10 +343,13 @@ SimulationResult Simulation::run() {
         fail("/clock", "not a date or date-time");
         return std::move(result_);
     }
-    now_ = clock->ms;
+    if (auto set = backend_.advance_to(clock->ms); !set) {
+        fail("/clock", set.error().to_string());
+        return std::move(result_);
+    }
     const json start = script_.value("start", json::object());
     const Actor starter = actor(start, "/start");
-    auto root = runtime_.start(workflow_, start.value("data", json::object()), starter, now_,
+    auto root = backend_.start(workflow_, start.value("data", json::object()), starter,
                                start.value("key", ""));
     if (!root) {
         fail("/start", "the instance did not start: " + root.error().to_string());
@@ -336,7 +377,7 @@ SimulationResult Simulation::run() {
                          s["expect_error"].dump(-1, ' ', false, json::error_handler_t::replace) +
                          ", got " + r.error().to_string());
             else
-                line(stamp(now_) + "  refused as expected: " + r.error().to_string());
+                line(stamp(now()) + "  refused as expected: " + r.error().to_string());
         } else if (!r) {
             fail(where, r.error().to_string());
         }
@@ -346,9 +387,15 @@ SimulationResult Simulation::run() {
 
 }  // namespace
 
+SimulationResult simulate(SimulationBackend& backend, const std::string& workflow,
+                          const json& script) {
+    return Simulation(backend, workflow, script).run();
+}
+
 SimulationResult simulate(const std::vector<DefinitionPtr>& catalog, const std::string& workflow,
                           const json& script) {
-    return Simulation(catalog, workflow, script).run();
+    MemoryBackend backend(catalog);
+    return simulate(backend, workflow, script);
 }
 
 }  // namespace accord::engine

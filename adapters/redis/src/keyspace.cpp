@@ -63,6 +63,9 @@ std::string Keyspace::tag(int shard) const {
 std::string Keyspace::meta() const {
     return prefix_ + ":meta";
 }
+std::string Keyspace::clock() const {
+    return prefix_ + ":clock";
+}
 std::string Keyspace::definition_names() const {
     return prefix_ + ":{defs}:names";
 }

@@ -264,6 +264,40 @@ std::optional<std::pair<const char*, json>> outbox_entry(const engine::Effect& e
     return std::nullopt;
 }
 
+// timer_index.lua's arguments. Built outside the coroutine: GCC 12 relocates the std::string
+// temporary of a conditional inside a co_await expression by its bytes, so that a short one
+// (kept in the string itself) points into the coroutine frame it was made in.
+Command timer_index_args(std::uint64_t revision, const std::string& instance_id, TimeMs earliest) {
+    return command_of(std::to_string(revision), instance_id,
+                      earliest == 0 ? std::string() : std::to_string(earliest));
+}
+
+// next_timer.lua's replies, one per shard, merged. Built outside the coroutine: GCC 12 destroys
+// aggregate temporaries with defaulted members twice inside coroutine bodies.
+NextTimers merge_next_timers(const std::vector<Result<Reply>>& replies) {
+    // A claimed entry's score is its lease's end plus 0.5: claim_due.lua hands it out again
+    // from the next whole millisecond.
+    auto entry = [](const Reply& id, const Reply& score) {
+        const double value = std::strtod(score.str.c_str(), nullptr);
+        const double whole = std::floor(value);
+        DueTimer t;
+        t.instance_id = id.str;
+        t.due_at = static_cast<TimeMs>(whole) + (whole == value ? 0 : 1);
+        return t;
+    };
+    NextTimers out;
+    for (const auto& r : replies) {
+        const auto& e = r->elements;
+        if (e.size() >= 2 && e[0].type == Reply::Type::string) {
+            DueTimer t = entry(e[0], e[1]);
+            if (!out.earliest || t.due_at < out.earliest->due_at) out.earliest = std::move(t);
+        }
+        for (std::size_t i = 2; i + 1 < e.size(); i += 2)
+            out.claimed.push_back(entry(e[i], e[i + 1]));
+    }
+    return out;
+}
+
 const std::string* field_of(const Reply& entry, std::string_view field) {
     if (entry.elements.size() < 2) return nullptr;
     const auto& kv = entry.elements[1].elements;
@@ -835,13 +869,22 @@ Awaitable<Result<std::vector<DueTimer>>> RedisStore::claim_due_timers(
 
 Awaitable<Result<bool>> RedisStore::mend_timer_entry(std::string instance_id,
                                                      std::uint64_t revision, TimeMs earliest) {
-    const std::string timers = keys_.timers(keys_.shard_of(instance_id));
-    auto r = co_await client_->eval(
-        scripts::timer_index(), command_of(keys_.instance(instance_id), timers),
-        command_of(std::to_string(revision), instance_id,
-                   earliest == 0 ? std::string() : std::to_string(earliest)));
+    Command keys =
+        command_of(keys_.instance(instance_id), keys_.timers(keys_.shard_of(instance_id)));
+    Command args = timer_index_args(revision, instance_id, earliest);
+    auto r = co_await client_->eval(scripts::timer_index(), std::move(keys), std::move(args));
     if (!r) co_return r.error();
     co_return r->integer == 1;
+}
+
+Awaitable<Result<NextTimers>> RedisStore::next_timers(TimeMs claims_until) {
+    std::vector<Call> calls;
+    for (int s = 0; s < keys_.shards(); ++s)
+        calls.push_back(
+            Call::eval(scripts::next_timer(), {keys_.timers(s)}, {std::to_string(claims_until)}));
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    co_return merge_next_timers(replies);
 }
 
 // ---- history, feed, outbox -----------------------------------------------------------------

@@ -21,13 +21,13 @@ using engine::Input;
 using engine::json;
 using engine::make_error;
 
-namespace {
-
 TimeMs system_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
+
+namespace {
 
 // Runs `work(i)` for i in [0, n), at most `width` at a time, and returns when all are done.
 template <typename Work>
@@ -244,7 +244,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
         }
         switch (outcome->status) {
             case CommitOutcome::Status::applied:
-                ++stats_.commits;
+                committed(*step);
                 remember(std::make_shared<const StoredInstance>(
                     StoredInstance{step->instance, std::move(outcome->head)}));
                 co_return std::move(step->instance);
@@ -309,7 +309,7 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
     if (!outcome) co_return outcome.error();
     switch (outcome->status) {
         case CommitOutcome::Status::applied:
-            ++stats_.commits;
+            committed(*step);
             remember(std::make_shared<const StoredInstance>(
                 StoredInstance{step->instance, std::move(outcome->head)}));
             co_return make_started(std::move(step->instance), true);
@@ -325,6 +325,11 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
             co_return make_error(ErrorCode::conflict, "instance " + in.instance_id + " exists");
     }
     co_return make_error(ErrorCode::storage_error, "unreachable");
+}
+
+void Runtime::committed(const engine::Step& step) {
+    ++stats_.commits;
+    if (options_.on_commit) options_.on_commit(step);
 }
 
 Awaitable<Result<std::size_t>> Runtime::fire_due_timers() {
@@ -455,11 +460,22 @@ Awaitable<void> Runtime::loop() {
     sleep_ = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
     auto sleep = sleep_;
     while (*alive && running_) {
-        auto fired = co_await fire_due_timers();
-        if (!*alive || !running_) break;
-        auto delivered = co_await deliver_outbox();
-        if (!*alive || !running_) break;
-        const bool busy = (fired && *fired > 0) || (delivered && *delivered > 0);
+        if (options_.refresh_clock) {
+            (void)co_await options_.refresh_clock();  // Redis away: the last time read holds
+            if (!*alive || !running_) break;
+        }
+        bool busy = false;
+        if (held_ == 0) {
+            in_round_ = true;
+            auto fired = co_await fire_due_timers();
+            if (!*alive) break;
+            Result<std::size_t> delivered = std::size_t{0};
+            if (running_) delivered = co_await deliver_outbox();
+            if (!*alive) break;
+            in_round_ = false;
+            if (!running_) break;
+            busy = (fired && *fired > 0) || (delivered && *delivered > 0);
+        }
         if (busy) continue;
         sleep->expires_after(options_.poll_interval);
         boost::system::error_code ec;
@@ -478,6 +494,21 @@ void Runtime::run(std::function<void()> stopped) {
 void Runtime::stop() {
     running_ = false;
     if (sleep_) sleep_->cancel();
+}
+
+Awaitable<void> Runtime::hold_background() {
+    ++held_;
+    auto alive = alive_;
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    while (*alive && in_round_) {
+        wait.expires_after(std::chrono::milliseconds(1));
+        boost::system::error_code ec;
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+void Runtime::release_background() {
+    if (held_ > 0) --held_;
 }
 
 }  // namespace accord::redis

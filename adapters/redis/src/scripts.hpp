@@ -14,5 +14,7 @@ const Script& timer_index();
 const Script& user_add();
 const Script& user_token();
 const Script& user_revoke();
+const Script& next_timer();
+const Script& clock_forward();
 
 }  // namespace accord::redis::scripts

@@ -40,6 +40,18 @@ auto spawn(boost::asio::any_io_executor ex, boost::asio::awaitable<T> work) {
     }
 }
 
+// Runs a coroutine on `io` until it ends (the calling thread runs `io` meanwhile).
+template <typename T>
+T run_on(boost::asio::io_context& io, boost::asio::awaitable<T> work) {
+    auto future = spawn(io.get_executor(), std::move(work));
+    io.restart();
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
+    if constexpr (std::is_void_v<T>)
+        future.get();
+    else
+        return std::move(*future.get());
+}
+
 enum class Backend { single, cluster };
 
 inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
@@ -133,15 +145,7 @@ protected:
     // Runs a coroutine on the test's io_context until it ends.
     template <typename T>
     T run(boost::asio::awaitable<T> work) {
-        auto future = spawn(io_.get_executor(), std::move(work));
-        io_.restart();
-        while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-            io_.run_one();
-        }
-        if constexpr (std::is_void_v<T>)
-            future.get();
-        else
-            return std::move(*future.get());
+        return run_on(io_, std::move(work));
     }
 
     engine::DefinitionPtr definition(const json& document) {

@@ -296,6 +296,26 @@ TEST_P(Durable, ATimerClaimedByANodeThatDiedFiresOnceTheLeaseEnds) {
     EXPECT_EQ(run(b.store->history(s->instance.id))->size(), 2u);
 }
 
+TEST_P(Durable, ATimerEntryPointingAtNothingDueIsMendedToTheNextPendingTimer) {
+    Node& a = add_node();
+    put(a, definition(timed_workflow()));
+    auto s = run(a.runtime->start(request("timed", json::object()), engine::Actor::system_actor()));
+    ASSERT_TRUE(s.ok());
+    const std::string id = s->instance.id;
+    const TimeMs due = s->instance.next_timer_due();
+    ASSERT_GT(due, clock_.now);
+    // The entry says a timer is due now; the instance's one timer is due tomorrow.
+    const std::string timers = a.store->keys().timers(a.store->keys().shard_of(id));
+    ASSERT_TRUE(
+        run(a.client->command(timers, command_of("ZADD", timers, std::to_string(clock_.now), id)))
+            .ok());
+    EXPECT_EQ(*run(a.runtime->fire_due_timers()), 0u);
+    auto score = run(a.client->command(timers, command_of("ZSCORE", timers, id)));
+    ASSERT_TRUE(score.ok());
+    EXPECT_EQ(score->str, std::to_string(due)) << "set to the instance's own next timer";
+    EXPECT_EQ(run(a.store->history(id))->size(), 1u) << "and nothing fired";
+}
+
 TEST_P(Durable, AnInstanceWithSeveralTimersDueAtOnceFiresEachOnceInDueOrder) {
     Node& a = add_node();
     put(a, shipped("mou_proposal"));

@@ -29,7 +29,8 @@ public:
     // The instance a task or timer id belongs to: ids are "<instance>.t<n>" and "<instance>.w<n>".
     static std::string_view instance_of(std::string_view task_or_timer_id);
 
-    std::string meta() const;  // hash: shards, layout
+    std::string meta() const;   // hash: shards, layout
+    std::string clock() const;  // string: the development clock's offset (DevClock)
     std::string definition_names() const;
     std::string definition_versions(std::string_view workflow) const;
     std::string definition_latest() const;

@@ -72,6 +72,17 @@ struct DueTimer {
     TimeMs due_at = 0;  // the score it had when claimed
 };
 
+// The timer sets as a clock that jumps sees them (DevClock::advance_to).
+struct NextTimers {
+    // The earliest entry that is not held by a claim, if any: its instance's earliest pending
+    // timer. (An entry past the horizon counts here, claimed or not, as due when its lease ends.)
+    std::optional<DueTimer> earliest;
+    // Entries held by a claim, up to the horizon: their instances have timers due at or before
+    // the claim that are not yet committed as fired; due_at is when the lease lets another node
+    // claim them.
+    std::vector<DueTimer> claimed;
+};
+
 struct HistoryRecord {
     std::string id;      // stream id
     std::string entry;   // JSON text
@@ -171,6 +182,9 @@ public:
     // that points at nothing due. False if the instance had moved on.
     Awaitable<Result<bool>> mend_timer_entry(std::string instance_id, std::uint64_t revision,
                                              TimeMs earliest);
+    // The earliest timer entry of all shards, and the claimed entries scored up to
+    // `claims_until` (a claim's lease ends at most one lease after its claim).
+    Awaitable<Result<NextTimers>> next_timers(TimeMs claims_until);
 
     Awaitable<Result<std::vector<HistoryRecord>>> history(std::string instance_id);
     Awaitable<Result<HistoryCheck>> verify_history(std::string instance_id);

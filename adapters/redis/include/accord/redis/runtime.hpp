@@ -20,6 +20,10 @@
 
 namespace accord::redis {
 
+// The system clock in ms since the epoch: a runtime's time unless RuntimeOptions::now says
+// otherwise.
+TimeMs system_now();
+
 struct RuntimeOptions {
     std::string node_id;          // names this node's outbox consumer; empty: host and pid
     std::function<TimeMs()> now;  // empty: the system clock
@@ -36,6 +40,12 @@ struct RuntimeOptions {
     // Called for each `notify` the workflows send, at least once (its "effect_id" is the same
     // on every delivery of one notification); an error leaves it for later.
     std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
+    // Called at the start of every background round, before its timers: a shared clock reads
+    // itself again there (DevClock::refresh), so the round runs on one time.
+    std::function<Awaitable<Result<void>>()> refresh_clock;
+    // Called after every commit this runtime applies, in the order they were applied: the step
+    // as committed (a trace; the simulator's Redis backend).
+    std::function<void(const engine::Step& step)> on_commit;
 };
 
 struct StartRequest {
@@ -71,6 +81,10 @@ public:
     // One round of background work, as the loops do it (tests call them directly).
     Awaitable<Result<std::size_t>> fire_due_timers();
     Awaitable<Result<std::size_t>> deliver_outbox();
+    // Fires the due timers of one instance, earliest first, whether or not its timer entry is
+    // claimed (exactly once all the same: each firing is a commit with the revision check);
+    // returns how many fired.
+    Awaitable<std::size_t> fire_instance_timers(std::string instance_id);
     // Performs one outbox entry. Delivery is at least once; the receiver's commit records the
     // entry's effect id, so that performing it again changes nothing.
     Awaitable<Result<void>> deliver(const OutboxEntry& entry);
@@ -79,19 +93,24 @@ public:
     // hand (commits in flight finish); then `stopped` is called.
     void run(std::function<void()> stopped = {});
     void stop();
+    // While held, the background loop leaves timers and the outbox alone: DevClock::advance_to
+    // does that work itself, at each step of the clock. hold_background() returns once the
+    // round in flight, if any, has ended. Holds nest; each needs its release.
+    Awaitable<void> hold_background();
+    void release_background();
 
     RedisStore& store() { return store_; }
     const RuntimeStats& stats() const { return stats_; }
     TimeMs now() const;
     const std::string& node_id() const { return options_.node_id; }
+    const RuntimeOptions& options() const { return options_; }
 
 private:
     Awaitable<Result<Started>> start_with_id(const engine::DefinitionPtr& def, std::string id,
                                              engine::StartInput in, const engine::Actor& actor,
                                              const CommitOptions& commit);
     Awaitable<void> loop();
-    // Fires the due timers of one instance, earliest first; returns how many fired.
-    Awaitable<std::size_t> fire_instance_timers(std::string instance_id);
+    void committed(const engine::Step& step);
     std::string new_instance_id(const std::string& workflow, int shard);
 
     // A bounded cache of instances as last committed or read here; a stale one only costs a
@@ -108,6 +127,8 @@ private:
         cache_;
     std::uint64_t id_state_;
     bool running_ = false;
+    int held_ = 0;           // holds of the background loop (hold_background)
+    bool in_round_ = false;  // the loop is in a round of timers and outbox
     std::function<void()> stopped_;
     std::shared_ptr<boost::asio::steady_timer> sleep_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
