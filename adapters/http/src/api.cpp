@@ -12,6 +12,7 @@
 #include "accord/engine/validator.hpp"
 #include "accord/http/parse.hpp"
 #include "accord/http/views.hpp"
+#include "accord/redis/dev_clock.hpp"
 
 namespace accord::http {
 
@@ -908,31 +909,13 @@ Awaitable<Response> Api::clock(Context& cx) {
     const auto& hooks = options_.dev_clock;
     if (!hooks.now)
         co_return problem(404, "not_found", "the development clock is off (accordd --dev-clock)");
+    if (!cx.who.admin()) co_return problem(403, "forbidden", "the clock is for admins");
     if (cx.request.method == "GET")
         co_return json_response(200, {{"now", engine::format_date_time(hooks.now())}});
     if (cx.request.method != "POST") co_return method_not_allowed("GET, POST");
-    if (!cx.who.admin()) co_return problem(403, "forbidden", "only an admin may move the clock");
-    auto advance = string_member(cx.body, "advance", false);
-    if (!advance) co_return problem(advance.error());
-    auto set = string_member(cx.body, "set", false);
-    if (!set) co_return problem(set.error());
-    if (advance->empty() == set->empty())
-        co_return problem(400, "invalid_input", "give one of advance (a duration) or set (a time)");
-    TimeMs target = 0;
-    if (!advance->empty()) {
-        auto d = engine::parse_duration(*advance);
-        if (!d)
-            co_return problem(400, "invalid_input", "advance: an ISO 8601 duration such as P90D",
-                              "/advance");
-        target = engine::add_duration(hooks.now(), *d);
-    } else {
-        auto t = engine::parse_time(*set);
-        if (!t)
-            co_return problem(400, "invalid_input", "set: a time such as 2027-03-01T09:00:00Z",
-                              "/set");
-        target = t->ms;
-    }
-    auto moved = co_await hooks.advance_to(target);
+    auto target = redis::DevClock::target_of(cx.body, hooks.now());
+    if (!target) co_return problem(target.error());
+    auto moved = co_await hooks.advance_to(*target);
     if (!moved) co_return problem(moved.error());
     co_return json_response(200, {{"now", engine::format_date_time(*moved)}});
 }
