@@ -20,6 +20,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
 #include "accord/http/feed_hub.hpp"
 #include "accord/http/server.hpp"
@@ -121,6 +122,31 @@ int main(int argc, char** argv) {
             return dev_clock->advance_to(runtime, target);
         };
     }
+    const auto user_json = [](const redis::User& u) {
+        return engine::json{{"name", u.name},
+                            {"roles", u.roles},
+                            {"created_at", engine::format_date_time(u.created_at)},
+                            {"revoked", u.revoked}};
+    };
+    api_options.users.list = [&users,
+                              user_json]() -> http::Awaitable<engine::Result<engine::json>> {
+        auto listed = co_await users.list();
+        if (!listed) co_return listed.error();
+        engine::json out = engine::json::array();
+        for (const auto& u : *listed) out.push_back(user_json(u));
+        co_return out;
+    };
+    api_options.users.add =
+        [&users, &runtime, user_json](
+            std::string name,
+            std::vector<std::string> roles) -> http::Awaitable<engine::Result<engine::json>> {
+        auto added = co_await users.add(std::move(name), std::move(roles), runtime.now());
+        if (!added) co_return added.error();
+        engine::json out = user_json(added->user);
+        out["token"] = added->token;
+        co_return out;
+    };
+    api_options.users.revoke = [&users](std::string name) { return users.revoke(std::move(name)); };
     auto authenticate =
         [&users](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {

@@ -394,6 +394,9 @@ Awaitable<Response> Api::route(Context& cx) {
     } else if (area == "me" && n == 3) {
         cx.route = "/api/v1/me";
         co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
+    } else if (area == "admin" && n >= 4 && s[3] == "users") {
+        cx.route = n == 4 ? "/api/v1/admin/users" : "/api/v1/admin/users/{name}/revoke";
+        if (n == 4 || (n == 6 && s[5] == "revoke")) co_return co_await admin_users(cx);
     } else if (area == "admin" && n == 4 && s[3] == "clock") {
         cx.route = "/api/v1/admin/clock";
         co_return co_await clock(cx);
@@ -900,6 +903,44 @@ Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const s
     if (!def) co_return problem(def.error());
     body["instance_state"] = instance_view(*after, **def, cx.now);
     co_return json_response(200, body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+Awaitable<Response> Api::admin_users(Context& cx) {
+    const auto& hooks = options_.users;
+    if (!hooks.list) co_return problem(404, "not_found", "user administration is not served here");
+    if (!cx.who.admin()) co_return problem(403, "forbidden", "users are managed by admins");
+    const auto& s = cx.request.segments;
+    const std::string& m = cx.request.method;
+    if (s.size() == 6) {  // /admin/users/{name}/revoke
+        if (m != "POST") co_return method_not_allowed("POST");
+        auto revoked = co_await hooks.revoke(s[4]);
+        if (!revoked) co_return problem(revoked.error());
+        co_return json_response(200, {{"name", s[4]}, {"revoked", true}});
+    }
+    if (m == "GET") {
+        auto users = co_await hooks.list();
+        if (!users) co_return problem(users.error());
+        co_return json_response(200, {{"items", *users}});
+    }
+    if (m != "POST") co_return method_not_allowed("GET, POST");
+    auto name = string_member(cx.body, "name", true);
+    if (!name) co_return problem(name.error());
+    std::vector<std::string> roles;
+    auto it = cx.body.find("roles");
+    if (it == cx.body.end() || !it->is_array())
+        co_return problem(400, "invalid_input", "roles: an array of role names", "/roles");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        if (!(*it)[i].is_string())
+            co_return problem(400, "invalid_input", "a role is a string",
+                              "/roles/" + std::to_string(i));
+        roles.push_back((*it)[i].get<std::string>());
+    }
+    auto added = co_await hooks.add(std::move(name).value(), std::move(roles));
+    if (!added) co_return problem(added.error());
+    co_return json_response(201, *added);
 }
 
 // ---------------------------------------------------------------------------------------------

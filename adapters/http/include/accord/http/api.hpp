@@ -47,6 +47,16 @@ struct DevClockHooks {
     std::function<Awaitable<Result<engine::TimeMs>>(engine::TimeMs target)> advance_to;
 };
 
+// User administration for admins (/api/v1/admin/users): accordd wires redis::UserStore in.
+// Empty functions: the routes answer 404. Users are JSON {"name", "roles", "created_at",
+// "revoked"}; add's answer has the new "token" too (shown once).
+struct UserAdminHooks {
+    std::function<Awaitable<Result<engine::json>>()> list;
+    std::function<Awaitable<Result<engine::json>>(std::string name, std::vector<std::string> roles)>
+        add;
+    std::function<Awaitable<Result<void>>(std::string name)> revoke;
+};
+
 struct ApiOptions {
     std::size_t max_json_depth = 64;
     std::size_t max_page = 200;  // items per page of a list; `limit` may ask for fewer
@@ -59,6 +69,7 @@ struct ApiOptions {
     // out at half of it.
     std::chrono::seconds feed_heartbeat{30};
     DevClockHooks dev_clock;
+    UserAdminHooks users;
     // /readyz: whether the node can serve (Redis reachable, scripts loaded).
     std::function<Awaitable<Result<void>>()> ready;
     std::function<std::string()> extra_metrics;  // appended to /metrics (the feed's)
@@ -98,6 +109,7 @@ private:
     Awaitable<Response> act_on_task(Context& cx, const std::string& id, const std::string& verb);
 
     Awaitable<Response> clock(Context& cx);
+    Awaitable<Response> admin_users(Context& cx);
     Awaitable<Response> readiness();
     Awaitable<void> store_metrics(std::string& out);
 
