@@ -748,7 +748,8 @@ Awaitable<Response> Api::instance_history(Context& cx, const std::string& id) {
 Awaitable<Response> Api::list_tasks(Context& cx) {
     auto limit = page_limit(cx.param("limit"), options_.max_page);
     if (!limit) co_return problem(limit.error());
-    const std::string role = cx.param("role"), status = cx.param("status");
+    const std::string role = cx.param("role"), status = cx.param("status"),
+                      state = cx.param("state"), workflow = cx.param("workflow");
     const bool mine = cx.flag("mine"), overdue = cx.flag("overdue");
     if (!status.empty() && status != "open" && status != "claimed" && status != "unclaimed")
         co_return problem(400, "invalid_input",
@@ -806,6 +807,8 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
             if (status == "claimed" && !claimed) continue;
             if (status == "unclaimed" && claimed) continue;
             if (overdue && (t.due_at == 0 || t.due_at > cx.now)) continue;
+            if (!state.empty() && t.state != state) continue;
+            if (!workflow.empty() && t.workflow != workflow) continue;
             // A role's queue shows what is free to take or one's own; another's claim shows
             // only to leads and admins.
             if (claimed && t.claimed_by != cx.who.name && !cx.who.admin() && !cx.who.auditor() &&
