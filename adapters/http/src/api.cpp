@@ -811,9 +811,11 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
             if (!workflow.empty() && t.workflow != workflow) continue;
             // A role's queue shows what is free to take or one's own; another's claim shows
             // only to leads and admins.
-            if (claimed && t.claimed_by != cx.who.name && !cx.who.admin() && !cx.who.auditor() &&
-                !cx.who.has_role(t.role + "_lead") && role.empty())
-                continue;
+            const bool overseer =
+                cx.who.admin() || cx.who.auditor() || cx.who.has_role(t.role + "_lead");
+            if (claimed && t.claimed_by != cx.who.name && !overseer && role.empty()) continue;
+            // One of a group's personal tasks (each signatory's own) is its assignee's alone.
+            if (t.personal && t.assignee != cx.who.name && !overseer) continue;
             merged.push_back(std::move(t));
         }
         more = page_more;

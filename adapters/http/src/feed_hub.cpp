@@ -153,7 +153,9 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
         auto page = co_await store.open_tasks_for_role(r, limit);
         if (!page) co_return page.error();
         for (auto& t : *page)
-            if (!t.claim_holds(now) || t.claimed_by == sub.who.name) tasks.push_back(std::move(t));
+            if ((!t.claim_holds(now) || t.claimed_by == sub.who.name) &&
+                (!t.personal || t.assignee == sub.who.name))
+                tasks.push_back(std::move(t));
     }
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
@@ -350,6 +352,9 @@ bool Feed::concerns(const Subscriber& sub, const json& event) const {
     }
     auto t = event.find("task");
     if (t == event.end() || !t->is_object()) return false;
+    // One of a group's personal tasks (each signatory's own): its assignee's alone.
+    if (t->value("personal", false) && !names(me, *t, "assignee"))
+        return names(me, *t, "claimed_by") || names(me, event, "from");
     if (!sub.role.empty())
         return names(sub.role, *t, "role") || names(sub.role, *t, "escalated_to") ||
                names(sub.role, event, "role");

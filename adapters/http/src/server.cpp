@@ -165,6 +165,10 @@ asio::awaitable<void> Server::Impl::serve(Stream stream, std::list<Connection>::
             if (ec == bhttp::error::header_limit)
                 refusal = problem(431, "header_too_large",
                                   "headers over " + std::to_string(options.max_header) + " bytes");
+            else if (ec == bhttp::error::body_limit)  // the Content-Length says too much
+                refusal =
+                    problem(413, "body_too_large",
+                            "the body is over " + std::to_string(options.max_body) + " bytes");
             else if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream &&
                      ec != asio::error::eof && ec != asio::error::connection_reset)
                 refusal = problem(400, "malformed_request", ec.message());
