@@ -43,6 +43,8 @@ Each setting comes from the flag, else the environment variable, else the --conf
   --rate N, --burst N  requests per second per user on this node, and the burst allowed
                    (ACCORD_RATE, ACCORD_BURST; default 50 and 100; --rate 0: no limit)
   --max-feed-sockets N  feed WebSockets per user on this node (ACCORD_MAX_FEED_SOCKETS; 16)
+  --idle-timeout S  close a keep-alive connection idle this long (ACCORD_IDLE_TIMEOUT; 60)
+  --request-timeout S  time to send a whole request once it began (ACCORD_REQUEST_TIMEOUT; 10)
   --log-level L    trace, debug, info, warn, error (ACCORD_LOG_LEVEL; default info)
 )";
 
@@ -126,6 +128,12 @@ const std::vector<Setting>& settings() {
          }},
         {"burst", "ACCORD_BURST", false,
          [](Config& c, const std::string& v) { return parse_number(v, c.burst, 1.0, 1e9); }},
+        {"idle-timeout", "ACCORD_IDLE_TIMEOUT", false,
+         [](Config& c, const std::string& v) { return parse_number(v, c.idle_timeout, 1, 86400); }},
+        {"request-timeout", "ACCORD_REQUEST_TIMEOUT", false,
+         [](Config& c, const std::string& v) {
+             return parse_number(v, c.request_timeout, 1, 3600);
+         }},
         {"log-level", "ACCORD_LOG_LEVEL", false,
          [](Config& c, const std::string& v) {
              c.log_level = v;

@@ -28,6 +28,8 @@ struct Config {
     double requests_per_second = 50;
     double burst = 100;
     std::string log_level = "info";
+    int idle_timeout = 60;     // seconds a keep-alive connection may sit idle
+    int request_timeout = 10;  // seconds to send a whole request once it began
 };
 
 // The configuration from argv, the environment and the file it names. An error's message says

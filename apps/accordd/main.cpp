@@ -166,6 +166,8 @@ int main(int argc, char** argv) {
 
     http::ServerOptions server_options;
     server_options.max_body = config.max_body;
+    server_options.idle_timeout = std::chrono::seconds(config.idle_timeout);
+    server_options.request_timeout = std::chrono::seconds(config.request_timeout);
     server_options.tls_certificate = config.tls_certificate;
     server_options.tls_key = config.tls_key;
     http::Server server(io.get_executor(), api, &feed, server_options);

@@ -209,9 +209,23 @@ TEST_F(Hostile, OverTheRateLimitIs429WithRetryAfter) {
     EXPECT_EQ(http_->get("/api/v1/me", olga_.token).status, 200);
 }
 
-// (A client that connects and sends nothing is closed after the idle timeout, 60 s, and one that
-// sends half a request after 10 s; accordd has no flag to shorten either, so neither is tested
-// here: the suite would outlast its minute.)
+TEST_F(Hostile, IdleAndSlowConnectionsAreClosed) {
+    start({"--idle-timeout", "1", "--request-timeout", "1"});
+    // Connects and sends nothing.
+    support::RawConnection idle(accordd_->port());
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(idle.read_until_closed(5s), "");
+    EXPECT_TRUE(idle.closed_by_peer());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+    // Begins a request and never finishes it (a slowloris).
+    support::RawConnection slow(accordd_->port());
+    slow.send("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    const auto t1 = std::chrono::steady_clock::now();
+    (void)slow.read_until_closed(5s);
+    EXPECT_TRUE(slow.closed_by_peer());
+    EXPECT_LT(std::chrono::steady_clock::now() - t1, 3s);
+    expect_still_serving();
+}
 
 TEST_F(Hostile, GarbageBytesGetA400OrAClosedConnectionAndOthersAreStillServed) {
     start();
