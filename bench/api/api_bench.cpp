@@ -15,8 +15,8 @@
 //         starts a second of feed_bench.json for SECONDS, change i opening a task assigned to
 //         p<i mod SUBSCRIBERS>: latency from the start request's sending to its task.opened
 //         message at that subscriber
-// Any answer that is not 2xx is an error; errors (and, for the feed, changes not received
-// within 2 s) make the exit status 1, after the RESULT line.
+// Any answer that is not 2xx is an error (a REST connection stops at its first); errors (and, for
+// the feed, changes not received within 2 s) make the exit status 1, after the RESULT line.
 // Optional for `rest` and `feed`: API_BENCH_SERVER_PID (accordd's CPU per request or change, from
 // /proc) and API_BENCH_REDIS (a redis:// URL: redis-server's, from INFO).
 #include <algorithm>
@@ -469,31 +469,33 @@ struct RestTally {
     }
 };
 
-Awaitable<void> rest_lifecycle(HttpConnection& c, const Workload& w, std::uint64_t n,
+// One lifecycle on one connection; false once a request failed (the connection then stops).
+Awaitable<bool> rest_lifecycle(HttpConnection& c, const Workload& w, std::uint64_t n,
                                RestTally& tally) {
     const std::string start = Workload::start_body(n);
     auto sent = Clock::now();
     Answer a = co_await c.post(kInstances, w.officer, start);
-    if (!tally.take(a, sent, "start", false)) co_return;
+    if (!tally.take(a, sent, "start", false)) co_return false;
     auto inst = read_instance(a.body, "");
     for (std::size_t k = 0; k < w.steps.size(); ++k) {
         if (!inst || inst->tasks.size() != 1) {
             tally.error("lifecycle " + std::to_string(n) + ", step " + std::to_string(k) +
                         ": not one open task in the answer");
-            co_return;
+            co_return false;
         }
-        if (Clock::now() >= tally.until) co_return;
+        if (Clock::now() >= tally.until) co_return true;
         const std::string target = "/api/v1/tasks/" + inst->tasks.front() + "/complete";
         sent = Clock::now();
         a = co_await c.post(target, w.steps[k].token, w.steps[k].body);
-        if (!tally.take(a, sent, "POST " + target, true)) co_return;
+        if (!tally.take(a, sent, "POST " + target, true)) co_return false;
         inst = read_instance(a.body, "instance_state");
     }
     if (!inst || inst->status != "finished" || inst->outcome != "endorsed") {
         tally.error("lifecycle " + std::to_string(n) + " did not end endorsed");
-        co_return;
+        co_return false;
     }
     if (tally.measuring(Clock::now())) ++tally.lifecycles;
+    co_return true;
 }
 
 struct Pool {
@@ -512,7 +514,8 @@ Awaitable<void> rest_connection(tcp::endpoint server, const Workload& w, Pool& p
                 break;
             }
         }
-        co_await rest_lifecycle(c, w, pool.next++, tally);
+        const bool ok = co_await rest_lifecycle(c, w, pool.next++, tally);
+        if (!ok) break;
     }
     --pool.running;
 }
