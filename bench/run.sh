@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their peers in one run, on this machine, and prints the tables.
-#   bench/run.sh [BUILD_DIR] [core|redis|all]      (make bench: all)
+#   bench/run.sh [BUILD_DIR] [core|redis|api|all]  (make bench: all)
 #     core   the interpreter against xstate                    (REPS, default 5)
 #     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
 #            redis-servers this script starts on free ports   (REDIS_REPS, default 3;
 #            REDIS_KEEP=1 keeps their directories and logs in /tmp/accord-bench-redis.*)
+#     api    accordd's REST API against the in-process runtime, and its feed's latency, on a
+#            private redis-server and accordd   (API_REPS and FEED_REPS, default 3;
+#            FEED_SUBSCRIBERS and FEED_RATE, default 1000 each; API_PERF=DIR: perf profiles of
+#            accordd kept there)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
 # (the npm registry is the one download this needs; nothing is fetched at build or test time).
 set -euo pipefail
@@ -12,7 +16,7 @@ build=build/release
 part=all
 for arg in "$@"; do
   case "$arg" in
-    core | redis | all) part=$arg ;;
+    core | redis | api | all) part=$arg ;;
     *) build=$arg ;;
   esac
 done
@@ -86,8 +90,17 @@ redis_tmp=
 
 stop_redis() {
   [ -n "$redis_tmp" ] || return 0
+  local pidfile pid pids=()
   for pidfile in "$redis_tmp"/*/redis.pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")")
+  done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Gone before their directories are: a server still shutting down writes its AOF there.
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
   done
   [ -n "${REDIS_KEEP:-}" ] || rm -rf "$redis_tmp"
 }
@@ -140,8 +153,7 @@ redis_part() {
   for tool in redis-server redis-cli redis-benchmark; do
     command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
   done
-  redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
-  trap stop_redis EXIT
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
   local modes=(aof nopersist) results="$redis_tmp/results" mode
   declare -A ours
   for mode in "${modes[@]}"; do
@@ -244,8 +256,199 @@ print(f"\nEngine process RSS by instances stored (instance cache 4,096): {marks}
 PY
 }
 
+# ---- bench/api --------------------------------------------------------------------------------
+# One private redis-server (AOF everysec, as the redis part's) serves, in turn, the in-process
+# runtime (redis_bench throughput) and accordd driven over HTTP by api_bench, flushed before
+# each run; then accordd again for the feed. accordd listens on a free port (its log says which),
+# without a rate limit. api_bench makes the users (UserStore) before accordd starts.
+api_reps=${API_REPS:-3}
+api_seconds=${API_SECONDS:-4}           # per run, both sides; api_bench warms up 1 s before
+api_connections=${API_CONNECTIONS:-50}  # REST keep-alive connections; in-process: in flight
+feed_subscribers=${FEED_SUBSCRIBERS:-1000}
+feed_rate=${FEED_RATE:-1000}
+feed_seconds=${FEED_SECONDS:-10}
+feed_reps=${FEED_REPS:-3}               # runs of the feed, one after another on one accordd
+accordd_pid=
+accordd_port=
+perf_pid=
+
+stop_accordd() {
+  [ -n "$accordd_pid" ] || return 0
+  kill -TERM "$accordd_pid" 2>/dev/null || true
+  for _ in $(seq 60); do
+    kill -0 "$accordd_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$accordd_pid" 2>/dev/null || true
+  { wait "$accordd_pid"; } 2>/dev/null || true
+  accordd_pid=
+}
+
+# start_accordd REDIS_PORT LOG: sets accordd_pid and accordd_port.
+start_accordd() {
+  local redis_port=$1 log=$2
+  : >"$log"
+  "$build/apps/accordd/accordd" --listen 127.0.0.1:0 --redis "redis://127.0.0.1:$redis_port" \
+    --prefix api --workflows workflows --rate 0 --max-feed-sockets 2000 2>"$log" &
+  accordd_pid=$!
+  for _ in $(seq 100); do
+    accordd_port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/api/v1.*|\1|p' "$log" || true)
+    [ -n "$accordd_port" ] && return 0
+    kill -0 "$accordd_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench: accordd did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# profile NAME SECONDS: with API_PERF set, samples accordd for that long (in the background);
+# the flat profile goes to $API_PERF/NAME.txt. (Its coroutines defeat frame-pointer call graphs:
+# for callers, record with --call-graph dwarf, as bench/RESULTS.md says.)
+profile() {
+  [ -n "${API_PERF:-}" ] || return 0
+  mkdir -p "$API_PERF"
+  perf record -q -e cpu-clock -F 999 -p "$accordd_pid" -o "$API_PERF/$1.data" -- sleep "$2" \
+    >/dev/null 2>&1 &
+  perf_pid=$!
+}
+
+wait_profile() {
+  [ -n "$perf_pid" ] || return 0
+  wait "$perf_pid" 2>/dev/null || true
+  perf_pid=
+}
+
+api_part() {
+  for tool in redis-server redis-cli; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
+  done
+  for exe in apps/accordd/accordd bench/api_bench bench/redis_bench; do
+    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make build)" >&2; exit 1; }
+  done
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  local port dir results tokens url rep side value admin
+  port=$(start_redis api aof)
+  url="redis://127.0.0.1:$port"
+  dir="$redis_tmp/api"
+  results="$dir/results"
+  tokens="$dir/tokens"
+  : >"$results"
+  echo "== bench/api: REST completions/s vs the in-process durable runtime, and the feed's latency (same machine, same run, ${api_reps} runs each)"
+  echo "bench/run.sh api, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?'), $(redis-server --version | cut -d' ' -f1-3)"
+  # Interleaved, the side that goes first alternating, so that a slow spell hits both alike.
+  for rep in $(seq "$api_reps"); do
+    local order="inproc rest"
+    [ $((rep % 2)) = 0 ] && order="rest inproc"
+    for side in $order; do
+      redis-cli -p "$port" flushall >/dev/null
+      if [ "$side" = inproc ]; then
+        value=$("$build/bench/redis_bench" throughput "$url" inproc "$api_connections" "$api_seconds" |
+          sed -n 's/^RESULT //p') || { echo "bench: redis_bench throughput failed" >&2; exit 1; }
+      else
+        "$build/bench/api_bench" users "$url" api "$tokens" 0 >/dev/null
+        start_accordd "$port" "$dir/accordd-rest$rep.log"
+        [ "$rep" = "$api_reps" ] && profile rest "$((api_seconds + 1))"
+        value=$(API_BENCH_SERVER_PID=$accordd_pid API_BENCH_REDIS=$url "$build/bench/api_bench" rest \
+          "$accordd_port" "$tokens" "$api_connections" "$api_seconds" | sed -n 's/^RESULT //p') ||
+          { echo "bench: REST run $rep had errors (the first are above): $value" >&2; exit 1; }
+        wait_profile
+        stop_accordd
+      fi
+      [ -n "$value" ] || { echo "bench: no figure from the $side run" >&2; exit 1; }
+      echo "$side $value" >>"$results"
+    done
+  done
+
+  redis-cli -p "$port" flushall >/dev/null
+  "$build/bench/api_bench" users "$url" api "$tokens" "$feed_subscribers" >/dev/null
+  admin=$(awk '$1 == "admin" { print $2 }' "$tokens")
+  start_accordd "$port" "$dir/accordd-feed.log"
+  for rep in $(seq "$feed_reps"); do
+    [ "$rep" = "$feed_reps" ] && profile feed "$((feed_seconds + 3))"
+    value=$(API_BENCH_SERVER_PID=$accordd_pid API_BENCH_REDIS=$url "$build/bench/api_bench" feed \
+      "$accordd_port" "$admin" "$tokens" "$feed_subscribers" "$feed_rate" "$feed_seconds" |
+      sed -n 's/^RESULT //p') ||
+      { echo "bench: feed run $rep failed (errors or lost changes): $value" >&2; exit 1; }
+    wait_profile
+    echo "feed $value" >>"$results"
+  done
+  stop_accordd
+
+  python3 - "$results" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    side, value = line.rstrip("\n").split(" ", 1)
+    runs.setdefault(side, []).append(json.loads(value))
+rest, inproc, feeds = runs["rest"], runs["inproc"], runs["feed"]
+med = lambda rs, k: statistics.median(r[k] for r in rs)
+def spread(rs, k):
+    v = [r[k] for r in rs]
+    return f"{statistics.median(v):,.0f} [{min(v):,.0f}–{max(v):,.0f}]"
+def us(rs, k):
+    v = [r[k] for r in rs if r.get(k) is not None]
+    return f"{statistics.median(v):.0f}" if v else "—"
+# Runs are paired by rep: the two sides of one rep ran next to each other.
+paired = [a["completionsPerS"] / b["commitsPerS"] for a, b in zip(rest, inproc)]
+paired_commits = [a["requestsPerS"] / b["commitsPerS"] for a, b in zip(rest, inproc)]
+pct = lambda v: f"{100 * statistics.median(v):.0f}% [{100 * min(v):.0f}–{100 * max(v):.0f}%]"
+conns = rest[0]["connections"]
+print("| figure | median [min–max] |")
+print("|---|---:|")
+print(f"| REST task completions/s ({conns} keep-alive connections; a lifecycle is 1 start + 7 completions) | {spread(rest, 'completionsPerS')} |")
+print(f"| REST requests/s (starts and completions: each one commit) | {spread(rest, 'requestsPerS')} |")
+print(f"| in-process durable commits/s (redis_bench throughput, {inproc[0]['inFlight']} in flight) | {spread(inproc, 'commitsPerS')} |")
+print(f"| **REST completions/s / in-process commits/s** (goal ≥ 50%) | **{pct(paired)}** |")
+print(f"| REST commits/s / in-process commits/s (like for like: a start is a commit too) | {pct(paired_commits)} |")
+print(f"| REST request latency p50 / p99, ms | {med(rest, 'p50Ms'):.1f} / {med(rest, 'p99Ms'):.1f} |")
+print(f"| in-process commit latency p50 / p99, ms | {med(inproc, 'p50Ms'):.1f} / {med(inproc, 'p99Ms'):.1f} |")
+print(f"| CPU per REST request, µs: accordd / redis-server / api_bench | {us(rest, 'serverCpuUsPerRequest')} / {us(rest, 'redisCpuUsPerRequest')} / {us(rest, 'clientCpuUsPerRequest')} |")
+print(f"| CPU per in-process commit, µs: redis_bench / redis-server | {us(inproc, 'engineCpuUsPerCommit')} / {us(inproc, 'redisCpuUsPerCommit')} |")
+print(f"\nmedians [min–max] of {len(rest)} runs each, ratios paired by rep; "
+      f"{sum(r['requests'] for r in rest):,} REST requests in all, {sum(r['errors'] for r in rest)} errors")
+f = feeds[0]
+def fmed(k, digits=1):
+    v = [r[k] for r in feeds if r.get(k) is not None]
+    return f"{statistics.median(v):.{digits}f}" if v else "—"
+def fspread(k, digits=1):
+    v = [r[k] for r in feeds]
+    return f"{statistics.median(v):.{digits}f} [{min(v):.{digits}f}–{max(v):.{digits}f}]"
+total = lambda k: sum(r[k] for r in feeds)
+print(f"\n| feed: {f['subscribers']:,} subscribers, {f['rate']:,.0f} changes/s for {f['seconds']:.0f} s ({f['changes']:,} changes a run; {len(feeds)} runs) | p50 | p99 | max |")
+print("|---|---:|---:|---:|")
+print(f"| **start request sent → task.opened received at its subscriber, ms** (goal p99 ≤ 20) | {fmed('p50Ms')} | **{fspread('p99Ms')}** | {fmed('maxMs')} |")
+print(f"| event's `at` (commit time, whole ms) → received, ms | {fmed('atP50Ms', 0)} | {fspread('atP99Ms', 0)} | {fmed('atMaxMs', 0)} |")
+print(f"| start request's answer, ms | {fmed('startP50Ms')} | {fmed('startP99Ms')} | |")
+print(f"\nmedians [min–max] of {len(feeds)} runs; lost (not received within 2 s): **{total('lost')}** of {total('changes'):,}; "
+      f"duplicates {total('duplicates')}, at the wrong subscriber {total('wrongRecipient')}, resyncs {total('resyncs')}, "
+      f"other messages {total('otherMessages')}; starts sent late by up to {max(r['sendLagMaxMs'] for r in feeds):.1f} ms "
+      f"(p99 {fmed('sendLagP99Ms')}); {f['connected']:,} sockets open and every snapshot in after {fmed('snapshotsS')} s")
+busy = "—" if f.get("serverBusy") is None else f"{100 * statistics.median(r['serverBusy'] for r in feeds):.0f}%"
+print(f"CPU per change, µs: accordd {fmed('serverCpuUsPerChange', 0)} ({busy} of a core), redis-server "
+      f"{fmed('redisCpuUsPerChange', 0)}, api_bench {fmed('clientCpuUsPerChange', 0)}")
+PY
+  if [ -n "${API_PERF:-}" ]; then
+    for name in rest feed; do
+      [ -f "$API_PERF/$name.data" ] || continue
+      perf report -i "$API_PERF/$name.data" --stdio --sort symbol --percent-limit 0.5 2>/dev/null |
+        grep -v '^#' | grep -v '^$' | cut -c1-200 >"$API_PERF/$name.txt" || true
+    done
+    echo "perf profiles of accordd in $API_PERF (rest.txt, feed.txt)"
+  fi
+}
+
+cleanup() {
+  [ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
+  stop_accordd
+  stop_redis
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 case "$part" in
   core) core_part ;;
   redis) redis_part ;;
-  all) core_part; echo; redis_part ;;
+  api) api_part ;;
+  all) core_part; echo; redis_part; echo; api_part ;;
 esac

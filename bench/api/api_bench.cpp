@@ -1,0 +1,867 @@
+// bench/api: a running accordd under load through its REST API and its WebSocket feed, from a
+// client on Beast (asynchronous, one io_context, one thread). Each mode prints one RESULT line
+// of JSON that bench/run.sh puts in a table beside redis_bench's in-process figure:
+//   users URL PREFIX TOKENS_FILE PEOPLE
+//         the bench's users, made with UserStore before accordd starts: olga (officer), dan
+//         (dean), iris (ir_director), admin (admin) and p0..p<PEOPLE-1> (feed_watcher, a role
+//         no task has); writes "NAME TOKEN" lines
+//   rest  PORT TOKENS_FILE CONNECTIONS SECONDS
+//         mou_proposal lifecycles driven as redis_bench's throughput mode drives them (a start,
+//         then seven completions by the officer, the dean and the IR director, each next task
+//         taken from the answer's instance_state), one request at a time on each keep-alive
+//         connection, measured for SECONDS after a one-second warm-up
+//   feed  PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS
+//         one feed socket for each of p0..p<SUBSCRIBERS-1>; once every snapshot is in, RATE
+//         starts a second of feed_bench.json for SECONDS, change i opening a task assigned to
+//         p<i mod SUBSCRIBERS>: latency from the start request's sending to its task.opened
+//         message at that subscriber
+// Any answer that is not 2xx is an error (a REST connection stops at its first); errors (and, for
+// the feed, changes not received within 2 s) make the exit status 1, after the RESULT line.
+// Optional for `rest` and `feed`: API_BENCH_SERVER_PID (accordd's CPU per request or change, from
+// /proc) and API_BENCH_REDIS (a redis:// URL: redis-server's, from INFO).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "accord/engine/time.hpp"
+#include "accord/redis/users.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+template <typename T>
+using Awaitable = asio::awaitable<T>;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// (GCC 12: no temporaries of class type in co_await expressions; the targets are named.)
+const std::string kInstances = "/api/v1/instances";
+const std::string kDefinitions = "/api/v1/definitions";
+
+[[noreturn]] void fail(const std::string& what) {
+    std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+    std::exit(1);
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+double wall_ms_now() {
+    return std::chrono::duration<double, std::milli>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+float percentile(std::vector<float> v, double p) {
+    if (v.empty()) return 0;
+    auto at = v.begin() + static_cast<long>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), at, v.end());
+    return *at;
+}
+
+Awaitable<void> sleep_until(Clock::time_point t) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_at(t);
+    co_await timer.async_wait(use_tuple);
+}
+
+// "NAME TOKEN" lines, as the users mode writes them.
+std::map<std::string, std::string> read_tokens(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) fail("cannot read " + path);
+    std::map<std::string, std::string> tokens;
+    std::string name, token;
+    while (in >> name >> token) tokens[name] = token;
+    return tokens;
+}
+
+const std::string& token_of(const std::map<std::string, std::string>& tokens,
+                            const std::string& name) {
+    auto it = tokens.find(name);
+    if (it == tokens.end()) fail("no token for " + name + " in the tokens file");
+    return it->second;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) fail("cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// ---- CPU meters --------------------------------------------------------------------------------
+
+double own_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// User and system CPU seconds of another process (/proc/PID/stat, fields 14 and 15); -1 when
+// it cannot be read.
+double process_cpu_seconds(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = text.rfind(')');
+    if (paren == std::string::npos) return -1;
+    std::istringstream fields(text.substr(paren + 2));  // from field 3, the state
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+        if (i >= 14) ticks += std::atof(field.c_str());
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A number of an INFO reply ("name:value\r\n"); 0 when it is not there.
+double info_field(const std::string& info, const std::string& name) {
+    auto at = info.find("\n" + name + ":");
+    return at == std::string::npos ? 0 : std::atof(info.c_str() + at + name.size() + 2);
+}
+
+// CPU seconds of this process, of accordd and of redis-server (AOF rewrites included), when
+// the last two are known.
+struct CpuMeter {
+    std::string server_pid;
+    std::shared_ptr<accord::redis::Client> redis;
+
+    struct Reading {
+        double own = 0, server = -1, redis = -1;
+    };
+
+    // API_BENCH_SERVER_PID and API_BENCH_REDIS, when set.
+    static CpuMeter from_environment(asio::io_context& io) {
+        CpuMeter meter;
+        if (const char* pid = std::getenv("API_BENCH_SERVER_PID")) meter.server_pid = pid;
+        if (const char* url = std::getenv("API_BENCH_REDIS"); url && *url) {
+            auto c = accord::redis::Client::create(io.get_executor(), url);
+            if (!c) fail("API_BENCH_REDIS: " + c.error().to_string());
+            meter.redis = c.value();
+        }
+        return meter;
+    }
+
+    // (GCC 12 miscompiles a co_await on the right of && or ||: each stands alone here.)
+    Awaitable<void> connect() {
+        if (!redis) co_return;
+        auto connected = co_await redis->connect();
+        if (!connected) redis.reset();
+    }
+    Awaitable<Reading> read() {
+        Reading r;
+        r.own = own_cpu_seconds();
+        if (!server_pid.empty()) r.server = process_cpu_seconds(server_pid);
+        if (redis) {
+            const std::string route = "cpu";
+            auto info = co_await redis->command(route, accord::redis::command_of("INFO", "cpu"));
+            if (info)
+                r.redis = info_field(info->str, "used_cpu_user") +
+                          info_field(info->str, "used_cpu_sys") +
+                          info_field(info->str, "used_cpu_user_children") +
+                          info_field(info->str, "used_cpu_sys_children");
+        }
+        co_return r;
+    }
+};
+
+// Microseconds of CPU per item between two readings, as JSON ("null" when not measured).
+std::string cpu_us_per(double before, double after, double items) {
+    if (before < 0 || after < 0 || items <= 0) return "null";
+    return std::to_string((after - before) * 1e6 / items);
+}
+
+// ---- HTTP ------------------------------------------------------------------------------------
+
+struct Answer {
+    int status = 0;    // 0: no answer (the connection failed)
+    std::string body;  // or what failed
+};
+
+// One keep-alive HTTP/1.1 connection, one request at a time.
+class HttpConnection {
+public:
+    HttpConnection(asio::any_io_executor ex, tcp::endpoint server) : stream_(ex), server_(server) {}
+
+    bool is_open() const { return open_; }
+
+    Awaitable<bool> connect() {
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+        buffer_.clear();
+        stream_.expires_after(std::chrono::seconds(10));
+        auto [ec] = co_await stream_.async_connect(server_, use_tuple);
+        if (ec) co_return false;
+        stream_.socket().set_option(tcp::no_delay(true));
+        open_ = true;
+        co_return true;
+    }
+
+    Awaitable<Answer> post(const std::string& target, const std::string& token,
+                           const std::string& body) {
+        bhttp::request<bhttp::string_body> request(bhttp::verb::post, target, 11);
+        request.set(bhttp::field::host, "127.0.0.1");
+        request.set(bhttp::field::authorization, "Bearer " + token);
+        request.set(bhttp::field::content_type, "application/json");
+        request.keep_alive(true);
+        request.body() = body;
+        request.prepare_payload();
+        Answer answer;
+        stream_.expires_after(std::chrono::seconds(30));
+        auto [wec, wn] = co_await bhttp::async_write(stream_, request, use_tuple);
+        if (wec) {
+            open_ = false;
+            answer.body = "write: " + wec.message();
+            co_return answer;
+        }
+        bhttp::response<bhttp::string_body> response;
+        auto [rec, rn] = co_await bhttp::async_read(stream_, buffer_, response, use_tuple);
+        if (rec) {
+            open_ = false;
+            answer.body = "read: " + rec.message();
+            co_return answer;
+        }
+        open_ = response.keep_alive();
+        answer.status = response.result_int();
+        answer.body = std::move(response.body());
+        co_return answer;
+    }
+
+private:
+    beast::tcp_stream stream_;
+    tcp::endpoint server_;
+    beast::flat_buffer buffer_;
+    bool open_ = false;
+};
+
+bool is_2xx(const Answer& a) {
+    return a.status >= 200 && a.status < 300;
+}
+
+// What the bench reads of an instance view (the start's answer, or a completion's
+// instance_state): its status, outcome and the ids of its open tasks. A SAX pass, without a
+// DOM, so that the client takes as little of the machine's two cores as it can.
+struct InstanceSummary {
+    std::string status, outcome;
+    std::vector<std::string> tasks;
+};
+
+class InstanceReader : public nlohmann::json_sax<json> {
+public:
+    // `root`: the member holding the view ("instance_state"), or empty for the whole answer.
+    explicit InstanceReader(std::string_view root) {
+        if (!root.empty()) root_.push_back(root);
+    }
+    InstanceSummary summary;
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool string(string_t& value) override {
+        if (at({"status"}))
+            summary.status = std::move(value);
+        else if (at({"outcome"}))
+            summary.outcome = std::move(value);
+        else if (at({"tasks", "[]", "id"}))
+            summary.tasks.push_back(std::move(value));
+        return true;
+    }
+    bool start_object(std::size_t) override {
+        frames_.push_back(Frame{false, {}});
+        return true;
+    }
+    bool key(string_t& name) override {
+        frames_.back().key = std::move(name);
+        return true;
+    }
+    bool end_object() override {
+        frames_.pop_back();
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        frames_.push_back(Frame{true, {}});
+        return true;
+    }
+    bool end_array() override {
+        frames_.pop_back();
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+        return false;
+    }
+
+private:
+    struct Frame {
+        bool array;
+        std::string key;  // of the member being read, in an object
+    };
+    std::vector<Frame> frames_;
+    std::vector<std::string_view> root_;
+
+    // Whether the value being read is at root/path ("[]": any element of an array).
+    bool at(std::initializer_list<std::string_view> path) const {
+        if (frames_.size() != root_.size() + path.size()) return false;
+        std::size_t i = 0;
+        auto matches = [this, &i](std::string_view name) {
+            const Frame& f = frames_[i++];
+            return f.array ? name == "[]" : f.key == name;
+        };
+        for (auto name : root_)
+            if (!matches(name)) return false;
+        for (auto name : path)
+            if (!matches(name)) return false;
+        return true;
+    }
+};
+
+std::optional<InstanceSummary> read_instance(std::string& body, std::string_view root) {
+    InstanceReader reader(root);
+    if (!json::sax_parse(body, &reader)) return std::nullopt;
+    return std::move(reader.summary);
+}
+
+// ---- users -----------------------------------------------------------------------------------
+
+int users(const std::string& url, const std::string& prefix, const std::string& path, int people) {
+    asio::io_context io;
+    auto client = accord::redis::Client::create(io.get_executor(), url);
+    if (!client) fail(client.error().to_string());
+    std::vector<std::pair<std::string, std::string>> wanted = {
+        {"olga", "officer"}, {"dan", "dean"}, {"iris", "ir_director"}, {"admin", "admin"}};
+    for (int i = 0; i < people; ++i) wanted.emplace_back("p" + std::to_string(i), "feed_watcher");
+    std::ofstream out(path);
+    if (!out) fail("cannot write " + path);
+    std::string error;
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> Awaitable<void> {
+            if (auto c = co_await client.value()->connect(); !c) {
+                error = c.error().to_string();
+                co_return;
+            }
+            accord::redis::UserStore store(client.value(), prefix);
+            const auto now = static_cast<accord::engine::TimeMs>(wall_ms_now());
+            for (const auto& [name, role] : wanted) {
+                std::vector<std::string> roles{role};
+                auto issued = co_await store.add(name, std::move(roles), now);
+                if (!issued) {
+                    error = "user add " + name + ": " + issued.error().to_string();
+                    co_return;
+                }
+                out << name << ' ' << issued->token << '\n';
+            }
+        },
+        [&](std::exception_ptr) { done = true; });
+    while (!done) io.run_one();  // the client's timers outlive the work
+    if (!error.empty()) fail(error);
+    out.close();
+    if (!out) fail("cannot write " + path);
+    std::printf("RESULT {\"mode\": \"users\", \"users\": %zu}\n", wanted.size());
+    return 0;
+}
+
+// ---- rest ------------------------------------------------------------------------------------
+
+// One lifecycle's requests after the start, as redis_bench's lifecycle_input makes them:
+// submit, return, submit, return, submit, endorse, accept.
+struct Step {
+    std::string token;
+    std::string body;
+};
+
+struct Workload {
+    std::string officer;
+    std::vector<Step> steps;
+
+    static std::string start_body(std::uint64_t n) {
+        return R"({"workflow":"mou_proposal","data":{"partner":{"name":"Universidad de Salamanca )" +
+               std::to_string(n) + R"(","country":"ES"}}})";
+    }
+};
+
+Workload mou_workload(const std::map<std::string, std::string>& tokens) {
+    const json proposal = json::parse(R"({
+      "agreement_type": "student_exchange",
+      "scope": "Faculty of Arts; bachelor students",
+      "rationale": "Strong partner in Iberian studies",
+      "start_date": "2027-09-01",
+      "end_date": "2029-08-31",
+      "quotas": {"students": 4, "staff": 2}
+    })");
+    const json note = {{"note", "Please give the yearly quotas per faculty"}};
+    auto step = [&](const char* who, const char* outcome, const json& fields) {
+        Step s;
+        s.token = token_of(tokens, who);
+        s.body = json{{"outcome", outcome}, {"fields", fields}}.dump();
+        return s;
+    };
+    Workload w;
+    w.officer = token_of(tokens, "olga");
+    const json none = json::object();
+    w.steps = {step("olga", "submit", proposal), step("dan", "return", note),
+               step("olga", "submit", proposal), step("dan", "return", note),
+               step("olga", "submit", proposal), step("dan", "endorse", none),
+               step("iris", "accept", none)};
+    return w;
+}
+
+struct RestTally {
+    Clock::time_point from, until;  // the measured window, after the warm-up
+    std::uint64_t requests = 0, completions = 0, lifecycles = 0, errors = 0;
+    std::vector<float> latency_ms;
+
+    bool measuring(Clock::time_point t) const { return t >= from && t <= until; }
+
+    void error(const std::string& what) {
+        if (errors++ < 5) std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+    }
+
+    // Counts a request that just ended; false if it failed.
+    bool take(const Answer& a, Clock::time_point sent, const std::string& what, bool completion) {
+        if (!is_2xx(a)) {
+            error(what + ": " + (a.status ? std::to_string(a.status) + " " : "") +
+                  a.body.substr(0, 300));
+            return false;
+        }
+        const auto now = Clock::now();
+        if (measuring(now)) {
+            ++requests;
+            if (completion) ++completions;
+            latency_ms.push_back(static_cast<float>(ms_between(sent, now)));
+        }
+        return true;
+    }
+};
+
+// One lifecycle on one connection; false once a request failed (the connection then stops).
+Awaitable<bool> rest_lifecycle(HttpConnection& c, const Workload& w, std::uint64_t n,
+                               RestTally& tally) {
+    const std::string start = Workload::start_body(n);
+    auto sent = Clock::now();
+    Answer a = co_await c.post(kInstances, w.officer, start);
+    if (!tally.take(a, sent, "start", false)) co_return false;
+    auto inst = read_instance(a.body, "");
+    for (std::size_t k = 0; k < w.steps.size(); ++k) {
+        if (!inst || inst->tasks.size() != 1) {
+            tally.error("lifecycle " + std::to_string(n) + ", step " + std::to_string(k) +
+                        ": not one open task in the answer");
+            co_return false;
+        }
+        if (Clock::now() >= tally.until) co_return true;
+        const std::string target = "/api/v1/tasks/" + inst->tasks.front() + "/complete";
+        sent = Clock::now();
+        a = co_await c.post(target, w.steps[k].token, w.steps[k].body);
+        if (!tally.take(a, sent, "POST " + target, true)) co_return false;
+        inst = read_instance(a.body, "instance_state");
+    }
+    if (!inst || inst->status != "finished" || inst->outcome != "endorsed") {
+        tally.error("lifecycle " + std::to_string(n) + " did not end endorsed");
+        co_return false;
+    }
+    if (tally.measuring(Clock::now())) ++tally.lifecycles;
+    co_return true;
+}
+
+struct Pool {
+    std::uint64_t next = 0;
+    int running = 0;
+};
+
+Awaitable<void> rest_connection(tcp::endpoint server, const Workload& w, Pool& pool,
+                                RestTally& tally) {
+    HttpConnection c(co_await asio::this_coro::executor, server);
+    while (Clock::now() < tally.until) {
+        if (!c.is_open()) {
+            const bool connected = co_await c.connect();
+            if (!connected) {
+                tally.error("cannot connect to accordd");
+                break;
+            }
+        }
+        const bool ok = co_await rest_lifecycle(c, w, pool.next++, tally);
+        if (!ok) break;
+    }
+    --pool.running;
+}
+
+int rest(int port, const std::string& tokens_file, int connections, double seconds) {
+    asio::io_context io;
+    const tcp::endpoint server(asio::ip::make_address("127.0.0.1"),
+                               static_cast<std::uint16_t>(port));
+    const Workload w = mou_workload(read_tokens(tokens_file));
+    CpuMeter meter = CpuMeter::from_environment(io);
+    RestTally tally;
+    tally.latency_ms.reserve(1'000'000);
+    tally.from = Clock::now() + std::chrono::seconds(1);
+    tally.until = tally.from + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(seconds));
+    Pool pool;
+    CpuMeter::Reading cpu0, cpu1;
+    bool metered = false;
+    asio::co_spawn(
+        io,
+        [&]() -> Awaitable<void> {
+            co_await meter.connect();
+            co_await sleep_until(tally.from);
+            cpu0 = co_await meter.read();
+            co_await sleep_until(tally.until);
+            cpu1 = co_await meter.read();
+        },
+        [&](std::exception_ptr) { metered = true; });
+    for (int i = 0; i < connections; ++i) {
+        ++pool.running;
+        asio::co_spawn(io, rest_connection(server, w, pool, tally), asio::detached);
+    }
+    while (pool.running > 0 || !metered) io.run_one();
+    const double requests = static_cast<double>(tally.requests);
+    auto per_request = [&](double a, double b) { return cpu_us_per(a, b, requests); };
+    std::printf(
+        "RESULT {\"mode\": \"rest\", \"connections\": %d, \"seconds\": %.3f, \"requests\": %llu, "
+        "\"completions\": %llu, \"lifecycles\": %llu, \"completionsPerS\": %.0f, "
+        "\"requestsPerS\": %.0f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"errors\": %llu, "
+        "\"clientCpuUsPerRequest\": %s, \"serverCpuUsPerRequest\": %s, "
+        "\"redisCpuUsPerRequest\": %s}\n",
+        connections, seconds, static_cast<unsigned long long>(tally.requests),
+        static_cast<unsigned long long>(tally.completions),
+        static_cast<unsigned long long>(tally.lifecycles),
+        static_cast<double>(tally.completions) / seconds, requests / seconds,
+        percentile(tally.latency_ms, 0.5), percentile(tally.latency_ms, 0.99),
+        static_cast<unsigned long long>(tally.errors), per_request(cpu0.own, cpu1.own).c_str(),
+        per_request(cpu0.server, cpu1.server).c_str(), per_request(cpu0.redis, cpu1.redis).c_str());
+    return tally.errors == 0 ? 0 : 1;
+}
+
+// ---- feed ------------------------------------------------------------------------------------
+
+// One change: an instance of feed_bench started for one subscriber.
+struct Change {
+    Clock::time_point due, sent, answered, received;
+    double received_wall_ms = 0;
+    double at_ms = -1;  // the event's `at`
+    int copies = 0;     // task.opened messages received for it
+};
+
+struct FeedRun {
+    int subscribers = 0;
+    std::vector<Change> changes;
+    std::vector<bool> snapshot;  // by subscriber
+    int snapshots = 0, connected = 0;
+    std::uint64_t errors = 0, wrong_recipient = 0, resyncs = 0, other_messages = 0;
+    int starters_running = 0;
+
+    void error(const std::string& what) {
+        if (errors++ < 5) std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+    }
+
+    // A message at subscriber `who`, read at (steady, wall).
+    void take(int who, const std::string& text, Clock::time_point steady, double wall) {
+        json msg = json::parse(text, nullptr, false);
+        const std::string type = msg.is_object() ? msg.value("type", "") : "";
+        if (!snapshot[static_cast<std::size_t>(who)]) {
+            if (type != "snapshot") {
+                error("p" + std::to_string(who) +
+                      "'s first message is not a snapshot: " + text.substr(0, 200));
+                return;
+            }
+            snapshot[static_cast<std::size_t>(who)] = true;
+            ++snapshots;
+            return;
+        }
+        if (type == "resync") ++resyncs;
+        if (type != "task.opened") {
+            ++other_messages;
+            return;
+        }
+        const json& task = msg.value("task", json::object());
+        const std::string title = task.value("title", "");
+        const auto space = title.rfind(' ');
+        const std::size_t seq = space == std::string::npos
+                                    ? changes.size()
+                                    : std::strtoull(title.c_str() + space + 1, nullptr, 10);
+        if (seq >= changes.size() || task.value("assignee", "") != "p" + std::to_string(who)) {
+            ++other_messages;
+            return;
+        }
+        if (static_cast<int>(seq % static_cast<std::size_t>(subscribers)) != who) {
+            ++wrong_recipient;
+            return;
+        }
+        Change& c = changes[seq];
+        if (c.copies++ > 0) return;
+        c.received = steady;
+        c.received_wall_ms = wall;
+        if (auto at = accord::engine::parse_time(msg.value("at", ""))) c.at_ms = at->ms;
+    }
+};
+
+using WebSocket = websocket::stream<beast::tcp_stream>;
+
+Awaitable<void> read_feed(std::shared_ptr<WebSocket> ws, int who, FeedRun& run) {
+    beast::flat_buffer buffer;
+    while (true) {
+        auto [ec, n] = co_await ws->async_read(buffer, use_tuple);
+        const auto steady = Clock::now();
+        const double wall = wall_ms_now();
+        if (ec) {
+            if (ec != asio::error::operation_aborted)
+                run.error("p" + std::to_string(who) + "'s feed: " + ec.message());
+            co_return;
+        }
+        run.take(who, beast::buffers_to_string(buffer.data()), steady, wall);
+        buffer.consume(buffer.size());
+    }
+}
+
+// Opens subscribers' sockets, `next` onwards, one at a time (a few of these run at once).
+Awaitable<void> open_feeds(tcp::endpoint server, const std::vector<std::string>& tokens, int& next,
+                           FeedRun& run) {
+    auto ex = co_await asio::this_coro::executor;
+    while (next < run.subscribers) {
+        const int who = next++;
+        auto ws = std::make_shared<WebSocket>(ex);
+        auto& lowest = beast::get_lowest_layer(*ws);
+        lowest.expires_after(std::chrono::seconds(30));
+        auto [cec] = co_await lowest.async_connect(server, use_tuple);
+        if (cec) {
+            run.error("p" + std::to_string(who) + ": connect: " + cec.message());
+            continue;
+        }
+        lowest.socket().set_option(tcp::no_delay(true));
+        lowest.expires_never();
+        ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+        const std::string authorization = "Bearer " + tokens[static_cast<std::size_t>(who)];
+        ws->set_option(
+            websocket::stream_base::decorator([authorization](websocket::request_type& r) {
+                r.set(bhttp::field::authorization, authorization);
+            }));
+        auto [hec] = co_await ws->async_handshake("127.0.0.1", "/api/v1/feed", use_tuple);
+        if (hec) {
+            run.error("p" + std::to_string(who) + ": feed upgrade: " + hec.message());
+            continue;
+        }
+        ++run.connected;
+        asio::co_spawn(ex, read_feed(ws, who, run), asio::detached);
+    }
+}
+
+// Starts changes k, k + stride, ... each at its due time, one at a time on one connection.
+Awaitable<void> start_changes(tcp::endpoint server, const std::string& admin, std::size_t k,
+                              std::size_t stride, FeedRun& run) {
+    HttpConnection c(co_await asio::this_coro::executor, server);
+    for (std::size_t i = k; i < run.changes.size(); i += stride) {
+        Change& change = run.changes[i];
+        co_await sleep_until(change.due);
+        if (!c.is_open()) {
+            const bool connected = co_await c.connect();
+            if (!connected) {
+                run.error("cannot connect to accordd");
+                break;
+            }
+        }
+        const std::string body = R"({"workflow":"feed_bench","data":{"person":"p)" +
+                                 std::to_string(i % static_cast<std::size_t>(run.subscribers)) +
+                                 R"(","seq":)" + std::to_string(i) + "}}";
+        change.sent = Clock::now();
+        Answer a = co_await c.post(kInstances, admin, body);
+        change.answered = Clock::now();
+        if (!is_2xx(a))
+            run.error("start of change " + std::to_string(i) + ": " +
+                      (a.status ? std::to_string(a.status) + " " : "") + a.body.substr(0, 300));
+    }
+    --run.starters_running;
+}
+
+int feed(int port, const std::string& admin, const std::string& tokens_file, int subscribers,
+         double rate, double seconds) {
+    asio::io_context io;
+    const tcp::endpoint server(asio::ip::make_address("127.0.0.1"),
+                               static_cast<std::uint16_t>(port));
+    const auto tokens_by_name = read_tokens(tokens_file);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < subscribers; ++i)
+        tokens.push_back(token_of(tokens_by_name, "p" + std::to_string(i)));
+    FeedRun run;
+    run.subscribers = subscribers;
+    run.snapshot.assign(static_cast<std::size_t>(subscribers), false);
+    run.changes.resize(static_cast<std::size_t>(rate * seconds));
+    // Enough connections that a start's latency, tens of ms at worst, does not hold the next
+    // one past its due time.
+    const std::size_t starters = std::min<std::size_t>(64, run.changes.size());
+    double connect_s = 0, snapshots_s = 0, changes_s = 0;
+    CpuMeter meter = CpuMeter::from_environment(io);
+    CpuMeter::Reading cpu0, cpu1;
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> Awaitable<void> {
+            auto ex = co_await asio::this_coro::executor;
+            co_await meter.connect();
+            HttpConnection c(ex, server);
+            const bool connected = co_await c.connect();
+            if (!connected) fail("cannot connect to accordd on port " + std::to_string(port));
+            const std::string definition = read_file(ACCORD_BENCH_DIR "/api/feed_bench.json");
+            Answer published = co_await c.post(kDefinitions, admin, definition);
+            if (!is_2xx(published))
+                fail("publishing feed_bench.json: " + std::to_string(published.status) + " " +
+                     published.body);
+            // The sockets, 32 upgrades at a time; then every snapshot.
+            const auto t0 = Clock::now();
+            int next = 0, openers = 32;
+            for (int i = 0; i < 32; ++i)
+                asio::co_spawn(ex, open_feeds(server, tokens, next, run),
+                               [&openers](std::exception_ptr) { --openers; });
+            while (openers > 0) co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            connect_s = ms_between(t0, Clock::now()) / 1e3;
+            const auto give_up = Clock::now() + std::chrono::seconds(60);
+            while (run.snapshots + static_cast<int>(run.errors) < subscribers &&
+                   Clock::now() < give_up)
+                co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            snapshots_s = ms_between(t0, Clock::now()) / 1e3;
+            if (run.snapshots < subscribers) {
+                run.error(std::to_string(run.snapshots) + " snapshots of " +
+                          std::to_string(subscribers) + " subscribers came");
+                done = true;
+                co_return;
+            }
+            // The changes, evenly spaced; then up to 2 s for the last to arrive.
+            const auto start = Clock::now() + std::chrono::milliseconds(100);
+            for (std::size_t i = 0; i < run.changes.size(); ++i)
+                run.changes[i].due =
+                    start + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(i) / rate));
+            run.starters_running = static_cast<int>(starters);
+            for (std::size_t k = 0; k < starters; ++k)
+                asio::co_spawn(ex, start_changes(server, admin, k, starters, run), asio::detached);
+            co_await sleep_until(start);
+            cpu0 = co_await meter.read();
+            while (run.starters_running > 0)
+                co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            cpu1 = co_await meter.read();
+            changes_s = ms_between(start, Clock::now()) / 1e3;
+            Clock::time_point last_sent = start;
+            for (const auto& ch : run.changes) last_sent = std::max(last_sent, ch.sent);
+            auto all_in = [&run] {
+                return std::all_of(run.changes.begin(), run.changes.end(),
+                                   [](const Change& ch) { return ch.copies > 0; });
+            };
+            while (!all_in() && Clock::now() < last_sent + std::chrono::seconds(2))
+                co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            // A little longer, for duplicates or strays.
+            co_await sleep_until(Clock::now() + std::chrono::milliseconds(200));
+            done = true;
+        },
+        [&done](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+            done = true;
+        });
+    while (!done) io.run_one();
+
+    std::vector<float> latency, from_at, start_latency, lag;
+    std::uint64_t lost = 0, duplicates = 0;
+    const double changes = static_cast<double>(run.changes.size());
+    for (const auto& c : run.changes) {
+        if (c.sent != Clock::time_point{}) {
+            start_latency.push_back(static_cast<float>(ms_between(c.sent, c.answered)));
+            lag.push_back(static_cast<float>(ms_between(c.due, c.sent)));
+        }
+        if (c.copies == 0 || ms_between(c.sent, c.received) > 2000) {
+            ++lost;
+            continue;
+        }
+        duplicates += static_cast<std::uint64_t>(c.copies - 1);
+        latency.push_back(static_cast<float>(ms_between(c.sent, c.received)));
+        if (c.at_ms >= 0) from_at.push_back(static_cast<float>(c.received_wall_ms - c.at_ms));
+    }
+    auto max_of = [](const std::vector<float>& v) {
+        return v.empty() ? 0.0f : *std::max_element(v.begin(), v.end());
+    };
+    std::printf(
+        "RESULT {\"mode\": \"feed\", \"latencyFrom\": \"start request sent\", "
+        "\"subscribers\": %d, \"connected\": %d, \"rate\": %.0f, \"seconds\": %.1f, "
+        "\"changes\": %zu, \"received\": %zu, \"lost\": %llu, \"duplicates\": %llu, "
+        "\"wrongRecipient\": %llu, \"otherMessages\": %llu, \"resyncs\": %llu, "
+        "\"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f, "
+        "\"atP50Ms\": %.1f, \"atP99Ms\": %.1f, \"atMaxMs\": %.1f, "
+        "\"startP50Ms\": %.2f, \"startP99Ms\": %.2f, \"sendLagP99Ms\": %.2f, "
+        "\"sendLagMaxMs\": %.2f, \"connectS\": %.2f, \"snapshotsS\": %.2f, "
+        "\"serverCpuUsPerChange\": %s, \"redisCpuUsPerChange\": %s, \"clientCpuUsPerChange\": %s, "
+        "\"serverBusy\": %s, \"errors\": %llu}\n",
+        subscribers, run.connected, rate, seconds, run.changes.size(), latency.size(),
+        static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicates),
+        static_cast<unsigned long long>(run.wrong_recipient),
+        static_cast<unsigned long long>(run.other_messages),
+        static_cast<unsigned long long>(run.resyncs), percentile(latency, 0.5),
+        percentile(latency, 0.99), max_of(latency), percentile(from_at, 0.5),
+        percentile(from_at, 0.99), max_of(from_at), percentile(start_latency, 0.5),
+        percentile(start_latency, 0.99), percentile(lag, 0.99), max_of(lag), connect_s, snapshots_s,
+        cpu_us_per(cpu0.server, cpu1.server, changes).c_str(),
+        cpu_us_per(cpu0.redis, cpu1.redis, changes).c_str(),
+        cpu_us_per(cpu0.own, cpu1.own, changes).c_str(),
+        cpu_us_per(cpu0.server, cpu1.server, changes_s * 1e6).c_str(),
+        static_cast<unsigned long long>(run.errors));
+    std::fflush(stdout);
+    // The sockets close with the io_context, at once: accordd sees them go.
+    return run.errors == 0 && lost == 0 && run.wrong_recipient == 0 ? 0 : 1;
+}
+
+int number(const char* text, const char* what) {
+    char* end = nullptr;
+    const long v = std::strtol(text, &end, 10);
+    if (end == text || *end != '\0' || v < 1 || v > 1'000'000)
+        fail(std::string(what) + " must be a whole number from 1");
+    return static_cast<int>(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "users" && argc == 6) return users(argv[2], argv[3], argv[4], std::atoi(argv[5]));
+    if (mode == "rest" && argc == 6)
+        return rest(number(argv[2], "PORT"), argv[3], number(argv[4], "CONNECTIONS"),
+                    std::atof(argv[5]));
+    if (mode == "feed" && argc == 8)
+        return feed(number(argv[2], "PORT"), argv[3], argv[4], number(argv[5], "SUBSCRIBERS"),
+                    number(argv[6], "RATE"), std::atof(argv[7]));
+    std::fprintf(stderr,
+                 "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
+                 "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS\n"
+                 "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n");
+    return 2;
+}
