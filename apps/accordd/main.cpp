@@ -147,10 +147,11 @@ int main(int argc, char** argv) {
         co_return out;
     };
     api_options.users.revoke = [&users](std::string name) { return users.revoke(std::move(name)); };
+    redis::TokenCache tokens(users);
     auto authenticate =
-        [&users](
+        [&tokens](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {
-        auto user = co_await users.authenticate(std::move(token));
+        auto user = co_await tokens.authenticate(std::move(token));
         if (!user) co_return user.error();
         if (!*user) co_return std::optional<http::Principal>();
         co_return std::optional<http::Principal>(

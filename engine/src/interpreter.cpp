@@ -1092,6 +1092,27 @@ void record_input(HistoryEntry& entry, const Input& input) {
     }
 }
 
+std::optional<Task> task_after(const Instance& before, const Step& step, std::string_view task_id) {
+    if (const Task* t = step.instance.find_task(task_id)) return *t;
+    const Task* was = before.find_task(task_id);
+    if (was == nullptr) return std::nullopt;
+    Task task = *was;
+    for (const auto& effect : step.effects) {
+        const auto* closed = std::get_if<TaskClosed>(&effect);
+        if (closed == nullptr || closed->task_id != task_id) continue;
+        task.status = closed->status;
+        task.closed_at = step.history.at;
+        if (closed->status == TaskStatus::completed) {
+            task.outcome = closed->outcome;
+            task.closed_by = closed->by;
+            task.fields = closed->fields;
+            task.comment = closed->comment;
+        }
+        break;
+    }
+    return task;
+}
+
 Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
     const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
                               std::holds_alternative<ChildFinishedInput>(input.kind);

@@ -82,9 +82,9 @@ TEST_F(FeedResume, ReconnectingWithTheLastCursorSendsExactlyTheMissedEventsInOrd
     std::vector<json> missed = read_until(watcher, "task.opened", third);
     std::vector<std::string> expected = identities(missed);
     ASSERT_EQ(expected.size(), 4u) << json(expected).dump();  // opened, claimed, completed, opened
-    EXPECT_EQ(missed[0]["task"]["id"], second);
-    EXPECT_EQ(missed[1]["type"], "task.claimed");
-    EXPECT_EQ(missed[2]["type"], "task.completed");
+    EXPECT_EQ(missed[0]["task"]["id"], second) << json(expected).dump();
+    EXPECT_EQ(missed[1]["type"], "task.claimed") << json(expected).dump();
+    EXPECT_EQ(missed[2]["type"], "task.completed") << json(expected).dump();
 
     support::WsClient resumed;
     ASSERT_TRUE(resumed.connect(accordd_->port(), "/api/v1/feed?cursor=" + cursor, dan_.bearer()));

@@ -507,5 +507,62 @@ TEST(Claims, AStoreCommitsClaimsAndReassignmentsLikeAnyOtherInput) {
     EXPECT_EQ(store.commit(s1).error().code, ErrorCode::conflict);
 }
 
+// ---------------------------------------------------------------------------------------------
+// task_after: the task as a step left it, for answers that show the task acted on
+
+TEST(TaskAfter, AClaimLeavesTheTaskInTheInstanceAndItIsTakenFromThere) {
+    const Step s = claimed_by_lee();
+    const Instance before = [] {
+        const auto def = review();
+        return start_ok(*def, kReviewData, kStart).instance;
+    }();
+    const auto t = task_after(before, s, s.instance.tasks[0].id);
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->claimed_by, "lee");
+    EXPECT_EQ(t->claim_until, kDay3);
+    EXPECT_TRUE(t->is_open());
+}
+
+TEST(TaskAfter, ACompletionThatLeavesTheStateGivesTheClosedTaskWithItsOutcomeAndFields) {
+    const auto def = review();
+    const Step s0 = start_ok(*def, kReviewData, kStart);
+    const std::string id = s0.instance.tasks[0].id;
+    const Step s =
+        step_ok(*def, s0.instance, complete(id, "approve", lee(), json::object(), "fine"), kDay2);
+    ASSERT_EQ(s.instance.find_task(id), nullptr);  // the state was left: the task is gone
+    const auto t = task_after(s0.instance, s, id);
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->status, TaskStatus::completed);
+    EXPECT_EQ(t->outcome, "approve");
+    EXPECT_EQ(t->closed_by, "lee");
+    EXPECT_EQ(t->closed_at, kDay2);
+    EXPECT_EQ(t->comment, "fine");
+    EXPECT_EQ(t->role, "legal");
+}
+
+TEST(TaskAfter, AnotherPersonsSignatureClosesTheGroupAndCancelsTheRest) {
+    const auto def = signing();
+    const Step s0 = start_ok(*def, {{"signatories", {"sam", "sofia"}}}, kStart);
+    ASSERT_EQ(s0.instance.tasks.size(), 2u);
+    const Task& sams =
+        s0.instance.tasks[0].assignee == "sam" ? s0.instance.tasks[0] : s0.instance.tasks[1];
+    const Task& sofias =
+        &sams == &s0.instance.tasks[0] ? s0.instance.tasks[1] : s0.instance.tasks[0];
+    // Sam refuses: the group's outcome is settled, so Sofia's task is cancelled with the state.
+    const Step s = step_ok(*def, s0.instance,
+                           complete(sams.id, "refuse", person("sam", {"signatory"})), kDay2);
+    const auto other = task_after(s0.instance, s, sofias.id);
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->status, TaskStatus::cancelled);
+    EXPECT_EQ(other->closed_at, kDay2);
+    EXPECT_TRUE(other->outcome.empty());
+    EXPECT_EQ(other->assignee, "sofia");
+}
+
+TEST(TaskAfter, ATaskInNeitherInstanceIsNone) {
+    const Step s = claimed_by_lee();
+    EXPECT_FALSE(task_after(s.instance, s, "nobody.t99").has_value());
+}
+
 }  // namespace
 }  // namespace accord::engine

@@ -555,6 +555,21 @@ Awaitable<Result<Instance>> Api::visible_instance(const Principal& who, const st
     co_return std::move(inst).value();
 }
 
+namespace {
+
+// The rule of visible_instance, as Runtime::send applies it to the revision it steps.
+std::function<Result<void>(const Instance&, const engine::Definition&)> visible_to(
+    const Principal& who) {
+    return [&who](const Instance& inst, const engine::Definition& def) -> Result<void> {
+        if (may_see(who, inst, def)) return engine::Ok{};
+        return make_error(ErrorCode::forbidden, who.name + " takes no part in " + inst.id +
+                                                    " and holds none of " + inst.workflow +
+                                                    "'s roles");
+    };
+}
+
+}  // namespace
+
 Awaitable<Response> Api::start_instance(Context& cx) {
     auto workflow = string_member(cx.body, "workflow", true);
     if (!workflow) co_return problem(workflow.error());
@@ -687,16 +702,16 @@ Awaitable<Response> Api::list_instances(Context& cx) {
 }
 
 Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::InputKind input,
-                                    int) {
-    auto before = co_await visible_instance(cx.who, id);
-    if (!before) co_return problem(before.error());
+                                    redis::SendOptions options) {
     // (GCC 12: aggregate temporaries in a co_await expression are miscompiled; name them.)
     engine::Input in{std::move(input), cx.who.actor()};
-    auto after = co_await runtime_.send(id, std::move(in), cx.request.idempotency_key);
-    if (!after) co_return problem(after.error());
-    auto def = co_await store_.definition(after->workflow, after->version);
+    options.idempotency_key = cx.request.idempotency_key;
+    if (!options.admit) options.admit = visible_to(cx.who);
+    auto sent = co_await runtime_.send(id, std::move(in), std::move(options));
+    if (!sent) co_return problem(sent.error());
+    auto def = co_await store_.definition(sent->instance.workflow, sent->instance.version);
     if (!def) co_return problem(def.error());
-    co_return json_response(200, instance_view(*after, **def, cx.now));
+    co_return json_response(200, instance_view(sent->instance, **def, cx.now));
 }
 
 Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
@@ -705,23 +720,24 @@ Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
     auto data = object_member(cx.body, "data");
     if (!data) co_return problem(data.error());
     engine::InputKind input = engine::EventInput{std::move(event).value(), std::move(data).value()};
-    co_return co_await send_input(cx, id, std::move(input));
+    redis::SendOptions options;
+    co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
 
 Awaitable<Response> Api::cancel_instance(Context& cx, const std::string& id) {
     auto reason = string_member(cx.body, "reason", false);
     if (!reason) co_return problem(reason.error());
-    auto inst = co_await visible_instance(cx.who, id);
-    if (!inst) co_return problem(inst.error());
-    auto def = co_await store_.definition(inst->workflow, inst->version);
-    if (!def) co_return problem(def.error());
-    if (!may_cancel(cx.who, **def))
-        co_return problem(
-            403, "forbidden",
-            "only an admin or a lead of " + inst->workflow + "'s roles may cancel an instance");
     engine::InputKind input =
         engine::CancelInput{reason->empty() ? "cancelled by " + cx.who.name : *reason};
-    co_return co_await send_input(cx, id, std::move(input));
+    redis::SendOptions options;
+    options.admit = [&who = cx.who, see = visible_to(cx.who)](
+                        const Instance& inst, const engine::Definition& def) -> Result<void> {
+        if (auto seen = see(inst, def); !seen) return seen;
+        if (may_cancel(who, def)) return engine::Ok{};
+        return make_error(ErrorCode::forbidden, "only an admin or a lead of " + inst.workflow +
+                                                    "'s roles may cancel an instance");
+    };
+    co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
 
 Awaitable<Response> Api::instance_history(Context& cx, const std::string& id) {
@@ -875,38 +891,37 @@ Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const s
         if (!assignee) co_return problem(assignee.error());
         input = engine::ReassignTaskInput{id, std::move(assignee).value()};
     }
-    auto before = co_await visible_instance(cx.who, instance_id);
-    if (!before) {
-        if (before.error().code == ErrorCode::not_found)
-            co_return problem(404, "task_not_found", "no task " + id);
-        co_return problem(before.error());
-    }
     engine::Input in{std::move(input), cx.who.actor()};
-    auto after = co_await runtime_.send(instance_id, std::move(in), cx.request.idempotency_key);
-    if (!after) {
+    redis::SendOptions options;
+    options.idempotency_key = cx.request.idempotency_key;
+    options.admit = visible_to(cx.who);
+    options.task_id = id;
+    auto sent = co_await runtime_.send(instance_id, std::move(in), std::move(options));
+    if (!sent) {
+        if (sent.error().code == ErrorCode::not_found)
+            co_return problem(404, "task_not_found", "no task " + id);
         // Not a task of the current state: closed in a state left since, or never there.
-        if (after.error().code == ErrorCode::task_not_found) {
+        if (sent.error().code == ErrorCode::task_not_found) {
             auto task = co_await store_.find_task(id);
             if (task && !task->is_open())
                 co_return problem(409, "task_closed",
                                   "task " + id + " is " + engine::to_string(task->status) +
                                       (task->closed_by.empty() ? "" : " by " + task->closed_by));
         }
-        co_return problem(after.error());
+        co_return problem(sent.error());
     }
-    // The task as the input left it (a completion may have moved the instance on).
-    const Task* task = after->find_task(id);
+    const Instance& after = sent->instance;
     json body;
-    if (task != nullptr) {
-        body = task_view(*task, cx.now);
-    } else {
+    if (sent->task) {
+        body = task_view(*sent->task, cx.now);
+    } else {  // a repeated input whose instance moved on since: the task is in the history
         auto found = co_await store_.find_task(id);
         if (!found) co_return problem(found.error());
         body = task_view(*found, cx.now);
     }
-    auto def = co_await store_.definition(after->workflow, after->version);
+    auto def = co_await store_.definition(after.workflow, after.version);
     if (!def) co_return problem(def.error());
-    body["instance_state"] = instance_view(*after, **def, cx.now);
+    body["instance_state"] = instance_view(after, **def, cx.now);
     co_return json_response(200, body);
 }
 

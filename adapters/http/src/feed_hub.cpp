@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,6 +34,43 @@ struct Feed::Subscriber {
     std::string cursor;  // the last cursor sent
 };
 
+// What concerns() asks of an event, read once per event rather than once per socket.
+struct Feed::Facts {
+    std::string_view type, workflow;
+    bool task = false, personal = false;
+    std::string_view assignee, claimed_by, role, escalated_to;  // the task's
+    std::string_view from, by, event_role;                      // the event's
+    const json* people = nullptr;                               // a notification's
+    const json* roles = nullptr;
+
+    explicit Facts(const json& event) {
+        type = text(event, "type");
+        workflow = text(event, "workflow");
+        from = text(event, "from");
+        by = text(event, "by");
+        event_role = text(event, "role");
+        if (type == "notify") {
+            if (auto p = event.find("people"); p != event.end() && p->is_array()) people = &*p;
+            if (auto r = event.find("roles"); r != event.end() && r->is_array()) roles = &*r;
+        }
+        if (auto t = event.find("task"); t != event.end() && t->is_object()) {
+            task = true;
+            auto p = t->find("personal");
+            personal = p != t->end() && p->is_boolean() && p->get<bool>();
+            assignee = text(*t, "assignee");
+            claimed_by = text(*t, "claimed_by");
+            role = text(*t, "role");
+            escalated_to = text(*t, "escalated_to");
+        }
+    }
+
+    static std::string_view text(const json& j, const char* name) {
+        auto it = j.find(name);
+        if (it == j.end() || !it->is_string()) return {};
+        return it->get_ref<const std::string&>();
+    }
+};
+
 namespace {
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
@@ -45,17 +83,6 @@ void iso_times(json& j, std::initializer_list<const char*> names) {
     for (const char* n : names)
         if (auto it = j.find(n); it != j.end() && it->is_number_integer())
             *it = engine::format_date_time(it->get<engine::TimeMs>());
-}
-
-bool holds(const Principal& who, const json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty() &&
-           who.has_role(it->get_ref<const std::string&>());
-}
-
-bool names(const std::string& person, const json& j, const char* name) {
-    auto it = j.find(name);
-    return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == person;
 }
 
 }  // namespace
@@ -82,6 +109,7 @@ void Feed::start() {
 
 void Feed::stop() {
     running_ = false;
+    if (wake_) wake_->cancel();
     close_all();
 }
 
@@ -109,6 +137,7 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
     sub->role = param("role");
     ++per_user_[sub->who.name];
     subscribers_[socket.get()] = sub;
+    if (wake_) wake_->cancel();
     if (!sub->role.empty() && !sub->who.has_role(sub->role) && !sub->who.admin() &&
         !sub->who.auditor()) {
         socket->close(1008, sub->who.name + " does not hold role " + sub->role);
@@ -233,9 +262,12 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
             continue;
         }
         for (const auto& e : page->events)
-            if (concerns(*sub, e.event) && !deliver(*sub, message(e.event, e.cursor))) co_return;
+            if (concerns(*sub, Facts(e.event)) && !deliver(*sub, message(e.event, e.cursor)))
+                co_return;
         sub->cursor = page->cursor;
         sub->at = positions(page->cursor);
+        if (page->held_back && page->events.empty())
+            co_await sleep_for(std::chrono::milliseconds(1));
     }
 }
 
@@ -255,7 +287,21 @@ Awaitable<void> Feed::read_loop() {
             at_ = positions(cursor_);
             ready_ = true;
         }
-        const bool listening = !subscribers_.empty();
+        if (subscribers_.empty()) {
+            // Nobody to hand events to: move to the end instead of reading them. A socket that
+            // attaches meanwhile wakes the reader; the end read then is not taken, since the
+            // socket may have started before it.
+            co_await idle();
+            if (!*alive) co_return;
+            if (!subscribers_.empty()) continue;
+            auto end = co_await store.feed_end();
+            if (!*alive) co_return;
+            if (end && subscribers_.empty()) {
+                cursor_ = *end;
+                at_ = positions(cursor_);
+            }
+            continue;
+        }
         auto page = co_await store.read_feed(cursor_, options_.batch);
         if (!*alive) co_return;
         if (!page) {
@@ -307,9 +353,20 @@ Awaitable<void> Feed::read_loop() {
             co_await check_tokens();
             if (!*alive) co_return;
         }
-        if (page->events.size() < options_.batch)
-            co_await sleep_for(listening ? options_.poll : options_.poll * 40);
+        // Events held back at the read's horizon are a millisecond from being handed out.
+        if (page->held_back)
+            co_await sleep_for(std::chrono::milliseconds(1));
+        else if (page->events.size() < options_.batch)
+            co_await sleep_for(options_.poll);
     }
+}
+
+Awaitable<void> Feed::idle() {
+    wake_ = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    wake_->expires_after(options_.poll * 40);
+    auto wake = wake_;  // attach() may replace wake_ while this waits
+    boost::system::error_code ec;
+    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 Awaitable<void> Feed::check_tokens() {
@@ -327,40 +384,38 @@ Awaitable<void> Feed::check_tokens() {
     }
 }
 
-bool Feed::concerns(const Subscriber& sub, const json& event) const {
-    if (!sub.workflow.empty() && event.value("workflow", "") != sub.workflow) return false;
-    const std::string type = event.value("type", "");
+bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
+    if (!sub.workflow.empty() && e.workflow != sub.workflow) return false;
     const std::string& me = sub.who.name;
-    if (type == "instance.finished") {
+    const auto holds = [&](std::string_view role) {
+        return !role.empty() && sub.who.has_role(role);
+    };
+    if (e.type == "instance.finished") {
         if (!sub.role.empty()) return false;
         if (sub.who.admin() || sub.who.auditor()) return true;
-        auto it = workflow_roles_.find(event.value("workflow", ""));
+        auto it = workflow_roles_.find(std::string(e.workflow));
         return it != workflow_roles_.end() &&
                std::any_of(it->second.begin(), it->second.end(),
                            [&](const std::string& r) { return sub.who.has_role(r); });
     }
-    if (type == "notify") {
-        if (auto p = event.find("people"); sub.role.empty() && p != event.end() && p->is_array())
-            for (const auto& person : *p)
+    if (e.type == "notify") {
+        if (e.people != nullptr && sub.role.empty())
+            for (const auto& person : *e.people)
                 if (person.is_string() && person.get_ref<const std::string&>() == me) return true;
-        if (auto r = event.find("roles"); r != event.end() && r->is_array())
-            for (const auto& role : *r)
-                if (role.is_string() && sub.who.has_role(role.get_ref<const std::string&>()) &&
+        if (e.roles != nullptr)
+            for (const auto& role : *e.roles)
+                if (role.is_string() && holds(role.get_ref<const std::string&>()) &&
                     (sub.role.empty() || role == sub.role))
                     return true;
         return false;
     }
-    auto t = event.find("task");
-    if (t == event.end() || !t->is_object()) return false;
+    if (!e.task) return false;
     // One of a group's personal tasks (each signatory's own): its assignee's alone.
-    if (t->value("personal", false) && !names(me, *t, "assignee"))
-        return names(me, *t, "claimed_by") || names(me, event, "from");
+    if (e.personal && e.assignee != me) return e.claimed_by == me || e.from == me;
     if (!sub.role.empty())
-        return names(sub.role, *t, "role") || names(sub.role, *t, "escalated_to") ||
-               names(sub.role, event, "role");
-    return names(me, *t, "assignee") || names(me, *t, "claimed_by") || names(me, event, "from") ||
-           names(me, event, "by") || holds(sub.who, *t, "role") ||
-           holds(sub.who, *t, "escalated_to") || holds(sub.who, event, "role");
+        return e.role == sub.role || e.escalated_to == sub.role || e.event_role == sub.role;
+    return e.assignee == me || e.claimed_by == me || e.from == me || e.by == me || holds(e.role) ||
+           holds(e.escalated_to) || holds(e.event_role);
 }
 
 std::shared_ptr<const std::string> Feed::message(const json& event,
@@ -385,13 +440,14 @@ std::shared_ptr<const std::string> Feed::message(const json& event,
 void Feed::dispatch(const json& event, const std::string& cursor, const Positions& after,
                     int shard) {
     std::shared_ptr<const std::string> shared;  // made once, for every socket not ahead
+    const Facts facts(event);
     const auto s = static_cast<std::size_t>(shard);
     const FeedPosition& position = after[s];
     for (auto& [raw, sub] : subscribers_) {
         if (sub->mode != Subscriber::Mode::live || s >= sub->at.size()) continue;
         if (position <= sub->at[s]) continue;  // sent while it caught up
         sub->at[s] = position;
-        if (!concerns(*sub, event)) continue;
+        if (!concerns(*sub, facts)) continue;
         if (!sub->ahead) {
             if (!shared) shared = message(event, cursor);
             sub->cursor = cursor;

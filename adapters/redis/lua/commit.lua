@@ -10,7 +10,8 @@
 -- ARGV[8] business-key field        ARGV[9] the instance id
 -- ARGV[10] number of operations, then each: name, key index, arguments
 --   Z (ZADD) score member | R (ZREM) member | X (XADD, trimmed to ~maxlen; 0: never) maxlen
---   field value  (one field per entry: a commit's events go in one entry)
+--   field value  (one field per entry: a commit's events go in one entry; the feed's: its id is
+--   "<Redis time in microseconds>-<n>", so that ids across shards follow the order of commits)
 --   | O (outbox XADD) kind effect-id payload
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
@@ -48,10 +49,17 @@ for _ = 1, tonumber(ARGV[10]) do
   elseif op == 'R' then
     redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
   elseif op == 'X' then
-    if ARGV[i + 2] == '0' then
-      redis.call('XADD', key, '*', ARGV[i + 3], ARGV[i + 4])
-    else
-      redis.call('XADD', key, 'MAXLEN', '~', ARGV[i + 2], '*', ARGV[i + 3], ARGV[i + 4])
+    local t = redis.call('TIME')
+    local trim = {}
+    if ARGV[i + 2] ~= '0' then trim = {'MAXLEN', '~', ARGV[i + 2]} end
+    local at = {'XADD', key, unpack(trim)}
+    table.insert(at, t[1] .. string.format('%06d', tonumber(t[2])) .. '-*')
+    table.insert(at, ARGV[i + 3]); table.insert(at, ARGV[i + 4])
+    local added = redis.pcall(unpack(at))
+    if type(added) == 'table' and added.err then
+      -- The stream's last id is later than now (the clock went back): the next one after it.
+      at[#at - 2] = '*'
+      redis.call(unpack(at))
     end
     i = i + 5
   elseif op == 'O' then

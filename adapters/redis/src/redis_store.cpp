@@ -3,6 +3,8 @@
 #include "accord/redis/redis_store.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -993,7 +995,15 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
     FeedCursor cursor;
     if (!FeedCursor::decode(token, keys_.shards(), cursor))
         co_return make_error(ErrorCode::invalid_input, "not a feed cursor", "/cursor");
+    // The shards' reads are not one atomic snapshot: a change to one shard made after another
+    // shard was read may show while an earlier change to the other does not. Feed ids are the
+    // commit's Redis time in microseconds (commit.lua), and events are handed out only up to
+    // the Redis time read first: any commit stamped before it had finished by then, so every
+    // shard's read shows it, and the merge by id is the order of the commits. (A cluster's
+    // masters have clocks of their own: there the order between shards is only as good as their
+    // agreement.)
     std::vector<Call> calls;
+    calls.push_back(Call::cmd(keys_.feed(0), command_of("TIME")));
     for (int s = 0; s < keys_.shards(); ++s) {
         const std::string key = keys_.feed(s);
         const auto [after, skip] = feed_position(cursor.ids[static_cast<std::size_t>(s)]);
@@ -1006,6 +1016,15 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         calls.push_back(Call::cmd(key, command_of("XINFO", "STREAM", key)));
     }
     auto replies = co_await client_->all(std::move(calls));
+    std::uint64_t horizon = std::numeric_limits<std::uint64_t>::max();  // µs; TIME failed: none
+    if (const auto& time = replies[0]; time && time->elements.size() == 2) {
+        std::uint64_t seconds = 0, micros = 0;
+        const std::string &a = time->elements[0].str, &b = time->elements[1].str;
+        if (std::from_chars(a.data(), a.data() + a.size(), seconds).ec == std::errc{} &&
+            std::from_chars(b.data(), b.data() + b.size(), micros).ec == std::errc{})
+            horizon = seconds * 1'000'000 + micros;
+    }
+    replies.erase(replies.begin());
     FeedPage page;
     struct Item {
         int shard;
@@ -1037,6 +1056,10 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         if (page.events.size() >= count) break;
         auto& position = cursor.ids[static_cast<std::size_t>(item.shard)];
         const std::string& id = item.entry->elements[0].str;
+        if (stream_id(id).first >= horizon) {
+            page.held_back = true;
+            break;
+        }
         const auto [after, skip] = feed_position(position);
         std::size_t k = after == id ? skip : 0;
         if (after == id && skip == 0) continue;  // delivered whole already

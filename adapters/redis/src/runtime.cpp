@@ -201,20 +201,45 @@ Awaitable<Result<Instance>> Runtime::get(std::string id) {
 }
 
 Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::string idem) {
+    SendOptions options;
+    options.idempotency_key = std::move(idem);
+    auto sent = co_await send(std::move(id), std::move(input), std::move(options));
+    if (!sent) co_return sent.error();
+    co_return std::move(sent->instance);
+}
+
+namespace {
+
+// A repeated input's answer: its first result, if the sender may see it.
+Awaitable<Result<Sent>> repeated(RedisStore& store, Instance first, const SendOptions& options) {
+    if (options.admit) {
+        auto def = co_await store.definition(first.workflow, first.version);
+        if (!def) co_return def.error();
+        if (auto admitted = options.admit(first, **def); !admitted) co_return admitted.error();
+    }
+    std::optional<engine::Task> task;
+    if (const engine::Task* t = first.find_task(options.task_id)) task = *t;
+    co_return Sent{std::move(first), std::move(task)};
+}
+
+}  // namespace
+
+Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions options) {
     // The instance as this node last saw it, shared with the cache (immutable: a step copies).
     std::shared_ptr<const StoredInstance> current = cached(id);
     bool from_cache = current != nullptr;
     CommitOptions commit;
     commit.idempotency_scope = id;
-    commit.idempotency_key = idem;
-    if (!idem.empty()) {
+    commit.idempotency_key = options.idempotency_key;
+    if (!commit.idempotency_key.empty()) {
         // Seen before: the first result, even if the input would be refused now. The commit
         // checks the key again, atomically, for a repeat that races the first.
-        auto first = co_await store_.idempotent_result(id, idem, store_.keys().shard_of(id));
+        auto first = co_await store_.idempotent_result(id, commit.idempotency_key,
+                                                       store_.keys().shard_of(id));
         if (!first) co_return first.error();
         if (*first) {
             ++stats_.duplicates;
-            co_return std::move(**first);
+            co_return co_await repeated(store_, std::move(**first), options);
         }
     }
     for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -227,7 +252,10 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
         const Instance& before = current->instance;
         auto def = co_await store_.definition(before.workflow, before.version);
         if (!def) co_return def.error();
-        auto step = engine::step(**def, before, input, now());
+        Result<void> admitted = engine::Ok{};
+        if (options.admit) admitted = options.admit(before, **def);
+        auto step = admitted ? engine::step(**def, before, input, now())
+                             : Result<engine::Step>(admitted.error());
         if (!step) {
             // Refused on what this node last saw: the stored instance may have moved on.
             if (from_cache) {
@@ -243,14 +271,18 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
             co_return outcome.error();
         }
         switch (outcome->status) {
-            case CommitOutcome::Status::applied:
+            case CommitOutcome::Status::applied: {
                 committed(*step);
+                std::optional<engine::Task> task;
+                if (!options.task_id.empty())
+                    task = engine::task_after(before, *step, options.task_id);
                 remember(std::make_shared<const StoredInstance>(
                     StoredInstance{step->instance, std::move(outcome->head)}));
-                co_return std::move(step->instance);
+                co_return Sent{std::move(step->instance), std::move(task)};
+            }
             case CommitOutcome::Status::duplicate:
                 ++stats_.duplicates;
-                co_return std::move(*outcome->current);
+                co_return co_await repeated(store_, std::move(*outcome->current), options);
             case CommitOutcome::Status::stale:
                 ++stats_.stale_retries;
                 current = std::make_shared<const StoredInstance>(

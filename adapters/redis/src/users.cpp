@@ -234,4 +234,30 @@ Awaitable<Result<std::uint64_t>> UserStore::epoch() {
     co_return make_error(ErrorCode::storage_error, "malformed users epoch \"" + r->str + "\"");
 }
 
+TokenCache::TokenCache(UserStore& users, std::size_t capacity)
+    : users_(users), capacity_(capacity) {}
+
+Awaitable<Result<std::optional<User>>> TokenCache::authenticate(std::string token) {
+    auto epoch = co_await users_.epoch();
+    if (!epoch) co_return epoch.error();
+    if (*epoch != epoch_) {
+        known_.clear();
+        epoch_ = *epoch;
+    }
+    std::string hash = sha256_hex(token);
+    if (auto it = known_.find(hash); it != known_.end()) {
+        ++hits_;
+        co_return std::optional<User>(it->second);
+    }
+    ++misses_;
+    auto user = co_await users_.authenticate(std::move(token));
+    if (!user) co_return user.error();
+    // Kept only if no revoke was seen meanwhile: this lookup may have read from before it.
+    if (*user && epoch_ == *epoch) {
+        if (known_.size() >= capacity_) known_.clear();
+        known_.emplace(std::move(hash), **user);
+    }
+    co_return user;
+}
+
 }  // namespace accord::redis

@@ -305,6 +305,38 @@ TEST_P(Users, EveryCallIsUnavailableWhileRedisIsDown) {
     start_redis();
 }
 
+TEST_P(Users, ATokenCacheAnswersFromMemoryUntilARevokeElsewhereWhichItSeesAtOnce) {
+    IssuedToken olga = add("olga", {"officer"});
+    IssuedToken lev = add("lev", {"legal"});
+    TokenCache cache(*users_);
+    const auto cached_who = [&](const std::string& token) {
+        auto r = run(cache.authenticate(token));
+        if (!r) throw std::runtime_error(r.error().to_string());
+        return *r;
+    };
+    EXPECT_EQ(cached_who(olga.token)->name, "olga");
+    EXPECT_EQ(cached_who(olga.token)->roles, std::vector<std::string>{"officer"});
+    EXPECT_EQ(cached_who(lev.token)->name, "lev");
+    EXPECT_EQ(cache.misses(), 2u);
+    EXPECT_EQ(cache.hits(), 1u);
+    EXPECT_EQ(cached_who("acc_" + std::string(43, 'x')), std::nullopt);  // unknown: not kept
+
+    // Revoked through another store (another node, or accordctl): refused at the next request.
+    UserStore elsewhere(client_, prefix_);
+    ASSERT_TRUE(run(elsewhere.revoke("olga")).ok());
+    EXPECT_EQ(cached_who(olga.token), std::nullopt);
+    EXPECT_EQ(cached_who(lev.token)->name, "lev");  // looked up again, and kept again
+    EXPECT_EQ(cached_who(lev.token)->name, "lev");
+    EXPECT_EQ(cache.hits(), 2u);
+
+    // A cached token is no answer while Redis is away: the epoch can't be read.
+    stop_redis();
+    auto down = run(cache.authenticate(lev.token));
+    ASSERT_FALSE(down.ok());
+    EXPECT_EQ(down.error().code, ErrorCode::unavailable);
+    start_redis();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Users, ::testing::Values(Backend::single, Backend::cluster),
                          backend_name);
 

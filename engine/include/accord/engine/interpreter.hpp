@@ -187,6 +187,11 @@ Result<void> check_task_actor(const Task& task, const Actor& actor);
 // history.
 void record_input(HistoryEntry& entry, const Input& input);
 
+// A task as a step left it: from the new instance while its state is current; else (the step
+// left the state) the task of `before`, closed as the step's effects say, at the step's time.
+// nullopt when neither instance has it.
+std::optional<Task> task_after(const Instance& before, const Step& step, std::string_view task_id);
+
 json to_json(const HistoryEntry& entry);
 json to_json(const Effect& effect);
 

@@ -117,7 +117,7 @@ private:
     Awaitable<Result<engine::Instance>> visible_instance(const Principal& who,
                                                          const std::string& id);
     Awaitable<Response> send_input(Context& cx, const std::string& instance_id,
-                                   engine::InputKind input, int created_status = 200);
+                                   engine::InputKind input, redis::SendOptions options);
     bool allow_rate(const std::string& user, double& retry_after);
 
     redis::Runtime& runtime_;

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "accord/http/feed.hpp"
 #include "accord/redis/keyspace.hpp"
 
@@ -48,16 +50,18 @@ public:
 
 private:
     struct Subscriber;
+    struct Facts;
     using Positions = std::vector<redis::FeedPosition>;
 
     Awaitable<void> read_loop();
+    Awaitable<void> idle();  // the reader's wait while no socket is attached
     Awaitable<void> begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync);
     Awaitable<Result<void>> send_snapshot(Subscriber& sub, bool reset, bool resync);
     Awaitable<void> check_tokens();
     Awaitable<void> act(std::shared_ptr<Subscriber> sub, std::string text);
     void dispatch(const engine::json& event, const std::string& cursor, const Positions& after,
                   int shard);
-    bool concerns(const Subscriber& sub, const engine::json& event) const;
+    bool concerns(const Subscriber& sub, const Facts& event) const;
     std::shared_ptr<const std::string> message(const engine::json& event,
                                                const std::string& cursor) const;
     bool deliver(Subscriber& sub, std::shared_ptr<const std::string> text);
@@ -74,6 +78,7 @@ private:
     bool ready_ = false, running_ = false;
     std::uint64_t epoch_ = 0;
     std::uint64_t events_read_ = 0, messages_sent_ = 0, resyncs_ = 0;
+    std::shared_ptr<boost::asio::steady_timer> wake_;  // the idle reader's wait
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -73,7 +73,8 @@ struct FeedCursor {
 };
 
 // One shard's feed position, ordered: the entry (ms, seq), then how many of its events were
-// delivered (kWhole: all of them). Parsed from a FeedCursor id ("ms-seq" or "ms-seq.k").
+// delivered (kWhole: all of them). Parsed from a FeedCursor id ("ms-seq" or "ms-seq.k"); `ms`
+// is the stream id's first part, which for the feed is the commit's time in microseconds.
 struct FeedPosition {
     static constexpr std::uint32_t kWhole = 0xFFFFFFFF;
     std::uint64_t ms = 0, seq = 0;

@@ -108,6 +108,8 @@ struct FeedPage {
     std::vector<FeedEvent> events;  // in commit order within a shard, merged by stream id
     std::string cursor;             // resume from here
     bool reset = false;             // the given cursor was older than retention
+    // Events were read but held back, being as new as the read itself: read again soon.
+    bool held_back = false;
 };
 
 // Work for other instances (or the outside world) that a commit left in its shard's outbox.

@@ -11,6 +11,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -62,6 +63,24 @@ struct Started {
     bool created = true;  // false: the business or idempotency key was known
 };
 
+// What send() may be given besides the input.
+struct SendOptions {
+    std::string idempotency_key;
+    // Checked on the instance each attempt steps (the stored one, on a retry) and on a repeated
+    // input's first result: an error refuses the input with it, and nothing is written. The
+    // API's rule of who may act on an instance, applied to the revision acted on.
+    std::function<Result<void>(const Instance&, const engine::Definition&)> admit;
+    // A task to report as the input left it (Sent::task): closed ones too.
+    std::string task_id;
+};
+
+struct Sent {
+    Instance instance;  // as the input left it
+    // SendOptions::task_id's task as the input left it; nullopt when the instance holds it no
+    // longer (an input repeated by its idempotency key, after the state moved on).
+    std::optional<engine::Task> task;
+};
+
 struct RuntimeStats {
     std::uint64_t commits = 0, stale_retries = 0, duplicates = 0;
     std::uint64_t timers_fired = 0, outbox_delivered = 0;
@@ -76,6 +95,7 @@ public:
     Awaitable<Result<Started>> start(StartRequest request, engine::Actor actor);
     Awaitable<Result<Instance>> send(std::string instance_id, engine::Input input,
                                      std::string idempotency_key = {});
+    Awaitable<Result<Sent>> send(std::string instance_id, engine::Input input, SendOptions options);
     Awaitable<Result<Instance>> get(std::string instance_id);
 
     // One round of background work, as the loops do it (tests call them directly).
