@@ -57,6 +57,13 @@ Response json_response(int status, const json& body) {
     return r;
 }
 
+Response text_response(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
 int status_of(ErrorCode code) {
     switch (code) {
         case ErrorCode::invalid_json:
@@ -598,8 +605,10 @@ Awaitable<Response> Api::start_instance(Context& cx) {
     engine::Actor actor = cx.who.actor();
     auto started = co_await runtime_.start(std::move(req), std::move(actor));
     if (!started) co_return problem(started.error());
-    Response r = json_response(started->created ? 201 : 200,
-                               instance_view(started->instance, **def, cx.now));
+    std::string text;
+    engine::JsonWriter w(text);
+    write_instance(w, started->instance, **def, cx.now);
+    Response r = text_response(started->created ? 201 : 200, std::move(text));
     r.headers.emplace_back("Location", "/api/v1/instances/" + started->instance.id);
     co_return r;
 }
@@ -609,7 +618,10 @@ Awaitable<Response> Api::get_instance(Context& cx, const std::string& id) {
     if (!inst) co_return problem(inst.error());
     auto def = co_await store_.definition(inst->workflow, inst->version);
     if (!def) co_return problem(def.error());
-    co_return json_response(200, instance_view(*inst, **def, cx.now));
+    std::string text;
+    engine::JsonWriter w(text);
+    write_instance(w, *inst, **def, cx.now);
+    co_return text_response(200, std::move(text));
 }
 
 Awaitable<Response> Api::list_instances(Context& cx) {
@@ -646,9 +658,11 @@ Awaitable<Response> Api::list_instances(Context& cx) {
     }
     if (!key.empty()) {
         // A business key names at most one instance per workflow.
-        json items = json::array();
-        for (const auto& w : workflows) {
-            auto found = co_await store_.find_by_key(w, key);
+        std::string text;
+        engine::JsonWriter w(text);
+        w.object().key("items").array();
+        for (const auto& name : workflows) {
+            auto found = co_await store_.find_by_key(name, key);
             if (!found) co_return problem(found.error());
             if (!*found) continue;
             auto inst = co_await visible_instance(cx.who, **found);
@@ -659,26 +673,30 @@ Awaitable<Response> Api::list_instances(Context& cx) {
             auto def = co_await store_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
             if (matches(*inst, **def, state, status, role, data_filters, cx.now))
-                items.push_back(instance_view(*inst, **def, cx.now));
+                write_instance(w, *inst, **def, cx.now);
         }
-        co_return json_response(200, {{"items", items}, {"next", nullptr}});
+        w.end_array().key("next").value(nullptr).end_object();
+        co_return text_response(200, std::move(text));
     }
     auto cursor = redis::InstancePosition::decode(cx.param("cursor"));
     if (!cursor) co_return problem(cursor.error());
     // Newest first, across the workflows' indices; filters are applied to each page read, so
     // a page may hold fewer than `limit` items and still have a next one.
-    json items = json::array();
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object().key("items").array();
+    std::size_t items = 0;
     std::optional<redis::InstancePosition> position = *cursor;
     std::optional<redis::InstancePosition> last;
     bool more = false;
     const std::size_t scan = std::max<std::size_t>(*limit, 50);
-    for (int round = 0; round < 8 && items.size() < *limit; ++round) {
+    for (int round = 0; round < 8 && items < *limit; ++round) {
         auto page = co_await store_.list_instances(workflows, position, scan);
         if (!page) co_return problem(page.error());
         more = page->size() == scan;
         for (const auto& entry : *page) {
             position = entry;
-            if (items.size() == *limit) {
+            if (items == *limit) {
                 more = true;
                 break;
             }
@@ -692,13 +710,18 @@ Awaitable<Response> Api::list_instances(Context& cx) {
             if (!def) co_return problem(def.error());
             if (!may_see(cx.who, *inst, **def)) continue;
             if (!matches(*inst, **def, state, status, role, data_filters, cx.now)) continue;
-            items.push_back(instance_view(*inst, **def, cx.now));
+            write_instance(w, *inst, **def, cx.now);
+            ++items;
         }
         if (!more) break;
     }
-    json next = nullptr;
-    if (more && last) next = last->encode();
-    co_return json_response(200, {{"items", items}, {"next", next}});
+    w.end_array().key("next");
+    if (more && last)
+        w.string(last->encode());
+    else
+        w.value(nullptr);
+    w.end_object();
+    co_return text_response(200, std::move(text));
 }
 
 Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::InputKind input,
@@ -711,7 +734,10 @@ Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::
     if (!sent) co_return problem(sent.error());
     auto def = co_await store_.definition(sent->instance.workflow, sent->instance.version);
     if (!def) co_return problem(def.error());
-    co_return json_response(200, instance_view(sent->instance, **def, cx.now));
+    std::string text;
+    engine::JsonWriter w(text);
+    write_instance(w, sent->instance, **def, cx.now);
+    co_return text_response(200, std::move(text));
 }
 
 Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
@@ -837,11 +863,17 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
         more = page_more;
         if (merged.size() == want || !more || taken == 0) break;
     }
-    json items = json::array();
-    for (const auto& t : merged) items.push_back(task_view(t, cx.now));
-    json next = nullptr;
-    if (more && !merged.empty()) next = redis::QueuePosition::of(merged.back()).encode();
-    co_return json_response(200, {{"items", items}, {"next", next}});
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object().key("items").array();
+    for (const auto& t : merged) write_task(w, t, cx.now);
+    w.end_array().key("next");
+    if (more && !merged.empty())
+        w.string(redis::QueuePosition::of(merged.back()).encode());
+    else
+        w.value(nullptr);
+    w.end_object();
+    co_return text_response(200, std::move(text));
 }
 
 Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
@@ -857,9 +889,13 @@ Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
     if (!task) co_return problem(task.error());
     auto def = co_await store_.definition(inst->workflow, inst->version);
     if (!def) co_return problem(def.error());
-    json view = task_view(*task, cx.now);
-    if (auto form = task_form(**def, task->state); !form.is_null()) view["form"] = form;
-    co_return json_response(200, view);
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object();
+    write_task_members(w, *task, cx.now);
+    if (auto form = task_form(**def, task->state); !form.is_null()) w.json("form", form);
+    w.end_object();
+    co_return text_response(200, std::move(text));
 }
 
 Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const std::string& verb) {
@@ -910,19 +946,22 @@ Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const s
         }
         co_return problem(sent.error());
     }
-    const Instance& after = sent->instance;
-    json body;
-    if (sent->task) {
-        body = task_view(*sent->task, cx.now);
-    } else {  // a repeated input whose instance moved on since: the task is in the history
+    if (!sent->task) {  // a repeated input whose instance moved on since: the task is in history
         auto found = co_await store_.find_task(id);
         if (!found) co_return problem(found.error());
-        body = task_view(*found, cx.now);
+        sent->task = std::move(found).value();
     }
+    const Instance& after = sent->instance;
     auto def = co_await store_.definition(after.workflow, after.version);
     if (!def) co_return problem(def.error());
-    body["instance_state"] = instance_view(after, **def, cx.now);
-    co_return json_response(200, body);
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object();
+    write_task_members(w, *sent->task, cx.now);
+    w.key("instance_state");
+    write_instance(w, after, **def, cx.now);
+    w.end_object();
+    co_return text_response(200, std::move(text));
 }
 
 // ---------------------------------------------------------------------------------------------

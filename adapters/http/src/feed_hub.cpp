@@ -189,21 +189,24 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
     });
-    json items = json::array();
+    auto text = std::make_shared<std::string>();
+    engine::JsonWriter w(*text);
+    w.object().str("type", "snapshot").str("cursor", *end);
+    if (reset) w.flag("reset", true);
+    if (resync) w.flag("resync", true);
+    w.key("items").array();
     std::set<std::string> seen;
     for (const auto& t : tasks) {
-        if (items.size() == limit) break;
+        if (seen.size() == limit) break;
         if (!sub.workflow.empty() && t.workflow != sub.workflow) continue;
         if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role) continue;
-        if (seen.insert(t.id).second) items.push_back(task_view(t, now));
+        if (seen.insert(t.id).second) write_task(w, t, now);
     }
-    json msg = {{"type", "snapshot"}, {"cursor", *end}, {"items", std::move(items)}};
-    if (reset) msg["reset"] = true;
-    if (resync) msg["resync"] = true;
+    w.end_array().end_object();
     sub.cursor = *end;
     sub.at = positions(*end);
     sub.mode = Subscriber::Mode::catching_up;
-    deliver(sub, std::make_shared<const std::string>(msg.dump()));
+    deliver(sub, std::move(text));
     co_return engine::Ok{};
 }
 

@@ -11,75 +11,101 @@ using engine::Definition;
 using engine::format_date_time;
 using engine::Instance;
 using engine::json;
+using engine::JsonWriter;
 using engine::Task;
 using engine::TimeMs;
 
-json task_view(const Task& t, TimeMs now) {
-    json j = {{"id", t.id},
-              {"instance", t.instance_id},
-              {"workflow", t.workflow},
-              {"state", t.state},
-              {"role", t.role},
-              {"title", t.title},
-              {"status", engine::to_string(t.status)},
-              {"created_at", format_date_time(t.created_at)}};
-    if (!t.description.empty()) j["description"] = t.description;
-    if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
-    if (!t.assignee.empty()) j["assignee"] = t.assignee;
-    if (t.personal) j["personal"] = true;
-    if (t.due_at != 0) {
-        j["due_at"] = format_date_time(t.due_at);
-        j["overdue"] = t.is_open() && t.due_at <= now;
-    }
+void write_task_members(JsonWriter& w, const Task& t, TimeMs now) {
+    w.str("id", t.id)
+        .str("instance", t.instance_id)
+        .str("workflow", t.workflow)
+        .str("state", t.state)
+        .str("role", t.role)
+        .str("title", t.title)
+        .str("status", engine::to_string(t.status))
+        .str("created_at", format_date_time(t.created_at));
+    if (!t.description.empty()) w.str("description", t.description);
+    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.assignee.empty()) w.str("assignee", t.assignee);
+    if (t.personal) w.flag("personal", true);
+    if (t.due_at != 0)
+        w.str("due_at", format_date_time(t.due_at)).flag("overdue", t.is_open() && t.due_at <= now);
     if (t.is_open() && t.claim_holds(now)) {
-        j["claimed_by"] = t.claimed_by;
-        if (t.claim_until != 0) j["claim_until"] = format_date_time(t.claim_until);
+        w.str("claimed_by", t.claimed_by);
+        if (t.claim_until != 0) w.str("claim_until", format_date_time(t.claim_until));
     }
     if (!t.is_open()) {
-        j["closed_at"] = format_date_time(t.closed_at);
-        if (!t.outcome.empty()) j["outcome"] = t.outcome;
-        if (!t.closed_by.empty()) j["closed_by"] = t.closed_by;
-        if (!t.fields.is_null() && !t.fields.empty()) j["fields"] = t.fields;
-        if (!t.comment.empty()) j["comment"] = t.comment;
+        w.str("closed_at", format_date_time(t.closed_at));
+        if (!t.outcome.empty()) w.str("outcome", t.outcome);
+        if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+        if (!t.fields.is_null() && !t.fields.empty()) w.json("fields", t.fields);
+        if (!t.comment.empty()) w.str("comment", t.comment);
     }
-    return j;
+}
+
+void write_task(JsonWriter& w, const Task& t, TimeMs now) {
+    w.object();
+    write_task_members(w, t, now);
+    w.end_object();
+}
+
+void write_instance_members(JsonWriter& w, const Instance& inst, const Definition& def,
+                            TimeMs now) {
+    const auto& state = def.state(inst.state);
+    w.str("id", inst.id)
+        .str("workflow", inst.workflow)
+        .num("version", inst.version)
+        .str("state", state.name)
+        .str("status", engine::to_string(inst.status))
+        .json("data", inst.data.get())
+        .num("revision", inst.revision)
+        .str("created_at", format_date_time(inst.created_at))
+        .str("updated_at", format_date_time(inst.updated_at))
+        .str("entered_at", format_date_time(inst.entered_at));
+    if (!inst.outcome.empty()) w.str("outcome", inst.outcome);
+    if (!inst.business_key.empty()) w.str("key", inst.business_key);
+    if (inst.parent) w.str("parent", inst.parent->instance_id);
+    w.key("tasks").array();
+    for (const auto& t : inst.tasks)
+        if (t.is_open()) write_task(w, t, now);
+    w.end_array();
+    w.key("timers").array();
+    if (inst.running())
+        for (const auto* t : inst.pending_timers()) {
+            w.object()
+                .str("id", t->id)
+                .str("kind", engine::to_string(t->kind))
+                .str("due_at", format_date_time(t->due_at));
+            if (!t->task_id.empty()) w.str("task", t->task_id);
+            if (t->kind == engine::Timer::Kind::state && t->index < state.timers.size()) {
+                const auto& spec = state.timers[t->index];
+                if (spec.event < def.event_names.size())
+                    w.str("event", def.event_names[spec.event]);
+                if (!spec.name.empty()) w.str("name", spec.name);
+            }
+            w.end_object();
+        }
+    w.end_array();
+}
+
+void write_instance(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now) {
+    w.object();
+    write_instance_members(w, inst, def, now);
+    w.end_object();
+}
+
+json task_view(const Task& t, TimeMs now) {
+    std::string text;
+    JsonWriter w(text);
+    write_task(w, t, now);
+    return json::parse(text);
 }
 
 json instance_view(const Instance& inst, const Definition& def, TimeMs now) {
-    const auto& state = def.state(inst.state);
-    json j = {{"id", inst.id},
-              {"workflow", inst.workflow},
-              {"version", inst.version},
-              {"state", state.name},
-              {"status", engine::to_string(inst.status)},
-              {"data", inst.data.get()},
-              {"revision", inst.revision},
-              {"created_at", format_date_time(inst.created_at)},
-              {"updated_at", format_date_time(inst.updated_at)},
-              {"entered_at", format_date_time(inst.entered_at)}};
-    if (!inst.outcome.empty()) j["outcome"] = inst.outcome;
-    if (!inst.business_key.empty()) j["key"] = inst.business_key;
-    if (inst.parent) j["parent"] = inst.parent->instance_id;
-    json tasks = json::array();
-    for (const auto& t : inst.tasks)
-        if (t.is_open()) tasks.push_back(task_view(t, now));
-    j["tasks"] = std::move(tasks);
-    json timers = json::array();
-    if (inst.running())
-        for (const auto* t : inst.pending_timers()) {
-            json v = {{"id", t->id},
-                      {"kind", engine::to_string(t->kind)},
-                      {"due_at", format_date_time(t->due_at)}};
-            if (!t->task_id.empty()) v["task"] = t->task_id;
-            if (t->kind == engine::Timer::Kind::state && t->index < state.timers.size()) {
-                const auto& spec = state.timers[t->index];
-                if (spec.event < def.event_names.size()) v["event"] = def.event_names[spec.event];
-                if (!spec.name.empty()) v["name"] = spec.name;
-            }
-            timers.push_back(std::move(v));
-        }
-    j["timers"] = std::move(timers);
-    return j;
+    std::string text;
+    JsonWriter w(text);
+    write_instance(w, inst, def, now);
+    return json::parse(text);
 }
 
 json task_form(const Definition& def, const std::string& state_name) {

@@ -7,6 +7,13 @@
 #include <algorithm>
 #include <charconv>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "base64url.hpp"
 #include "scripts.hpp"
 
@@ -234,11 +241,54 @@ Awaitable<Result<std::uint64_t>> UserStore::epoch() {
     co_return make_error(ErrorCode::storage_error, "malformed users epoch \"" + r->str + "\"");
 }
 
+struct TokenCache::Round {
+    explicit Round(const boost::asio::any_io_executor& ex)
+        : done(ex, boost::asio::steady_timer::time_point::max()) {}
+    boost::asio::steady_timer done;  // cancelled when the read is in
+    bool finished = false;
+    Result<std::uint64_t> epoch = std::uint64_t{0};
+};
+
 TokenCache::TokenCache(UserStore& users, std::size_t capacity)
     : users_(users), capacity_(capacity) {}
 
+TokenCache::~TokenCache() {
+    *alive_ = false;
+}
+
+// Reads the epoch for every request that joined the round to come, round after round, until
+// none is waiting.
+Awaitable<void> TokenCache::read_rounds() {
+    auto alive = alive_;
+    reading_ = true;
+    while (next_) {
+        auto round = std::move(next_);
+        next_.reset();
+        ++epoch_reads_;
+        auto epoch = co_await users_.epoch();
+        if (!*alive) co_return;
+        round->epoch = std::move(epoch);
+        round->finished = true;
+        round->done.cancel();
+    }
+    reading_ = false;
+}
+
+Awaitable<Result<std::uint64_t>> TokenCache::fresh_epoch() {
+    const auto executor = co_await boost::asio::this_coro::executor;
+    if (!next_) next_ = std::make_shared<Round>(executor);
+    auto round = next_;
+    if (!reading_) boost::asio::co_spawn(executor, read_rounds(), boost::asio::detached);
+    if (!round->finished) {
+        boost::system::error_code ignored;
+        co_await round->done.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
+    co_return round->epoch;
+}
+
 Awaitable<Result<std::optional<User>>> TokenCache::authenticate(std::string token) {
-    auto epoch = co_await users_.epoch();
+    auto epoch = co_await fresh_epoch();
     if (!epoch) co_return epoch.error();
     if (*epoch != epoch_) {
         known_.clear();

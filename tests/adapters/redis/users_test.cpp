@@ -5,6 +5,13 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "durable_fixture.hpp"
 
 namespace accord::redis::testing {
@@ -335,6 +342,39 @@ TEST_P(Users, ATokenCacheAnswersFromMemoryUntilARevokeElsewhereWhichItSeesAtOnce
     ASSERT_FALSE(down.ok());
     EXPECT_EQ(down.error().code, ErrorCode::unavailable);
     start_redis();
+}
+
+TEST_P(Users, ConcurrentRequestsShareReadsOfTheEpochAndEachSeesARevokeThatCameBefore) {
+    IssuedToken olga = add("olga", {"officer"});
+    TokenCache cache(*users_);
+    ASSERT_TRUE(run(cache.authenticate(olga.token)).ok());  // known from now on
+    const auto reads_before = cache.epoch_reads();
+    // 64 requests at once: they wait for reads begun after they came, and share them.
+    const auto burst = [&]() -> boost::asio::awaitable<int> {
+        int known = 0, done = 0;
+        auto ex = co_await boost::asio::this_coro::executor;
+        boost::asio::steady_timer all_in(ex, boost::asio::steady_timer::time_point::max());
+        for (int i = 0; i < 64; ++i)
+            boost::asio::co_spawn(
+                ex,
+                [&]() -> boost::asio::awaitable<void> {
+                    auto r = co_await cache.authenticate(olga.token);
+                    if (r && *r && (*r)->name == "olga") ++known;
+                    if (++done == 64) all_in.cancel();
+                },
+                boost::asio::detached);
+        boost::system::error_code ignored;
+        co_await all_in.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+        co_return known;
+    };
+    EXPECT_EQ(run(burst()), 64);
+    EXPECT_LE(cache.epoch_reads() - reads_before, 2u) << "one read for the burst, at most two";
+    EXPECT_EQ(cache.misses(), 1u);
+
+    UserStore elsewhere(client_, prefix_);
+    ASSERT_TRUE(run(elsewhere.revoke("olga")).ok());
+    EXPECT_EQ(run(burst()), 0) << "every request after the revoke refuses her token";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Users, ::testing::Values(Backend::single, Backend::cluster),

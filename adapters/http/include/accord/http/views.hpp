@@ -8,6 +8,7 @@
 
 #include "accord/engine/definition.hpp"
 #include "accord/engine/instance.hpp"
+#include "accord/engine/json_text.hpp"
 #include "accord/engine/result.hpp"
 #include "accord/http/api.hpp"
 
@@ -21,7 +22,16 @@ Response problem(int status, std::string_view type, std::string detail, std::str
 // closed, 422 invalid against the definition, 503 unavailable.
 Response problem(const engine::Error& error);
 
-// Times are RFC 3339 strings in UTC; only open tasks and pending timers are listed.
+// An instance and a task as the API shows them, written straight as JSON text: the object, or
+// its members into an object the caller opened (to add some of its own). Times are RFC 3339
+// strings in UTC; only open tasks and pending timers are listed.
+void write_instance(engine::JsonWriter& w, const engine::Instance& instance,
+                    const engine::Definition& definition, engine::TimeMs now);
+void write_instance_members(engine::JsonWriter& w, const engine::Instance& instance,
+                            const engine::Definition& definition, engine::TimeMs now);
+void write_task(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
+void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
+// The same as json (tests, and callers that add to it).
 engine::json instance_view(const engine::Instance& instance, const engine::Definition& definition,
                            engine::TimeMs now);
 engine::json task_view(const engine::Task& task, engine::TimeMs now);

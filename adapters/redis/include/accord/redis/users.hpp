@@ -67,24 +67,35 @@ private:
 };
 
 // UserStore::authenticate through a cache of the tokens seen, good while the epoch stands: a
-// known token costs one read of the epoch instead of two lookups, and a revoke on any node or
-// by accordctl moves the epoch, which empties the cache at the next request. Users are never
-// changed but by revoke, so nothing else can make an entry stale. Bounded: once full it starts
-// again empty. Thread safety: as UserStore.
+// known token costs a read of the epoch instead of two lookups, and a revoke on any node or by
+// accordctl moves the epoch, which empties the cache at the next request. Users are never
+// changed but by revoke, so nothing else can make an entry stale. Each request waits for a read
+// of the epoch that began after it came, so a revoke that ended before is always seen; requests
+// that come while one read is out share the next. Bounded: once full it starts again empty.
+// Thread safety: as UserStore.
 class TokenCache {
 public:
     explicit TokenCache(UserStore& users, std::size_t capacity = 10'000);
+    ~TokenCache();
 
     Awaitable<Result<std::optional<User>>> authenticate(std::string token);
     std::uint64_t hits() const { return hits_; }
     std::uint64_t misses() const { return misses_; }
+    std::uint64_t epoch_reads() const { return epoch_reads_; }
 
 private:
+    struct Round;
+    Awaitable<Result<std::uint64_t>> fresh_epoch();
+    Awaitable<void> read_rounds();
+
     UserStore& users_;
     std::size_t capacity_;
     std::uint64_t epoch_ = 0;
     std::unordered_map<std::string, User> known_;  // by the token's SHA-256
-    std::uint64_t hits_ = 0, misses_ = 0;
+    std::shared_ptr<Round> next_;                  // the read that new requests wait for
+    bool reading_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::uint64_t hits_ = 0, misses_ = 0, epoch_reads_ = 0;
 };
 
 }  // namespace accord::redis
