@@ -36,13 +36,18 @@ using namespace accord;
 
 namespace {
 
-asio::awaitable<void> serve(redis::RedisStore& store, redis::Runtime& runtime, http::Server& server,
-                            http::Feed& feed, const apps::Config& config, int& status,
-                            bool& runtime_stopped) {
+asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_client,
+                            redis::Runtime& runtime, http::Server& server, http::Feed& feed,
+                            const apps::Config& config, int& status, bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
         spdlog::error("cannot open the keyspace on {}: {}", config.redis,
                       opened.error().to_string());
+        status = 1;
+        co_return;
+    }
+    if (auto connected = co_await users_client.connect(); !connected) {
+        spdlog::error("cannot connect to {}: {}", config.redis, connected.error().to_string());
         status = 1;
         co_return;
     }
@@ -93,7 +98,14 @@ int main(int argc, char** argv) {
     store_options.compression_level = config.compression;
     store_options.history_compression_level = config.history_compression;
     redis::RedisStore store(client.value(), store_options);
-    redis::UserStore users(client.value(), config.prefix);
+    // Users on a connection of their own: each request's read of the users epoch (TokenCache)
+    // then does not wait in line behind the commits in flight.
+    auto users_client = redis::Client::create(io.get_executor(), config.redis);
+    if (!users_client) {
+        std::cerr << "--redis: " << users_client.error().message << "\n";
+        return 2;
+    }
+    redis::UserStore users(users_client.value(), config.prefix);
 
     redis::RuntimeOptions runtime_options;
     runtime_options.node_id = config.node_id;
@@ -199,11 +211,13 @@ int main(int argc, char** argv) {
         *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         wait_for_quiet();
     });
-    asio::co_spawn(io, serve(store, runtime, server, feed, config, status, runtime_stopped),
-                   [&](std::exception_ptr e) {
-                       if (e) status = 1;
-                       if (status != 0) io.stop();
-                   });
+    asio::co_spawn(
+        io,
+        serve(store, *users_client.value(), runtime, server, feed, config, status, runtime_stopped),
+        [&](std::exception_ptr e) {
+            if (e) status = 1;
+            if (status != 0) io.stop();
+        });
     io.run();
     spdlog::info("stopped");
     return status;

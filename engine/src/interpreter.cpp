@@ -1092,25 +1092,28 @@ void record_input(HistoryEntry& entry, const Input& input) {
     }
 }
 
+Task closed_task(const Task& task, const TaskClosed& closed, TimeMs at) {
+    Task t = task;
+    t.status = closed.status;
+    t.outcome = closed.outcome;
+    t.closed_by = closed.by;
+    if (t.closed_at == 0) t.closed_at = at;
+    if (closed.status == TaskStatus::completed) {
+        t.fields = closed.fields;
+        t.comment = closed.comment;
+    }
+    return t;
+}
+
 std::optional<Task> task_after(const Instance& before, const Step& step, std::string_view task_id) {
     if (const Task* t = step.instance.find_task(task_id)) return *t;
     const Task* was = before.find_task(task_id);
     if (was == nullptr) return std::nullopt;
-    Task task = *was;
-    for (const auto& effect : step.effects) {
-        const auto* closed = std::get_if<TaskClosed>(&effect);
-        if (closed == nullptr || closed->task_id != task_id) continue;
-        task.status = closed->status;
-        task.closed_at = step.history.at;
-        if (closed->status == TaskStatus::completed) {
-            task.outcome = closed->outcome;
-            task.closed_by = closed->by;
-            task.fields = closed->fields;
-            task.comment = closed->comment;
-        }
-        break;
-    }
-    return task;
+    for (const auto& effect : step.effects)
+        if (const auto* closed = std::get_if<TaskClosed>(&effect);
+            closed && closed->task_id == task_id)
+            return closed_task(*was, *closed, step.history.at);
+    return *was;
 }
 
 Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {

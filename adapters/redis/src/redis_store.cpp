@@ -161,20 +161,6 @@ const Task* task_as_left(const Step& step, const Instance* before, std::string_v
     return before != nullptr ? before->find_task(id) : nullptr;
 }
 
-// The task as its closing made it: how, by whom, when; a completion's fields and comment.
-Task closed_task(const Task& task, const engine::TaskClosed& c, TimeMs at) {
-    Task t = task;
-    t.status = c.status;
-    t.outcome = c.outcome;
-    t.closed_by = c.by;
-    if (t.closed_at == 0) t.closed_at = at;
-    if (c.status == engine::TaskStatus::completed) {
-        t.fields = c.fields;
-        t.comment = c.comment;
-    }
-    return t;
-}
-
 // One effect in the history entry. In the instance's own history its task and timer ids are
 // relative (".t5"). A closed task is recorded whole, where it stays findable once its state is
 // left, without the fields and comment that the entry's detail already holds.
@@ -575,7 +561,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         const Task* task = task_id.empty() ? nullptr : task_as_left(step, before, task_id);
         std::optional<Task> closed;
         if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task)
-            task = &closed.emplace(closed_task(*task, *c, inst.updated_at));
+            task = &closed.emplace(engine::closed_task(*task, *c, inst.updated_at));
         record_effect(hw, effect, task_id, closed ? &*closed : nullptr, step.history, inst.id);
         if (auto out = outbox_entry(effect, inst))
             plan.outbox(keys_.outbox(shard), out->first,

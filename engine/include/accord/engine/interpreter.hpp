@@ -187,6 +187,10 @@ Result<void> check_task_actor(const Task& task, const Actor& actor);
 // history.
 void record_input(HistoryEntry& entry, const Input& input);
 
+// The task as its closing made it: how, by whom, when (`at`, unless it has a time already); a
+// completion's fields and comment.
+Task closed_task(const Task& task, const TaskClosed& closed, TimeMs at);
+
 // A task as a step left it: from the new instance while its state is current; else (the step
 // left the state) the task of `before`, closed as the step's effects say, at the step's time.
 // nullopt when neither instance has it.
