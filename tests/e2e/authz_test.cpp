@@ -1,7 +1,9 @@
 // Who may see and do what, over real HTTP: every endpoint for a person of each kind (admin,
 // auditor, the workflow's roles and a lead, and people who hold none of its roles), no token
 // and a revoked one, claims and roles on tasks, and publishing definitions.
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "e2e_fixture.hpp"
 
@@ -141,6 +143,80 @@ TEST_F(Authz, EveryEndpointForEveryKindOfPerson) {
                 << name << ": nothing before the close";
         }
     }
+}
+
+// The OpenAPI document and the router agree: every documented operation is routed (whatever it
+// then answers, it is not "no route" nor 405), and every route of the API is documented.
+TEST_F(Authz, TheOpenApiDocumentListsEveryRouteAndEveryDocumentedOperationIsServed) {
+    auto doc = http_->get("/api/v1/openapi.json", "");
+    ASSERT_EQ(doc.status, 200);
+    const json paths = doc.json().at("paths");
+    const auto concrete = [](std::string path) {
+        for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"{id}", "mou_proposal-0000000000000"}, {"{name}", "mou_proposal"}, {"{v}", "1"}})
+            for (auto at = path.find(param); at != std::string::npos; at = path.find(param))
+                path.replace(at, param.size(), value);
+        return path;
+    };
+    int operations = 0;
+    for (const auto& [path, item] : paths.items()) {
+        if (path == "/api/v1/feed") continue;  // a WebSocket upgrade (the feed tests)
+        for (const auto& [method, op] : item.items()) {
+            if (method == "parameters") continue;
+            ++operations;
+            std::string verb = method;
+            for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            // Bodies that change nothing: empty objects, refused where something is required.
+            const auto r = verb == "GET"
+                               ? http_->get(concrete(path), who("adam").token)
+                               : http_->request(verb, concrete(path), "{}", who("adam").bearer());
+            EXPECT_NE(r.status, 405) << verb << " " << path << ": " << describe(r);
+            if (r.status == 404) {
+                EXPECT_FALSE(r.json().value("detail", "").starts_with("no route"))
+                    << verb << " " << path << " is documented but not routed";
+            }
+        }
+    }
+    EXPECT_GE(operations, 25);
+    // The router's routes (Api::route), each documented with its methods.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> routes = {
+        {"/healthz", {"get"}},
+        {"/readyz", {"get"}},
+        {"/metrics", {"get"}},
+        {"/api/v1/openapi.json", {"get"}},
+        {"/api/v1/me", {"get"}},
+        {"/api/v1/definitions", {"get", "post"}},
+        {"/api/v1/definitions/validate", {"post"}},
+        {"/api/v1/definitions/{name}", {"get"}},
+        {"/api/v1/definitions/{name}/versions/{v}", {"get"}},
+        {"/api/v1/instances", {"get", "post"}},
+        {"/api/v1/instances/{id}", {"get"}},
+        {"/api/v1/instances/{id}/events", {"post"}},
+        {"/api/v1/instances/{id}/cancel", {"post"}},
+        {"/api/v1/instances/{id}/history", {"get"}},
+        {"/api/v1/tasks", {"get"}},
+        {"/api/v1/tasks/{id}", {"get"}},
+        {"/api/v1/tasks/{id}/claim", {"post"}},
+        {"/api/v1/tasks/{id}/release", {"post"}},
+        {"/api/v1/tasks/{id}/complete", {"post"}},
+        {"/api/v1/tasks/{id}/reassign", {"post"}},
+        {"/api/v1/admin/clock", {"get", "post"}},
+        {"/api/v1/admin/users", {"get", "post"}},
+        {"/api/v1/admin/users/{name}/revoke", {"post"}},
+        {"/api/v1/feed", {"get"}},
+    };
+    for (const auto& [path, methods] : routes) {
+        ASSERT_TRUE(paths.contains(path)) << path << " is not in openapi.json";
+        for (const auto& m : methods)
+            EXPECT_TRUE(paths[path].contains(m)) << m << " " << path << " is not in openapi.json";
+    }
+    // The task list's filters, each documented.
+    std::set<std::string> params;
+    for (const auto& p : paths["/api/v1/tasks"]["get"]["parameters"])
+        params.insert(p.contains("name") ? p["name"].get<std::string>()
+                                         : p["$ref"].get<std::string>());
+    for (const char* name : {"mine", "role", "status", "state", "workflow", "overdue"})
+        EXPECT_TRUE(params.contains(name)) << "GET /api/v1/tasks ?" << name;
 }
 
 TEST_F(Authz, WhoHoldsNoRoleOfAWorkflowSeesNoneOfItsInstancesWhileAnAuditorDoes) {
