@@ -94,20 +94,6 @@ void write_instance(JsonWriter& w, const Instance& inst, const Definition& def, 
     w.end_object();
 }
 
-json task_view(const Task& t, TimeMs now) {
-    std::string text;
-    JsonWriter w(text);
-    write_task(w, t, now);
-    return json::parse(text);
-}
-
-json instance_view(const Instance& inst, const Definition& def, TimeMs now) {
-    std::string text;
-    JsonWriter w(text);
-    write_instance(w, inst, def, now);
-    return json::parse(text);
-}
-
 json task_form(const Definition& def, const std::string& state_name) {
     auto id = def.find_state(state_name);
     if (!id || !def.state(*id).task) return nullptr;

@@ -31,10 +31,6 @@ void write_instance_members(engine::JsonWriter& w, const engine::Instance& insta
                             const engine::Definition& definition, engine::TimeMs now);
 void write_task(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
 void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
-// The same as json (tests, and callers that add to it).
-engine::json instance_view(const engine::Instance& instance, const engine::Definition& definition,
-                           engine::TimeMs now);
-engine::json task_view(const engine::Task& task, engine::TimeMs now);
 // The outcomes and the form of the task a state opens; null when the state opens none.
 engine::json task_form(const engine::Definition& definition, const std::string& state);
 
