@@ -1,5 +1,5 @@
-// What the durable-runtime tests share: a real Redis (a single redis-server, or a 3-master
-// Redis Cluster) per test suite, a fresh key prefix per test, engine nodes with connections of
+// What the durable-runtime tests share: a real Redis (a single redis-server per test suite, or a
+// 3-master Redis Cluster per process), a fresh key prefix per test, engine nodes with connections of
 // their own on one io_context, and a way to run a coroutine to its end.
 #pragma once
 
@@ -76,10 +76,9 @@ struct Node {
 class DurableTest : public ::testing::TestWithParam<Backend> {
 public:
     static void SetUpTestSuite() {}
-    static void TearDownTestSuite() {
-        server_.reset();
-        cluster_.reset();
-    }
+    // The cluster outlives the suite: a process that runs the Cluster tests of several suites
+    // starts one (a node needs 2 s before it says ok). It stops when the process ends.
+    static void TearDownTestSuite() { server_.reset(); }
 
 protected:
     void SetUp() override {
@@ -168,7 +167,7 @@ protected:
     }
 
     static inline std::unique_ptr<accord::testing::RedisServer> server_;
-    static inline std::unique_ptr<accord::testing::RedisCluster> cluster_;
+    static inline std::unique_ptr<accord::testing::RedisCluster> cluster_;  // see TearDownTestSuite
     boost::asio::io_context io_;
     std::string url_, prefix_;
     int shards_ = 16;
