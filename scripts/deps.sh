@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev
-  libhiredis-dev redis-server redis-tools libssl-dev libjemalloc-dev libzstd-dev
+  libhiredis-dev redis-server redis-tools libssl-dev openssl libjemalloc-dev libzstd-dev
   clang libclang-rt-14-dev
   python3 python3-jsonschema
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev

@@ -42,7 +42,7 @@ Each setting comes from the flag, else the environment variable, else the --conf
   --max-json-depth N  deepest nesting of a JSON body (ACCORD_MAX_JSON_DEPTH; default 64)
   --rate N, --burst N  requests per second per user on this node, and the burst allowed
                    (ACCORD_RATE, ACCORD_BURST; default 50 and 100; --rate 0: no limit)
-  --max-feed-sockets N  feed WebSockets per user on this node (ACCORD_MAX_FEED_SOCKETS; 16)
+  --max-feed-sockets N  feed WebSockets per token on this node (ACCORD_MAX_FEED_SOCKETS; 16)
   --idle-timeout S  close a keep-alive connection idle this long (ACCORD_IDLE_TIMEOUT; 60)
   --request-timeout S  time to send a whole request once it began (ACCORD_REQUEST_TIMEOUT; 10)
   --log-level L    trace, debug, info, warn, error (ACCORD_LOG_LEVEL; default info)

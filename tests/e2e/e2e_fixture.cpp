@@ -55,6 +55,16 @@ Person E2eTest::add_user(const std::string& name, const std::vector<std::string>
                   support::add_user(ACCORDCTL_BINARY, redis_url(), prefix_, name, roles)};
 }
 
+Person E2eTest::another_token(const Person& person) {
+    const auto r = support::run_command(ACCORDCTL_BINARY, {"user", "token", person.name, "--redis",
+                                                           redis_url(), "--prefix", prefix_});
+    if (!(r.status.exited && r.status.code == 0))
+        throw std::runtime_error("accordctl user token " + person.name + ": " + r.err);
+    std::string token = r.out;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    return Person{person.name, person.roles, token};
+}
+
 void E2eTest::revoke_user(const std::string& name) {
     const auto r = support::run_command(
         ACCORDCTL_BINARY, {"user", "revoke", name, "--redis", redis_url(), "--prefix", prefix_});

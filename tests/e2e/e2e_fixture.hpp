@@ -47,6 +47,8 @@ protected:
     // The test's own accordd_, and http_, a keep-alive client of it.
     void serve(std::vector<std::string> extra = {});
     Person add_user(const std::string& name, const std::vector<std::string>& roles);
+    // `accordctl user token NAME`: another token of the same person.
+    Person another_token(const Person& person);
     // `accordctl user revoke NAME`; fails the test if accordctl refuses.
     void revoke_user(const std::string& name);
 

@@ -202,11 +202,40 @@ TEST_F(Hostile, OverTheRateLimitIs429WithRetryAfter) {
     const std::string retry = limited.header("Retry-After");
     ASSERT_FALSE(retry.empty());
     EXPECT_GE(std::stoi(retry), 1);
-    // Per person: someone else is not held back.
+    // Per token: someone else is not held back, nor olga with another token of hers.
     EXPECT_EQ(http_->get("/api/v1/me", dan.token).status, 200);
+    const Person olga_again = another_token(olga_);
+    ASSERT_NE(olga_again.token, olga_.token);
+    EXPECT_EQ(http_->get("/api/v1/me", olga_again.token).status, 200);
+    EXPECT_EQ(http_->get("/api/v1/me", olga_.token).status, 429) << "the first is still limited";
     // And once the bucket refills, olga is served again.
     std::this_thread::sleep_for(1200ms);
     EXPECT_EQ(http_->get("/api/v1/me", olga_.token).status, 200);
+}
+
+TEST_F(Hostile, FeedSocketsAreLimitedPerTokenWith429OnTheUpgrade) {
+    start({"--max-feed-sockets", "2"});
+    const std::string target = "/api/v1/feed?token=" + olga_.token;
+    std::vector<std::unique_ptr<support::WsClient>> open;
+    for (int i = 0; i < 2; ++i) {
+        open.push_back(std::make_unique<support::WsClient>());
+        ASSERT_TRUE(open.back()->connect(accordd_->port(), target)) << open.back()->upgrade_body();
+    }
+    support::WsClient third;
+    EXPECT_FALSE(third.connect(accordd_->port(), target));
+    EXPECT_EQ(third.upgrade_status(), 429);
+    EXPECT_NE(third.upgrade_body().find("too_many_connections"), std::string::npos)
+        << third.upgrade_body();
+    // Another token of hers has sockets of its own; and one closed frees a place.
+    const Person olga_again = another_token(olga_);
+    support::WsClient other;
+    EXPECT_TRUE(other.connect(accordd_->port(), "/api/v1/feed?token=" + olga_again.token))
+        << other.upgrade_body();
+    open.front()->close();
+    EXPECT_TRUE(eventually([&] {
+        support::WsClient again;
+        return again.connect(accordd_->port(), target);
+    })) << "a closed socket no longer counts";
 }
 
 TEST_F(Hostile, IdleAndSlowConnectionsAreClosed) {

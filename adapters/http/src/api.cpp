@@ -207,12 +207,14 @@ Api::Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options
     : runtime_(runtime),
       store_(runtime.store()),
       authenticate_(std::move(authenticate)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      requests_(store_.client().shared_from_this(), store_.keys().prefix(),
+                store_.options().idempotency_ttl) {}
 
-bool Api::allow_rate(const std::string& user, double& retry_after) {
+bool Api::allow_rate(std::uint64_t credential, double& retry_after) {
     if (options_.requests_per_second <= 0) return true;
     const auto now = std::chrono::steady_clock::now();
-    auto [it, fresh] = buckets_.try_emplace(user, Bucket{options_.burst, now});
+    auto [it, fresh] = buckets_.try_emplace(credential, Bucket{options_.burst, now});
     Bucket& b = it->second;
     if (!fresh) {
         const double elapsed = std::chrono::duration<double>(now - b.at).count();
@@ -236,10 +238,13 @@ Awaitable<Result<Principal>> Api::authenticate(const Request& r, bool query_toke
         token = it->second;
     if (token.empty())
         co_return make_error(ErrorCode::forbidden, "no bearer token (Authorization: Bearer ...)");
+    const std::uint64_t credential = std::hash<std::string>{}(token);
     auto found = co_await authenticate_(std::move(token));
     if (!found) co_return found.error();
     if (!*found) co_return make_error(ErrorCode::forbidden, "unknown or revoked token");
-    co_return std::move(**found);
+    Principal who = std::move(**found);
+    who.credential = credential;
+    co_return who;
 }
 
 Awaitable<Response> Api::handle(Request request) {
@@ -304,10 +309,10 @@ Awaitable<Response> Api::route(Context& cx) {
     }
     cx.who = std::move(who).value();
     double retry_after = 0;
-    if (!allow_rate(cx.who.name, retry_after)) {
+    if (!allow_rate(cx.who.credential, retry_after)) {
         cx.route = "rate_limited";
         Response r = problem(429, "rate_limited",
-                             fmt::format("more than {:g} requests per second for {}",
+                             fmt::format("more than {:g} requests per second with this token of {}",
                                          options_.requests_per_second, cx.who.name));
         r.headers.emplace_back("Retry-After",
                                std::to_string(static_cast<int>(std::ceil(retry_after))));
@@ -334,8 +339,9 @@ Awaitable<Response> Api::route(Context& cx) {
         if (n == 3) {
             cx.route = "/api/v1/definitions";
             if (m == "GET") co_return co_await list_definitions(cx);
-            if (m == "POST") co_return co_await put_definition(cx);
-            co_return method_not_allowed("GET, POST");
+            if (m != "POST") co_return method_not_allowed("GET, POST");
+            auto work = put_definition(cx);
+            co_return co_await once(cx, std::move(work));
         }
         if (n == 4 && s[3] == "validate") {
             cx.route = "/api/v1/definitions/validate";
@@ -406,7 +412,9 @@ Awaitable<Response> Api::route(Context& cx) {
         if (n == 4 || (n == 6 && s[5] == "revoke")) co_return co_await admin_users(cx);
     } else if (area == "admin" && n == 4 && s[3] == "clock") {
         cx.route = "/api/v1/admin/clock";
-        co_return co_await clock(cx);
+        if (m != "POST") co_return co_await clock(cx);
+        auto work = clock(cx);
+        co_return co_await once(cx, std::move(work));
     }
     co_return not_found(cx.request);
 }
@@ -1004,6 +1012,42 @@ Awaitable<Response> Api::admin_users(Context& cx) {
 
 // ---------------------------------------------------------------------------------------------
 // The development clock
+
+Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work) {
+    const std::string& key = cx.request.idempotency_key;
+    if (key.empty()) co_return co_await std::move(work);
+    std::string scope = cx.who.name + ' ' + cx.request.method;
+    for (const auto& segment : cx.request.segments) scope += '/' + segment;
+    const std::string fingerprint = redis::sha256_hex(cx.request.body);
+    auto claim = co_await requests_.claim(scope, key, fingerprint);
+    if (!claim) co_return problem(claim.error());
+    using Kind = redis::RequestClaim::Kind;
+    if (claim->kind == Kind::busy)
+        co_return problem(409, "idempotency_key_in_use",
+                          "a request with this Idempotency-Key is being served; try again");
+    if (claim->kind == Kind::mismatch)
+        co_return problem(422, "idempotency_key_reused",
+                          "this Idempotency-Key was used for a request with another body");
+    if (claim->kind == Kind::answered) {
+        auto& kept = claim->answer;
+        Response r{kept.status, std::move(kept.content_type), std::move(kept.body),
+                   std::move(kept.headers)};
+        r.headers.emplace_back("Idempotent-Replayed", "true");
+        co_return r;
+    }
+    Response response = co_await std::move(work);
+    // A 5xx applied nothing that the client could not retry: the key is free again. Any
+    // other answer is kept (a refusal too: the same request would be refused again).
+    if (response.status >= 500) {
+        (void)co_await requests_.forget(std::move(scope), key);
+        co_return response;
+    }
+    redis::KeptAnswer kept{response.status, response.content_type, response.body, response.headers};
+    auto saved = co_await requests_.answer(scope, key, fingerprint, std::move(kept));
+    if (!saved)
+        spdlog::warn("Idempotency-Key of {} not kept: {}", scope, saved.error().to_string());
+    co_return response;
+}
 
 Awaitable<Response> Api::clock(Context& cx) {
     const auto& hooks = options_.dev_clock;

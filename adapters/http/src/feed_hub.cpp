@@ -117,9 +117,9 @@ void Feed::close_all() {
     for (auto& [raw, sub] : subscribers_) sub->socket->close(1001, "server going away");
 }
 
-std::size_t Feed::open_for(const std::string& user) const {
-    auto it = per_user_.find(user);
-    return it == per_user_.end() ? 0 : it->second;
+std::size_t Feed::open_for(std::uint64_t credential) const {
+    auto it = per_token_.find(credential);
+    return it == per_token_.end() ? 0 : it->second;
 }
 
 void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Request& request) {
@@ -135,7 +135,7 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
     };
     sub->workflow = param("workflow");
     sub->role = param("role");
-    ++per_user_[sub->who.name];
+    ++per_token_[sub->who.credential];
     subscribers_[socket.get()] = sub;
     if (wake_) wake_->cancel();
     if (!sub->role.empty() && !sub->who.has_role(sub->role) && !sub->who.admin() &&
@@ -150,8 +150,9 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
 void Feed::detach(const std::shared_ptr<FeedSocket>& socket) {
     auto it = subscribers_.find(socket.get());
     if (it == subscribers_.end()) return;
-    if (auto u = per_user_.find(it->second->who.name); u != per_user_.end() && --u->second == 0)
-        per_user_.erase(u);
+    if (auto u = per_token_.find(it->second->who.credential);
+        u != per_token_.end() && --u->second == 0)
+        per_token_.erase(u);
     subscribers_.erase(it);
 }
 

@@ -321,11 +321,11 @@ asio::awaitable<void> Server::Impl::upgrade(Stream stream, RawRequest raw) {
         co_await write(stream, std::move(refusal), raw.version(), false);
         co_return;
     }
-    if (feed->open_for(who->name) >= api.options().max_feed_sockets) {
-        Response refusal =
-            problem(429, "too_many_connections",
-                    who->name + " has " + std::to_string(api.options().max_feed_sockets) +
-                        " feed sockets open already");
+    if (feed->open_for(who->credential) >= api.options().max_feed_sockets) {
+        Response refusal = problem(429, "too_many_connections",
+                                   "this token of " + who->name + " has " +
+                                       std::to_string(api.options().max_feed_sockets) +
+                                       " feed sockets open already");
         co_await write(stream, std::move(refusal), raw.version(), false);
         co_return;
     }

@@ -17,6 +17,7 @@
 
 #include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
+#include "accord/redis/request_log.hpp"
 #include "accord/redis/runtime.hpp"
 
 namespace accord::http {
@@ -29,6 +30,9 @@ using engine::Result;
 struct Principal {
     std::string name;
     std::vector<std::string> roles;
+    // Which of the user's tokens authenticated: a hash of it (never the token), the key of the
+    // per-token limits (request rate, feed sockets).
+    std::uint64_t credential = 0;
 
     bool has_role(std::string_view role) const;
     bool admin() const { return has_role("admin"); }
@@ -60,11 +64,11 @@ struct UserAdminHooks {
 struct ApiOptions {
     std::size_t max_json_depth = 64;
     std::size_t max_page = 200;  // items per page of a list; `limit` may ask for fewer
-    // Requests per second per user (a token bucket of `burst`), on each node; 0: no limit.
+    // Requests per second per token (a token bucket of `burst`), on each node; 0: no limit.
     double requests_per_second = 50;
     double burst = 100;
     std::chrono::milliseconds claim_lease{15 * 60 * 1000};  // a claim's default lease
-    std::size_t max_feed_sockets = 16;                      // per user, on each node
+    std::size_t max_feed_sockets = 16;                      // per token, on each node
     // A feed socket that sends nothing (not even a pong) for this long is closed; a ping goes
     // out at half of it.
     std::chrono::seconds feed_heartbeat{30};
@@ -109,6 +113,9 @@ private:
     Awaitable<Response> act_on_task(Context& cx, const std::string& id, const std::string& verb);
 
     Awaitable<Response> clock(Context& cx);
+    // Runs `work` once per Idempotency-Key (for writes that are not instance inputs): a retry
+    // with the key gets the first answer back; the key on another request is a 422.
+    Awaitable<Response> once(Context& cx, Awaitable<Response> work);
     Awaitable<Response> admin_users(Context& cx);
     Awaitable<Response> readiness();
     Awaitable<void> store_metrics(std::string& out);
@@ -118,18 +125,19 @@ private:
                                                          const std::string& id);
     Awaitable<Response> send_input(Context& cx, const std::string& instance_id,
                                    engine::InputKind input, redis::SendOptions options);
-    bool allow_rate(const std::string& user, double& retry_after);
+    bool allow_rate(std::uint64_t credential, double& retry_after);
 
     redis::Runtime& runtime_;
     redis::RedisStore& store_;
     Authenticator authenticate_;
     ApiOptions options_;
     Metrics metrics_;
+    redis::RequestLog requests_;
     struct Bucket {
         double tokens;
         std::chrono::steady_clock::time_point at;
     };
-    std::unordered_map<std::string, Bucket> buckets_;
+    std::unordered_map<std::uint64_t, Bucket> buckets_;  // by Principal::credential
 };
 
 }  // namespace accord::http

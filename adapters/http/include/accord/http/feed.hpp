@@ -30,8 +30,8 @@ public:
                         const Request& request) = 0;
     virtual void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) = 0;
     virtual void detach(const std::shared_ptr<FeedSocket>& socket) = 0;
-    // How many sockets the principal has open (the per-token connection limit).
-    virtual std::size_t open_for(const std::string& user) const = 0;
+    // How many sockets are open with this token (Principal::credential): the per-token limit.
+    virtual std::size_t open_for(std::uint64_t credential) const = 0;
     // Closes every socket with 1001 (going away).
     virtual void close_all() = 0;
 };

@@ -42,7 +42,7 @@ public:
     void attach(std::shared_ptr<FeedSocket> socket, Principal who, const Request& request) override;
     void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) override;
     void detach(const std::shared_ptr<FeedSocket>& socket) override;
-    std::size_t open_for(const std::string& user) const override;
+    std::size_t open_for(std::uint64_t credential) const override;
     void close_all() override;
 
     std::size_t subscribers() const { return subscribers_.size(); }
@@ -70,7 +70,7 @@ private:
     Api& api_;
     FeedOptions options_;
     std::unordered_map<FeedSocket*, std::shared_ptr<Subscriber>> subscribers_;
-    std::unordered_map<std::string, std::size_t> per_user_;
+    std::unordered_map<std::uint64_t, std::size_t> per_token_;  // open sockets by credential
     // Roles of each workflow (its latest version), for instance.finished.
     std::unordered_map<std::string, std::vector<std::string>> workflow_roles_;
     std::string cursor_;  // where the reader is

@@ -1,0 +1,104 @@
+// Idempotency-Key on the writes that are not inputs to an instance: publishing a definition and
+// moving the dev clock. A retry with the key gets the first answer and changes nothing; the key
+// on another body is a 422; a key is one person's (another admin's same key is theirs).
+#include <ctime>
+
+#include "e2e_fixture.hpp"
+
+namespace accord::e2e {
+namespace {
+
+class Idempotency : public E2eTest {
+protected:
+    void SetUp() override {
+        E2eTest::SetUp();
+        serve({"--dev-clock"});
+        adam_ = add_user("adam", {"admin"});
+        ada_ = add_user("ada", {"admin"});
+    }
+    static support::Headers keyed(const std::string& key) { return {{"Idempotency-Key", key}}; }
+    // The dev clock's time in hours since the epoch (it runs on meanwhile: only a jump of a
+    // day or more tells an advance).
+    double hours() {
+        auto r = http_->get("/api/v1/admin/clock", adam_.token);
+        EXPECT_EQ(r.status, 200) << describe(r);
+        return hours_of(r.json().value("now", ""));
+    }
+    static double hours_of(const std::string& rfc3339) {
+        std::tm tm{};
+        if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+        return static_cast<double>(timegm(&tm)) / 3600.0;
+    }
+
+    Person adam_, ada_;
+};
+
+TEST_F(Idempotency, AClockAdvanceRetriedWithItsKeyMovesTheClockOnce) {
+    const json advance = {{"advance", "P1D"}};
+    auto first = http_->post("/api/v1/admin/clock", advance, adam_.token, keyed("tick-1"));
+    ASSERT_EQ(first.status, 200) << describe(first);
+    EXPECT_FALSE(first.has_header("Idempotent-Replayed"));
+    const double after_first = hours();
+    EXPECT_NEAR(hours_of(first.json()["now"]), after_first, 0.5);
+
+    auto retried = http_->post("/api/v1/admin/clock", advance, adam_.token, keyed("tick-1"));
+    ASSERT_EQ(retried.status, 200) << describe(retried);
+    EXPECT_EQ(retried.body, first.body) << "the first answer again";
+    EXPECT_EQ(retried.header("Idempotent-Replayed"), "true");
+    EXPECT_NEAR(hours(), after_first, 0.5) << "the retry did not move the clock";
+
+    // The same key on another request: refused, nothing moves.
+    auto reused =
+        http_->post("/api/v1/admin/clock", json{{"advance", "P2D"}}, adam_.token, keyed("tick-1"));
+    EXPECT_TRUE(is_problem(reused, 422, "idempotency_key_reused")) << describe(reused);
+    EXPECT_NEAR(hours(), after_first, 0.5);
+
+    // Another person's key of the same text is theirs; a new key moves the clock again.
+    auto other = http_->post("/api/v1/admin/clock", advance, ada_.token, keyed("tick-1"));
+    ASSERT_EQ(other.status, 200) << describe(other);
+    EXPECT_FALSE(other.has_header("Idempotent-Replayed"));
+    EXPECT_NEAR(hours(), after_first + 24, 0.5);
+    auto fresh = http_->post("/api/v1/admin/clock", advance, adam_.token, keyed("tick-2"));
+    ASSERT_EQ(fresh.status, 200) << describe(fresh);
+    EXPECT_NEAR(hours(), after_first + 48, 0.5);
+}
+
+TEST_F(Idempotency, APublishRetriedWithItsKeyAnswersTheFirstResultAndAReusedKeyIs422) {
+    json draft = shipped_definition("legal_review");
+    draft["version"] = 2;
+    auto first = http_->post("/api/v1/definitions", draft, adam_.token, keyed("pub-1"));
+    ASSERT_EQ(first.status, 201) << describe(first);
+    auto retried = http_->post("/api/v1/definitions", draft, adam_.token, keyed("pub-1"));
+    EXPECT_EQ(retried.status, 201) << describe(retried);
+    EXPECT_EQ(retried.body, first.body);
+    EXPECT_EQ(retried.header("Location"), first.header("Location"));
+    EXPECT_EQ(retried.header("Idempotent-Replayed"), "true");
+
+    json third = draft;
+    third["version"] = 3;
+    auto reused = http_->post("/api/v1/definitions", third, adam_.token, keyed("pub-1"));
+    EXPECT_TRUE(is_problem(reused, 422, "idempotency_key_reused")) << describe(reused);
+    EXPECT_EQ(http_->get("/api/v1/definitions/legal_review/versions/3", adam_.token).status, 404)
+        << "the refused request stored nothing";
+
+    // A refusal is kept as well: the same invalid body with its key is refused the same way.
+    json invalid = draft;
+    invalid["version"] = 4;
+    invalid["start"] = "nowhere";
+    auto refused = http_->post("/api/v1/definitions", invalid, adam_.token, keyed("pub-2"));
+    ASSERT_TRUE(is_problem(refused, 422, "invalid_definition")) << describe(refused);
+    auto again = http_->post("/api/v1/definitions", invalid, adam_.token, keyed("pub-2"));
+    EXPECT_EQ(again.status, 422);
+    EXPECT_EQ(again.body, refused.body);
+}
+
+TEST_F(Idempotency, WithoutAKeyEachRequestIsItsOwn) {
+    const json advance = {{"advance", "P1D"}};
+    ASSERT_EQ(http_->post("/api/v1/admin/clock", advance, adam_.token).status, 200);
+    const double once = hours();
+    ASSERT_EQ(http_->post("/api/v1/admin/clock", advance, adam_.token).status, 200);
+    EXPECT_NEAR(hours(), once + 24, 0.5);
+}
+
+}  // namespace
+}  // namespace accord::e2e
