@@ -201,7 +201,18 @@ int watch(const Server& s, const std::string& query, bool as_json) {
     ws.set_option(beast::websocket::stream_base::decorator([&](beast::websocket::request_type& r) {
         r.set(bhttp::field::authorization, "Bearer " + s.token);
     }));
-    ws.handshake(s.host, s.base + "/api/v1/feed" + query);
+    beast::websocket::response_type upgrade;
+    beast::error_code refusal;
+    ws.handshake(upgrade, s.host, s.base + "/api/v1/feed" + query, refusal);
+    if (refusal == beast::websocket::error::upgrade_declined) {
+        // The server answered, with a problem (a bad token is a 401): say it as REST refusals.
+        Reply r;
+        r.status = static_cast<int>(upgrade.result_int());
+        r.text = upgrade.body();
+        r.body = json::parse(r.text, nullptr, false);
+        return refused(r);
+    }
+    if (refusal) throw beast::system_error(refusal);
     beast::flat_buffer buffer;
     while (true) {
         beast::error_code ec;
@@ -227,6 +238,7 @@ int watch(const Server& s, const std::string& query, bool as_json) {
             std::cout << "pending now (" << m["items"].size() << ")"
                       << (m.value("reset", false) ? ", cursor past retention: afresh" : "") << "\n";
             print_tasks(m["items"]);
+            std::cout << std::flush;  // a pipe's reader sees the snapshot before any change
         } else if (m.contains("task")) {
             const json& t = m["task"];
             std::cout << text(m, "at") << "  " << type << "  " << text(t, "id") << "  "
@@ -427,6 +439,10 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
         else
             print_instance(r.body);
         return 0;
+    } catch (const boost::system::system_error& e) {
+        // The code's message only: what() adds Boost's source location.
+        std::cerr << "cannot reach " << server_url << ": " << e.code().message() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "cannot reach " << server_url << ": " << e.what() << "\n";
         return 1;
