@@ -202,8 +202,13 @@ void Client::send_to(std::size_t node, Call call, int redirects, bool asking, Re
         AsyncConnection::format("EVALSHA", script_sha1(*call.script), call.command, wire);
     else
         AsyncConnection::format({}, {}, call.command, wire);
-    conn->send_formatted(wire, [self = shared_from_this(), node, call = std::move(call), redirects,
+    // The handler holds the client weakly: a reply that never comes (a node that stays away
+    // until the end) must not keep the client and its connections alive in a cycle. Once the
+    // client is gone, the reply is handed on as it is.
+    conn->send_formatted(wire, [weak = weak_from_this(), node, call = std::move(call), redirects,
                                 asking, done = std::move(done)](Result<Reply> r) mutable {
+        auto self = weak.lock();
+        if (!self) return done(std::move(r));
         if (!r.ok() && r.error().code == ErrorCode::unavailable) {
             // The node is away: in a cluster its slots may have moved to a replica meanwhile.
             self->refresh_slots();
@@ -288,7 +293,9 @@ void Client::ask_slots(std::size_t node) {
         return;
     }
     nodes_[node]->send(command_of("CLUSTER", "SLOTS"),
-                       [self = shared_from_this(), node](Result<Reply> r) {
+                       [weak = weak_from_this(), node](Result<Reply> r) {
+                           auto self = weak.lock();
+                           if (!self) return;  // (see send_to)
                            if (!r || r->type != Reply::Type::array || r->elements.empty())
                                return self->ask_slots(node + 1);
                            self->refreshing_ = false;
