@@ -801,13 +801,13 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     const std::string role = cx.param("role"), status = cx.param("status"),
                       state = cx.param("state"), workflow = cx.param("workflow");
     const bool mine = cx.flag("mine"), overdue = cx.flag("overdue");
-    if (!status.empty() && status != "open" && status != "claimed" && status != "unclaimed")
-        co_return problem(400, "invalid_input",
-                          "status: open, claimed or unclaimed (closed tasks are in the "
-                          "instance's history)",
+    if (!status.empty() && status != "open" && status != "claimed" && status != "unclaimed" &&
+        status != "done")
+        co_return problem(400, "invalid_input", "status: open, claimed, unclaimed or done",
                           "status");
     if (!role.empty() && !cx.who.has_role(role) && !cx.who.admin() && !cx.who.auditor())
         co_return problem(403, "forbidden", cx.who.name + " does not hold role " + role);
+    if (status == "done") co_return co_await list_done_tasks(cx, *limit);
     auto cursor = redis::QueuePosition::decode(cx.param("cursor"));
     if (!cursor) co_return problem(cursor.error());
 
@@ -878,6 +878,70 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     w.end_array().key("next");
     if (more && !merged.empty())
         w.string(redis::QueuePosition::of(merged.back()).encode());
+    else
+        w.value(nullptr);
+    w.end_object();
+    co_return text_response(200, std::move(text));
+}
+
+// Completed tasks, newest first: those the person completed, a role's (?role=), or by default
+// both the person's and their roles'. The lists keep the most recent completions
+// (StoreOptions::done_kept per shard); older ones are in the instances' histories.
+Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
+    const std::string role = cx.param("role"), state = cx.param("state"),
+                      workflow = cx.param("workflow");
+    if (cx.flag("overdue"))
+        co_return problem(400, "invalid_input", "overdue is about open tasks, not done ones",
+                          "overdue");
+    auto cursor = redis::DonePosition::decode(cx.param("cursor"));
+    if (!cursor) co_return problem(cursor.error());
+    std::vector<std::pair<bool, std::string>> lists;  // (by role, name)
+    if (!role.empty()) lists.emplace_back(true, role);
+    if (cx.flag("mine") || role.empty()) lists.emplace_back(false, cx.who.name);
+    if (!cx.flag("mine") && role.empty())
+        for (const auto& r : cx.who.roles) lists.emplace_back(true, r);
+    std::vector<Task> merged;
+    std::optional<redis::DonePosition> position = *cursor;
+    bool more = false;
+    for (int round = 0; round < 8 && merged.size() < limit; ++round) {
+        std::vector<Task> batch;
+        bool any_full = false;
+        for (const auto& [by_role, name] : lists) {
+            auto page = co_await store_.done_tasks(by_role, name, limit + 1, position);
+            if (!page) co_return problem(page.error());
+            any_full = any_full || page->size() > limit;
+            for (auto& t : *page) batch.push_back(std::move(t));
+        }
+        std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
+            return redis::DonePosition::of(b) < redis::DonePosition::of(a);
+        });
+        batch.erase(std::unique(batch.begin(), batch.end(),
+                                [](const Task& a, const Task& b) { return a.id == b.id; }),
+                    batch.end());
+        more = any_full;
+        for (auto& t : batch) {
+            if (merged.size() == limit) {
+                more = true;
+                break;
+            }
+            position = redis::DonePosition::of(t);
+            if (!state.empty() && t.state != state) continue;
+            if (!workflow.empty() && t.workflow != workflow) continue;
+            const bool overseer =
+                cx.who.admin() || cx.who.auditor() || cx.who.has_role(t.role + "_lead");
+            if (t.personal && t.assignee != cx.who.name && t.closed_by != cx.who.name && !overseer)
+                continue;
+            merged.push_back(std::move(t));
+        }
+        if (!more || batch.empty()) break;
+    }
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object().key("items").array();
+    for (const auto& t : merged) write_task(w, t, cx.now);
+    w.end_array().key("next");
+    if (more && !merged.empty())
+        w.string(redis::DonePosition::of(merged.back()).encode());
     else
         w.value(nullptr);
     w.end_object();

@@ -91,6 +91,12 @@ std::string Keyspace::role_queue(int shard, std::string_view role) const {
 std::string Keyspace::assignee_queue(int shard, std::string_view person) const {
     return tag(shard) + "who:" + std::string(person);
 }
+std::string Keyspace::done_by(int shard, std::string_view person) const {
+    return tag(shard) + "done:who:" + std::string(person);
+}
+std::string Keyspace::done_for_role(int shard, std::string_view role) const {
+    return tag(shard) + "done:role:" + std::string(role);
+}
 std::string Keyspace::timers(int shard) const {
     return tag(shard) + "timers";
 }
@@ -214,6 +220,15 @@ std::string InstancePosition::encode() const {
 engine::Result<std::optional<InstancePosition>> InstancePosition::decode(std::string_view token) {
     return decode_position<InstancePosition>(token, "instances", &InstancePosition::created_at,
                                              &InstancePosition::id);
+}
+
+std::string DonePosition::encode() const {
+    return base64url_encode(std::to_string(closed_at) + " " + task_id);
+}
+
+engine::Result<std::optional<DonePosition>> DonePosition::decode(std::string_view token) {
+    return decode_position<DonePosition>(token, "tasks", &DonePosition::closed_at,
+                                         &DonePosition::task_id);
 }
 
 }  // namespace accord::redis

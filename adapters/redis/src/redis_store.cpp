@@ -80,6 +80,14 @@ public:
         ops_.push_back(std::to_string(score));
         ops_.push_back(member);
     }
+    // Lists a completed task: ZADD of "<history entry id> <rest>" (the id is the commit's own,
+    // known only in the script), keeping the `keep` newest.
+    void done(std::string k, TimeMs score, std::size_t keep, std::string rest) {
+        op("D", std::move(k));
+        ops_.push_back(std::to_string(score));
+        ops_.push_back(std::to_string(keep));
+        ops_.push_back(std::move(rest));
+    }
     void zrem(std::string k, const std::string& member) {
         op("R", std::move(k));
         ops_.push_back(member);
@@ -560,8 +568,20 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         const std::string_view task_id = engine::effect_task(effect);
         const Task* task = task_id.empty() ? nullptr : task_as_left(step, before, task_id);
         std::optional<Task> closed;
-        if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task)
+        if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task) {
             task = &closed.emplace(engine::closed_task(*task, *c, inst.updated_at));
+            if (c->status == engine::TaskStatus::completed && options_.done_kept > 0) {
+                // Listed as done by its closer and for its role: the task itself is read back
+                // from this commit's history entry.
+                std::string rest = closed->id + ' ' + inst.workflow;
+                if (!closed->closed_by.empty())
+                    plan.done(keys_.done_by(shard, closed->closed_by), closed->closed_at,
+                              options_.done_kept, rest);
+                if (!closed->role.empty())
+                    plan.done(keys_.done_for_role(shard, closed->role), closed->closed_at,
+                              options_.done_kept, std::move(rest));
+            }
+        }
         record_effect(hw, effect, task_id, closed ? &*closed : nullptr, step.history, inst.id);
         if (auto out = outbox_entry(effect, inst))
             plan.outbox(keys_.outbox(shard), out->first,
@@ -791,6 +811,61 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
     auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit, after));
     if (any_failed(replies)) co_return first_error(replies);
     co_return merge_queue_pages(replies, limit, person, now);
+}
+
+Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::string name,
+                                                            std::size_t limit,
+                                                            std::optional<DonePosition> before) {
+    // Newest first from each shard, up to the cursor's time inclusive (tasks completed in the
+    // same millisecond are told apart by id below; a few more are read for them).
+    const std::string max = before ? std::to_string(before->closed_at) : "+inf";
+    const std::string count = std::to_string(limit + (before ? 16 : 0));
+    std::vector<Call> calls;
+    for (int s = 0; s < keys_.shards(); ++s) {
+        const std::string key = by_role ? keys_.done_for_role(s, name) : keys_.done_by(s, name);
+        calls.push_back(Call::cmd(key, command_of("ZREVRANGEBYSCORE", key, max, "-inf",
+                                                  "WITHSCORES", "LIMIT", "0", count)));
+    }
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    // Members are "<history entry id> <task id> <workflow>".
+    struct Listed {
+        DonePosition at;
+        std::string entry, workflow;
+    };
+    std::vector<Listed> listed;
+    for (const auto& r : replies)
+        for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+            const std::string& member = r->elements[i].str;
+            const auto a = member.find(' '), b = member.find(' ', a + 1);
+            if (a == std::string::npos || b == std::string::npos)
+                continue;  // not ours: passed over
+            Listed l{{std::atoll(r->elements[i + 1].str.c_str()), member.substr(a + 1, b - a - 1)},
+                     member.substr(0, a),
+                     member.substr(b + 1)};
+            if (before && l.at >= *before) continue;
+            listed.push_back(std::move(l));
+        }
+    std::sort(listed.begin(), listed.end(),
+              [](const Listed& x, const Listed& y) { return y.at < x.at; });
+    if (listed.size() > limit) listed.resize(limit);
+    // Each task from the history entry of the commit that completed it: one XRANGE each.
+    std::vector<Call> reads;
+    for (const auto& l : listed) {
+        const std::string history = keys_.history(std::string(Keyspace::instance_of(l.at.task_id)));
+        reads.push_back(Call::cmd(history, command_of("XRANGE", history, l.entry, l.entry)));
+    }
+    auto entries = co_await client_->all(std::move(reads));
+    if (any_failed(entries)) co_return first_error(entries);
+    std::vector<Task> tasks;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        const std::string inst(Keyspace::instance_of(listed[i].at.task_id));
+        auto task = closed_task_in(*entries[i], listed[i].at.task_id, inst, listed[i].workflow);
+        if (!task) continue;  // its history was trimmed or removed: nothing to show
+        task->closed_at = listed[i].at.closed_at;
+        tasks.push_back(std::move(*task));
+    }
+    co_return tasks;
 }
 
 Awaitable<Result<std::vector<std::size_t>>> RedisStore::role_queue_sizes(

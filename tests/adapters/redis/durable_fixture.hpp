@@ -127,6 +127,7 @@ protected:
         StoreOptions store_options;
         store_options.prefix = prefix_;
         store_options.shards = shards_;
+        if (done_kept_) store_options.done_kept = *done_kept_;
         if (compression) {
             store_options.compression_level = *compression;
             store_options.history_compression_level = *compression;
@@ -171,6 +172,7 @@ protected:
     boost::asio::io_context io_;
     std::string url_, prefix_;
     int shards_ = 16;
+    std::optional<std::size_t> done_kept_;  // StoreOptions::done_kept, when set
     TestClock clock_;
     std::vector<std::unique_ptr<Node>> nodes_;
 };

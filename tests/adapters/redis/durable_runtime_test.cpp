@@ -126,6 +126,87 @@ TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
     EXPECT_TRUE(check->intact) << check->problem;
 }
 
+TEST_P(Durable, CompletedTasksAreListedNewestFirstByWhoCompletedThemAndByRoleAcrossShards) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    const auto olga = person("olga", {"officer"});
+    std::vector<std::string> drafts;  // in the order completed
+    for (int i = 0; i < 5; ++i) {
+        auto started = propose(node);
+        const engine::Task* draft = nullptr;
+        for (const auto& t : started->instance.tasks)
+            if (t.status == engine::TaskStatus::open) draft = &t;
+        ASSERT_NE(draft, nullptr);
+        const std::string task_id = draft->id;
+        clock_.now += 1000;
+        auto moved = run(
+            node.runtime->send(started->instance.id, complete(task_id, "submit", kProposal, olga)));
+        ASSERT_TRUE(moved.ok()) << moved.error().to_string();
+        drafts.push_back(task_id);
+    }
+    const std::vector<std::string> newest_first(drafts.rbegin(), drafts.rend());
+    auto ids = [](const std::vector<engine::Task>& tasks) {
+        std::vector<std::string> out;
+        for (const auto& t : tasks) out.push_back(t.id);
+        return out;
+    };
+    auto by_olga = run(node.store->done_tasks(false, "olga", 10, std::nullopt));
+    ASSERT_TRUE(by_olga.ok()) << by_olga.error().to_string();
+    EXPECT_EQ(ids(*by_olga), newest_first) << "merged over the shards, newest first";
+    const auto& last = by_olga->front();
+    EXPECT_EQ(last.status, engine::TaskStatus::completed);
+    EXPECT_EQ(last.closed_by, "olga");
+    EXPECT_EQ(last.outcome, "submit");
+    EXPECT_EQ(last.fields, kProposal) << "the task as completed, read from its history entry";
+    EXPECT_EQ(last.workflow, "mou_proposal");
+    EXPECT_EQ(last.closed_at, clock_.now);
+    auto for_officers = run(node.store->done_tasks(true, "officer", 10, std::nullopt));
+    ASSERT_TRUE(for_officers.ok());
+    EXPECT_EQ(ids(*for_officers), newest_first);
+    EXPECT_TRUE(run(node.store->done_tasks(true, "dean", 10, std::nullopt))->empty());
+    EXPECT_TRUE(run(node.store->done_tasks(false, "dan", 10, std::nullopt))->empty());
+
+    // Pages: two, then from where the page ended.
+    auto first = run(node.store->done_tasks(false, "olga", 2, std::nullopt));
+    ASSERT_EQ(ids(*first),
+              std::vector<std::string>(newest_first.begin(), newest_first.begin() + 2));
+    auto rest = run(node.store->done_tasks(false, "olga", 10, DonePosition::of(first->back())));
+    ASSERT_TRUE(rest.ok());
+    EXPECT_EQ(ids(*rest), std::vector<std::string>(newest_first.begin() + 2, newest_first.end()));
+}
+
+TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
+    shards_ = 1;
+    done_kept_ = 2;
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    const auto olga = person("olga", {"officer"});
+    std::vector<std::string> drafts;
+    for (int i = 0; i < 4; ++i) {
+        auto started = propose(node);
+        const std::string task_id = started->instance.tasks.front().id;
+        clock_.now += 1000;
+        ASSERT_TRUE(run(node.runtime->send(started->instance.id,
+                                           complete(task_id, "submit", kProposal, olga)))
+                        .ok());
+        drafts.push_back(task_id);
+    }
+    auto listed = run(node.store->done_tasks(false, "olga", 10, std::nullopt));
+    ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ(listed->at(0).id, drafts[3]);
+    EXPECT_EQ(listed->at(1).id, drafts[2]);
+    auto card =
+        run(node.client->command(node.store->keys().done_by(0, "olga"),
+                                 command_of("ZCARD", node.store->keys().done_by(0, "olga"))));
+    ASSERT_TRUE(card.ok());
+    EXPECT_EQ(card->integer, 2) << "the older ones are trimmed in the commit";
+    // The older ones are still found by id, from their instances' histories.
+    auto old = run(node.store->find_task(drafts[0]));
+    ASSERT_TRUE(old.ok()) << old.error().to_string();
+    EXPECT_EQ(old->status, engine::TaskStatus::completed);
+}
+
 TEST_P(Durable, ARefusedInputChangesNothing) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));

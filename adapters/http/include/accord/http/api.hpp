@@ -109,6 +109,7 @@ private:
     Awaitable<Response> instance_history(Context& cx, const std::string& id);
 
     Awaitable<Response> list_tasks(Context& cx);
+    Awaitable<Response> list_done_tasks(Context& cx, std::size_t limit);
     Awaitable<Response> get_task(Context& cx, const std::string& id);
     Awaitable<Response> act_on_task(Context& cx, const std::string& id, const std::string& verb);
 

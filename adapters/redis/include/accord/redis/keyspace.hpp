@@ -41,6 +41,9 @@ public:
 
     std::string role_queue(int shard, std::string_view role) const;
     std::string assignee_queue(int shard, std::string_view person) const;
+    // Completed tasks, newest first: by who completed them, and by role (StoreOptions::done_kept).
+    std::string done_by(int shard, std::string_view person) const;
+    std::string done_for_role(int shard, std::string_view role) const;
     std::string timers(int shard) const;
     std::string feed(int shard) const;
     std::string outbox(int shard) const;
@@ -106,6 +109,17 @@ struct InstancePosition {
     std::string encode() const;
     static engine::Result<std::optional<InstancePosition>> decode(std::string_view token);
     auto operator<=>(const InstancePosition&) const = default;
+};
+
+// Where a page of completed tasks ended: newest first, by (closed_at, task id) descending.
+struct DonePosition {
+    std::int64_t closed_at = 0;
+    std::string task_id;
+
+    static DonePosition of(const engine::Task& task) { return {task.closed_at, task.id}; }
+    std::string encode() const;
+    static engine::Result<std::optional<DonePosition>> decode(std::string_view token);
+    auto operator<=>(const DonePosition&) const = default;
 };
 
 }  // namespace accord::redis

@@ -34,6 +34,9 @@ struct StoreOptions {
     int shards = 16;  // used when the keyspace is created; an existing one keeps its own
     std::chrono::seconds idempotency_ttl{24 * 3600};
     std::size_t feed_max_length = 10'000;  // per shard, approximately (retention)
+    // Completed tasks kept listed per person and per role, on each shard (the newest); 0: none.
+    // Older ones are in their instances' histories.
+    std::size_t done_kept = 200;
     // zstd levels for stored documents and for history entries; 0 keeps them as plain JSON.
     // Readers take both, so they may change on a live keyspace. A document is kept for each
     // instance (memory) and read on every load; a history entry is written once and rarely
@@ -168,6 +171,11 @@ public:
     // Assigned to the person, or claimed by them with a lease still running at `now`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(
         std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after = {});
+    // Tasks completed by the person, or of the role, newest first (over every shard), before
+    // `before` when given: at most StoreOptions::done_kept of each shard.
+    Awaitable<Result<std::vector<Task>>> done_tasks(bool by_role, std::string name,
+                                                    std::size_t limit,
+                                                    std::optional<DonePosition> before);
     // Open tasks in each role's queue (over every shard), in the order of `roles`.
     Awaitable<Result<std::vector<std::size_t>>> role_queue_sizes(std::vector<std::string> roles);
     // Instances with a timer due at `now` or before (the timer sets' entries up to it).
