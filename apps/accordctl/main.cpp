@@ -56,7 +56,7 @@ Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; -
 
 Against a server (--server URL, or ACCORD_SERVER; default http://127.0.0.1:8080;
 --token TOKEN, or ACCORD_TOKEN; --json prints the server's JSON instead of a table):
-  accordctl tasks [--mine] [--role ROLE] [--status open|claimed|unclaimed] [--overdue]
+  accordctl tasks [--mine] [--role ROLE] [--status open|claimed|unclaimed|done] [--overdue]
   accordctl claim TASK | release TASK | reassign TASK [--assignee NAME]
   accordctl complete TASK [--outcome O] [--field NAME=VALUE ...] [--comment TEXT]
   accordctl start WORKFLOW [--data @FILE.json | --data JSON] [--key BUSINESS_KEY]

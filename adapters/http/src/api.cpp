@@ -184,6 +184,21 @@ Result<json> object_member(const json& body, const char* name) {
     return *it;
 }
 
+// A page of a task list: {"items": [...], "next": the cursor, or null when `next` is empty}.
+Response task_page(const std::vector<Task>& tasks, const std::string& next, TimeMs now) {
+    std::string text;
+    engine::JsonWriter w(text);
+    w.object().key("items").array();
+    for (const auto& t : tasks) write_task(w, t, now);
+    w.end_array().key("next");
+    if (!next.empty())
+        w.string(next);
+    else
+        w.value(nullptr);
+    w.end_object();
+    return text_response(200, std::move(text));
+}
+
 Result<std::size_t> page_limit(const std::string& text, std::size_t max) {
     if (text.empty()) return std::min<std::size_t>(50, max);
     std::size_t n = 0;
@@ -871,17 +886,9 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
         more = page_more;
         if (merged.size() == want || !more || taken == 0) break;
     }
-    std::string text;
-    engine::JsonWriter w(text);
-    w.object().key("items").array();
-    for (const auto& t : merged) write_task(w, t, cx.now);
-    w.end_array().key("next");
-    if (more && !merged.empty())
-        w.string(redis::QueuePosition::of(merged.back()).encode());
-    else
-        w.value(nullptr);
-    w.end_object();
-    co_return text_response(200, std::move(text));
+    std::string next;
+    if (more && !merged.empty()) next = redis::QueuePosition::of(merged.back()).encode();
+    co_return task_page(merged, next, cx.now);
 }
 
 // Completed tasks, newest first: those the person completed, a role's (?role=), or by default
@@ -935,17 +942,9 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
         }
         if (!more || batch.empty()) break;
     }
-    std::string text;
-    engine::JsonWriter w(text);
-    w.object().key("items").array();
-    for (const auto& t : merged) write_task(w, t, cx.now);
-    w.end_array().key("next");
-    if (more && !merged.empty())
-        w.string(redis::DonePosition::of(merged.back()).encode());
-    else
-        w.value(nullptr);
-    w.end_object();
-    co_return text_response(200, std::move(text));
+    std::string next;
+    if (more && !merged.empty()) next = redis::DonePosition::of(merged.back()).encode();
+    co_return task_page(merged, next, cx.now);
 }
 
 Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
