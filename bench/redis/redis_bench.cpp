@@ -266,6 +266,10 @@ struct Bench {
             options.compression_level = std::atoi(level);
         if (const char* level = std::getenv("ACCORD_HISTORY_COMPRESSION"); level && *level)
             options.history_compression_level = std::atoi(level);
+        // ACCORD_DONE_KEPT: completed tasks listed per person and role and shard (0: none), to
+        // measure what the index of completed tasks costs.
+        if (const char* kept = std::getenv("ACCORD_DONE_KEPT"); kept && *kept)
+            options.done_kept = static_cast<std::size_t>(std::atoll(kept));
         store = std::make_unique<RedisStore>(client, options);
         if (auto r = run(io, store->open()); !r) fail("open: " + r.error().to_string());
         std::ifstream in(ACCORD_SOURCE_DIR "/workflows/mou_proposal.json");

@@ -13,8 +13,8 @@
 --   field value  (one field per entry: a commit's events go in one entry; the feed's: its id is
 --   "<Redis time in microseconds>-<n>", so that ids across shards follow the order of commits)
 --   | O (outbox XADD) kind effect-id payload
---   | D (a completed task listed: ZADD score "<this commit's history id> <rest>", then only the
---     `keep` highest scored kept) score keep rest
+--   | D (a completed task listed: ZADD score "<this commit's history id> <rest>"; over 1.5 x
+--     `keep` members, trimmed to the `keep` highest scored) score keep rest
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
 local idem = tonumber(ARGV[5])
@@ -50,7 +50,12 @@ for _ = 1, tonumber(ARGV[10]) do
     redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
   elseif op == 'D' then
     redis.call('ZADD', key, ARGV[i + 2], id .. ' ' .. ARGV[i + 4])
-    redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[i + 3]) + 1)); i = i + 5
+    -- Trimmed in batches: once over half as many again as kept, back to `keep`.
+    local keep = tonumber(ARGV[i + 3])
+    if redis.call('ZCARD', key) > keep + keep / 2 then
+      redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+    end
+    i = i + 5
   elseif op == 'R' then
     redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
   elseif op == 'X' then

@@ -572,8 +572,10 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
             task = &closed.emplace(engine::closed_task(*task, *c, inst.updated_at));
             if (c->status == engine::TaskStatus::completed && options_.done_kept > 0) {
                 // Listed as done by its closer and for its role: the task itself is read back
-                // from this commit's history entry.
-                std::string rest = closed->id + ' ' + inst.workflow;
+                // from this commit's history entry. The workflow is left out when the instance
+                // id begins with it ("<workflow>-<random>", and children of the same workflow).
+                std::string rest = closed->id + ' ';
+                if (!inst.id.starts_with(inst.workflow + '-')) rest += inst.workflow;
                 if (!closed->closed_by.empty())
                     plan.done(keys_.done_by(shard, closed->closed_by), closed->closed_at,
                               options_.done_kept, rest);
@@ -828,7 +830,8 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
     }
     auto replies = co_await client_->all(std::move(calls));
     if (any_failed(replies)) co_return first_error(replies);
-    // Members are "<history entry id> <task id> <workflow>".
+    // Members are "<history entry id> <task id> <workflow>", the workflow empty when the
+    // instance id begins with it (and then the id up to its last '-': random parts have none).
     struct Listed {
         DonePosition at;
         std::string entry, workflow;
@@ -860,6 +863,7 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
     std::vector<Task> tasks;
     for (std::size_t i = 0; i < listed.size(); ++i) {
         const std::string inst(Keyspace::instance_of(listed[i].at.task_id));
+        if (listed[i].workflow.empty()) listed[i].workflow = inst.substr(0, inst.rfind('-'));
         auto task = closed_task_in(*entries[i], listed[i].at.task_id, inst, listed[i].workflow);
         if (!task) continue;  // its history was trimmed or removed: nothing to show
         task->closed_at = listed[i].at.closed_at;
