@@ -893,7 +893,8 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
 
 // Completed tasks, newest first: those the person completed, a role's (?role=), or by default
 // both the person's and their roles'. The lists keep the most recent completions
-// (StoreOptions::done_kept per shard); older ones are in the instances' histories.
+// (StoreOptions::done_kept per shard), and a page goes back no further than they all do; older
+// ones are in the instances' histories.
 Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
     const std::string role = cx.param("role"), state = cx.param("state"),
                       workflow = cx.param("workflow");
@@ -913,12 +914,17 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
     for (int round = 0; round < 8 && merged.size() < limit; ++round) {
         std::vector<Task> batch;
         bool any_full = false;
+        // Each list has every completion since its complete_since: their union, since the
+        // latest of those (so that the merged pages have no gaps either).
+        TimeMs since = 0;
         for (const auto& [by_role, name] : lists) {
             auto page = co_await store_.done_tasks(by_role, name, limit + 1, position);
             if (!page) co_return problem(page.error());
-            any_full = any_full || page->size() > limit;
-            for (auto& t : *page) batch.push_back(std::move(t));
+            any_full = any_full || page->tasks.size() > limit;
+            since = std::max(since, page->complete_since);
+            for (auto& t : page->tasks) batch.push_back(std::move(t));
         }
+        std::erase_if(batch, [since](const Task& t) { return t.closed_at < since; });
         std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
             return redis::DonePosition::of(b) < redis::DonePosition::of(a);
         });

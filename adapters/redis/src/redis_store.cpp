@@ -815,9 +815,9 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
     co_return merge_queue_pages(replies, limit, person, now);
 }
 
-Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::string name,
-                                                            std::size_t limit,
-                                                            std::optional<DonePosition> before) {
+Awaitable<Result<RedisStore::DonePage>> RedisStore::done_tasks(bool by_role, std::string name,
+                                                               std::size_t limit,
+                                                               std::optional<DonePosition> before) {
     // Newest first from each shard, up to the cursor's time inclusive (tasks completed in the
     // same millisecond are told apart by id below; a few more are read for them).
     const std::string max = before ? std::to_string(before->closed_at) : "+inf";
@@ -827,9 +827,23 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
         const std::string key = by_role ? keys_.done_for_role(s, name) : keys_.done_by(s, name);
         calls.push_back(Call::cmd(key, command_of("ZREVRANGEBYSCORE", key, max, "-inf",
                                                   "WITHSCORES", "LIMIT", "0", count)));
+        calls.push_back(Call::cmd(key, command_of("ZCARD", key)));
+        calls.push_back(Call::cmd(key, command_of("ZRANGE", key, "0", "0", "WITHSCORES")));
     }
-    auto replies = co_await client_->all(std::move(calls));
-    if (any_failed(replies)) co_return first_error(replies);
+    auto all = co_await client_->all(std::move(calls));
+    if (any_failed(all)) co_return first_error(all);
+    // A shard's list that holds done_kept or more may have been trimmed: what is older than its
+    // oldest member may be gone there, so the page stops at the latest such time.
+    DonePage page;
+    std::vector<const Reply*> replies;
+    for (std::size_t s = 0; s + 2 < all.size(); s += 3) {
+        replies.push_back(&all[s].value());
+        const Reply& oldest = all[s + 2].value();
+        if (static_cast<std::size_t>(all[s + 1]->integer) >= options_.done_kept &&
+            oldest.elements.size() == 2)
+            page.complete_since =
+                std::max<TimeMs>(page.complete_since, std::atoll(oldest.elements[1].str.c_str()));
+    }
     // Members are "<history entry id> <task id> <workflow>", the workflow empty when the
     // instance id begins with it (and then the id up to its last '-': random parts have none).
     struct Listed {
@@ -837,7 +851,7 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
         std::string entry, workflow;
     };
     std::vector<Listed> listed;
-    for (const auto& r : replies)
+    for (const Reply* r : replies)
         for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
             const std::string& member = r->elements[i].str;
             const auto a = member.find(' '), b = member.find(' ', a + 1);
@@ -846,7 +860,7 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
             Listed l{{std::atoll(r->elements[i + 1].str.c_str()), member.substr(a + 1, b - a - 1)},
                      member.substr(0, a),
                      member.substr(b + 1)};
-            if (before && l.at >= *before) continue;
+            if ((before && l.at >= *before) || l.at.closed_at < page.complete_since) continue;
             listed.push_back(std::move(l));
         }
     std::sort(listed.begin(), listed.end(),
@@ -860,16 +874,15 @@ Awaitable<Result<std::vector<Task>>> RedisStore::done_tasks(bool by_role, std::s
     }
     auto entries = co_await client_->all(std::move(reads));
     if (any_failed(entries)) co_return first_error(entries);
-    std::vector<Task> tasks;
     for (std::size_t i = 0; i < listed.size(); ++i) {
         const std::string inst(Keyspace::instance_of(listed[i].at.task_id));
         if (listed[i].workflow.empty()) listed[i].workflow = inst.substr(0, inst.rfind('-'));
         auto task = closed_task_in(*entries[i], listed[i].at.task_id, inst, listed[i].workflow);
         if (!task) continue;  // its history was trimmed or removed: nothing to show
         task->closed_at = listed[i].at.closed_at;
-        tasks.push_back(std::move(*task));
+        page.tasks.push_back(std::move(*task));
     }
-    co_return tasks;
+    co_return page;
 }
 
 Awaitable<Result<std::vector<std::size_t>>> RedisStore::role_queue_sizes(

@@ -59,6 +59,13 @@ StartRequest request(std::string workflow, json data, std::string key = {}, std:
 
 class Durable : public DurableTest {
 protected:
+    // RedisStore::done_tasks' tasks.
+    std::vector<engine::Task> run_done(RedisStore& store, bool by_role, std::string name,
+                                       std::size_t limit, std::optional<DonePosition> before) {
+        auto page = run(store.done_tasks(by_role, std::move(name), limit, before));
+        if (!page) throw std::runtime_error(page.error().to_string());
+        return page->tasks;
+    }
     // A proposal started by an officer on a node that has mou_proposal.
     std::optional<Started> propose(Node& node) {
         auto started = run(
@@ -150,29 +157,25 @@ TEST_P(Durable, CompletedTasksAreListedNewestFirstByWhoCompletedThemAndByRoleAcr
         for (const auto& t : tasks) out.push_back(t.id);
         return out;
     };
-    auto by_olga = run(node.store->done_tasks(false, "olga", 10, std::nullopt));
-    ASSERT_TRUE(by_olga.ok()) << by_olga.error().to_string();
-    EXPECT_EQ(ids(*by_olga), newest_first) << "merged over the shards, newest first";
-    const auto& last = by_olga->front();
+    const auto by_olga = run_done(*node.store, false, "olga", 10, std::nullopt);
+    EXPECT_EQ(ids(by_olga), newest_first) << "merged over the shards, newest first";
+    ASSERT_FALSE(by_olga.empty());
+    const auto& last = by_olga.front();
     EXPECT_EQ(last.status, engine::TaskStatus::completed);
     EXPECT_EQ(last.closed_by, "olga");
     EXPECT_EQ(last.outcome, "submit");
     EXPECT_EQ(last.fields, kProposal) << "the task as completed, read from its history entry";
     EXPECT_EQ(last.workflow, "mou_proposal");
     EXPECT_EQ(last.closed_at, clock_.now);
-    auto for_officers = run(node.store->done_tasks(true, "officer", 10, std::nullopt));
-    ASSERT_TRUE(for_officers.ok());
-    EXPECT_EQ(ids(*for_officers), newest_first);
-    EXPECT_TRUE(run(node.store->done_tasks(true, "dean", 10, std::nullopt))->empty());
-    EXPECT_TRUE(run(node.store->done_tasks(false, "dan", 10, std::nullopt))->empty());
+    EXPECT_EQ(ids(run_done(*node.store, true, "officer", 10, std::nullopt)), newest_first);
+    EXPECT_TRUE(run_done(*node.store, true, "dean", 10, std::nullopt).empty());
+    EXPECT_TRUE(run_done(*node.store, false, "dan", 10, std::nullopt).empty());
 
     // Pages: two, then from where the page ended.
-    auto first = run(node.store->done_tasks(false, "olga", 2, std::nullopt));
-    ASSERT_EQ(ids(*first),
-              std::vector<std::string>(newest_first.begin(), newest_first.begin() + 2));
-    auto rest = run(node.store->done_tasks(false, "olga", 10, DonePosition::of(first->back())));
-    ASSERT_TRUE(rest.ok());
-    EXPECT_EQ(ids(*rest), std::vector<std::string>(newest_first.begin() + 2, newest_first.end()));
+    const auto first = run_done(*node.store, false, "olga", 2, std::nullopt);
+    ASSERT_EQ(ids(first), std::vector<std::string>(newest_first.begin(), newest_first.begin() + 2));
+    const auto rest = run_done(*node.store, false, "olga", 10, DonePosition::of(first.back()));
+    EXPECT_EQ(ids(rest), std::vector<std::string>(newest_first.begin() + 2, newest_first.end()));
 }
 
 TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
@@ -191,11 +194,10 @@ TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
                         .ok());
         drafts.push_back(task_id);
     }
-    auto listed = run(node.store->done_tasks(false, "olga", 10, std::nullopt));
-    ASSERT_TRUE(listed.ok()) << listed.error().to_string();
-    ASSERT_EQ(listed->size(), 2u);
-    EXPECT_EQ(listed->at(0).id, drafts[3]);
-    EXPECT_EQ(listed->at(1).id, drafts[2]);
+    const auto listed = run_done(*node.store, false, "olga", 10, std::nullopt);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed.at(0).id, drafts[3]);
+    EXPECT_EQ(listed.at(1).id, drafts[2]);
     auto card =
         run(node.client->command(node.store->keys().done_by(0, "olga"),
                                  command_of("ZCARD", node.store->keys().done_by(0, "olga"))));
@@ -205,6 +207,31 @@ TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
     auto old = run(node.store->find_task(drafts[0]));
     ASSERT_TRUE(old.ok()) << old.error().to_string();
     EXPECT_EQ(old->status, engine::TaskStatus::completed);
+}
+
+TEST_P(Durable, ADoneListHasNoGapsWhereOneShardsListWasTrimmedAndAnothersNot) {
+    done_kept_ = 2;  // 16 shards: some lists get trimmed, most do not
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    const auto olga = person("olga", {"officer"});
+    std::vector<std::string> drafts;  // in the order completed
+    for (int i = 0; i < 40; ++i) {
+        auto started = propose(node);
+        const std::string task_id = started->instance.tasks.front().id;
+        clock_.now += 1000;
+        ASSERT_TRUE(run(node.runtime->send(started->instance.id,
+                                           complete(task_id, "submit", kProposal, olga)))
+                        .ok());
+        drafts.push_back(task_id);
+    }
+    auto page = run(node.store->done_tasks(false, "olga", 100, std::nullopt));
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    EXPECT_GT(page->complete_since, 0) << "40 completions over 16 shards trim some list";
+    ASSERT_FALSE(page->tasks.empty());
+    // Whatever is listed is the newest completions, each one of them down to the oldest listed.
+    for (std::size_t i = 0; i < page->tasks.size(); ++i)
+        EXPECT_EQ(page->tasks[i].id, drafts[drafts.size() - 1 - i]) << "at " << i;
+    EXPECT_GE(page->tasks.back().closed_at, page->complete_since);
 }
 
 TEST_P(Durable, ARefusedInputChangesNothing) {

@@ -174,10 +174,15 @@ public:
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(
         std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after = {});
     // Tasks completed by the person, or of the role, newest first (over every shard), before
-    // `before` when given: at most StoreOptions::done_kept of each shard.
-    Awaitable<Result<std::vector<Task>>> done_tasks(bool by_role, std::string name,
-                                                    std::size_t limit,
-                                                    std::optional<DonePosition> before);
+    // `before` when given. Each shard keeps its newest (StoreOptions::done_kept); the page
+    // holds every completion since `complete_since` and none before it, so that it has no
+    // gaps where one shard's list was trimmed and another's not.
+    struct DonePage {
+        std::vector<Task> tasks;
+        TimeMs complete_since = 0;  // 0: nothing trimmed, the lists go back to the start
+    };
+    Awaitable<Result<DonePage>> done_tasks(bool by_role, std::string name, std::size_t limit,
+                                           std::optional<DonePosition> before);
     // Open tasks in each role's queue (over every shard), in the order of `roles`.
     Awaitable<Result<std::vector<std::size_t>>> role_queue_sizes(std::vector<std::string> roles);
     // Instances with a timer due at `now` or before (the timer sets' entries up to it).
