@@ -59,6 +59,22 @@ StartRequest request(std::string workflow, json data, std::string key = {}, std:
 
 class Durable : public DurableTest {
 protected:
+    // Starts `n` proposals as olga and submits each draft, a second apart: the drafts' ids in
+    // the order completed.
+    std::vector<std::string> submit_drafts(Node& node, int n) {
+        const auto olga = person("olga", {"officer"});
+        std::vector<std::string> drafts;
+        for (int i = 0; i < n; ++i) {
+            auto started = propose(node);
+            const std::string task_id = started->instance.tasks.front().id;
+            clock_.now += 1000;
+            auto moved = run(node.runtime->send(started->instance.id,
+                                                complete(task_id, "submit", kProposal, olga)));
+            if (!moved) throw std::runtime_error(moved.error().to_string());
+            drafts.push_back(task_id);
+        }
+        return drafts;
+    }
     // RedisStore::done_tasks' tasks.
     std::vector<engine::Task> run_done(RedisStore& store, bool by_role, std::string name,
                                        std::size_t limit, std::optional<DonePosition> before) {
@@ -136,21 +152,7 @@ TEST_P(Durable, AnInputIsCommittedWithItsTasksInTheirQueuesAndReadBack) {
 TEST_P(Durable, CompletedTasksAreListedNewestFirstByWhoCompletedThemAndByRoleAcrossShards) {
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
-    const auto olga = person("olga", {"officer"});
-    std::vector<std::string> drafts;  // in the order completed
-    for (int i = 0; i < 5; ++i) {
-        auto started = propose(node);
-        const engine::Task* draft = nullptr;
-        for (const auto& t : started->instance.tasks)
-            if (t.status == engine::TaskStatus::open) draft = &t;
-        ASSERT_NE(draft, nullptr);
-        const std::string task_id = draft->id;
-        clock_.now += 1000;
-        auto moved = run(
-            node.runtime->send(started->instance.id, complete(task_id, "submit", kProposal, olga)));
-        ASSERT_TRUE(moved.ok()) << moved.error().to_string();
-        drafts.push_back(task_id);
-    }
+    const std::vector<std::string> drafts = submit_drafts(node, 5);
     const std::vector<std::string> newest_first(drafts.rbegin(), drafts.rend());
     auto ids = [](const std::vector<engine::Task>& tasks) {
         std::vector<std::string> out;
@@ -183,17 +185,7 @@ TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
     done_kept_ = 2;
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
-    const auto olga = person("olga", {"officer"});
-    std::vector<std::string> drafts;
-    for (int i = 0; i < 4; ++i) {
-        auto started = propose(node);
-        const std::string task_id = started->instance.tasks.front().id;
-        clock_.now += 1000;
-        ASSERT_TRUE(run(node.runtime->send(started->instance.id,
-                                           complete(task_id, "submit", kProposal, olga)))
-                        .ok());
-        drafts.push_back(task_id);
-    }
+    const std::vector<std::string> drafts = submit_drafts(node, 4);
     const auto listed = run_done(*node.store, false, "olga", 10, std::nullopt);
     ASSERT_EQ(listed.size(), 2u);
     EXPECT_EQ(listed.at(0).id, drafts[3]);
@@ -213,17 +205,7 @@ TEST_P(Durable, ADoneListHasNoGapsWhereOneShardsListWasTrimmedAndAnothersNot) {
     done_kept_ = 2;  // 16 shards: some lists get trimmed, most do not
     Node& node = add_node();
     put(node, shipped("mou_proposal"));
-    const auto olga = person("olga", {"officer"});
-    std::vector<std::string> drafts;  // in the order completed
-    for (int i = 0; i < 40; ++i) {
-        auto started = propose(node);
-        const std::string task_id = started->instance.tasks.front().id;
-        clock_.now += 1000;
-        ASSERT_TRUE(run(node.runtime->send(started->instance.id,
-                                           complete(task_id, "submit", kProposal, olga)))
-                        .ok());
-        drafts.push_back(task_id);
-    }
+    const std::vector<std::string> drafts = submit_drafts(node, 40);
     auto page = run(node.store->done_tasks(false, "olga", 100, std::nullopt));
     ASSERT_TRUE(page.ok()) << page.error().to_string();
     EXPECT_GT(page->complete_since, 0) << "40 completions over 16 shards trim some list";
