@@ -439,36 +439,28 @@ def checks(port, cert, key, officer, admin, redis_url, tmp):
         except subprocess.TimeoutExpired:
             check(f"accordd with {given} alone exits non-zero", False, "still running after 10 s")
 
-    # A certificate file that is not there: the start stops too, saying why.
-    missing = os.path.join(tmp, "no-such-cert.pem")
-    try:
-        r = subprocess.run([accordd, "--listen", "127.0.0.1:0", "--redis", redis_url,
-                            "--prefix", PREFIX, "--workflows", os.path.join(src, "workflows"),
-                            "--tls-cert", missing, "--tls-key", key],
-                           capture_output=True, text=True, timeout=10)
-        check("accordd with a certificate file that does not exist exits non-zero, saying so",
-              r.returncode != 0 and "TLS certificate or key" in r.stderr and
-              "serving" not in r.stderr + r.stdout,
-              f"exit {r.returncode}, stderr {r.stderr[-300:]!r}")
-    except subprocess.TimeoutExpired:
-        check("accordd with a certificate file that does not exist exits non-zero", False,
-              "still running after 10 s")
+    def refused_start(what, tls_cert, tls_key, says):
+        """accordd given this certificate and key must stop at its start, with `says` on stderr."""
+        name = f"accordd with {what} exits non-zero, saying so"
+        try:
+            r = subprocess.run([accordd, "--listen", "127.0.0.1:0", "--redis", redis_url,
+                                "--prefix", PREFIX, "--workflows", os.path.join(src, "workflows"),
+                                "--tls-cert", tls_cert, "--tls-key", tls_key],
+                               capture_output=True, text=True, timeout=10)
+            check(name, r.returncode != 0 and says in r.stderr and
+                  "serving" not in r.stderr + r.stdout,
+                  f"exit {r.returncode}, stderr {r.stderr[-300:]!r}")
+        except subprocess.TimeoutExpired:
+            check(name, False, "still running after 10 s")
 
+    # A certificate file that is not there: the start stops too, saying why.
+    refused_start("a certificate file that does not exist",
+                  os.path.join(tmp, "no-such-cert.pem"), key, "TLS certificate or key")
     # A key that is not the certificate's: refused at the start, not at every handshake.
     other_cert, other_key = os.path.join(tmp, "other-cert.pem"), os.path.join(tmp, "other-key.pem")
     make_certificate(other_cert, other_key)
-    try:
-        r = subprocess.run([accordd, "--listen", "127.0.0.1:0", "--redis", redis_url,
-                            "--prefix", PREFIX, "--workflows", os.path.join(src, "workflows"),
-                            "--tls-cert", cert, "--tls-key", other_key],
-                           capture_output=True, text=True, timeout=10)
-        check("accordd with a key that does not match the certificate exits non-zero, saying so",
-              r.returncode != 0 and "key values mismatch" in r.stderr and
-              "serving" not in r.stderr + r.stdout,
-              f"exit {r.returncode}, stderr {r.stderr[-300:]!r}")
-    except subprocess.TimeoutExpired:
-        check("accordd with a key that does not match the certificate exits non-zero", False,
-              "still running after 10 s")
+    refused_start("a key that does not match the certificate", cert, other_key,
+                  "key values mismatch")
 
 
 def make_certificate(cert, key):
