@@ -98,8 +98,8 @@ int main(int argc, char** argv) {
     store_options.compression_level = config.compression;
     store_options.history_compression_level = config.history_compression;
     redis::RedisStore store(client.value(), store_options);
-    // Users on a connection of their own: each request's read of the users epoch (TokenCache)
-    // then does not wait in line behind the commits in flight.
+    // Users on a connection of their own: a request's read of the users epoch (TokenCache,
+    // while its watch of revocations is being set up) then does not wait behind the commits.
     auto users_client = redis::Client::create(io.get_executor(), config.redis);
     if (!users_client) {
         std::cerr << "--redis: " << users_client.error().message << "\n";
@@ -158,8 +158,21 @@ int main(int argc, char** argv) {
         out["token"] = added->token;
         co_return out;
     };
-    api_options.users.revoke = [&users](std::string name) { return users.revoke(std::move(name)); };
+    // Revocations are pushed to this node on a connection of their own (its reads block):
+    // known tokens are then answered from memory, with no read of Redis per request.
+    auto watch_client = redis::Client::create(io.get_executor(), config.redis);
+    if (!watch_client) {
+        std::cerr << "--redis: " << watch_client.error().message << "\n";
+        return 2;
+    }
     redis::TokenCache tokens(users);
+    tokens.watch(watch_client.value());
+    api_options.users.revoke =
+        [&users, &tokens](std::string name) -> http::Awaitable<engine::Result<void>> {
+        auto revoked = co_await users.revoke(std::move(name));
+        if (revoked) tokens.forget();
+        co_return revoked;
+    };
     auto authenticate =
         [&tokens](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {
@@ -173,7 +186,7 @@ int main(int argc, char** argv) {
     api_options.extra_metrics = [&feed_ptr] { return feed_ptr ? feed_ptr->metrics() : ""; };
     http::Api api(runtime, authenticate, api_options);
     http::FeedOptions feed_options;
-    feed_options.epoch = [&users] { return users.epoch(); };
+    feed_options.epoch = [&tokens] { return tokens.epoch(); };
     http::Feed feed(api, feed_options);
     feed_ptr = &feed;
 

@@ -6,6 +6,7 @@
 
 #include <async.h>
 #include <hiredis.h>
+#include <poll.h>
 
 #include <charconv>
 
@@ -109,6 +110,7 @@ struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
     std::string last_error = "not connected yet";
     std::string formatted;  // the command being sent, in RESP
     std::size_t in_flight = 0;
+    std::size_t undelivered = 0;  // replies read, their handlers posted but not yet run
     Clock::time_point last_progress{};
     asio::steady_timer watchdog;
     bool watching = false;
@@ -245,8 +247,12 @@ void AsyncConnection::Impl::on_reply(redisAsyncContext* c, void* r, void* privda
     } else {
         out = copy_reply(reply);
     }
-    asio::post(impl->ex,
-               [d = std::move(p->done), out = std::move(out)]() mutable { d(std::move(out)); });
+    ++impl->undelivered;
+    asio::post(impl->ex, [self = impl->shared_from_this(), d = std::move(p->done),
+                          out = std::move(out)]() mutable {
+        --self->undelivered;
+        d(std::move(out));
+    });
 }
 
 void AsyncConnection::Impl::on_connect(const redisAsyncContext* c, int status) {
@@ -361,6 +367,15 @@ void AsyncConnection::drop() {
 
 bool AsyncConnection::connected() const {
     return impl_->ac != nullptr && impl_->was_connected;
+}
+
+bool AsyncConnection::input_pending() const {
+    const Impl& impl = *impl_;
+    if (!connected() || impl.undelivered > 0) return true;
+    const redisReader* reader = impl.ac->c.reader;
+    if (reader != nullptr && reader->len > reader->pos) return true;  // a reply in part
+    pollfd p{impl.ac->c.fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;  // readable, closed, or the poll failed: all "maybe"
 }
 
 asio::any_io_executor AsyncConnection::executor() const {

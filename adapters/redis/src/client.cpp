@@ -191,6 +191,10 @@ void Client::send(Call call, ReplyHandler done) {
     send_to(node, std::move(call), 0, false, std::move(done));
 }
 
+bool Client::input_pending(const std::string& route) const {
+    return nodes_[cluster_ ? slots_[key_slot(route)] : 0]->input_pending();
+}
+
 void Client::send_to(std::size_t node, Call call, int redirects, bool asking, ReplyHandler done) {
     auto conn = nodes_[node];
     if (asking) conn->send(command_of("ASKING"), [](Result<Reply>) {});

@@ -131,6 +131,9 @@ std::string Keyspace::token_prefix() const {
 std::string Keyspace::users_epoch() const {
     return prefix_ + ":{u}:epoch";
 }
+std::string Keyspace::revocations() const {
+    return prefix_ + ":{u}:revoked";
+}
 
 std::string FeedCursor::encode() const {
     std::string joined;

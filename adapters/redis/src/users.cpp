@@ -209,9 +209,10 @@ Awaitable<Result<User>> UserStore::get(std::string name) {
 
 Awaitable<Result<void>> UserStore::revoke(std::string name) {
     if (auto ok = check_name(name); !ok) co_return ok.error();
-    auto r = co_await client_->eval(scripts::user_revoke(),
-                                    command_of(keys_.user(name), keys_.users_epoch()),
-                                    command_of(keys_.token_prefix()));
+    auto r = co_await client_->eval(
+        scripts::user_revoke(),
+        command_of(keys_.user(name), keys_.users_epoch(), keys_.revocations()),
+        command_of(keys_.token_prefix()));
     if (!r) co_return r.error();
     if (r->str == "missing") co_return make_error(ErrorCode::not_found, "no user " + name, "/name");
     if (r->str != "ok" && r->str != "already")
@@ -233,12 +234,68 @@ Awaitable<Result<std::optional<User>>> UserStore::authenticate(std::string token
     co_return std::optional<User>(std::move(user).value());
 }
 
+namespace {
+
+Result<std::uint64_t> epoch_of(const Reply& r) {
+    if (r.is_nil()) return std::uint64_t{0};
+    if (auto n = integer_of<std::uint64_t>(r.str)) return *n;
+    return make_error(ErrorCode::storage_error, "malformed users epoch \"" + r.str + "\"");
+}
+
+}  // namespace
+
 Awaitable<Result<std::uint64_t>> UserStore::epoch() {
     auto r = co_await client_->command(keys_.users_epoch(), command_of("GET", keys_.users_epoch()));
     if (!r) co_return r.error();
-    if (r->is_nil()) co_return std::uint64_t{0};
-    if (auto n = integer_of<std::uint64_t>(r->str)) co_return *n;
-    co_return make_error(ErrorCode::storage_error, "malformed users epoch \"" + r->str + "\"");
+    co_return epoch_of(*r);
+}
+
+Awaitable<Result<RevocationMark>> UserStore::revocation_mark() {
+    const std::string stream = keys_.revocations(), epoch = keys_.users_epoch();
+    auto replies = co_await client_->all(
+        calls_of(Call::cmd(stream, command_of("XREVRANGE", stream, "+", "-", "COUNT", "1")),
+                 Call::cmd(epoch, command_of("GET", epoch))));
+    for (auto& r : replies)
+        if (!r) co_return r.error();
+    RevocationMark mark;
+    const Reply& newest = *replies[0];
+    if (!newest.elements.empty()) {
+        if (newest.elements[0].elements.empty())
+            co_return make_error(ErrorCode::storage_error, "malformed revocations stream");
+        mark.id = newest.elements[0].elements[0].str;
+    }
+    auto e = epoch_of(*replies[1]);
+    if (!e) co_return e.error();
+    mark.epoch = *e;
+    co_return mark;
+}
+
+Call UserStore::revocations_after(const std::string& after, std::chrono::milliseconds block) const {
+    const std::string stream = keys_.revocations();
+    return Call::cmd(stream, command_of("XREAD", "BLOCK", std::to_string(block.count()), "STREAMS",
+                                        stream, after));
+}
+
+// XREAD's answer: nil, or [[stream, [[id, [field, value, ...]], ...]]].
+Result<RevocationMark> UserStore::read_revocations(const Reply& reply, const std::string& after) {
+    RevocationMark out{after, 0};
+    if (reply.is_nil()) return out;
+    const auto malformed = [] {
+        return make_error(ErrorCode::storage_error, "malformed XREAD answer on revocations");
+    };
+    if (reply.elements.size() != 1 || reply.elements[0].elements.size() != 2) return malformed();
+    for (const Reply& entry : reply.elements[0].elements[1].elements) {
+        if (entry.elements.size() != 2) return malformed();
+        const auto& fields = entry.elements[1].elements;
+        for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+            if (fields[i].str == "epoch") {
+                auto e = epoch_of(fields[i + 1]);
+                if (!e) return e.error();
+                out.epoch = *e;
+            }
+        out.id = entry.elements[0].str;
+    }
+    return out;
 }
 
 struct TokenCache::Round {
@@ -247,6 +304,21 @@ struct TokenCache::Round {
     boost::asio::steady_timer done;  // cancelled when the read is in
     bool finished = false;
     Result<std::uint64_t> epoch = std::uint64_t{0};
+};
+
+struct TokenCache::Watch {
+    Watch(std::shared_ptr<Client> c, std::chrono::milliseconds b)
+        : client(std::move(c)), block(b), retry(client->executor()) {}
+    std::shared_ptr<Client> client;
+    std::chrono::milliseconds block;
+    std::string route;       // the revocations stream's: where the reads go
+    std::string after = {};  // the newest revocation seen
+    int in_flight = 0;
+    bool connected = false;
+    bool live = false;    // a read was answered since the watch was set up, and none failed
+    bool failed = false;  // one failed: the watch is set up again once none is out
+    std::chrono::steady_clock::time_point last_answer{};
+    boost::asio::steady_timer retry;
 };
 
 TokenCache::TokenCache(UserStore& users, std::size_t capacity)
@@ -287,12 +359,104 @@ Awaitable<Result<std::uint64_t>> TokenCache::fresh_epoch() {
     co_return round->epoch;
 }
 
-Awaitable<Result<std::optional<User>>> TokenCache::authenticate(std::string token) {
+void TokenCache::saw_epoch(std::uint64_t epoch) {
+    if (epoch == epoch_) return;
+    known_.clear();  // "!=", not "<": after a FLUSHALL the epoch starts again from 0
+    epoch_ = epoch;
+}
+
+void TokenCache::watch(std::shared_ptr<Client> watcher, std::chrono::milliseconds block) {
+    watch_ = std::make_unique<Watch>(std::move(watcher), block);
+    watch_->route = users_.revocations_after("0-0", block).route;
+    boost::asio::co_spawn(watch_->client->executor(), start_watch(), boost::asio::detached);
+}
+
+bool TokenCache::watched() const {
+    if (!watch_ || !watch_->live || watch_->failed) return false;
+    // Two reads are out, each answered within `block`: a longer silence is a lost server.
+    if (std::chrono::steady_clock::now() - watch_->last_answer >
+        2 * watch_->block + std::chrono::milliseconds(500))
+        return false;
+    return !watch_->client->input_pending(watch_->route);
+}
+
+// Where the revocations stand, then two blocked reads after that point: while one is being
+// answered the other is already waiting in Redis, so no revoke falls between them.
+Awaitable<void> TokenCache::start_watch() {
+    auto alive = alive_;
+    if (!watch_->connected) {  // learns a cluster's slots
+        auto connected = co_await watch_->client->connect();
+        if (!*alive) co_return;
+        if (!connected) {
+            retry_watch();
+            co_return;
+        }
+        watch_->connected = true;
+    }
+    auto mark = co_await users_.revocation_mark();
+    if (!*alive) co_return;
+    Watch& w = *watch_;
+    if (!mark) {
+        retry_watch();
+        co_return;
+    }
+    saw_epoch(mark->epoch);
+    w.after = mark->id;
+    w.failed = false;
+    w.live = false;  // until a read is answered: then the other one is surely in Redis
+    send_watch_read();
+    send_watch_read();
+}
+
+void TokenCache::retry_watch() {
+    watch_->retry.expires_after(std::chrono::milliseconds(100));
+    watch_->retry.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+        if (*alive && !ec)
+            boost::asio::co_spawn(watch_->client->executor(), start_watch(), boost::asio::detached);
+    });
+}
+
+void TokenCache::send_watch_read() {
+    ++watch_->in_flight;
+    watch_->client->send(users_.revocations_after(watch_->after, watch_->block),
+                         [this, alive = alive_](Result<Reply> answer) {
+                             if (*alive) on_watch_answer(std::move(answer));
+                         });
+}
+
+void TokenCache::on_watch_answer(Result<Reply> answer) {
+    Watch& w = *watch_;
+    --w.in_flight;
+    Result<RevocationMark> news =
+        answer ? UserStore::read_revocations(*answer, w.after) : answer.error();
+    if (!news || w.failed) {
+        w.failed = true;
+        w.live = false;
+        if (w.in_flight == 0) retry_watch();
+        return;
+    }
+    if (news->id != w.after) {
+        w.after = news->id;
+        saw_epoch(news->epoch);
+    }
+    w.live = true;
+    w.last_answer = std::chrono::steady_clock::now();
+    send_watch_read();
+}
+
+Awaitable<Result<std::uint64_t>> TokenCache::epoch() {
+    if (watched()) co_return epoch_;
     auto epoch = co_await fresh_epoch();
-    if (!epoch) co_return epoch.error();
-    if (*epoch != epoch_) {
-        known_.clear();
-        epoch_ = *epoch;
+    if (epoch) saw_epoch(*epoch);
+    co_return epoch;
+}
+
+Awaitable<Result<std::optional<User>>> TokenCache::authenticate(std::string token) {
+    Result<std::uint64_t> epoch = epoch_;
+    if (!watched()) {
+        epoch = co_await fresh_epoch();
+        if (!epoch) co_return epoch.error();
+        saw_epoch(*epoch);
     }
     std::string hash = sha256_hex(token);
     if (auto it = known_.find(hash); it != known_.end()) {

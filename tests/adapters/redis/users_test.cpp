@@ -76,12 +76,18 @@ protected:
                 read = command_of("HGETALL", key);
             else if (type->str == "set")
                 read = command_of("SMEMBERS", key);
+            else if (type->str == "stream")
+                read = command_of("XRANGE", key, "-", "+");
             else
                 throw std::runtime_error("unexpected " + type->str + " at " + key);
             auto value = run(client_->command(key, std::move(read)));
             if (!value) throw std::runtime_error(value.error().to_string());
-            text += key + "\n" + value->str + "\n";
-            for (const auto& e : value->elements) text += e.str + "\n";
+            text += key + "\n";
+            const auto add = [&text](const auto& self, const Reply& r) -> void {
+                text += r.str + "\n";
+                for (const auto& e : r.elements) self(self, e);
+            };
+            add(add, *value);
         }
         return text;
     }
@@ -349,6 +355,73 @@ TEST_P(Users, ATokenCacheAnswersFromMemoryUntilARevokeElsewhereWhichItSeesAtOnce
     ASSERT_FALSE(down.ok());
     EXPECT_EQ(down.error().code, ErrorCode::unavailable);
     start_redis();
+}
+
+// Runs the io_context until `done()` holds, for at most `limit`; whether it came to hold.
+template <typename Done>
+bool run_until(boost::asio::io_context& io, Done done,
+               std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        io.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+TEST_P(Users, AWatchedTokenCacheReadsNothingPerRequestAndIsToldOfARevokeElsewhere) {
+    IssuedToken olga = add("olga", {"officer"});
+    IssuedToken lev = add("lev", {"legal"});
+    auto watcher = Client::create(io_.get_executor(), url_);
+    ASSERT_TRUE(watcher.ok()) << watcher.error().to_string();
+    TokenCache cache(*users_);
+    const auto block = std::chrono::milliseconds(200);
+    cache.watch(watcher.value(), block);
+    const auto who_cached = [&](const std::string& token) {
+        auto r = run(cache.authenticate(token));
+        if (!r) throw std::runtime_error(r.error().to_string());
+        return *r;
+    };
+    ASSERT_TRUE(run_until(io_, [&] { return cache.watched(); }));
+
+    EXPECT_EQ(who_cached(olga.token)->name, "olga");
+    EXPECT_EQ(who_cached(lev.token)->name, "lev");
+    const auto reads = cache.epoch_reads();
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(who_cached(olga.token)->name, "olga");
+    EXPECT_EQ(cache.epoch_reads(), reads) << "known tokens are answered from memory";
+    EXPECT_EQ(cache.hits(), 50u);
+
+    // The blocked reads are renewed as they time out: still watched after several.
+    io_.run_for(block * 4);
+    EXPECT_TRUE(cache.watched());
+
+    // Revoked through another store (another node, or accordctl): the watch is answered in the
+    // same Redis turn, and her token is refused with still no read of the epoch.
+    UserStore elsewhere(client_, prefix_);
+    ASSERT_TRUE(run(elsewhere.revoke("olga")).ok());
+    ASSERT_TRUE(run_until(io_, [&] {
+        auto e = run(cache.epoch());
+        return e && *e == 1;
+    }));
+    EXPECT_EQ(who_cached(olga.token), std::nullopt);
+    EXPECT_EQ(who_cached(lev.token)->name, "lev");
+    EXPECT_EQ(cache.epoch_reads(), reads);
+    EXPECT_TRUE(cache.watched());
+
+    // Redis away: the watch is lost, so a known token is no answer (the epoch can't be read);
+    // back, the watch is set up again by itself and requests go without reads again.
+    stop_redis();
+    auto down = run(cache.authenticate(lev.token));
+    ASSERT_FALSE(down.ok());
+    EXPECT_EQ(down.error().code, ErrorCode::unavailable);
+    EXPECT_FALSE(cache.watched());
+    start_redis();
+    ASSERT_TRUE(run_until(
+        io_, [&] { return cache.watched(); }, std::chrono::seconds(10)));
+    EXPECT_EQ(who_cached(lev.token)->name, "lev");
+    const auto reads_after = cache.epoch_reads();
+    EXPECT_EQ(who_cached(lev.token)->name, "lev");
+    EXPECT_EQ(cache.epoch_reads(), reads_after);
 }
 
 TEST_P(Users, ConcurrentRequestsShareReadsOfTheEpochAndEachSeesARevokeThatCameBefore) {

@@ -54,6 +54,11 @@ public:
     void drop();
 
     bool connected() const;
+    // Whether something from the server may be waiting to be handed out: bytes on the socket
+    // (one poll, no wait), a reply read but not yet parsed or delivered, or no connection at
+    // all. A caller that trusts "nothing came" (TokenCache's watch of revocations) asks this
+    // first: a reply Redis wrote before is then never overlooked.
+    bool input_pending() const;
     const RedisUrl& url() const { return url_; }
     boost::asio::any_io_executor executor() const;
 

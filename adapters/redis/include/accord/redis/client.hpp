@@ -66,6 +66,9 @@ public:
     // A command to every master (FLUSHALL, INFO, SCRIPT FLUSH), replies in node order.
     boost::asio::awaitable<std::vector<engine::Result<Reply>>> on_every_node(Command command);
 
+    // AsyncConnection::input_pending of the connection that `route`'s calls go to.
+    bool input_pending(const std::string& route) const;
+
     bool is_cluster() const { return cluster_; }
     boost::asio::any_io_executor executor() const { return executor_; }
     std::string describe() const;

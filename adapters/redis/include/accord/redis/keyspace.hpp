@@ -57,6 +57,7 @@ public:
     std::string token(std::string_view sha256_hex) const;
     std::string token_prefix() const;  // "acc:{u}:token:"
     std::string users_epoch() const;
+    std::string revocations() const;  // a stream: one entry per revoke, for nodes to block on
 
 private:
     std::string tag(int shard) const;  // "acc:{s7}:"

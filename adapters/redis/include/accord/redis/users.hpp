@@ -8,6 +8,7 @@
 // Thread safety: use it from its client's executor only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +30,13 @@ struct User {
     bool revoked = false;
 
     bool operator==(const User&) const = default;
+};
+
+// Where the revocations stand: the newest one's id in the revocations stream ("0-0" before the
+// first) and the epoch.
+struct RevocationMark {
+    std::string id = "0-0";
+    std::uint64_t epoch = 0;
 };
 
 struct IssuedToken {
@@ -61,32 +69,67 @@ public:
     // (and re-check open WebSockets) when it changes. 0 before the first revoke.
     Awaitable<Result<std::uint64_t>> epoch();
 
+    // The stream id of the newest revocation and then the epoch, in one round trip: a revoke
+    // after the id is read is in the stream after it, whatever the epoch read says.
+    Awaitable<Result<RevocationMark>> revocation_mark();
+    // XREAD BLOCK of the revocations after stream id `after`: answered when one comes, or with
+    // nothing after `block`. It holds up the connection it is sent on until then.
+    Call revocations_after(const std::string& after, std::chrono::milliseconds block) const;
+    // What such a call answered: its newest revocation, or `after` and epoch 0 if none.
+    static Result<RevocationMark> read_revocations(const Reply& reply, const std::string& after);
+
 private:
     std::shared_ptr<Client> client_;
     Keyspace keys_;
 };
 
-// UserStore::authenticate through a cache of the tokens seen, good while the epoch stands: a
-// known token costs a read of the epoch instead of two lookups, and a revoke on any node or by
-// accordctl moves the epoch, which empties the cache at the next request. Users are never
-// changed but by revoke, so nothing else can make an entry stale. Each request waits for a read
-// of the epoch that began after it came, so a revoke that ended before is always seen; requests
-// that come while one read is out share the next. Bounded: once full it starts again empty.
-// Thread safety: as UserStore.
+// UserStore::authenticate through a cache of the tokens seen, good while the epoch stands. A
+// revoke on any node or by accordctl moves the epoch, which empties the cache. Users are never
+// changed but by revoke, so nothing else can make an entry stale. Bounded: once full it starts
+// again empty. Thread safety: as UserStore.
+//
+// How a request learns the epoch:
+// - Watched (after watch()): two XREADs of the revocations stream are kept blocked in Redis on
+//   a connection of their own, so a revoke is written to this process in the same Redis turn
+//   that answers the revoke itself. A known token is then answered from memory, with no round
+//   trip, as long as the watch stands (its last answer is under two blocking periods old, none
+//   failed) and nothing waits unread on its connection (AsyncConnection::input_pending: a poll
+//   with no wait). Anything else, and every request while the watch is re-established, falls
+//   back to reading:
+// - Read: each request waits for a read of the epoch that began after it came, so a revoke
+//   that ended before is always seen; requests that come while one read is out share the next.
 class TokenCache {
 public:
     explicit TokenCache(UserStore& users, std::size_t capacity = 10'000);
     ~TokenCache();
 
     Awaitable<Result<std::optional<User>>> authenticate(std::string token);
+    // The epoch, from memory while the watch stands (else read, as a request would).
+    Awaitable<Result<std::uint64_t>> epoch();
+
+    // Starts watching the revocations on `watcher`, a client of its own (its connection is
+    // held up by the blocked reads), until this cache is destroyed; a lost watch is set up
+    // again 100 ms later, and again after that until Redis answers.
+    void watch(std::shared_ptr<Client> watcher,
+               std::chrono::milliseconds block = std::chrono::milliseconds(1000));
+    bool watched() const;  // whether requests are answered without a read now
+    // Drops every token known: for a revoke made in this process, so that its effect here
+    // does not wait for the watch's answer.
+    void forget() { known_.clear(); }
     std::uint64_t hits() const { return hits_; }
     std::uint64_t misses() const { return misses_; }
     std::uint64_t epoch_reads() const { return epoch_reads_; }
 
 private:
     struct Round;
+    struct Watch;
     Awaitable<Result<std::uint64_t>> fresh_epoch();
     Awaitable<void> read_rounds();
+    void saw_epoch(std::uint64_t epoch);
+    Awaitable<void> start_watch();
+    void retry_watch();
+    void send_watch_read();
+    void on_watch_answer(Result<Reply> answer);
 
     UserStore& users_;
     std::size_t capacity_;
@@ -94,6 +137,7 @@ private:
     std::unordered_map<std::string, User> known_;  // by the token's SHA-256
     std::shared_ptr<Round> next_;                  // the read that new requests wait for
     bool reading_ = false;
+    std::unique_ptr<Watch> watch_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::uint64_t hits_ = 0, misses_ = 0, epoch_reads_ = 0;
 };
