@@ -1,5 +1,6 @@
 // bench/api: a running accordd under load through its REST API and its WebSocket feed, from a
-// client on Beast (asynchronous, one io_context, one thread). Each mode prints one RESULT line
+// client on one thread: the REST load on plain sockets and epoll (rest_load.cpp), the feed on
+// Beast (asynchronous, one io_context). Each mode prints one RESULT line
 // of JSON that bench/run.sh puts in a table beside redis_bench's in-process figure:
 //   users URL PREFIX TOKENS_FILE PEOPLE
 //         the bench's users, made with UserStore before accordd starts: olga (officer), dan
@@ -51,6 +52,7 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/redis/users.hpp"
+#include "rest_load.hpp"
 
 namespace {
 
@@ -60,7 +62,11 @@ namespace bhttp = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using accord::bench::Clock;
+using accord::bench::drive_rest;
+using accord::bench::RestRun;
+using accord::bench::Step;
+using accord::bench::Workload;
 template <typename T>
 using Awaitable = asio::awaitable<T>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -270,91 +276,6 @@ bool is_2xx(const Answer& a) {
     return a.status >= 200 && a.status < 300;
 }
 
-// What the bench reads of an instance view (the start's answer, or a completion's
-// instance_state): its status, outcome and the ids of its open tasks. A SAX pass, without a
-// DOM, so that the client takes as little of the machine's two cores as it can.
-struct InstanceSummary {
-    std::string status, outcome;
-    std::vector<std::string> tasks;
-};
-
-class InstanceReader : public nlohmann::json_sax<json> {
-public:
-    // `root`: the member holding the view ("instance_state"), or empty for the whole answer.
-    explicit InstanceReader(std::string_view root) {
-        if (!root.empty()) root_.push_back(root);
-    }
-    InstanceSummary summary;
-
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool binary(binary_t&) override { return true; }
-    bool string(string_t& value) override {
-        if (at({"status"}))
-            summary.status = std::move(value);
-        else if (at({"outcome"}))
-            summary.outcome = std::move(value);
-        else if (at({"tasks", "[]", "id"}))
-            summary.tasks.push_back(std::move(value));
-        return true;
-    }
-    bool start_object(std::size_t) override {
-        frames_.push_back(Frame{false, {}});
-        return true;
-    }
-    bool key(string_t& name) override {
-        frames_.back().key = std::move(name);
-        return true;
-    }
-    bool end_object() override {
-        frames_.pop_back();
-        return true;
-    }
-    bool start_array(std::size_t) override {
-        frames_.push_back(Frame{true, {}});
-        return true;
-    }
-    bool end_array() override {
-        frames_.pop_back();
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-        return false;
-    }
-
-private:
-    struct Frame {
-        bool array;
-        std::string key;  // of the member being read, in an object
-    };
-    std::vector<Frame> frames_;
-    std::vector<std::string_view> root_;
-
-    // Whether the value being read is at root/path ("[]": any element of an array).
-    bool at(std::initializer_list<std::string_view> path) const {
-        if (frames_.size() != root_.size() + path.size()) return false;
-        std::size_t i = 0;
-        auto matches = [this, &i](std::string_view name) {
-            const Frame& f = frames_[i++];
-            return f.array ? name == "[]" : f.key == name;
-        };
-        for (auto name : root_)
-            if (!matches(name)) return false;
-        for (auto name : path)
-            if (!matches(name)) return false;
-        return true;
-    }
-};
-
-std::optional<InstanceSummary> read_instance(std::string& body, std::string_view root) {
-    InstanceReader reader(root);
-    if (!json::sax_parse(body, &reader)) return std::nullopt;
-    return std::move(reader.summary);
-}
-
 // ---- users -----------------------------------------------------------------------------------
 
 int users(const std::string& url, const std::string& prefix, const std::string& path, int people) {
@@ -398,23 +319,6 @@ int users(const std::string& url, const std::string& prefix, const std::string& 
 
 // ---- rest ------------------------------------------------------------------------------------
 
-// One lifecycle's requests after the start, as redis_bench's lifecycle_input makes them:
-// submit, return, submit, return, submit, endorse, accept.
-struct Step {
-    std::string token;
-    std::string body;
-};
-
-struct Workload {
-    std::string officer;
-    std::vector<Step> steps;
-
-    static std::string start_body(std::uint64_t n) {
-        return R"({"workflow":"mou_proposal","data":{"partner":{"name":"Universidad de Salamanca )" +
-               std::to_string(n) + R"(","country":"ES"}}})";
-    }
-};
-
 Workload mou_workload(const std::map<std::string, std::string>& tokens) {
     const json proposal = json::parse(R"({
       "agreement_type": "student_exchange",
@@ -441,115 +345,30 @@ Workload mou_workload(const std::map<std::string, std::string>& tokens) {
     return w;
 }
 
-struct RestTally {
-    Clock::time_point from, until;  // the measured window, after the warm-up
-    std::uint64_t requests = 0, completions = 0, lifecycles = 0, errors = 0;
-    std::vector<float> latency_ms;
-
-    bool measuring(Clock::time_point t) const { return t >= from && t <= until; }
-
-    void error(const std::string& what) {
-        if (errors++ < 5) std::fprintf(stderr, "api_bench: %s\n", what.c_str());
-    }
-
-    // Counts a request that just ended; false if it failed.
-    bool take(const Answer& a, Clock::time_point sent, const std::string& what, bool completion) {
-        if (!is_2xx(a)) {
-            error(what + ": " + (a.status ? std::to_string(a.status) + " " : "") +
-                  a.body.substr(0, 300));
-            return false;
-        }
-        const auto now = Clock::now();
-        if (measuring(now)) {
-            ++requests;
-            if (completion) ++completions;
-            latency_ms.push_back(static_cast<float>(ms_between(sent, now)));
-        }
-        return true;
-    }
-};
-
-// One lifecycle on one connection; false once a request failed (the connection then stops).
-Awaitable<bool> rest_lifecycle(HttpConnection& c, const Workload& w, std::uint64_t n,
-                               RestTally& tally) {
-    const std::string start = Workload::start_body(n);
-    auto sent = Clock::now();
-    Answer a = co_await c.post(kInstances, w.officer, start);
-    if (!tally.take(a, sent, "start", false)) co_return false;
-    auto inst = read_instance(a.body, "");
-    for (std::size_t k = 0; k < w.steps.size(); ++k) {
-        if (!inst || inst->tasks.size() != 1) {
-            tally.error("lifecycle " + std::to_string(n) + ", step " + std::to_string(k) +
-                        ": not one open task in the answer");
-            co_return false;
-        }
-        if (Clock::now() >= tally.until) co_return true;
-        const std::string target = "/api/v1/tasks/" + inst->tasks.front() + "/complete";
-        sent = Clock::now();
-        a = co_await c.post(target, w.steps[k].token, w.steps[k].body);
-        if (!tally.take(a, sent, "POST " + target, true)) co_return false;
-        inst = read_instance(a.body, "instance_state");
-    }
-    if (!inst || inst->status != "finished" || inst->outcome != "endorsed") {
-        tally.error("lifecycle " + std::to_string(n) + " did not end endorsed");
-        co_return false;
-    }
-    if (tally.measuring(Clock::now())) ++tally.lifecycles;
-    co_return true;
-}
-
-struct Pool {
-    std::uint64_t next = 0;
-    int running = 0;
-};
-
-Awaitable<void> rest_connection(tcp::endpoint server, const Workload& w, Pool& pool,
-                                RestTally& tally) {
-    HttpConnection c(co_await asio::this_coro::executor, server);
-    while (Clock::now() < tally.until) {
-        if (!c.is_open()) {
-            const bool connected = co_await c.connect();
-            if (!connected) {
-                tally.error("cannot connect to accordd");
-                break;
-            }
-        }
-        const bool ok = co_await rest_lifecycle(c, w, pool.next++, tally);
-        if (!ok) break;
-    }
-    --pool.running;
-}
-
 int rest(int port, const std::string& tokens_file, int connections, double seconds) {
-    asio::io_context io;
-    const tcp::endpoint server(asio::ip::make_address("127.0.0.1"),
-                               static_cast<std::uint16_t>(port));
+    asio::io_context io;  // for the CPU meter; the load itself is on rest_load's epoll loop
     const Workload w = mou_workload(read_tokens(tokens_file));
     CpuMeter meter = CpuMeter::from_environment(io);
-    RestTally tally;
-    tally.latency_ms.reserve(1'000'000);
-    tally.from = Clock::now() + std::chrono::seconds(1);
-    tally.until = tally.from + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(seconds));
-    Pool pool;
+    RestRun run;
+    run.latency_ms.reserve(1'000'000);
+    run.from = Clock::now() + std::chrono::seconds(1);
+    run.until = run.from +
+                std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     CpuMeter::Reading cpu0, cpu1;
     bool metered = false;
     asio::co_spawn(
         io,
         [&]() -> Awaitable<void> {
             co_await meter.connect();
-            co_await sleep_until(tally.from);
+            co_await sleep_until(run.from);
             cpu0 = co_await meter.read();
-            co_await sleep_until(tally.until);
+            co_await sleep_until(run.until);
             cpu1 = co_await meter.read();
         },
         [&](std::exception_ptr) { metered = true; });
-    for (int i = 0; i < connections; ++i) {
-        ++pool.running;
-        asio::co_spawn(io, rest_connection(server, w, pool, tally), asio::detached);
-    }
-    while (pool.running > 0 || !metered) io.run_one();
-    const double requests = static_cast<double>(tally.requests);
+    drive_rest(port, connections, w, run, [&io] { io.poll(); });
+    while (!metered) io.run_one();
+    const double requests = static_cast<double>(run.requests);
     auto per_request = [&](double a, double b) { return cpu_us_per(a, b, requests); };
     std::printf(
         "RESULT {\"mode\": \"rest\", \"connections\": %d, \"seconds\": %.3f, \"requests\": %llu, "
@@ -557,14 +376,14 @@ int rest(int port, const std::string& tokens_file, int connections, double secon
         "\"requestsPerS\": %.0f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"errors\": %llu, "
         "\"clientCpuUsPerRequest\": %s, \"serverCpuUsPerRequest\": %s, "
         "\"redisCpuUsPerRequest\": %s}\n",
-        connections, seconds, static_cast<unsigned long long>(tally.requests),
-        static_cast<unsigned long long>(tally.completions),
-        static_cast<unsigned long long>(tally.lifecycles),
-        static_cast<double>(tally.completions) / seconds, requests / seconds,
-        percentile(tally.latency_ms, 0.5), percentile(tally.latency_ms, 0.99),
-        static_cast<unsigned long long>(tally.errors), per_request(cpu0.own, cpu1.own).c_str(),
+        connections, seconds, static_cast<unsigned long long>(run.requests),
+        static_cast<unsigned long long>(run.completions),
+        static_cast<unsigned long long>(run.lifecycles),
+        static_cast<double>(run.completions) / seconds, requests / seconds,
+        percentile(run.latency_ms, 0.5), percentile(run.latency_ms, 0.99),
+        static_cast<unsigned long long>(run.errors), per_request(cpu0.own, cpu1.own).c_str(),
         per_request(cpu0.server, cpu1.server).c_str(), per_request(cpu0.redis, cpu1.redis).c_str());
-    return tally.errors == 0 ? 0 : 1;
+    return run.errors == 0 ? 0 : 1;
 }
 
 // ---- feed ------------------------------------------------------------------------------------
