@@ -6,11 +6,13 @@
 //         the bench's users, made with UserStore before accordd starts: olga (officer), dan
 //         (dean), iris (ir_director), admin (admin) and p0..p<PEOPLE-1> (feed_watcher, a role
 //         no task has); writes "NAME TOKEN" lines
-//   rest  PORT TOKENS_FILE CONNECTIONS SECONDS
+//   rest  PORT TOKENS_FILE CONNECTIONS SECONDS [completions|lifecycles]
 //         mou_proposal lifecycles driven as redis_bench's throughput mode drives them (a start,
 //         then seven completions by the officer, the dean and the IR director, each next task
 //         taken from the answer's instance_state), one request at a time on each keep-alive
-//         connection, measured for SECONDS after a one-second warm-up
+//         connection, measured for SECONDS after a one-second warm-up. `completions` (the
+//         default): the warm-up starts the instances and the window completes their tasks;
+//         `lifecycles`: starts and completions in the window alike
 //   feed  PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS
 //         one feed socket for each of p0..p<SUBSCRIBERS-1>; once every snapshot is in, RATE
 //         starts a second of feed_bench.json for SECONDS, change i opening a task assigned to
@@ -345,7 +347,7 @@ Workload mou_workload(const std::map<std::string, std::string>& tokens) {
     return w;
 }
 
-int rest(int port, const std::string& tokens_file, int connections, double seconds) {
+int rest(int port, const std::string& tokens_file, int connections, double seconds, bool prestart) {
     asio::io_context io;  // for the CPU meter; the load itself is on rest_load's epoll loop
     const Workload w = mou_workload(read_tokens(tokens_file));
     CpuMeter meter = CpuMeter::from_environment(io);
@@ -366,17 +368,19 @@ int rest(int port, const std::string& tokens_file, int connections, double secon
             cpu1 = co_await meter.read();
         },
         [&](std::exception_ptr) { metered = true; });
-    drive_rest(port, connections, w, run, [&io] { io.poll(); });
+    drive_rest(port, connections, prestart, w, run, [&io] { io.poll(); });
     while (!metered) io.run_one();
     const double requests = static_cast<double>(run.requests);
     auto per_request = [&](double a, double b) { return cpu_us_per(a, b, requests); };
     std::printf(
-        "RESULT {\"mode\": \"rest\", \"connections\": %d, \"seconds\": %.3f, \"requests\": %llu, "
+        "RESULT {\"mode\": \"rest\", \"load\": \"%s\", \"connections\": %d, \"seconds\": %.3f, "
+        "\"requests\": %llu, "
         "\"completions\": %llu, \"lifecycles\": %llu, \"completionsPerS\": %.0f, "
         "\"requestsPerS\": %.0f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"errors\": %llu, "
         "\"clientCpuUsPerRequest\": %s, \"serverCpuUsPerRequest\": %s, "
         "\"redisCpuUsPerRequest\": %s}\n",
-        connections, seconds, static_cast<unsigned long long>(run.requests),
+        prestart ? "completions" : "lifecycles", connections, seconds,
+        static_cast<unsigned long long>(run.requests),
         static_cast<unsigned long long>(run.completions),
         static_cast<unsigned long long>(run.lifecycles),
         static_cast<double>(run.completions) / seconds, requests / seconds,
@@ -672,15 +676,18 @@ int number(const char* text, const char* what) {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "users" && argc == 6) return users(argv[2], argv[3], argv[4], std::atoi(argv[5]));
-    if (mode == "rest" && argc == 6)
+    const std::string load = argc == 7 ? argv[6] : "completions";
+    if (mode == "rest" && (argc == 6 || argc == 7) &&
+        (load == "completions" || load == "lifecycles"))
         return rest(number(argv[2], "PORT"), argv[3], number(argv[4], "CONNECTIONS"),
-                    std::atof(argv[5]));
+                    std::atof(argv[5]), load == "completions");
     if (mode == "feed" && argc == 8)
         return feed(number(argv[2], "PORT"), argv[3], argv[4], number(argv[5], "SUBSCRIBERS"),
                     number(argv[6], "RATE"), std::atof(argv[7]));
-    std::fprintf(stderr,
-                 "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
-                 "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS\n"
-                 "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n");
+    std::fprintf(
+        stderr,
+        "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
+        "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS [completions|lifecycles]\n"
+        "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n");
     return 2;
 }

@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 namespace accord::bench {
 
@@ -212,8 +213,8 @@ struct Connection {
 
 class Driver {
 public:
-    Driver(int connections, const Workload& w, RestRun& run)
-        : w_(w), run_(run), conns_(static_cast<std::size_t>(connections)) {}
+    Driver(int connections, bool prestart, const Workload& w, RestRun& run)
+        : w_(w), run_(run), conns_(static_cast<std::size_t>(connections)), prestart_(prestart) {}
 
     ~Driver() {
         for (auto& c : conns_)
@@ -308,14 +309,29 @@ private:
         if (error != 0)
             return stop(c, std::string("cannot connect to accordd: ") + std::strerror(error));
         c.connecting = false;
-        begin(c);
+        next(c);
     }
 
-    void begin(Connection& c) {
-        if (Clock::now() >= run_.until) return stop(c);
+    // The connection's next instance: once the window is open, one started in the warm-up if
+    // any is left; else a new start.
+    void next(Connection& c) {
+        const auto now = Clock::now();
+        if (now >= run_.until) return stop(c);
+        if (now >= run_.from && !started_.empty()) {
+            Started s = std::move(started_.front());
+            started_.pop_front();
+            c.lifecycle = s.lifecycle;
+            return complete(c, 0, s.task);
+        }
         c.lifecycle = next_++;
         c.step = -1;
         send(c, post("/api/v1/instances", w_.officer, Workload::start_body(c.lifecycle)));
+    }
+
+    void complete(Connection& c, std::size_t step, const std::string& task) {
+        c.step = static_cast<int>(step);
+        send(c, post("/api/v1/tasks/" + task + "/complete", w_.steps[step].token,
+                     w_.steps[step].body));
     }
 
     void readable(Connection& c) {
@@ -356,27 +372,36 @@ private:
         }
         auto view = read_instance(body, c.step < 0 ? "" : "instance_state");
         if (!view) return stop(c, what + ": the answer is not an instance view");
-        const auto next = static_cast<std::size_t>(c.step + 1);
-        if (next == w_.steps.size()) {
+        const auto step = static_cast<std::size_t>(c.step + 1);
+        if (step == w_.steps.size()) {
             if (view->status != "finished" || view->outcome != "endorsed")
                 return stop(c,
                             "lifecycle " + std::to_string(c.lifecycle) + " did not end endorsed");
             if (now >= run_.from && now <= run_.until) ++run_.lifecycles;
-            return begin(c);
+            return next(c);
         }
         if (view->tasks.size() != 1) return stop(c, what + ": not one open task in the answer");
+        if (prestart_ && c.step < 0 && now < run_.from) {  // instances for the window to complete
+            started_.push_back(Started{c.lifecycle, std::move(view->tasks.front())});
+            return next(c);
+        }
         if (now >= run_.until) return stop(c);
-        c.step = static_cast<int>(next);
-        send(c, post("/api/v1/tasks/" + view->tasks.front() + "/complete", w_.steps[next].token,
-                     w_.steps[next].body));
+        complete(c, step, view->tasks.front());
     }
+
+    struct Started {
+        std::uint64_t lifecycle;
+        std::string task;  // its first task
+    };
 
     const Workload& w_;
     RestRun& run_;
     std::vector<Connection> conns_;
     int epoll_ = -1;
     int running_ = 0;
+    bool prestart_;
     std::uint64_t next_ = 0;
+    std::deque<Started> started_;
 };
 
 }  // namespace
@@ -398,9 +423,9 @@ std::optional<InstanceSummary> read_instance(std::string_view body, std::string_
     return out;
 }
 
-void drive_rest(int port, int connections, const Workload& w, RestRun& run,
+void drive_rest(int port, int connections, bool prestart, const Workload& w, RestRun& run,
                 const std::function<void()>& turn) {
-    Driver(connections, w, run).go(port, turn);
+    Driver(connections, prestart, w, run).go(port, turn);
 }
 
 }  // namespace accord::bench

@@ -38,10 +38,14 @@ struct RestRun {
 };
 
 // Runs lifecycles of `w` on `connections` keep-alive connections to 127.0.0.1:`port`, one
-// request at a time on each, until run.until; a connection stops at its first failure (an
-// answer that is not 2xx, or not the instance the workload expects). `turn` is called at every
-// turn of the loop, at least once a millisecond (api_bench's CPU meter runs there).
-void drive_rest(int port, int connections, const Workload& w, RestRun& run,
+// request at a time on each, until run.until. With `prestart`, the warm-up (until run.from)
+// only starts instances and the window drives those through their tasks, so that what it
+// measures is task completions alone (a connection starts a new instance only once none is
+// left); without, each lifecycle is a start and its completions, in and out of the window
+// alike. A connection
+// stops at its first failure (an answer that is not 2xx, or not the instance the workload
+// expects). `turn` is called at least once a millisecond (api_bench's CPU meter runs there).
+void drive_rest(int port, int connections, bool prestart, const Workload& w, RestRun& run,
                 const std::function<void()>& turn);
 
 // What the load reads of an instance view (a start's answer, or a completion's
