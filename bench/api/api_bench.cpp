@@ -6,13 +6,13 @@
 //         the bench's users, made with UserStore before accordd starts: olga (officer), dan
 //         (dean), iris (ir_director), admin (admin) and p0..p<PEOPLE-1> (feed_watcher, a role
 //         no task has); writes "NAME TOKEN" lines
-//   rest  PORT TOKENS_FILE CONNECTIONS SECONDS [completions|lifecycles]
+//   rest  PORT TOKENS_FILE CONNECTIONS SECONDS [lifecycles|completions]
 //         mou_proposal lifecycles driven as redis_bench's throughput mode drives them (a start,
 //         then seven completions by the officer, the dean and the IR director, each next task
 //         taken from the answer's instance_state), one request at a time on each keep-alive
-//         connection, measured for SECONDS after a one-second warm-up. `completions` (the
-//         default): the warm-up starts the instances and the window completes their tasks;
-//         `lifecycles`: starts and completions in the window alike
+//         connection, measured for SECONDS after a one-second warm-up. `lifecycles` (the
+//         default): starts and completions in the window alike, as redis_bench has them;
+//         `completions`: the warm-up starts the instances and the window completes their tasks
 //   feed  PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS
 //         one feed socket for each of p0..p<SUBSCRIBERS-1>; once every snapshot is in, RATE
 //         starts a second of feed_bench.json for SECONDS, change i opening a task assigned to
@@ -676,7 +676,7 @@ int number(const char* text, const char* what) {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "users" && argc == 6) return users(argv[2], argv[3], argv[4], std::atoi(argv[5]));
-    const std::string load = argc == 7 ? argv[6] : "completions";
+    const std::string load = argc == 7 ? argv[6] : "lifecycles";
     if (mode == "rest" && (argc == 6 || argc == 7) &&
         (load == "completions" || load == "lifecycles"))
         return rest(number(argv[2], "PORT"), argv[3], number(argv[4], "CONNECTIONS"),
@@ -687,7 +687,7 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
-        "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS [completions|lifecycles]\n"
+        "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS [lifecycles|completions]\n"
         "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n");
     return 2;
 }
