@@ -1,6 +1,7 @@
-// Idempotency-Key on the writes that are not inputs to an instance: publishing a definition and
-// moving the dev clock. A retry with the key gets the first answer and changes nothing; the key
-// on another body is a 422; a key is one person's (another admin's same key is theirs).
+// Idempotency-Key on the writes that are not inputs to an instance: publishing a definition,
+// moving the dev clock, adding and revoking users. A retry with the key gets the first answer
+// and changes nothing (a new user's token is the one thing not given again); the key on another
+// body is a 422; a key is one person's (another admin's same key is theirs).
 #include <ctime>
 
 #include "e2e_fixture.hpp"
@@ -98,6 +99,48 @@ TEST_F(Idempotency, WithoutAKeyEachRequestIsItsOwn) {
     const double once = hours();
     ASSERT_EQ(http_->post("/api/v1/admin/clock", advance, adam_.token).status, 200);
     EXPECT_NEAR(hours(), once + 24, 0.5);
+}
+
+TEST_F(Idempotency, AUserAddRetriedWithItsKeyMakesOneUserAndTheRetryShowsNoToken) {
+    const json dora = {{"name", "dora"}, {"roles", json::array({"dean"})}};
+    auto first = http_->post("/api/v1/admin/users", dora, adam_.token, keyed("add-dora"));
+    ASSERT_EQ(first.status, 201) << describe(first);
+    EXPECT_FALSE(first.has_header("Idempotent-Replayed"));
+    const std::string token = first.json().value("token", "");
+    ASSERT_FALSE(token.empty()) << describe(first);
+
+    auto retried = http_->post("/api/v1/admin/users", dora, adam_.token, keyed("add-dora"));
+    ASSERT_EQ(retried.status, 201) << describe(retried);
+    EXPECT_EQ(retried.header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(retried.json().value("name", ""), "dora");
+    EXPECT_EQ(retried.json()["roles"], json::array({"dean"}));
+    EXPECT_FALSE(retried.json().contains("token")) << "a token is shown once: " << retried.body;
+
+    auto me = http_->get("/api/v1/me", token);
+    ASSERT_EQ(me.status, 200) << describe(me);
+    EXPECT_EQ(me.json().value("name", ""), "dora");
+    auto listed = http_->get("/api/v1/admin/users", adam_.token);
+    ASSERT_EQ(listed.status, 200) << describe(listed);
+    const json users = listed.json();  // (json() gives a value: not a range to bind into)
+    int doras = 0;
+    for (const auto& u : users["items"]) doras += u.value("name", "") == "dora";
+    EXPECT_EQ(doras, 1);
+
+    auto reused = http_->post("/api/v1/admin/users", json{{"name", "dora2"}, {"roles", {"dean"}}},
+                              adam_.token, keyed("add-dora"));
+    EXPECT_TRUE(is_problem(reused, 422, "idempotency_key_reused")) << describe(reused);
+    EXPECT_EQ(http_->get("/api/v1/admin/users", adam_.token).body.find("dora2"), std::string::npos);
+
+    // A keyed revoke retried: the first answer again; the token stays refused.
+    auto revoked = http_->post("/api/v1/admin/users/dora/revoke", json::object(), adam_.token,
+                               keyed("revoke-dora"));
+    ASSERT_EQ(revoked.status, 200) << describe(revoked);
+    auto again = http_->post("/api/v1/admin/users/dora/revoke", json::object(), adam_.token,
+                             keyed("revoke-dora"));
+    ASSERT_EQ(again.status, 200) << describe(again);
+    EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(again.body, revoked.body);
+    EXPECT_EQ(http_->get("/api/v1/me", token).status, 401);
 }
 
 }  // namespace

@@ -424,7 +424,11 @@ Awaitable<Response> Api::route(Context& cx) {
         co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
     } else if (area == "admin" && n >= 4 && s[3] == "users") {
         cx.route = n == 4 ? "/api/v1/admin/users" : "/api/v1/admin/users/{name}/revoke";
-        if (n == 4 || (n == 6 && s[5] == "revoke")) co_return co_await admin_users(cx);
+        if (n == 4 && m == "GET") co_return co_await admin_users(cx);
+        if (n == 4 || (n == 6 && s[5] == "revoke")) {
+            auto work = admin_users(cx);  // the new token is never kept: a retry gets the user
+            co_return co_await once(cx, std::move(work), "token");
+        }
     } else if (area == "admin" && n == 4 && s[3] == "clock") {
         cx.route = "/api/v1/admin/clock";
         if (m != "POST") co_return co_await clock(cx);
@@ -1082,7 +1086,7 @@ Awaitable<Response> Api::admin_users(Context& cx) {
 // ---------------------------------------------------------------------------------------------
 // The development clock
 
-Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work) {
+Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work, std::string_view secret) {
     const std::string& key = cx.request.idempotency_key;
     if (key.empty()) co_return co_await std::move(work);
     std::string scope = cx.who.name + ' ' + cx.request.method;
@@ -1112,6 +1116,11 @@ Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work) {
         co_return response;
     }
     redis::KeptAnswer kept{response.status, response.content_type, response.body, response.headers};
+    if (!secret.empty()) {
+        auto body = json::parse(kept.body, nullptr, false);
+        if (body.is_object()) body.erase(std::string(secret));
+        kept.body = body.is_discarded() ? std::string() : body.dump();
+    }
     auto saved = co_await requests_.answer(scope, key, fingerprint, std::move(kept));
     if (!saved)
         spdlog::warn("Idempotency-Key of {} not kept: {}", scope, saved.error().to_string());

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -115,8 +116,13 @@ private:
 
     Awaitable<Response> clock(Context& cx);
     // Runs `work` once per Idempotency-Key (for writes that are not instance inputs): a retry
-    // with the key gets the first answer back; the key on another request is a 422.
-    Awaitable<Response> once(Context& cx, Awaitable<Response> work);
+    // with the key gets the first answer back; the key on another request is a 422. `secret`,
+    // when not empty, names a member of the answer's JSON object that is never kept: a retry
+    // gets the answer without it (a new user's token is shown once).
+    Awaitable<Response> once(Context& cx, Awaitable<Response> work, std::string_view secret);
+    Awaitable<Response> once(Context& cx, Awaitable<Response> work) {
+        return once(cx, std::move(work), {});
+    }
     Awaitable<Response> admin_users(Context& cx);
     Awaitable<Response> readiness();
     Awaitable<void> store_metrics(std::string& out);
