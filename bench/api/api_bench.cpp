@@ -408,9 +408,7 @@ struct FeedRun {
     std::uint64_t errors = 0, wrong_recipient = 0, resyncs = 0, other_messages = 0;
     int starters_running = 0;
 
-    void error(const std::string& what) {
-        if (errors++ < 5) std::fprintf(stderr, "api_bench: %s\n", what.c_str());
-    }
+    void error(const std::string& what) { accord::bench::count_error(errors, what); }
 
     // A message at subscriber `who`, read at (steady, wall).
     void take(int who, const std::string& text, Clock::time_point steady, double wall) {

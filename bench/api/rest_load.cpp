@@ -22,8 +22,12 @@ std::string Workload::start_body(std::uint64_t n) {
            std::to_string(n) + R"(","country":"ES"}}})";
 }
 
-void RestRun::error(const std::string& what) {
+void count_error(std::uint64_t& errors, const std::string& what) {
     if (errors++ < 5) std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+}
+
+void RestRun::error(const std::string& what) {
+    count_error(errors, what);
 }
 
 namespace {

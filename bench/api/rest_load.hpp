@@ -29,6 +29,9 @@ struct Workload {
     static std::string start_body(std::uint64_t n);
 };
 
+// Counts an error in `errors` and prints the first five (api_bench's REST and feed runs alike).
+void count_error(std::uint64_t& errors, const std::string& what);
+
 struct RestRun {
     Clock::time_point from, until;  // the measured window, after the warm-up
     std::uint64_t requests = 0, completions = 0, lifecycles = 0, errors = 0;

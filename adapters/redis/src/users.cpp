@@ -372,7 +372,7 @@ void TokenCache::watch(std::shared_ptr<Client> watcher, std::chrono::millisecond
 }
 
 bool TokenCache::watched() const {
-    if (!watch_ || !watch_->live || watch_->failed) return false;
+    if (!watch_ || !watch_->live) return false;  // (a failure clears `live`)
     // Two reads are out, each answered within `block`: a longer silence is a lost server.
     if (std::chrono::steady_clock::now() - watch_->last_answer >
         2 * watch_->block + std::chrono::milliseconds(500))
