@@ -32,9 +32,11 @@ Each setting comes from the flag, else the environment variable, else the --conf
   --node-id NAME   this node's name in Redis consumer groups (ACCORD_NODE_ID; default host-pid)
   --prefix PREFIX  key prefix (ACCORD_PREFIX; default acc)
   --shards N       shards of a new keyspace (ACCORD_SHARDS; default 16)
-  --compression L  zstd level of stored instance documents, 0 for plain JSON
+  --compression L  zstd level of stored records (with a dictionary learned per
+                   definition version), 0 for plain JSON
                    (ACCORD_COMPRESSION; default 1)
-  --history-compression L  the same for history entries (ACCORD_HISTORY_COMPRESSION; default 0)
+  --history-compression L  history entries while a version has no dictionary yet
+                   (ACCORD_HISTORY_COMPRESSION; default 0)
   --dev-clock      time travel for tests and demos: POST /api/v1/admin/clock (ACCORD_DEV_CLOCK=1)
   --tls-cert FILE, --tls-key FILE  PEM certificate chain and key: serve HTTPS only
                    (ACCORD_TLS_CERT, ACCORD_TLS_KEY)

@@ -266,6 +266,9 @@ struct Bench {
             options.compression_level = std::atoi(level);
         if (const char* level = std::getenv("ACCORD_HISTORY_COMPRESSION"); level && *level)
             options.history_compression_level = std::atoi(level);
+        // ACCORD_DICTIONARIES=0: no dictionaries learned (records compressed alone, as before).
+        if (const char* on = std::getenv("ACCORD_DICTIONARIES"); on && *on)
+            options.dictionaries = std::atoi(on) != 0;
         // ACCORD_DONE_KEPT: completed tasks listed per person and role and shard (0: none), to
         // measure what the index of completed tasks costs.
         if (const char* kept = std::getenv("ACCORD_DONE_KEPT"); kept && *kept)

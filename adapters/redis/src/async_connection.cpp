@@ -358,6 +358,10 @@ void AsyncConnection::send_formatted(std::string_view resp, ReplyHandler done) {
     }
     if (impl.in_flight++ == 0) impl.last_progress = Clock::now();
     impl.watch();
+    // Last: a write that fails frees the context (and fails what is in flight, later).
+    if (impl.in_flight <= impl.options.write_at_once && impl.was_connected && impl.sock &&
+        !impl.sock->closed)
+        redisAsyncHandleWrite(impl.ac);
 }
 
 void AsyncConnection::drop() {

@@ -50,14 +50,37 @@ std::string encode(std::string text, int level) {
     return out;
 }
 
-engine::Result<std::string_view> decode(std::string_view stored, std::string& buffer) {
+std::string encode(std::string text, const Dictionary& dictionary) {
+    if (dictionary.compression() == nullptr) return text;
+    // With a dictionary even short texts shrink: most of them is in it.
+    std::string out(ZSTD_compressBound(text.size()), '\0');
+    // The frame has the content size and the dictionary's ID, no checksum.
+    const std::size_t n =
+        ZSTD_compress_usingCDict(contexts().c.get(), out.data(), out.size(), text.data(),
+                                 text.size(), dictionary.compression());
+    if (ZSTD_isError(n) || n >= text.size()) return text;
+    out.resize(n);
+    return out;
+}
+
+engine::Result<std::string_view> decode(std::string_view stored, std::string& buffer,
+                                        const Dictionaries& known) {
     if (!compressed(stored)) return stored;
     const unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kLargest)
         return engine::make_error(engine::ErrorCode::storage_error, "malformed compressed record");
+    const ZSTD_DDict* ddict = nullptr;
+    if (const unsigned id = ZSTD_getDictID_fromFrame(stored.data(), stored.size()); id != 0) {
+        const Dictionary* d = known.find(id);
+        if (d == nullptr)
+            return engine::make_error(engine::ErrorCode::storage_error,
+                                      "record compressed with dictionary " + std::to_string(id) +
+                                          ", which is not stored");
+        ddict = d->decompression();
+    }
     buffer.resize(static_cast<std::size_t>(size));
-    const std::size_t n = ZSTD_decompressDCtx(contexts().d.get(), buffer.data(), buffer.size(),
-                                              stored.data(), stored.size());
+    const std::size_t n = ZSTD_decompress_usingDDict(
+        contexts().d.get(), buffer.data(), buffer.size(), stored.data(), stored.size(), ddict);
     if (ZSTD_isError(n) || n != size)
         return engine::make_error(engine::ErrorCode::storage_error, "malformed compressed record");
     return std::string_view(buffer);

@@ -75,6 +75,12 @@ std::string Keyspace::definition_versions(std::string_view workflow) const {
 std::string Keyspace::definition_latest() const {
     return prefix_ + ":{defs}:latest";
 }
+std::string Keyspace::dictionaries() const {
+    return prefix_ + ":{defs}:dicts";
+}
+std::string Keyspace::version_dictionaries() const {
+    return prefix_ + ":{defs}:dict-of";
+}
 
 std::string Keyspace::instance(std::string_view id) const {
     return instance_prefix(shard_of(id)) + std::string(id);

@@ -12,6 +12,7 @@
 #include "accord/engine/json_text.hpp"
 #include "accord/engine/validator.hpp"
 #include "codec.hpp"
+#include "dictionaries.hpp"
 #include "scripts.hpp"
 
 namespace accord::redis {
@@ -302,9 +303,10 @@ const std::string* field_of(const Reply& entry, std::string_view field) {
     return nullptr;
 }
 
-Result<Task> task_in_document(std::string_view doc, const std::string& task_id) {
+Result<Task> task_in_document(std::string_view doc, const std::string& task_id,
+                              const Dictionaries& dictionaries) {
     std::string buffer;
-    auto text = codec::decode(doc, buffer);
+    auto text = codec::decode(doc, buffer, dictionaries);
     if (!text) return text.error();
     json j = json::parse(*text, nullptr, false);
     if (j.is_discarded()) return make_error(ErrorCode::storage_error, "malformed stored instance");
@@ -326,7 +328,11 @@ bool any_failed(const std::vector<Result<Reply>>& replies) {
 RedisStore::RedisStore(std::shared_ptr<Client> client, StoreOptions options)
     : client_(std::move(client)),
       options_(std::move(options)),
-      keys_(options_.prefix, options_.shards) {}
+      keys_(options_.prefix, options_.shards),
+      dictionaries_(
+          std::make_unique<Dictionaries>(options_.dictionaries ? options_.compression_level : 0)) {}
+
+RedisStore::~RedisStore() = default;
 
 Awaitable<Result<void>> RedisStore::open() {
     if (auto r = co_await client_->connect(); !r) co_return r.error();
@@ -366,6 +372,9 @@ Awaitable<Result<void>> RedisStore::put_definition(DefinitionPtr def) {
     definitions_[{def->name, def->version}] = def;
     auto& latest = latest_[def->name];
     latest.version = std::max(latest.version, def->version);
+    // A version stored before may have a dictionary already. Without Redis's answer the
+    // node learns one itself, and adopts whichever was stored first.
+    co_await adopt_dictionary(*def, {});
     co_return engine::Ok{};
 }
 
@@ -400,7 +409,89 @@ Awaitable<Result<DefinitionPtr>> RedisStore::definition(std::string name, int ve
             "stored workflow " + name + " v" + std::to_string(version) +
                 " no longer loads: " + engine::definition_error(loaded.diagnostics).message);
     definitions_[{name, version}] = loaded.definition;
+    co_await adopt_dictionary(*loaded.definition, {});
     co_return loaded.definition;
+}
+
+// ---- dictionaries --------------------------------------------------------------------------
+
+namespace {
+
+// The dictionaries that records in `reply` (at any depth) were compressed with and that
+// `known` lacks.
+void unknown_dictionaries(const Reply& reply, const Dictionaries& known,
+                          std::vector<unsigned>& out) {
+    if (reply.type == Reply::Type::string) {
+        const unsigned id = dictionary_of(reply.str);
+        if (id != 0 && known.find(id) == nullptr &&
+            std::find(out.begin(), out.end(), id) == out.end())
+            out.push_back(id);
+    }
+    for (const auto& e : reply.elements) unknown_dictionaries(e, known, out);
+}
+
+// put_dictionary.lua's arguments. Built outside the coroutine (see timer_index_args).
+Command put_dictionary_args(const engine::Definition& def, unsigned id, std::string bytes) {
+    return command_of(def.name + ' ' + std::to_string(def.version),
+                      id == 0 ? std::string() : std::to_string(id), std::move(bytes));
+}
+
+}  // namespace
+
+Awaitable<Result<void>> RedisStore::know_dictionaries(const Reply& reply) {
+    std::vector<unsigned> ids;
+    unknown_dictionaries(reply, *dictionaries_, ids);
+    if (ids.empty()) co_return engine::Ok{};
+    co_return co_await fetch_dictionaries(std::move(ids));
+}
+
+Awaitable<Result<void>> RedisStore::know_dictionaries(const std::vector<Result<Reply>>& replies) {
+    std::vector<unsigned> ids;
+    for (const auto& r : replies)
+        if (r) unknown_dictionaries(*r, *dictionaries_, ids);
+    if (ids.empty()) co_return engine::Ok{};
+    co_return co_await fetch_dictionaries(std::move(ids));
+}
+
+// A dictionary that is not stored (a record forged, or from another keyspace) is no error
+// here: decoding the record says what is wrong.
+Awaitable<Result<void>> RedisStore::fetch_dictionaries(std::vector<unsigned> ids) {
+    const std::string key = keys_.dictionaries();
+    Command get = command_of("HMGET", key);
+    for (unsigned id : ids) get.push_back(std::to_string(id));
+    auto r = co_await client_->command(key, std::move(get));
+    if (!r) co_return r.error();
+    for (std::size_t i = 0; i < r->elements.size() && i < ids.size(); ++i) {
+        if (r->elements[i].type != Reply::Type::string) continue;
+        auto d = Dictionary::make(std::move(r->elements[i].str), dictionaries_->level());
+        if (d && d->id() == ids[i]) dictionaries_->add(std::move(d));
+    }
+    co_return engine::Ok{};
+}
+
+// Stores `learned` as the version's dictionary unless it has one (empty: only looks), and
+// adopts what is stored. Failing leaves the version without one: records are then compressed
+// without it, which every reader takes as well.
+Awaitable<Result<void>> RedisStore::adopt_dictionary(const engine::Definition& def,
+                                                     std::string learned) {
+    if (dictionaries_->level() == 0) co_return engine::Ok{};
+    const unsigned id = learned.empty() ? 0 : dictionary_id(learned);
+    Command args = put_dictionary_args(def, id, std::move(learned));
+    auto r = co_await client_->eval(scripts::put_dictionary(),
+                                    command_of(keys_.dictionaries(), keys_.version_dictionaries()),
+                                    std::move(args));
+    if (!r) {
+        dictionaries_->forget_learning(def.name, def.version);
+        co_return r.error();
+    }
+    if (r->elements.size() == 2 && r->elements[1].type == Reply::Type::string) {
+        if (auto d = Dictionary::make(std::move(r->elements[1].str), dictionaries_->level())) {
+            dictionaries_->adopt(def.name, def.version, std::move(d));
+            co_return engine::Ok{};
+        }
+    }
+    if (id != 0) dictionaries_->give_up(def.name, def.version);  // a collision, or unusable
+    co_return engine::Ok{};
 }
 
 Awaitable<Result<std::vector<std::string>>> RedisStore::workflow_names() {
@@ -467,8 +558,13 @@ Awaitable<Result<StoredInstance>> RedisStore::parse_stored(const std::string& st
     std::string_view head, doc;
     if (!split_stored(stored, revision, head, doc))
         co_return make_error(ErrorCode::storage_error, "malformed stored instance");
+    if (const unsigned id = dictionary_of(doc); id != 0 && dictionaries_->find(id) == nullptr) {
+        std::vector<unsigned> ids(1, id);  // (no braced list in a co_await: GCC 12)
+        if (auto known = co_await fetch_dictionaries(std::move(ids)); !known)
+            co_return known.error();
+    }
     std::string buffer;
-    auto text = codec::decode(doc, buffer);
+    auto text = codec::decode(doc, buffer, *dictionaries_);
     if (!text) co_return text.error();
     json j = json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
@@ -513,7 +609,7 @@ Awaitable<Result<Instance>> RedisStore::load(std::string id) {
 Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, const Instance* before,
                                                           const CommitOptions& opts,
                                                           std::string doc,
-                                                          const std::string& before_head) const {
+                                                          const std::string& before_head) {
     const Instance& inst = step.instance;
     const int shard = keys_.shard_of(inst.id);
     Plan plan(keys_.instance(inst.id), keys_.history(inst.id));
@@ -597,18 +693,29 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         feed_event(fw, effect, task_id, task, inst);
     }
     hw.end_array().end_object();
-    if (!feed.empty()) {
-        fw.end_array().end_object();
-        plan.xadd(keys_.feed(shard), options_.feed_max_length, "e", std::move(feed));
+    if (!feed.empty()) fw.end_array().end_object();
+
+    // The document and the entries as kept (codec): with the version's dictionary, or else
+    // zstd frames at the configured levels (the feed's entry as JSON) while the records are
+    // sampled to learn one.
+    if (const Dictionary* dict = dictionaries_->of_version(inst.workflow, inst.version)) {
+        doc = codec::encode(std::move(doc), *dict);
+        entry = codec::encode(std::move(entry), *dict);
+        if (!feed.empty()) feed = codec::encode(std::move(feed), *dict);
+    } else {
+        if (dictionaries_->wants_samples(inst.workflow, inst.version))
+            dictionaries_->sample(inst.workflow, inst.version,
+                                  step.history.from_state + '>' + step.history.to_state,
+                                  {doc, entry, feed});
+        doc = codec::encode(std::move(doc), options_.compression_level);
+        entry = codec::encode(std::move(entry), options_.history_compression_level);
     }
+    if (!feed.empty()) plan.xadd(keys_.feed(shard), options_.feed_max_length, "e", std::move(feed));
 
     const auto ttl =
         opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
-    // The document and the entry as kept (codec: zstd frames at the configured levels); the
-    // history chain: this entry's hash covers the previous hash and the entry as kept, so that
-    // an entry changed or removed later shows.
-    doc = codec::encode(std::move(doc), options_.compression_level);
-    entry = codec::encode(std::move(entry), options_.history_compression_level);
+    // The history chain: this entry's hash covers the previous hash and the entry as kept, so
+    // that an entry changed or removed later shows.
     std::string hash = sha1_hex(before_head + entry);
     std::string expected;  // the stored value's head: "<revision> <hash> "
     if (before != nullptr) expected = std::to_string(before->revision) + ' ' + before_head + ' ';
@@ -647,6 +754,16 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
     if (status == "ok") {
         out.history_id = r->elements.size() > 1 ? r->elements[1].str : "";
         out.head = r->elements.size() > 2 ? r->elements[2].str : "";
+        if (dictionaries_->ready(inst.workflow, inst.version)) {
+            // Enough of the version's records seen: learn its dictionary, once per node. What
+            // this costs (a few ms) falls on this one input.
+            std::string learned =
+                dictionaries_->learn(inst.workflow, inst.version, engine::json_text(def.source));
+            if (learned.empty())
+                dictionaries_->give_up(inst.workflow, inst.version);
+            else
+                co_await adopt_dictionary(def, std::move(learned));
+        }
         co_return out;
     }
     if (status == "missing")
@@ -682,13 +799,14 @@ namespace {
 // A closed task as the history recorded it: the newest task.completed or task.cancelled effect
 // that names it, in a page of entries newest first.
 std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id,
-                                   const std::string& instance_id, const std::string& workflow) {
+                                   const std::string& instance_id, const std::string& workflow,
+                                   const Dictionaries& dictionaries) {
     const std::string_view relative = engine::relative_id(task_id, instance_id);
     std::string buffer;
     for (const auto& e : page.elements) {
         const std::string* stored = field_of(e, "e");
         if (stored == nullptr) continue;
-        auto text = codec::decode(*stored, buffer);
+        auto text = codec::decode(*stored, buffer, dictionaries);
         if (!text || text->find(relative) == std::string_view::npos) continue;
         json entry = json::parse(*text, nullptr, false);
         if (entry.is_discarded()) continue;
@@ -720,12 +838,13 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
     auto stored = co_await client_->command(key, command_of("GET", key));
     if (!stored) co_return stored.error();
     if (stored->is_nil()) co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
+    if (auto known = co_await know_dictionaries(*stored); !known) co_return known.error();
     std::uint64_t revision = 0;
     std::string_view head, doc;
     if (!split_stored(stored->str, revision, head, doc))
         co_return make_error(ErrorCode::storage_error, "malformed stored instance");
     std::string buffer;
-    auto text = codec::decode(doc, buffer);
+    auto text = codec::decode(doc, buffer, *dictionaries_);
     if (!text) co_return text.error();
     const json document = json::parse(*text, nullptr, false);
     if (!document.is_object())
@@ -741,7 +860,8 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
         auto page = co_await client_->command(
             history, command_of("XREVRANGE", history, from, "-", "COUNT", "200"));
         if (!page) co_return page.error();
-        if (auto task = closed_task_in(page.value(), task_id, inst, workflow))
+        if (auto known = co_await know_dictionaries(*page); !known) co_return known.error();
+        if (auto task = closed_task_in(page.value(), task_id, inst, workflow, *dictionaries_))
             co_return std::move(*task);
         if (page->elements.size() < 200) break;
         from = "(" + page->elements.back().elements[0].str;
@@ -755,7 +875,8 @@ namespace {
 // is there only by a claim whose lease has ended is left out (the entry goes with the next
 // commit of its instance).
 std::vector<Task> merge_queue_pages(const std::vector<Result<Reply>>& replies, std::size_t limit,
-                                    const std::string& person, TimeMs now) {
+                                    const std::string& person, TimeMs now,
+                                    const Dictionaries& dictionaries) {
     struct Ranked {
         TimeMs score;
         std::string id;
@@ -769,7 +890,7 @@ std::vector<Task> merge_queue_pages(const std::vector<Result<Reply>>& replies, s
             std::uint64_t revision = 0;
             std::string_view head, doc;
             if (!split_stored(e[i + 2].str, revision, head, doc)) continue;
-            auto t = task_in_document(doc, e[i].str);
+            auto t = task_in_document(doc, e[i].str, dictionaries);
             if (!t || !t->is_open()) continue;
             if (!person.empty() && t->assignee != person && !t->claim_holds(now)) continue;
             ranked.push_back({parse_score(e[i + 1].str), e[i].str, std::move(t).value()});
@@ -805,14 +926,16 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_role(
     std::string role, std::size_t limit, std::optional<QueuePosition> after) {
     auto replies = co_await client_->all(queue_page_calls(keys_, true, role, limit, after));
     if (any_failed(replies)) co_return first_error(replies);
-    co_return merge_queue_pages(replies, limit, {}, 0);
+    if (auto known = co_await know_dictionaries(replies); !known) co_return known.error();
+    co_return merge_queue_pages(replies, limit, {}, 0, *dictionaries_);
 }
 
 Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
     std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after) {
     auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit, after));
     if (any_failed(replies)) co_return first_error(replies);
-    co_return merge_queue_pages(replies, limit, person, now);
+    if (auto known = co_await know_dictionaries(replies); !known) co_return known.error();
+    co_return merge_queue_pages(replies, limit, person, now, *dictionaries_);
 }
 
 Awaitable<Result<RedisStore::DonePage>> RedisStore::done_tasks(bool by_role, std::string name,
@@ -874,10 +997,12 @@ Awaitable<Result<RedisStore::DonePage>> RedisStore::done_tasks(bool by_role, std
     }
     auto entries = co_await client_->all(std::move(reads));
     if (any_failed(entries)) co_return first_error(entries);
+    if (auto known = co_await know_dictionaries(entries); !known) co_return known.error();
     for (std::size_t i = 0; i < listed.size(); ++i) {
         const std::string inst(Keyspace::instance_of(listed[i].at.task_id));
         if (listed[i].workflow.empty()) listed[i].workflow = inst.substr(0, inst.rfind('-'));
-        auto task = closed_task_in(*entries[i], listed[i].at.task_id, inst, listed[i].workflow);
+        auto task = closed_task_in(*entries[i], listed[i].at.task_id, inst, listed[i].workflow,
+                                   *dictionaries_);
         if (!task) continue;  // its history was trimmed or removed: nothing to show
         task->closed_at = listed[i].at.closed_at;
         page.tasks.push_back(std::move(*task));
@@ -977,6 +1102,7 @@ Awaitable<Result<std::vector<HistoryRecord>>> RedisStore::history(std::string in
         auto r =
             co_await client_->command(key, command_of("XRANGE", key, from, "+", "COUNT", "1000"));
         if (!r) co_return r.error();
+        if (auto known = co_await know_dictionaries(*r); !known) co_return known.error();
         for (const auto& e : r->elements) {
             const std::string* entry = field_of(e, "e");
             const std::string* hash = field_of(e, "h");
@@ -985,7 +1111,7 @@ Awaitable<Result<std::vector<HistoryRecord>>> RedisStore::history(std::string in
             if (entry) {
                 record.stored = *entry;
                 std::string buffer;
-                auto text = codec::decode(*entry, buffer);
+                auto text = codec::decode(*entry, buffer, *dictionaries_);
                 record.entry = text ? std::string(*text) : std::string();
             }
             if (hash) record.hash = *hash;
@@ -1046,9 +1172,12 @@ std::pair<std::string_view, std::size_t> feed_position(std::string_view id) {
 
 // A feed entry {"at", "instance", "workflow", "events": [...]} as the events it holds, each
 // with the entry's time, instance and workflow, as read_feed hands them out.
-std::vector<json> feed_events(const std::string* text) {
+std::vector<json> feed_events(const std::string* stored, const Dictionaries& dictionaries) {
     std::vector<json> out;
-    if (text == nullptr) return out;
+    if (stored == nullptr) return out;
+    std::string buffer;
+    auto text = codec::decode(*stored, buffer, dictionaries);
+    if (!text) return out;
     json entry = json::parse(*text, nullptr, false);
     if (!entry.is_object()) return out;
     auto events = entry.find("events");
@@ -1094,6 +1223,7 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         calls.push_back(Call::cmd(key, command_of("XINFO", "STREAM", key)));
     }
     auto replies = co_await client_->all(std::move(calls));
+    if (auto known = co_await know_dictionaries(replies); !known) co_return known.error();
     std::uint64_t horizon = std::numeric_limits<std::uint64_t>::max();  // µs; TIME failed: none
     if (const auto& time = replies[0]; time && time->elements.size() == 2) {
         std::uint64_t seconds = 0, micros = 0;
@@ -1141,7 +1271,7 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
         const auto [after, skip] = feed_position(position);
         std::size_t k = after == id ? skip : 0;
         if (after == id && skip == 0) continue;  // delivered whole already
-        std::vector<json> events = feed_events(field_of(*item.entry, "e"));
+        std::vector<json> events = feed_events(field_of(*item.entry, "e"), *dictionaries_);
         for (; k < events.size() && page.events.size() < count; ++k) {
             position = k + 1 == events.size() ? id : id + "." + std::to_string(k + 1);
             FeedEvent event;

@@ -10,6 +10,7 @@ const Script& commit();
 const Script& claim_due();
 const Script& open_tasks();
 const Script& put_definition();
+const Script& put_dictionary();
 const Script& timer_index();
 const Script& user_add();
 const Script& user_token();

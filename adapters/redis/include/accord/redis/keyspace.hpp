@@ -34,6 +34,10 @@ public:
     std::string definition_names() const;
     std::string definition_versions(std::string_view workflow) const;
     std::string definition_latest() const;
+    // Compression dictionaries (docs/redis-layout.md): hash ID -> bytes, and hash
+    // "<workflow> <version>" -> the ID of the one that version's records are compressed with.
+    std::string dictionaries() const;
+    std::string version_dictionaries() const;
 
     std::string instance(std::string_view id) const;
     std::string instance_prefix(int shard) const;

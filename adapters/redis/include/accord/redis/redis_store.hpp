@@ -42,9 +42,13 @@ struct StoreOptions {
     // zstd levels for stored documents and for history entries; 0 keeps them as plain JSON.
     // Readers take both, so they may change on a live keyspace. A document is kept for each
     // instance (memory) and read on every load; a history entry is written once and rarely
-    // read, and compressing it costs more engine CPU than it saves Redis (bench/RESULTS.md).
+    // read, and compressing it alone costs more engine CPU than it saves Redis.
     int compression_level = 1;
     int history_compression_level = 0;
+    // Learn a zstd dictionary per definition version from its first records (kept in Redis,
+    // shared by every node); once there is one, the version's documents, history entries and
+    // feed entries are all compressed with it at `compression_level` (not when that is 0).
+    bool dictionaries = true;
 };
 
 // Where a commit's idempotency key and business key go.
@@ -126,9 +130,12 @@ struct OutboxEntry {
     engine::json payload;
 };
 
+class Dictionaries;
+
 class RedisStore {
 public:
     RedisStore(std::shared_ptr<Client> client, StoreOptions options);
+    ~RedisStore();
 
     // Creates the keyspace (or adopts the existing one's shard count) and the outbox consumer
     // groups. Call once before anything else.
@@ -224,12 +231,20 @@ private:
     };
     Result<PlannedCommit> plan_commit(const engine::Step& step, const Instance* before,
                                       const CommitOptions& options, std::string doc,
-                                      const std::string& before_head) const;
+                                      const std::string& before_head);
     Awaitable<Result<StoredInstance>> parse_stored(const std::string& stored);
+    // Dictionaries: fetched when a record read names one this node does not know; adopted
+    // from Redis when a definition is first used; learned once enough records were sampled.
+    Awaitable<Result<void>> know_dictionaries(const Reply& reply);
+    Awaitable<Result<void>> know_dictionaries(const std::vector<Result<Reply>>& replies);
+    Awaitable<Result<void>> fetch_dictionaries(std::vector<unsigned> ids);
+    Awaitable<Result<void>> adopt_dictionary(const engine::Definition& definition,
+                                             std::string learned);
 
     std::shared_ptr<Client> client_;
     StoreOptions options_;
     Keyspace keys_;
+    std::unique_ptr<Dictionaries> dictionaries_;
     std::map<std::pair<std::string, int>, DefinitionPtr, std::less<>> definitions_;
     struct Latest {
         int version = 0;
