@@ -15,7 +15,7 @@ if redis-cli -p "$port" ping >/dev/null 2>&1; then
 fi
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no \
   --appendonly yes --appendfsync everysec --save '' --maxmemory-policy noeviction \
-  --logfile redis.log &
+  --stream-node-max-bytes 1024 --logfile redis.log &
 redis_pid=$!
 trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

@@ -13,10 +13,22 @@
 --   field value  (one field per entry: a commit's events go in one entry; the feed's: its id is
 --   "<Redis time in microseconds>-<n>", so that ids across shards follow the order of commits)
 --   | O (outbox XADD) kind effect-id payload
---   | D (a completed task listed: ZADD score "<this commit's history id> <rest>"; over 1.5 x
---     `keep` members, trimmed to the `keep` highest scored) score keep rest
+--   | D (a completed task listed: LPUSH "<closed_at> <this commit's history id> <rest>"; over
+--     1.5 x `keep` members, trimmed to the `keep` newest, and the latest closed_at trimmed set in
+--     the hash KEYS[since] under `field`) closed_at keep rest since field
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
+-- XADD of a one-field entry, trimmed to ~maxlen unless that is '0'; false if refused.
+local function xadd(call, key, maxlen, id, field, value)
+  local added
+  if maxlen == '0' then
+    added = call('XADD', key, id, field, value)
+  else
+    added = call('XADD', key, 'MAXLEN', '~', maxlen, id, field, value)
+  end
+  return not (type(added) == 'table' and added.err)
+end
+
 local idem = tonumber(ARGV[5])
 if idem > 0 then
   local first = redis.call('GET', KEYS[idem])
@@ -49,27 +61,29 @@ for _ = 1, tonumber(ARGV[10]) do
   if op == 'Z' then
     redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
   elseif op == 'D' then
-    redis.call('ZADD', key, ARGV[i + 2], id .. ' ' .. ARGV[i + 4])
-    -- Trimmed in batches: once over half as many again as kept, back to `keep`.
+    local n = redis.call('LPUSH', key, ARGV[i + 2] .. ' ' .. id .. ' ' .. ARGV[i + 4])
+    -- Trimmed in batches: once over half as many again as kept, back to `keep`, the latest
+    -- completion time trimmed kept beside it.
     local keep = tonumber(ARGV[i + 3])
-    if redis.call('ZCARD', key) > keep + keep / 2 then
-      redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+    if n > keep + keep / 2 then
+      local since, field = KEYS[tonumber(ARGV[i + 5])], ARGV[i + 6]
+      local latest = tonumber(redis.call('HGET', since, field) or '0')
+      for _, member in ipairs(redis.call('LRANGE', key, keep, -1)) do
+        local at = tonumber(string.match(member, '^%d+'))
+        if at and at > latest then latest = at end
+      end
+      redis.call('HSET', since, field, string.format('%.0f', latest))
+      redis.call('LTRIM', key, 0, keep - 1)
     end
-    i = i + 5
+    i = i + 7
   elseif op == 'R' then
     redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
   elseif op == 'X' then
     local t = redis.call('TIME')
-    local trim = {}
-    if ARGV[i + 2] ~= '0' then trim = {'MAXLEN', '~', ARGV[i + 2]} end
-    local at = {'XADD', key, unpack(trim)}
-    table.insert(at, t[1] .. string.format('%06d', tonumber(t[2])) .. '-*')
-    table.insert(at, ARGV[i + 3]); table.insert(at, ARGV[i + 4])
-    local added = redis.pcall(unpack(at))
-    if type(added) == 'table' and added.err then
+    local at = t[1] .. string.format('%06d', tonumber(t[2])) .. '-*'
+    if not xadd(redis.pcall, key, ARGV[i + 2], at, ARGV[i + 3], ARGV[i + 4]) then
       -- The stream's last id is later than now (the clock went back): the next one after it.
-      at[#at - 2] = '*'
-      redis.call(unpack(at))
+      xadd(redis.call, key, ARGV[i + 2], '*', ARGV[i + 3], ARGV[i + 4])
     end
     i = i + 5
   elseif op == 'O' then

@@ -97,11 +97,14 @@ std::string Keyspace::role_queue(int shard, std::string_view role) const {
 std::string Keyspace::assignee_queue(int shard, std::string_view person) const {
     return tag(shard) + "who:" + std::string(person);
 }
-std::string Keyspace::done_by(int shard, std::string_view person) const {
-    return tag(shard) + "done:who:" + std::string(person);
+std::string Keyspace::done_list(int shard, std::string_view field) const {
+    return tag(shard) + "done-list:" + std::string(field);
 }
-std::string Keyspace::done_for_role(int shard, std::string_view role) const {
-    return tag(shard) + "done:role:" + std::string(role);
+std::string Keyspace::done_since(int shard) const {
+    return tag(shard) + "done-since";
+}
+std::string Keyspace::done_field(bool by_role, std::string_view name) {
+    return (by_role ? "role:" : "who:") + std::string(name);
 }
 std::string Keyspace::timers(int shard) const {
     return tag(shard) + "timers";

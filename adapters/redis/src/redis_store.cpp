@@ -81,13 +81,17 @@ public:
         ops_.push_back(std::to_string(score));
         ops_.push_back(member);
     }
-    // Lists a completed task: ZADD of "<history entry id> <rest>" (the id is the commit's own,
-    // known only in the script), keeping the `keep` newest.
-    void done(std::string k, TimeMs score, std::size_t keep, std::string rest) {
-        op("D", std::move(k));
-        ops_.push_back(std::to_string(score));
+    // Lists a completed task: LPUSH of "<closed_at> <history entry id> <rest>" (the id is the
+    // commit's own, known only in the script), keeping the `keep` newest, and the latest time
+    // trimmed in `since` under `field`.
+    void done(std::string list, TimeMs closed_at, std::size_t keep, std::string rest,
+              std::string since, std::string field) {
+        op("D", std::move(list));
+        ops_.push_back(std::to_string(closed_at));
         ops_.push_back(std::to_string(keep));
         ops_.push_back(std::move(rest));
+        ops_.push_back(key(std::move(since)));
+        ops_.push_back(std::move(field));
     }
     void zrem(std::string k, const std::string& member) {
         op("R", std::move(k));
@@ -672,12 +676,14 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
                 // id begins with it ("<workflow>-<random>", and children of the same workflow).
                 std::string rest = closed->id + ' ';
                 if (!inst.id.starts_with(inst.workflow + '-')) rest += inst.workflow;
-                if (!closed->closed_by.empty())
-                    plan.done(keys_.done_by(shard, closed->closed_by), closed->closed_at,
-                              options_.done_kept, rest);
-                if (!closed->role.empty())
-                    plan.done(keys_.done_for_role(shard, closed->role), closed->closed_at,
-                              options_.done_kept, std::move(rest));
+                for (bool by_role : {false, true}) {
+                    const std::string& name = by_role ? closed->role : closed->closed_by;
+                    if (name.empty()) continue;
+                    std::string field = Keyspace::done_field(by_role, name);
+                    std::string list = keys_.done_list(shard, field);
+                    plan.done(std::move(list), closed->closed_at, options_.done_kept, rest,
+                              keys_.done_since(shard), std::move(field));
+                }
             }
         }
         record_effect(hw, effect, task_id, closed ? &*closed : nullptr, step.history, inst.id);
@@ -941,48 +947,42 @@ Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
 Awaitable<Result<RedisStore::DonePage>> RedisStore::done_tasks(bool by_role, std::string name,
                                                                std::size_t limit,
                                                                std::optional<DonePosition> before) {
-    // Newest first from each shard, up to the cursor's time inclusive (tasks completed in the
-    // same millisecond are told apart by id below; a few more are read for them).
-    const std::string max = before ? std::to_string(before->closed_at) : "+inf";
-    const std::string count = std::to_string(limit + (before ? 16 : 0));
+    // Each shard's whole list (at most 1.5 times done_kept), and the latest time trimmed
+    // from it.
+    const std::string field = Keyspace::done_field(by_role, name);
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s) {
-        const std::string key = by_role ? keys_.done_for_role(s, name) : keys_.done_by(s, name);
-        calls.push_back(Call::cmd(key, command_of("ZREVRANGEBYSCORE", key, max, "-inf",
-                                                  "WITHSCORES", "LIMIT", "0", count)));
-        calls.push_back(Call::cmd(key, command_of("ZCARD", key)));
-        calls.push_back(Call::cmd(key, command_of("ZRANGE", key, "0", "0", "WITHSCORES")));
+        const std::string list = keys_.done_list(s, field), since = keys_.done_since(s);
+        calls.push_back(Call::cmd(list, command_of("LRANGE", list, "0", "-1")));
+        calls.push_back(Call::cmd(since, command_of("HGET", since, field)));
     }
     auto all = co_await client_->all(std::move(calls));
     if (any_failed(all)) co_return first_error(all);
-    // A shard's list that holds done_kept or more may have been trimmed: what is older than its
-    // oldest member may be gone there, so the page stops at the latest such time.
+    // What a shard trimmed, up to its latest trimmed time, may be gone there while another
+    // shard still lists that time: the page holds only what is later than every shard's.
     DonePage page;
-    std::vector<const Reply*> replies;
-    for (std::size_t s = 0; s + 2 < all.size(); s += 3) {
-        replies.push_back(&all[s].value());
-        const Reply& oldest = all[s + 2].value();
-        if (static_cast<std::size_t>(all[s + 1]->integer) >= options_.done_kept &&
-            oldest.elements.size() == 2)
+    for (std::size_t s = 1; s < all.size(); s += 2)
+        if (all[s]->type == Reply::Type::string)
             page.complete_since =
-                std::max<TimeMs>(page.complete_since, std::atoll(oldest.elements[1].str.c_str()));
-    }
-    // Members are "<history entry id> <task id> <workflow>", the workflow empty when the
-    // instance id begins with it (and then the id up to its last '-': random parts have none).
+                std::max<TimeMs>(page.complete_since, std::atoll(all[s]->str.c_str()) + 1);
+    // Members are "<closed_at> <history entry id> <task id> <workflow>", the workflow empty
+    // when the instance id begins with it (and then the id up to its last '-': random parts
+    // have none).
     struct Listed {
         DonePosition at;
         std::string entry, workflow;
     };
     std::vector<Listed> listed;
-    for (const Reply* r : replies)
-        for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-            const std::string& member = r->elements[i].str;
-            const auto a = member.find(' '), b = member.find(' ', a + 1);
-            if (a == std::string::npos || b == std::string::npos)
+    for (std::size_t s = 0; s < all.size(); s += 2)
+        for (const auto& e : all[s]->elements) {
+            const std::string& member = e.str;
+            const auto a = member.find(' '), b = member.find(' ', a + 1),
+                       c = member.find(' ', b + 1);
+            if (a == std::string::npos || b == std::string::npos || c == std::string::npos)
                 continue;  // not ours: passed over
-            Listed l{{std::atoll(r->elements[i + 1].str.c_str()), member.substr(a + 1, b - a - 1)},
-                     member.substr(0, a),
-                     member.substr(b + 1)};
+            Listed l{{std::atoll(member.c_str()), member.substr(b + 1, c - b - 1)},
+                     member.substr(a + 1, b - a - 1),
+                     member.substr(c + 1)};
             if ((before && l.at >= *before) || l.at.closed_at < page.complete_since) continue;
             listed.push_back(std::move(l));
         }

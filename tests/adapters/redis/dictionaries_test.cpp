@@ -11,15 +11,6 @@ namespace {
 
 using engine::Input;
 
-const json kProposal = json::parse(R"({
-  "agreement_type": "student_exchange",
-  "scope": "Faculty of Arts; bachelor students",
-  "rationale": "Strong partner in Iberian studies",
-  "start_date": "2027-09-01",
-  "end_date": "2029-08-31",
-  "quotas": {"students": 4, "staff": 2}
-})");
-
 // A history entry like the ones a workflow writes, numbered so that no two are the same.
 std::string sample_entry(int n) {
     return R"({"at":17000000)" + std::to_string(n) +
@@ -88,12 +79,6 @@ TEST(Dictionaries, NoneAreLearnedWithoutCompression) {
     Dictionaries dicts(0);
     EXPECT_FALSE(dicts.wants_samples("w", 1));
     EXPECT_EQ(Dictionary::make("not a dictionary", 1), nullptr);
-}
-
-Input complete(std::string task, std::string outcome, json fields, engine::Actor actor) {
-    return Input{
-        engine::CompleteTaskInput{std::move(task), std::move(outcome), std::move(fields), {}},
-        std::move(actor)};
 }
 
 StartRequest proposal_request() {

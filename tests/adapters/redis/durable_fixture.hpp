@@ -1,6 +1,6 @@
 // What the durable-runtime tests share: a real Redis (a single redis-server per test suite, or a
-// 3-master Redis Cluster per process), a fresh key prefix per test, engine nodes with connections of
-// their own on one io_context, and a way to run a coroutine to its end.
+// 3-master Redis Cluster per process), a fresh key prefix per test, engine nodes with connections
+// of their own on one io_context, and a way to run a coroutine to its end.
 #pragma once
 
 #include <filesystem>
@@ -179,6 +179,23 @@ protected:
 
 inline engine::Actor person(std::string id, std::vector<std::string> roles) {
     return engine::Actor{std::move(id), std::move(roles), false};
+}
+
+// An officer's proposal for workflows/mou_proposal.json's draft task.
+inline const json kProposal = json::parse(R"({
+  "agreement_type": "student_exchange",
+  "scope": "Faculty of Arts; bachelor students",
+  "rationale": "Strong partner in Iberian studies",
+  "start_date": "2027-09-01",
+  "end_date": "2029-08-31",
+  "quotas": {"students": 4, "staff": 2}
+})");
+
+inline engine::Input complete(std::string task, std::string outcome, json fields,
+                              engine::Actor actor) {
+    return engine::Input{
+        engine::CompleteTaskInput{std::move(task), std::move(outcome), std::move(fields), {}},
+        std::move(actor)};
 }
 
 }  // namespace accord::redis::testing

@@ -45,9 +45,12 @@ public:
 
     std::string role_queue(int shard, std::string_view role) const;
     std::string assignee_queue(int shard, std::string_view person) const;
-    // Completed tasks, newest first: by who completed them, and by role (StoreOptions::done_kept).
-    std::string done_by(int shard, std::string_view person) const;
-    std::string done_for_role(int shard, std::string_view role) const;
+    // Completed tasks, newest first (StoreOptions::done_kept), by who completed them and by
+    // role: the list of `field` ("who:<person>" or "role:<role>", done_field), and the
+    // shard's hash of the latest completion time trimmed from each list.
+    std::string done_list(int shard, std::string_view field) const;
+    std::string done_since(int shard) const;
+    static std::string done_field(bool by_role, std::string_view name);
     std::string timers(int shard) const;
     std::string feed(int shard) const;
     std::string outbox(int shard) const;
