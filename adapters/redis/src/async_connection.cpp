@@ -7,6 +7,7 @@
 #include <async.h>
 #include <hiredis.h>
 #include <poll.h>
+#include <sds.h>
 
 #include <charconv>
 
@@ -110,6 +111,7 @@ struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
     std::string last_error = "not connected yet";
     std::string formatted;  // the command being sent, in RESP
     std::size_t in_flight = 0;
+    std::size_t unwritten = 0;    // of those, sent since hiredis's buffer was last empty
     std::size_t undelivered = 0;  // replies read, their handlers posted but not yet run
     Clock::time_point last_progress{};
     asio::steady_timer watchdog;
@@ -128,6 +130,10 @@ struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {
     void free_context();
     void arm_read();
     void arm_write();
+    // After a write: nothing left in hiredis's buffer, nothing unwritten.
+    void flushed() {
+        if (ac == nullptr || sdslen(ac->c.obuf) == 0) unwritten = 0;
+    }
     void watch();
 
     static void on_reply(redisAsyncContext* c, void* r, void* privdata);
@@ -209,6 +215,7 @@ void AsyncConnection::Impl::arm_write() {
                          s->writing = false;
                          if (s->closed || ec) return;
                          redisAsyncHandleWrite(self->ac);
+                         self->flushed();
                          if (!s->closed) self->arm_write();
                      });
 }
@@ -308,6 +315,7 @@ void AsyncConnection::Impl::hook_cleanup(void* p) {
         impl->backoff = std::min(impl->backoff * 2, impl->options.backoff_max);
     }
     impl->ac = nullptr;
+    impl->unwritten = 0;
 }
 
 std::shared_ptr<AsyncConnection> AsyncConnection::create(asio::any_io_executor executor,
@@ -357,11 +365,16 @@ void AsyncConnection::send_formatted(std::string_view resp, ReplyHandler done) {
         return;
     }
     if (impl.in_flight++ == 0) impl.last_progress = Clock::now();
+    ++impl.unwritten;
     impl.watch();
+    // Written now when Redis has nothing else of ours to work on, or a batch has gathered;
+    // otherwise when the socket is next ready (after the handlers queued before it).
+    const bool now = impl.in_flight == impl.unwritten || impl.unwritten >= impl.options.write_batch;
     // Last: a write that fails frees the context (and fails what is in flight, later).
-    if (impl.in_flight <= impl.options.write_at_once && impl.was_connected && impl.sock &&
-        !impl.sock->closed)
+    if (now && impl.was_connected && impl.sock && !impl.sock->closed) {
         redisAsyncHandleWrite(impl.ac);
+        impl.flushed();
+    }
 }
 
 void AsyncConnection::drop() {

@@ -28,12 +28,13 @@ struct ConnectionOptions {
     std::chrono::milliseconds command_timeout{5000};
     std::chrono::milliseconds backoff_min{50};
     std::chrono::milliseconds backoff_max{2000};
-    // A command is written to the socket at once while at most this many are unanswered, so
-    // that Redis works on it while this node prepares the next; beyond that, commands gather
-    // in the buffer and go in one write when the socket is next ready. (Gathering alone made
-    // a node with 16 commits in flight and Redis take turns, each idle while the other
-    // worked: bench/RESULTS.md.)
-    std::size_t write_at_once = 16;
+    // Commands gather in the connection's buffer and are written when the socket is next
+    // ready, which is after the handlers queued before them have run; but they are written at
+    // once when Redis has nothing else of ours to work on, or when this many have gathered,
+    // so that Redis works on them while this node prepares the next. (Gathering alone made a
+    // node and Redis take turns, each idle while the other worked; writing each command at
+    // once cost a write and a read for every one: bench/RESULTS.md.)
+    std::size_t write_batch = 4;
 };
 
 class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
