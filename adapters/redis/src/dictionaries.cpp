@@ -117,7 +117,8 @@ std::string Dictionaries::learn(const std::string& workflow, int version, std::s
     Version& v = versions_[Key(workflow, version)];
     v.closed = true;
     // The content: the definition, then the samples, the latest last (zstd finds matches
-    // nearest the end of a dictionary cheapest), at most kMaxContent of it.
+    // nearest the end of a dictionary cheapest), cut to its last kMaxContent bytes: with a full
+    // set of samples, the samples alone.
     std::string content(source);
     std::string flat;
     std::vector<std::size_t> sizes;

@@ -445,7 +445,6 @@ Command put_dictionary_args(const engine::Definition& def, unsigned id, std::str
 Awaitable<Result<void>> RedisStore::know_dictionaries(const Reply& reply) {
     std::vector<unsigned> ids;
     unknown_dictionaries(reply, *dictionaries_, ids);
-    if (ids.empty()) co_return engine::Ok{};
     co_return co_await fetch_dictionaries(std::move(ids));
 }
 
@@ -453,13 +452,13 @@ Awaitable<Result<void>> RedisStore::know_dictionaries(const std::vector<Result<R
     std::vector<unsigned> ids;
     for (const auto& r : replies)
         if (r) unknown_dictionaries(*r, *dictionaries_, ids);
-    if (ids.empty()) co_return engine::Ok{};
     co_return co_await fetch_dictionaries(std::move(ids));
 }
 
 // A dictionary that is not stored (a record forged, or from another keyspace) is no error
 // here: decoding the record says what is wrong.
 Awaitable<Result<void>> RedisStore::fetch_dictionaries(std::vector<unsigned> ids) {
+    if (ids.empty()) co_return engine::Ok{};
     const std::string key = keys_.dictionaries();
     Command get = command_of("HMGET", key);
     for (unsigned id : ids) get.push_back(std::to_string(id));
