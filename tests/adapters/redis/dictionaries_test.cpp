@@ -192,6 +192,35 @@ TEST_P(DurableDictionaries, RecordsWrittenWithALearnedDictionaryAreReadByANodeTh
     EXPECT_EQ(dictionary_of(raw_instance(c, late)), dict_id);
 }
 
+TEST_P(DurableDictionaries,
+       ARecordNamingADictionaryThatIsNotStoredIsAStorageErrorAndChangesNothing) {
+    Node& a = add_node();
+    put(a, shipped("mou_proposal"));
+    const std::string id = propose_and_submit(a);
+    // A frame made with a dictionary that this keyspace never stored.
+    Dictionaries elsewhere(1);
+    for (int n = 0; n < static_cast<int>(Dictionaries::kEnough); ++n)
+        elsewhere.sample("w", 1, "t" + std::to_string(n), {sample_entry(n)});
+    auto foreign = Dictionary::make(elsewhere.learn("w", 1, "{}"), 1);
+    ASSERT_TRUE(foreign);
+    const std::string forged =
+        "2 " + std::string(40, 'a') + " " + codec::encode(sample_entry(7), *foreign);
+    const std::string key = a.store->keys().instance(id);
+    ASSERT_TRUE(run(a.client->command(key, command_of("SET", key, forged))).ok());
+    Node& b = add_node();
+    auto loaded = run(b.store->load(id));
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.error().code, engine::ErrorCode::storage_error);
+    EXPECT_NE(loaded.error().message.find(std::to_string(foreign->id())), std::string::npos)
+        << loaded.error().to_string();
+    EXPECT_EQ(raw_instance(b, id), forged) << "a read changes nothing";
+    const std::string dicts = a.store->keys().dictionaries();
+    EXPECT_EQ(
+        run(a.client->command(dicts, command_of("HEXISTS", dicts, std::to_string(foreign->id()))))
+            ->integer,
+        0);
+}
+
 TEST_P(DurableDictionaries, TwoNodesLearningAtOnceEndWithTheOneStoredFirst) {
     Node& a = add_node();
     Node& b = add_node();
