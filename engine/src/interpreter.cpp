@@ -700,7 +700,7 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     it->closed_at = now_;
     it->fields = in.fields.is_null() ? json::object() : in.fields;
     it->comment = in.comment;
-    const Task done = *it;
+    const Task& done = *it;  // (nothing below adds tasks before `fire`)
     emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields,
                            done.comment});
     drop_task_timers(done.id);
@@ -719,9 +719,9 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
         json* slot = &write_path(spec.save_to);
         if (spec.multi()) {
             if (!slot->is_object()) *slot = json::object();
-            (*slot)[done.assignee.empty() ? actor_.id : done.assignee] = result;
+            (*slot)[done.assignee.empty() ? actor_.id : done.assignee] = std::move(result);
         } else {
-            *slot = result;
+            *slot = std::move(result);
         }
     }
 

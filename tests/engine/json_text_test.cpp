@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -45,9 +47,10 @@ TEST(JsonText, LeavesTextBeyondAsciiAndInvalidBytesToNlohmann) {
         EXPECT_EQ(json_text(j), reference(j)) << reference(j);
 }
 
-TEST(JsonText, FindsEveryEscapeWhereverItFallsInAWordOfEightBytes) {
-    // The scan looks at eight bytes at a time: a character that needs an escape, or a byte
-    // beyond ASCII, at each position of strings up to five words long, and next to others.
+TEST(JsonText, FindsEveryEscapeWhereverItFallsInABlockOfSixteenOrEightBytes) {
+    // The scan looks at sixteen bytes at a time (SSE2), then eight, then one: a character that
+    // needs an escape, or a byte beyond ASCII, at each position of strings up to five words
+    // long, and next to others.
     const std::vector<std::string> specials = {"\"", "\\",   "\n",       "\x01", "\x1f",
                                                " ",  "\x7f", "\xc3\xa9", "\xff", "\xe2\x82\xac"};
     int checked = 0;
@@ -59,6 +62,10 @@ TEST(JsonText, FindsEveryEscapeWhereverItFallsInAWordOfEightBytes) {
                 if (at + 3 < s.size()) s.insert(at + 3, "\"");
                 const json j(s);
                 ASSERT_EQ(json_text(j), reference(j)) << reference(j);
+                // The writer's own test of a value (one append when it is plain).
+                std::string out;
+                JsonWriter(out).object().str("k", s).end_object();
+                ASSERT_EQ(out, "{\"k\":" + reference(j) + "}");
                 ++checked;
             }
     EXPECT_GT(checked, 8000);
@@ -74,6 +81,43 @@ TEST(JsonText, TheWriterPlacesCommasAndWritesEachKindOfValue) {
     EXPECT_EQ(out, R"({"a":"x\"y","n":-3,"u":18446744073709551615,"t":true,"j":[1,"two"],)"
                    R"("list":["p",2,false,{},[]],"o":{"k":"v"}})");
     EXPECT_TRUE(json::accept(out));
+}
+
+// A member is gathered into one append when its value is short and plain; longer values, and
+// values with escapes or text beyond ASCII, take the general path. Both write nlohmann's text.
+TEST(JsonText, TheWriterWritesShortLongPlainAndEscapedMembersAlike) {
+    const std::string longest_key(48, 'k');
+    const std::vector<std::string> values = {"",
+                                             "plain",
+                                             std::string(75, 'x'),
+                                             std::string(76, 'y'),
+                                             std::string(300, 'z'),
+                                             "tab\there",
+                                             "caf\xc3\xa9",
+                                             "bad \xff byte",
+                                             std::string(70, 'q') + "\"",
+                                             "\x01"};
+    for (const auto& v : values) {
+        std::string out;
+        JsonWriter w(out);
+        w.object()
+            .num("first", 1)
+            .str("a", v)
+            .str("kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", v);
+        w.num("n", std::int64_t{-9223372036854775807LL - 1}).end_object();
+        const json expected = {{"first", 1},
+                               {"a", v},
+                               {longest_key, v},
+                               {"n", std::int64_t{-9223372036854775807LL - 1}}};
+        std::string reference_text = expected.dump(-1, ' ', false, json::error_handler_t::replace);
+        // Same members; nlohmann sorts keys, so compare values member by member.
+        const json back = json::parse(out, nullptr, false);
+        ASSERT_TRUE(back.is_object()) << out;
+        EXPECT_EQ(back, json::parse(reference_text)) << out;
+        EXPECT_NE(out.find("\"a\":" + json(v).dump(-1, ' ', false, json::error_handler_t::replace)),
+                  std::string::npos)
+            << out;
+    }
 }
 
 TEST(JsonText, WritesNumbersAsNlohmannDoes) {

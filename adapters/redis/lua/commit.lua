@@ -1,95 +1,129 @@
 -- commit: applies one input's effects to one instance, all or nothing (docs/redis-layout.md).
 -- Every key is in the instance's shard (one hash slot).
 -- KEYS[1] instance   "<revision> <history head hash> <document>"
--- KEYS[2] history    stream: e = entry JSON, h = sha1(previous h .. e), computed by the caller
+-- KEYS[2] history    stream: e = entry, h = sha1(previous h .. e), computed by the caller
 -- KEYS[3..] the keys the operations below name, by index
 -- ARGV[1] the stored value's head the caller read, "<revision> <hash> " ('': must not exist)
 -- ARGV[2] the new entry's hash      ARGV[3] the new stored value (revision, hash, document)
--- ARGV[4] the history entry         ARGV[5] idempotency key's index in KEYS (0: none)
--- ARGV[6] its time to live, s       ARGV[7] business-key hash's index in KEYS (0: none)
--- ARGV[8] business-key field        ARGV[9] the instance id
--- ARGV[10] number of operations, then each: name, key index, arguments
---   Z (ZADD) score member | R (ZREM) member | X (XADD, trimmed to ~maxlen; 0: never) maxlen
---   field value  (one field per entry: a commit's events go in one entry; the feed's: its id is
---   "<Redis time in microseconds>-<n>", so that ids across shards follow the order of commits)
---   | O (outbox XADD) kind effect-id payload
---   | D (a completed task listed: LPUSH "<closed_at> <this commit's history id> <rest>"; over
---     1.5 x `keep` members, trimmed to the `keep` newest, and the latest closed_at trimmed set in
---     the hash KEYS[since] under `field`) closed_at keep rest since field
+-- ARGV[4] the history entry
+-- ARGV[5] the operations, three bytes each: a letter and the index in KEYS of its key (k), in
+--   two bytes, high first; their arguments follow from ARGV[6] on, in order. First, when there
+--   are any, the guards:
+--   I k: ttl              an idempotency key: seen before, the answer is the first result
+--   B k: field id         a business key of a start: held by another instance, refused
+--   then the check's end: the last index of ARGV[1] in the stored value (no argument when
+--   ARGV[1] is ''), and what the commit changes:
+--   Z k: score member     ZADD                | R k: member   ZREM
+--   L k: closed_at keep rest     a completed task, listed by the D operations after it; k the
+--                         hash of latest times trimmed
+--   D k: field            LPUSH "<closed_at> <this commit's history id> <rest>"; over
+--                         1.5 x keep members, trimmed to the keep newest, the latest closed_at
+--                         trimmed set in L's hash under field
+--   X k: maxlen entry     the feed: XADD of field e, trimmed to ~maxlen ('': not this time),
+--                         its id "<Redis time in microseconds>-<n>", so that ids across shards
+--                         follow the order of commits
+--   O k: kind effect-id payload  the outbox: XADD
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
--- XADD of a one-field entry, trimmed to ~maxlen unless that is '0'; false if refused.
-local function xadd(call, key, maxlen, id, field, value)
+
+-- XADD of a one-field entry, trimmed to ~maxlen unless that is ''; false if refused.
+local function xadd(call, key, maxlen, id, value)
   local added
-  if maxlen == '0' then
-    added = call('XADD', key, id, field, value)
+  if maxlen == '' then
+    added = call('XADD', key, id, 'e', value)
   else
-    added = call('XADD', key, 'MAXLEN', '~', maxlen, id, field, value)
+    added = call('XADD', key, 'MAXLEN', '~', maxlen, id, 'e', value)
   end
   return not (type(added) == 'table' and added.err)
 end
 
-local idem = tonumber(ARGV[5])
-if idem > 0 then
-  local first = redis.call('GET', KEYS[idem])
+local I, B, Z, R, L, D, X, O = string.byte('IBZRLDXO', 1, 8)
+local ops, at, pos = ARGV[5], 6, 1
+-- The operation at `pos`: its letter and key.
+local function op_at(p)
+  local letter, high, low = string.byte(ops, p, p + 2)
+  if letter == nil then return nil end
+  return letter, KEYS[high * 256 + low]
+end
+
+local letter, key = op_at(pos)
+local idem, ttl
+if letter == I then
+  idem, ttl = key, ARGV[at]
+  at, pos = at + 1, pos + 3
+  local first = redis.call('GET', idem)
   if first then return {'dup', first} end
+  letter, key = op_at(pos)
+end
+local bkey, field, owner
+if letter == B then
+  bkey, field, owner = key, ARGV[at], ARGV[at + 1]
+  at, pos = at + 2, pos + 3
 end
 -- The revision and head are checked by reading only the stored value's first bytes.
 local expected = ARGV[1]
 if expected == '' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return {'stale', redis.call('GET', KEYS[1])} end
-elseif redis.call('GETRANGE', KEYS[1], 0, #expected - 1) ~= expected then
-  local stored = redis.call('GET', KEYS[1])
-  if stored then return {'stale', stored} end
-  return {'missing'}
+else
+  local head = redis.call('GETRANGE', KEYS[1], '0', ARGV[at])
+  at = at + 1
+  if head ~= expected then
+    local stored = redis.call('GET', KEYS[1])
+    if stored then return {'stale', stored} end
+    return {'missing'}
+  end
 end
-local bkey = tonumber(ARGV[7])
-if bkey > 0 then
-  local owner = redis.call('HGET', KEYS[bkey], ARGV[8])
-  if owner and owner ~= ARGV[9] then return {'taken', owner} end
+if bkey then
+  local held = redis.call('HGET', bkey, field)
+  if held and held ~= owner then return {'taken', held} end
 end
 
 local hash = ARGV[2]
 local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', hash)
 redis.call('SET', KEYS[1], ARGV[3])
-if bkey > 0 then redis.call('HSET', KEYS[bkey], ARGV[8], ARGV[9]) end
-if idem > 0 then redis.call('SET', KEYS[idem], ARGV[3], 'EX', ARGV[6]) end
+if bkey then redis.call('HSET', bkey, field, owner) end
+if idem then redis.call('SET', idem, ARGV[3], 'EX', ttl) end
 
-local i = 11
-for _ = 1, tonumber(ARGV[10]) do
-  local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
-  if op == 'Z' then
-    redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
-  elseif op == 'D' then
-    local n = redis.call('LPUSH', key, ARGV[i + 2] .. ' ' .. id .. ' ' .. ARGV[i + 4])
+local listed, keep, since  -- set by L, for the D operations after it
+for p = pos, #ops, 3 do
+  letter, key = op_at(p)
+  if letter == Z then
+    redis.call('ZADD', key, ARGV[at], ARGV[at + 1]); at = at + 2
+  elseif letter == R then
+    redis.call('ZREM', key, ARGV[at]); at = at + 1
+  elseif letter == L then
+    listed = ARGV[at] .. ' ' .. id .. ' ' .. ARGV[at + 2]
+    keep, since = tonumber(ARGV[at + 1]), key
+    at = at + 3
+  elseif letter == D then
+    local n = redis.call('LPUSH', key, listed)
     -- Trimmed in batches: once over half as many again as kept, back to `keep`, the latest
     -- completion time trimmed kept beside it.
-    local keep = tonumber(ARGV[i + 3])
     if n > keep + keep / 2 then
-      local since, field = KEYS[tonumber(ARGV[i + 5])], ARGV[i + 6]
-      local latest = tonumber(redis.call('HGET', since, field) or '0')
+      local name = ARGV[at]
+      local latest = tonumber(redis.call('HGET', since, name) or '0')
       for _, member in ipairs(redis.call('LRANGE', key, keep, -1)) do
-        local at = tonumber(string.match(member, '^%d+'))
-        if at and at > latest then latest = at end
+        local t = tonumber(string.match(member, '^%d+'))
+        if t and t > latest then latest = t end
       end
-      redis.call('HSET', since, field, string.format('%.0f', latest))
+      redis.call('HSET', since, name, string.format('%.0f', latest))
       redis.call('LTRIM', key, 0, keep - 1)
     end
-    i = i + 7
-  elseif op == 'R' then
-    redis.call('ZREM', key, ARGV[i + 2]); i = i + 3
-  elseif op == 'X' then
+    at = at + 1
+  elseif letter == X then
+    local maxlen, value = ARGV[at], ARGV[at + 1]
     local t = redis.call('TIME')
-    local at = t[1] .. string.format('%06d', tonumber(t[2])) .. '-*'
-    if not xadd(redis.pcall, key, ARGV[i + 2], at, ARGV[i + 3], ARGV[i + 4]) then
+    local now = t[1] .. string.rep('0', 6 - #t[2]) .. t[2] .. '-*'
+    if not xadd(redis.pcall, key, maxlen, now, value) then
       -- The stream's last id is later than now (the clock went back): the next one after it.
-      xadd(redis.call, key, ARGV[i + 2], '*', ARGV[i + 3], ARGV[i + 4])
+      xadd(redis.call, key, maxlen, '*', value)
     end
-    i = i + 5
-  elseif op == 'O' then
-    redis.call('XADD', key, '*', 'k', ARGV[i + 2], 'x', ARGV[i + 3], 'p', ARGV[i + 4]); i = i + 5
+    at = at + 2
+  elseif letter == O then
+    redis.call('XADD', key, '*', 'k', ARGV[at], 'x', ARGV[at + 1], 'p', ARGV[at + 2])
+    at = at + 3
   else
-    return redis.error_reply('commit: unknown operation ' .. tostring(op))
+    return redis.error_reply('commit: unknown operation ' .. tostring(letter))
   end
 end
 return {'ok', id, hash}

@@ -10,6 +10,7 @@
 #include <sds.h>
 
 #include <charconv>
+#include <cstring>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -72,25 +73,30 @@ Reply copy_reply(const redisReply* r) {
 void AsyncConnection::format(std::string_view head0, std::string_view head1, const Command& command,
                              std::string& out) {
     const std::size_t heads = (head0.empty() ? 0 : 1) + (head1.empty() ? 0 : 1);
-    std::size_t size = 16 + head0.size() + head1.size() + 32;
-    for (const auto& a : command) size += a.size() + 16;
-    out.clear();
-    out.reserve(size);
-    char digits[24];
-    auto header = [&](char kind, std::size_t n) {
-        out += kind;
-        out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-        out += "\r\n";
+    // Each argument: '$', at most 20 digits, CRLF, the bytes, CRLF. Written straight into the
+    // buffer, sized once, then cut to what was written.
+    std::size_t size = 24 + head0.size() + head1.size() + 2 * 26;
+    for (const auto& a : command) size += a.size() + 26;
+    out.resize(size);
+    char* p = out.data();
+    auto header = [&p](char kind, std::size_t n) {
+        *p++ = kind;
+        p = std::to_chars(p, p + 20, n).ptr;
+        *p++ = '\r';
+        *p++ = '\n';
     };
     auto arg = [&](std::string_view a) {
         header('$', a.size());
-        out += a;
-        out += "\r\n";
+        if (!a.empty()) std::memcpy(p, a.data(), a.size());
+        p += a.size();
+        *p++ = '\r';
+        *p++ = '\n';
     };
     header('*', heads + command.size());
     if (!head0.empty()) arg(head0);
     if (!head1.empty()) arg(head1);
     for (const auto& a : command) arg(a);
+    out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 struct AsyncConnection::Impl : std::enable_shared_from_this<Impl> {

@@ -63,66 +63,83 @@ std::vector<IndexEntry> index_entries(const Keyspace& keys, int shard, const Ins
     return out;
 }
 
-// commit.lua's arguments, with KEYS numbered as they are first named.
+// commit.lua's arguments: KEYS numbered as they are first named; the operations, each a letter
+// and its key's index in two bytes; their arguments in order after them.
 class Plan {
 public:
     Plan(std::string instance_key, std::string history_key) {
         keys_.push_back(std::move(instance_key));
         keys_.push_back(std::move(history_key));
     }
-    std::string key(std::string k) {
-        for (std::size_t i = 0; i < keys_.size(); ++i)
-            if (keys_[i] == k) return std::to_string(i + 1);
-        keys_.push_back(std::move(k));
-        return std::to_string(keys_.size());
+    // The guards, then the check's end, then the rest.
+    void idempotency(std::string k, std::chrono::seconds ttl) {
+        op('I', std::move(k));
+        values_.push_back(std::to_string(ttl.count()));
     }
+    void business_key(std::string k, std::string field, std::string owner) {
+        op('B', std::move(k));
+        values_.push_back(std::move(field));
+        values_.push_back(std::move(owner));
+    }
+    // The last index, in the stored value, of the head the commit expects.
+    void check_end(std::size_t last) { values_.push_back(std::to_string(last)); }
     void zadd(std::string k, TimeMs score, const std::string& member) {
-        op("Z", std::move(k));
-        ops_.push_back(std::to_string(score));
-        ops_.push_back(member);
-    }
-    // Lists a completed task: LPUSH of "<closed_at> <history entry id> <rest>" (the id is the
-    // commit's own, known only in the script), keeping the `keep` newest, and the latest time
-    // trimmed in `since` under `field`.
-    void done(std::string list, TimeMs closed_at, std::size_t keep, std::string rest,
-              std::string since, std::string field) {
-        op("D", std::move(list));
-        ops_.push_back(std::to_string(closed_at));
-        ops_.push_back(std::to_string(keep));
-        ops_.push_back(std::move(rest));
-        ops_.push_back(key(std::move(since)));
-        ops_.push_back(std::move(field));
+        op('Z', std::move(k));
+        values_.push_back(std::to_string(score));
+        values_.push_back(member);
     }
     void zrem(std::string k, const std::string& member) {
-        op("R", std::move(k));
-        ops_.push_back(member);
+        op('R', std::move(k));
+        values_.push_back(member);
     }
-    void xadd(std::string k, std::size_t maxlen, const char* field, std::string value) {
-        op("X", std::move(k));
-        ops_.push_back(std::to_string(maxlen));
-        ops_.push_back(field);
-        ops_.push_back(std::move(value));
+    // A completed task, listed by the `done` calls after it: LPUSH of "<closed_at> <history
+    // entry id> <rest>" (the id is the commit's own, known only in the script), keeping the
+    // `keep` newest, the latest time trimmed in the hash `since`.
+    void listed(std::string since, TimeMs closed_at, std::size_t keep, std::string rest) {
+        op('L', std::move(since));
+        values_.push_back(std::to_string(closed_at));
+        values_.push_back(std::to_string(keep));
+        values_.push_back(std::move(rest));
+    }
+    void done(std::string list, std::string field) {
+        op('D', std::move(list));
+        values_.push_back(std::move(field));
+    }
+    // The feed's entry; `maxlen` 0: not trimmed this time.
+    void xadd(std::string k, std::size_t maxlen, std::string entry) {
+        op('X', std::move(k));
+        values_.push_back(maxlen == 0 ? std::string() : std::to_string(maxlen));
+        values_.push_back(std::move(entry));
     }
     // An outbox entry: kind, effect id (the receiver's idempotency key), payload.
     void outbox(std::string k, const char* kind, std::string effect_id, std::string payload) {
-        op("O", std::move(k));
-        ops_.push_back(kind);
-        ops_.push_back(std::move(effect_id));
-        ops_.push_back(std::move(payload));
+        op('O', std::move(k));
+        values_.push_back(kind);
+        values_.push_back(std::move(effect_id));
+        values_.push_back(std::move(payload));
     }
+    // Whether every key's index fits its two bytes.
+    bool fits() const { return keys_.size() <= 0xFFFF; }
     std::vector<std::string>& keys() { return keys_; }
-    std::size_t op_count() const { return count_; }
-    std::vector<std::string>& ops() { return ops_; }
+    std::string& ops() { return ops_; }
+    std::vector<std::string>& values() { return values_; }
 
 private:
-    void op(const char* name, std::string k) {
-        ++count_;
-        ops_.push_back(name);
-        ops_.push_back(key(std::move(k)));
+    std::size_t key(std::string k) {
+        for (std::size_t i = 0; i < keys_.size(); ++i)
+            if (keys_[i] == k) return i + 1;
+        keys_.push_back(std::move(k));
+        return keys_.size();
+    }
+    void op(char letter, std::string k) {
+        const std::size_t index = key(std::move(k));
+        ops_ += letter;
+        ops_ += static_cast<char>((index >> 8) & 0xFF);
+        ops_ += static_cast<char>(index & 0xFF);
     }
     std::vector<std::string> keys_;
-    std::vector<std::string> ops_;
-    std::size_t count_ = 0;
+    std::string ops_;
+    std::vector<std::string> values_;
 };
 
 // What the feed says of a task: enough to show and sort it in a list of pending actions
@@ -616,16 +633,23 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     const Instance& inst = step.instance;
     const int shard = keys_.shard_of(inst.id);
     Plan plan(keys_.instance(inst.id), keys_.history(inst.id));
-    std::string idem_index = "0", bkey_index = "0", bkey_field;
-    if (!opts.idempotency_key.empty())
-        idem_index =
-            plan.key(keys_.idempotency(shard, opts.idempotency_scope, opts.idempotency_key));
+    if (!opts.idempotency_key.empty()) {
+        const auto ttl =
+            opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
+        plan.idempotency(keys_.idempotency(shard, opts.idempotency_scope, opts.idempotency_key),
+                         std::chrono::duration_cast<std::chrono::seconds>(ttl));
+    }
     if (before == nullptr && !inst.business_key.empty()) {
         if (keys_.shard_of_key(inst.workflow, inst.business_key) != shard)
             return make_error(ErrorCode::storage_error,
                               "instance " + inst.id + " is not on its business key's shard");
-        bkey_index = plan.key(keys_.business_keys(shard));
-        bkey_field = inst.workflow + '\x1f' + inst.business_key;
+        plan.business_key(keys_.business_keys(shard), inst.workflow + '\x1f' + inst.business_key,
+                          inst.id);
+    }
+    std::string expected;  // the stored value's head: "<revision> <hash> "
+    if (before != nullptr) {
+        expected = std::to_string(before->revision) + ' ' + before_head + ' ';
+        plan.check_end(expected.size() - 1);
     }
 
     // Index memberships: what changed between the stored instance and the new one (a few
@@ -675,13 +699,14 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
                 // id begins with it ("<workflow>-<random>", and children of the same workflow).
                 std::string rest = closed->id + ' ';
                 if (!inst.id.starts_with(inst.workflow + '-')) rest += inst.workflow;
+                plan.listed(keys_.done_since(shard), closed->closed_at, options_.done_kept,
+                            std::move(rest));
                 for (bool by_role : {false, true}) {
                     const std::string& name = by_role ? closed->role : closed->closed_by;
                     if (name.empty()) continue;
                     std::string field = Keyspace::done_field(by_role, name);
                     std::string list = keys_.done_list(shard, field);
-                    plan.done(std::move(list), closed->closed_at, options_.done_kept, rest,
-                              keys_.done_since(shard), std::move(field));
+                    plan.done(std::move(list), std::move(field));
                 }
             }
         }
@@ -715,31 +740,31 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         doc = codec::encode(std::move(doc), options_.compression_level);
         entry = codec::encode(std::move(entry), options_.history_compression_level);
     }
-    if (!feed.empty()) plan.xadd(keys_.feed(shard), options_.feed_max_length, "e", std::move(feed));
+    if (!feed.empty()) {
+        // Trimmed with one add in kFeedTrimEvery of this node's to the shard's feed (from the
+        // first), which keeps the stream near its length and most commits shorter.
+        if (feed_adds_.size() <= static_cast<std::size_t>(shard)) feed_adds_.resize(shard + 1);
+        const bool trim = feed_adds_[shard]++ % kFeedTrimEvery == 0;
+        plan.xadd(keys_.feed(shard), trim ? options_.feed_max_length : 0, std::move(feed));
+    }
 
-    const auto ttl =
-        opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
     // The history chain: this entry's hash covers the previous hash and the entry as kept, so
     // that an entry changed or removed later shows.
     std::string hash = sha1_hex(before_head + entry);
-    std::string expected;  // the stored value's head: "<revision> <hash> "
-    if (before != nullptr) expected = std::to_string(before->revision) + ' ' + before_head + ' ';
+    if (!plan.fits())
+        return make_error(ErrorCode::storage_error,
+                          "a commit of instance " + inst.id + " names too many keys");
     std::string stored;
     stored.reserve(rev.size() + hash.size() + doc.size() + 2);
     stored.append(rev).append(1, ' ').append(hash).append(1, ' ').append(doc);
     std::vector<std::string> args;
-    args.reserve(10 + plan.ops().size());
+    args.reserve(5 + plan.values().size());
     args.push_back(std::move(expected));
     args.push_back(std::move(hash));
     args.push_back(std::move(stored));
     args.push_back(std::move(entry));
-    args.push_back(std::move(idem_index));
-    args.push_back(std::to_string(ttl.count()));
-    args.push_back(std::move(bkey_index));
-    args.push_back(std::move(bkey_field));
-    args.push_back(inst.id);
-    args.push_back(std::to_string(plan.op_count()));
-    for (auto& o : plan.ops()) args.push_back(std::move(o));
+    args.push_back(std::move(plan.ops()));
+    for (auto& v : plan.values()) args.push_back(std::move(v));
     return PlannedCommit{std::move(plan.keys()), std::move(args)};
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -25,13 +26,18 @@ inline std::string json_text(const nlohmann::json& value) {
 // Appends `s` as a JSON string, as nlohmann would write it.
 void append_json_string(std::string& out, std::string_view s);
 
+// Whether `s` is written as a JSON string as it is, between quotes (nothing to escape, ASCII).
+bool plain_json_string(std::string_view s);
+
 // Writes JSON text straight from values, for the storage forms that would otherwise be built as
 // a json DOM only to be dumped. Keys come out in the order they are written; commas are placed
 // for the caller. The member functions have distinct names on purpose: an overload set with
 // bool would take string literals.
 // An object key written as is: a string literal, checked at compile time to need no escape.
 struct JsonKey {
+    static constexpr std::size_t kLongest = 48;
     consteval JsonKey(const char* literal) : text(literal) {  // NOLINT: implicit on purpose
+        if (text.size() > kLongest) throw "a JsonKey is at most 48 characters";
         for (char c : text)
             if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\' ||
                 static_cast<unsigned char>(c) >= 0x80)
@@ -56,16 +62,20 @@ public:
     }
     template <typename Integer>
     JsonWriter& integer(Integer v) {
-        separate();
         char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v);
-        out_.append(buf, r.ptr);
+        std::size_t n = 0;
+        if (comma_) buf[n++] = ',';
+        n = static_cast<std::size_t>(std::to_chars(buf + n, buf + sizeof buf, v).ptr - buf);
+        out_.append(buf, n);
         comma_ = true;
         return *this;
     }
     JsonWriter& boolean(bool v) {
         separate();
-        out_ += v ? "true" : "false";
+        if (v)
+            out_.append("true", 4);
+        else
+            out_.append("false", 5);
         comma_ = true;
         return *this;
     }
@@ -75,25 +85,57 @@ public:
         comma_ = true;
         return *this;
     }
-    // A key known at compile time (see JsonKey).
+    // A key known at compile time (see JsonKey). Each member is written with as few appends as
+    // may be: the separator, key and colon (and a number, or a string that needs no escape)
+    // gathered first.
     JsonWriter& key(JsonKey k) {
-        separate();
-        out_ += '"';
-        out_ += k.text;
-        out_ += "\":";
+        Gather g(*this, k);
+        out_.append(g.buf, g.n);
         comma_ = false;
         return *this;
     }
     // An object member: key and value.
-    JsonWriter& str(JsonKey k, std::string_view v) { return key(k).string(v); }
+    JsonWriter& str(JsonKey k, std::string_view v) {
+        Gather g(*this, k);
+        if (v.size() <= sizeof g.buf - g.n - 2 && plain_json_string(v)) {
+            g.buf[g.n++] = '"';
+            if (!v.empty()) std::memcpy(g.buf + g.n, v.data(), v.size());
+            g.n += v.size();
+            g.buf[g.n++] = '"';
+            out_.append(g.buf, g.n);
+        } else {
+            out_.append(g.buf, g.n);
+            append_json_string(out_, v);
+        }
+        comma_ = true;
+        return *this;
+    }
     template <typename Integer>
     JsonWriter& num(JsonKey k, Integer v) {
-        return key(k).integer(v);
+        Gather g(*this, k);
+        g.n = static_cast<std::size_t>(std::to_chars(g.buf + g.n, g.buf + sizeof g.buf, v).ptr -
+                                       g.buf);
+        out_.append(g.buf, g.n);
+        comma_ = true;
+        return *this;
     }
     JsonWriter& flag(JsonKey k, bool v) { return key(k).boolean(v); }
     JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
 
 private:
+    // ',"key":' in a buffer with room for a short value after it.
+    struct Gather {
+        Gather(const JsonWriter& w, JsonKey k) {
+            if (w.comma_) buf[n++] = ',';
+            buf[n++] = '"';
+            std::memcpy(buf + n, k.text.data(), k.text.size());
+            n += k.text.size();
+            buf[n++] = '"';
+            buf[n++] = ':';
+        }
+        char buf[JsonKey::kLongest + 4 + 76];
+        std::size_t n = 0;
+    };
     void separate() {
         if (comma_) out_ += ',';
     }

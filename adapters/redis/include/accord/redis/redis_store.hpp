@@ -251,6 +251,9 @@ private:
         std::chrono::steady_clock::time_point checked;
     };
     std::map<std::string, Latest, std::less<>> latest_;
+    // Feed entries this node added per shard: one in kFeedTrimEvery asks Redis to trim.
+    std::vector<std::uint32_t> feed_adds_;
+    static constexpr std::uint32_t kFeedTrimEvery = 16;
 };
 
 }  // namespace accord::redis
