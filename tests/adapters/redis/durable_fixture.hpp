@@ -128,6 +128,7 @@ protected:
         store_options.prefix = prefix_;
         store_options.shards = shards_;
         if (done_kept_) store_options.done_kept = *done_kept_;
+        if (feed_max_length_) store_options.feed_max_length = *feed_max_length_;
         if (compression) {
             store_options.compression_level = *compression;
             store_options.history_compression_level = *compression;
@@ -173,6 +174,7 @@ protected:
     std::string url_, prefix_;
     int shards_ = 16;
     std::optional<std::size_t> done_kept_;  // StoreOptions::done_kept, when set
+    std::optional<std::size_t> feed_max_length_;  // StoreOptions::feed_max_length, when set
     TestClock clock_;
     std::vector<std::unique_ptr<Node>> nodes_;
 };

@@ -185,6 +185,29 @@ TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
     EXPECT_EQ(old->status, engine::TaskStatus::completed);
 }
 
+// A shard's feed is trimmed by one add in 16 of a node's (RedisStore::kFeedTrimEvery), to
+// about feed_max_length: whole stream nodes go, so with nodes of 2 entries it stays within the
+// length, a node, and the adds since the last trim.
+TEST_P(Durable, AShardsFeedStaysNearItsLengthThoughOnlySomeAddsTrimIt) {
+    shards_ = 1;
+    feed_max_length_ = 4;
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    for (const auto& set : run(node.client->on_every_node(
+             command_of("CONFIG", "SET", "stream-node-max-entries", "2"))))
+        ASSERT_TRUE(set.ok()) << set.error().to_string();
+    const std::string feed = node.store->keys().feed(0);
+    std::size_t longest = 0;
+    for (int round = 0; round < 6; ++round) {
+        submit_drafts(node, 5);  // ten entries: each start and each submission opens a task
+        auto length = run(node.client->command(feed, command_of("XLEN", feed)));
+        ASSERT_TRUE(length.ok()) << length.error().to_string();
+        longest = std::max<std::size_t>(longest, static_cast<std::size_t>(length->integer));
+    }
+    EXPECT_LE(longest, 4u + 2u + RedisStore::kFeedTrimEvery) << "60 entries added";
+    EXPECT_GE(longest, 4u);
+}
+
 TEST_P(Durable, ADoneListHasNoGapsWhereOneShardsListWasTrimmedAndAnothersNot) {
     done_kept_ = 2;  // 16 shards: some lists get trimmed, most do not
     Node& node = add_node();

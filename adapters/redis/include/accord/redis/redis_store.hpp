@@ -224,6 +224,9 @@ public:
     Awaitable<Result<void>> ack_outbox(const OutboxEntry& entry);
 
     static constexpr const char* kOutboxGroup = "accord";
+    // One feed entry in this many of a node's to a shard's feed trims it (to about
+    // StoreOptions::feed_max_length).
+    static constexpr std::uint32_t kFeedTrimEvery = 16;
 
 private:
     struct PlannedCommit {
@@ -253,7 +256,6 @@ private:
     std::map<std::string, Latest, std::less<>> latest_;
     // Feed entries this node added per shard: one in kFeedTrimEvery asks Redis to trim.
     std::vector<std::uint32_t> feed_adds_;
-    static constexpr std::uint32_t kFeedTrimEvery = 16;
 };
 
 }  // namespace accord::redis
