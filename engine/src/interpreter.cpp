@@ -704,18 +704,23 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields,
                            done.comment});
     drop_task_timers(done.id);
-    history_.detail = {{"task", done.id}, {"outcome", done.outcome}, {"fields", done.fields}};
-    if (!done.comment.empty()) history_.detail["comment"] = done.comment;
+    // (Members set one by one: nlohmann's initializer lists cost more than the copies.)
+    json& detail = history_.detail = json::object();
+    detail["task"] = done.id;
+    detail["outcome"] = done.outcome;
+    detail["fields"] = done.fields;
+    if (!done.comment.empty()) detail["comment"] = done.comment;
 
-    json result = {{"outcome", done.outcome},
-                   {"by", actor_.id},
-                   {"at", format_date_time(now_)},
-                   {"fields", done.fields}};
-    if (!done.comment.empty()) result["comment"] = done.comment;
     if (spec.save_to.empty()) {
         for (auto f = done.fields.begin(); f != done.fields.end(); ++f)
             write_key(f.key()) = f.value();
     } else {
+        json result = json::object();
+        result["outcome"] = done.outcome;
+        result["by"] = actor_.id;
+        result["at"] = format_date_time(now_);
+        result["fields"] = done.fields;
+        if (!done.comment.empty()) result["comment"] = done.comment;
         json* slot = &write_path(spec.save_to);
         if (spec.multi()) {
             if (!slot->is_object()) *slot = json::object();
@@ -726,11 +731,12 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     }
 
     if (!spec.multi()) {
-        json payload = {{"task", done.id},
-                        {"outcome", done.outcome},
-                        {"by", actor_.id},
-                        {"comment", done.comment},
-                        {"fields", done.fields}};
+        json payload = json::object();
+        payload["task"] = done.id;
+        payload["outcome"] = done.outcome;
+        payload["by"] = actor_.id;
+        payload["comment"] = done.comment;
+        payload["fields"] = done.fields;
         return fire(spec.outcome_events[static_cast<std::size_t>(outcome_index)], payload);
     }
     std::vector<std::string> results;
