@@ -43,6 +43,7 @@ using accord::redis::Client;
 using accord::redis::command_of;
 using accord::redis::RedisStore;
 using accord::redis::Runtime;
+using accord::redis::SendOptions;
 using accord::redis::StartRequest;
 using Clock = std::chrono::steady_clock;
 
@@ -180,27 +181,31 @@ Awaitable<void> lifecycle(Runtime& runtime, std::uint64_t n, int returns, Tally&
     }
     tally.latency_ms.push_back(static_cast<float>(ms_since(t0)));
     ++tally.commits;
-    Instance inst = std::move(started->instance);
+    // Each input's result shared with the runtime's cache, as the API gets it (Sent).
+    std::shared_ptr<const Instance> inst =
+        std::make_shared<const Instance>(std::move(started->instance));
     for (int k = 0; k < inputs_per_lifecycle(returns); ++k) {
         t0 = Clock::now();
-        auto moved = co_await runtime.send(inst.id, lifecycle_input(k, returns, open_task(inst)));
+        SendOptions options;
+        auto moved = co_await runtime.send(inst->id, lifecycle_input(k, returns, open_task(*inst)),
+                                           std::move(options));
         if (!moved) {
-            tally.error("input " + std::to_string(k) + " of " + inst.id + ": " +
+            tally.error("input " + std::to_string(k) + " of " + inst->id + ": " +
                         moved.error().to_string());
             co_return;
         }
         tally.latency_ms.push_back(static_cast<float>(ms_since(t0)));
         ++tally.commits;
-        inst = std::move(moved).value();
+        inst = std::move(moved->instance);
     }
-    if (inst.running() || inst.outcome != "endorsed" ||
-        inst.revision != static_cast<std::uint64_t>(inputs_per_lifecycle(returns) + 1)) {
-        tally.error(inst.id + " ended " + inst.outcome + " at revision " +
-                    std::to_string(inst.revision));
+    if (inst->running() || inst->outcome != "endorsed" ||
+        inst->revision != static_cast<std::uint64_t>(inputs_per_lifecycle(returns) + 1)) {
+        tally.error(inst->id + " ended " + inst->outcome + " at revision " +
+                    std::to_string(inst->revision));
         co_return;
     }
     ++tally.lifecycles;
-    if (tally.sample.size() < 20) tally.sample.push_back(inst.id);
+    if (tally.sample.size() < 20) tally.sample.push_back(inst->id);
 }
 
 // One instance started and submitted: it waits on the dean's endorsement task.

@@ -759,11 +759,11 @@ Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::
     if (!options.admit) options.admit = visible_to(cx.who);
     auto sent = co_await runtime_.send(id, std::move(in), std::move(options));
     if (!sent) co_return problem(sent.error());
-    auto def = co_await store_.definition(sent->instance.workflow, sent->instance.version);
+    auto def = co_await store_.definition(sent->instance->workflow, sent->instance->version);
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
-    write_instance(w, sent->instance, **def, cx.now);
+    write_instance(w, *sent->instance, **def, cx.now);
     co_return text_response(200, std::move(text));
 }
 
@@ -1032,7 +1032,7 @@ Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const s
         if (!found) co_return problem(found.error());
         sent->task = std::move(found).value();
     }
-    const Instance& after = sent->instance;
+    const Instance& after = *sent->instance;
     auto def = co_await store_.definition(after.workflow, after.version);
     if (!def) co_return problem(def.error());
     std::string text;

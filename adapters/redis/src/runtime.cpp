@@ -205,7 +205,7 @@ Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::stri
     options.idempotency_key = std::move(idem);
     auto sent = co_await send(std::move(id), std::move(input), std::move(options));
     if (!sent) co_return sent.error();
-    co_return std::move(sent->instance);
+    co_return *sent->instance;
 }
 
 namespace {
@@ -219,7 +219,7 @@ Awaitable<Result<Sent>> repeated(RedisStore& store, Instance first, const SendOp
     }
     std::optional<engine::Task> task;
     if (const engine::Task* t = first.find_task(options.task_id)) task = *t;
-    co_return Sent{std::move(first), std::move(task)};
+    co_return Sent{std::make_shared<const Instance>(std::move(first)), std::move(task)};
 }
 
 }  // namespace
@@ -276,9 +276,11 @@ Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions o
                 std::optional<engine::Task> task;
                 if (!options.task_id.empty())
                     task = engine::task_after(before, *step, options.task_id);
-                remember(std::make_shared<const StoredInstance>(
-                    StoredInstance{step->instance, std::move(outcome->head)}));
-                co_return Sent{std::move(step->instance), std::move(task)};
+                auto stored = std::make_shared<const StoredInstance>(
+                    StoredInstance{std::move(step->instance), std::move(outcome->head)});
+                remember(stored);
+                co_return Sent{std::shared_ptr<const Instance>(stored, &stored->instance),
+                               std::move(task)};
             }
             case CommitOutcome::Status::duplicate:
                 ++stats_.duplicates;

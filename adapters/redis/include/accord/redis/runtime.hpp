@@ -75,7 +75,8 @@ struct SendOptions {
 };
 
 struct Sent {
-    Instance instance;  // as the input left it
+    // The instance as the input left it, shared with the node's cache (no copy is made).
+    std::shared_ptr<const Instance> instance;
     // SendOptions::task_id's task as the input left it; nullopt when the instance holds it no
     // longer (an input repeated by its idempotency key, after the state moved on).
     std::optional<engine::Task> task;
