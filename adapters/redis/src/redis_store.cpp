@@ -637,7 +637,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         const auto ttl =
             opts.idempotency_ttl.count() > 0 ? opts.idempotency_ttl : options_.idempotency_ttl;
         plan.idempotency(keys_.idempotency(shard, opts.idempotency_scope, opts.idempotency_key),
-                         std::chrono::duration_cast<std::chrono::seconds>(ttl));
+                         ttl);
     }
     if (before == nullptr && !inst.business_key.empty()) {
         if (keys_.shard_of_key(inst.workflow, inst.business_key) != shard)
