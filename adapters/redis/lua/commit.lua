@@ -16,32 +16,37 @@
 --   Z k: score member     ZADD                | R k: member   ZREM
 --   L k: closed_at keep rest     a completed task, listed by the D operations after it; k the
 --                         hash of latest times trimmed
---   D k: field            LPUSH "<closed_at> <this commit's history id> <rest>"; over
+--   D k:                  LPUSH "<closed_at> <this commit's history id> <rest>"; over
 --                         1.5 x keep members, trimmed to the keep newest, the latest closed_at
---                         trimmed set in L's hash under field
---   X k: maxlen entry     the feed: XADD of field e, trimmed to ~maxlen ('': not this time),
---                         its id "<Redis time in microseconds>-<n>", so that ids across shards
---                         follow the order of commits
+--                         trimmed set in L's hash under the list's field (its key after
+--                         "}:done-list:")
+--   X k: entry            the feed: XADD of field e, its id "<Redis time in microseconds>-<n>",
+--                         so that ids across shards follow the order of commits
+--   Y k: maxlen entry     the same, trimmed to ~maxlen
 --   O k: kind effect-id payload  the outbox: XADD
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
 
--- XADD of a one-field entry, trimmed to ~maxlen unless that is ''; false if refused.
-local function xadd(call, key, maxlen, id, value)
+-- Locals: each global or field looked up once, not at every use.
+local call, byte = redis.call, string.byte
+
+-- XADD of a one-field entry with `fn` (call or pcall), trimmed to ~maxlen unless that is '';
+-- false if refused.
+local function xadd(fn, key, maxlen, id, value)
   local added
   if maxlen == '' then
-    added = call('XADD', key, id, 'e', value)
+    added = fn('XADD', key, id, 'e', value)
   else
-    added = call('XADD', key, 'MAXLEN', '~', maxlen, id, 'e', value)
+    added = fn('XADD', key, 'MAXLEN', '~', maxlen, id, 'e', value)
   end
   return not (type(added) == 'table' and added.err)
 end
 
-local I, B, Z, R, L, D, X, O = string.byte('IBZRLDXO', 1, 8)
+local I, B, Z, R, L, D, X, Y, O = byte('IBZRLDXYO', 1, 9)
 local ops, at, pos = ARGV[5], 6, 1
 -- The operation at `pos`: its letter and key.
 local function op_at(p)
-  local letter, high, low = string.byte(ops, p, p + 2)
+  local letter, high, low = byte(ops, p, p + 2)
   if letter == nil then return nil end
   return letter, KEYS[high * 256 + low]
 end
@@ -51,7 +56,7 @@ local idem, ttl
 if letter == I then
   idem, ttl = key, ARGV[at]
   at, pos = at + 1, pos + 3
-  local first = redis.call('GET', idem)
+  local first = call('GET', idem)
   if first then return {'dup', first} end
   letter, key = op_at(pos)
 end
@@ -63,64 +68,67 @@ end
 -- The revision and head are checked by reading only the stored value's first bytes.
 local expected = ARGV[1]
 if expected == '' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return {'stale', redis.call('GET', KEYS[1])} end
+  if call('EXISTS', KEYS[1]) == 1 then return {'stale', call('GET', KEYS[1])} end
 else
-  local head = redis.call('GETRANGE', KEYS[1], '0', ARGV[at])
+  local head = call('GETRANGE', KEYS[1], '0', ARGV[at])
   at = at + 1
   if head ~= expected then
-    local stored = redis.call('GET', KEYS[1])
+    local stored = call('GET', KEYS[1])
     if stored then return {'stale', stored} end
     return {'missing'}
   end
 end
 if bkey then
-  local held = redis.call('HGET', bkey, field)
+  local held = call('HGET', bkey, field)
   if held and held ~= owner then return {'taken', held} end
 end
 
 local hash = ARGV[2]
-local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', hash)
-redis.call('SET', KEYS[1], ARGV[3])
-if bkey then redis.call('HSET', bkey, field, owner) end
-if idem then redis.call('SET', idem, ARGV[3], 'EX', ttl) end
+local id = call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', hash)
+call('SET', KEYS[1], ARGV[3])
+if bkey then call('HSET', bkey, field, owner) end
+if idem then call('SET', idem, ARGV[3], 'EX', ttl) end
 
 local listed, keep, since  -- set by L, for the D operations after it
 for p = pos, #ops, 3 do
-  letter, key = op_at(p)
+  local high, low
+  letter, high, low = byte(ops, p, p + 2)
+  key = KEYS[high * 256 + low]
   if letter == Z then
-    redis.call('ZADD', key, ARGV[at], ARGV[at + 1]); at = at + 2
+    call('ZADD', key, ARGV[at], ARGV[at + 1]); at = at + 2
   elseif letter == R then
-    redis.call('ZREM', key, ARGV[at]); at = at + 1
+    call('ZREM', key, ARGV[at]); at = at + 1
   elseif letter == L then
     listed = ARGV[at] .. ' ' .. id .. ' ' .. ARGV[at + 2]
     keep, since = tonumber(ARGV[at + 1]), key
     at = at + 3
   elseif letter == D then
-    local n = redis.call('LPUSH', key, listed)
+    local n = call('LPUSH', key, listed)
     -- Trimmed in batches: once over half as many again as kept, back to `keep`, the latest
     -- completion time trimmed kept beside it.
     if n > keep + keep / 2 then
-      local name = ARGV[at]
-      local latest = tonumber(redis.call('HGET', since, name) or '0')
-      for _, member in ipairs(redis.call('LRANGE', key, keep, -1)) do
+      local name = string.sub(key, select(2, string.find(key, '}:done-list:', 1, true)) + 1)
+      local latest = tonumber(call('HGET', since, name) or '0')
+      for _, member in ipairs(call('LRANGE', key, keep, -1)) do
         local t = tonumber(string.match(member, '^%d+'))
         if t and t > latest then latest = t end
       end
-      redis.call('HSET', since, name, string.format('%.0f', latest))
-      redis.call('LTRIM', key, 0, keep - 1)
+      call('HSET', since, name, string.format('%.0f', latest))
+      call('LTRIM', key, 0, keep - 1)
     end
-    at = at + 1
-  elseif letter == X then
-    local maxlen, value = ARGV[at], ARGV[at + 1]
-    local t = redis.call('TIME')
+  elseif letter == X or letter == Y then
+    local maxlen = ''
+    if letter == Y then maxlen, at = ARGV[at], at + 1 end
+    local value = ARGV[at]
+    local t = call('TIME')
     local now = t[1] .. string.rep('0', 6 - #t[2]) .. t[2] .. '-*'
     if not xadd(redis.pcall, key, maxlen, now, value) then
       -- The stream's last id is later than now (the clock went back): the next one after it.
-      xadd(redis.call, key, maxlen, '*', value)
+      xadd(call, key, maxlen, '*', value)
     end
-    at = at + 2
+    at = at + 1
   elseif letter == O then
-    redis.call('XADD', key, '*', 'k', ARGV[at], 'x', ARGV[at + 1], 'p', ARGV[at + 2])
+    call('XADD', key, '*', 'k', ARGV[at], 'x', ARGV[at + 1], 'p', ARGV[at + 2])
     at = at + 3
   else
     return redis.error_reply('commit: unknown operation ' .. tostring(letter))

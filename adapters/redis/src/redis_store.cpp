@@ -101,14 +101,11 @@ public:
         values_.push_back(std::to_string(keep));
         values_.push_back(std::move(rest));
     }
-    void done(std::string list, std::string field) {
-        op('D', std::move(list));
-        values_.push_back(std::move(field));
-    }
+    void done(std::string list) { op('D', std::move(list)); }
     // The feed's entry; `maxlen` 0: not trimmed this time.
     void xadd(std::string k, std::size_t maxlen, std::string entry) {
-        op('X', std::move(k));
-        values_.push_back(maxlen == 0 ? std::string() : std::to_string(maxlen));
+        op(maxlen == 0 ? 'X' : 'Y', std::move(k));
+        if (maxlen != 0) values_.push_back(std::to_string(maxlen));
         values_.push_back(std::move(entry));
     }
     // An outbox entry: kind, effect id (the receiver's idempotency key), payload.
@@ -704,9 +701,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
                 for (bool by_role : {false, true}) {
                     const std::string& name = by_role ? closed->role : closed->closed_by;
                     if (name.empty()) continue;
-                    std::string field = Keyspace::done_field(by_role, name);
-                    std::string list = keys_.done_list(shard, field);
-                    plan.done(std::move(list), std::move(field));
+                    plan.done(keys_.done_list(shard, Keyspace::done_field(by_role, name)));
                 }
             }
         }
