@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     if (config.dev_clock)
         spdlog::warn("the development clock is on (--dev-clock): admins may move time forward");
 
-    asio::io_context io;
+    asio::io_context io{1};  // one thread runs it (io.run() below): no cross-thread wake-ups
     auto client = redis::Client::create(io.get_executor(), config.redis);
     if (!client) {
         std::cerr << "--redis: " << client.error().message << "\n";

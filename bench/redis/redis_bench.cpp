@@ -255,7 +255,7 @@ T run(asio::io_context& io, Awaitable<T> work) {
 }
 
 struct Bench {
-    asio::io_context io;
+    asio::io_context io{1};  // one thread runs it
     std::shared_ptr<Client> client;
     std::unique_ptr<RedisStore> store;
     std::unique_ptr<Runtime> runtime;
