@@ -228,6 +228,19 @@ row("BullMQ end-to-end jobs/s (worker concurrency 50)", lambda m: spread(m, "bul
 row("**Accord 50 in flight / BullMQ e2e** (goal ≥ 3×)", lambda m: ratio(med(m, "accord50", "commitsPerS"), med(m, "bullmq", "e2eJobsPerS")))
 row("**Accord 16 in flight / EVALSHA `-P 16`** (goal ≥ 50%)", lambda m: ratio(med(m, "accord16", "commitsPerS"), med(m, "evalsha16"), True))
 row("**Accord 50 in flight / EVALSHA `-P 1`** (goal ≥ 50%)", lambda m: ratio(med(m, "accord50", "commitsPerS"), med(m, "evalsha1"), True))
+# The same ratios run by run (each run's Accord figure against the peer run next to it),
+# median [min–max]: a slow minute of the shared machine then sways both sides of a ratio.
+def paired(mode, ours, theirs, key=None, percent=False):
+    a = values(mode, ours, "commitsPerS")
+    b = values(mode, theirs, key)
+    r = [x / y for x, y in zip(a, b) if y]
+    if not r:
+        return "—"
+    f = (lambda v: f"{100 * v:.0f}%") if percent else (lambda v: f"{v:.2f}×")
+    return f"{f(statistics.median(r))} [{f(min(r))}–{f(max(r))}]"
+row("… the same, run by run: Accord 50 in flight / BullMQ e2e", lambda m: paired(m, "accord50", "bullmq", "e2eJobsPerS"))
+row("… the same, run by run: Accord 16 in flight / EVALSHA `-P 16`", lambda m: paired(m, "accord16", "evalsha16", None, True))
+row("… the same, run by run: Accord 50 in flight / EVALSHA `-P 1`", lambda m: paired(m, "accord50", "evalsha1", None, True))
 row("engine CPU per commit, µs (16 in flight)", lambda m: f"{med(m, 'accord16', 'engineCpuUsPerCommit'):.0f}")
 row("redis-server CPU per commit, µs, AOF rewrites included (16 in flight)", lambda m: f"{med(m, 'accord16', 'redisCpuUsPerCommit'):.0f}")
 row("… the most commits/s one redis-server core could take at that cost", lambda m: f"{1e6 / med(m, 'accord16', 'redisCpuUsPerCommit'):,.0f}")
