@@ -46,8 +46,8 @@ class Durable : public DurableTest {
 protected:
     // Starts `n` proposals as olga and submits each draft, a second apart: the drafts' ids in
     // the order completed.
-    std::vector<std::string> submit_drafts(Node& node, int n) {
-        const auto olga = person("olga", {"officer"});
+    std::vector<std::string> submit_drafts(Node& node, int n, const std::string& who = "olga") {
+        const auto olga = person(who, {"officer"});
         std::vector<std::string> drafts;
         for (int i = 0; i < n; ++i) {
             auto started = propose(node);
@@ -183,6 +183,39 @@ TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
     auto old = run(node.store->find_task(drafts[0]));
     ASSERT_TRUE(old.ok()) << old.error().to_string();
     EXPECT_EQ(old->status, engine::TaskStatus::completed);
+}
+
+// commit.lua finds a list's field in its key, after the shard's tag, only when it trims the
+// list: a name that holds the very text it looks for, a colon and a space changes nothing.
+TEST_P(Durable, ADoneListIsTrimmedUnderItsOwnFieldWhateverThePersonIsCalled) {
+    shards_ = 1;
+    done_kept_ = 2;
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    const std::string odd = "o}:done-list:who:x y";
+    const std::vector<std::string> drafts = submit_drafts(node, 4, odd);
+    auto page = run(node.store->done_tasks(false, odd, 10, std::nullopt));
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    ASSERT_EQ(page->tasks.size(), 2u);
+    EXPECT_EQ(page->tasks[0].id, drafts[3]);
+    EXPECT_EQ(page->tasks[1].id, drafts[2]);
+    auto trimmed = run(node.store->find_task(drafts[1]));
+    ASSERT_TRUE(trimmed.ok()) << trimmed.error().to_string();
+    EXPECT_EQ(page->complete_since, trimmed->closed_at + 1) << "the newest trimmed, and no later";
+    const std::string since = node.store->keys().done_since(0);
+    for (bool by_role : {false, true}) {
+        const std::string field = Keyspace::done_field(by_role, by_role ? "officer" : odd);
+        const std::string list = node.store->keys().done_list(0, field);
+        auto length = run(node.client->command(list, command_of("LLEN", list)));
+        ASSERT_TRUE(length.ok()) << length.error().to_string();
+        EXPECT_EQ(length->integer, 2) << field;
+        auto at = run(node.client->command(since, command_of("HGET", since, field)));
+        ASSERT_TRUE(at.ok()) << at.error().to_string();
+        EXPECT_EQ(at->str, std::to_string(trimmed->closed_at)) << field;
+    }
+    auto fields = run(node.client->command(since, command_of("HLEN", since)));
+    ASSERT_TRUE(fields.ok());
+    EXPECT_EQ(fields->integer, 2) << "one field per list trimmed, none under a wrong name";
 }
 
 // A shard's feed is trimmed by one add in 16 of a node's (RedisStore::kFeedTrimEvery), to
