@@ -186,9 +186,8 @@ Awaitable<void> lifecycle(Runtime& runtime, std::uint64_t n, int returns, Tally&
         std::make_shared<const Instance>(std::move(started->instance));
     for (int k = 0; k < inputs_per_lifecycle(returns); ++k) {
         t0 = Clock::now();
-        SendOptions options;
         auto moved = co_await runtime.send(inst->id, lifecycle_input(k, returns, open_task(*inst)),
-                                           std::move(options));
+                                           SendOptions{});
         if (!moved) {
             tally.error("input " + std::to_string(k) + " of " + inst->id + ": " +
                         moved.error().to_string());

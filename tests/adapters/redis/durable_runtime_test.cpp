@@ -44,17 +44,17 @@ StartRequest request(std::string workflow, json data, std::string key = {}, std:
 
 class Durable : public DurableTest {
 protected:
-    // Starts `n` proposals as olga and submits each draft, a second apart: the drafts' ids in
-    // the order completed.
+    // Starts `n` proposals and submits each draft as `who`, an officer, a second apart: the
+    // drafts' ids in the order completed.
     std::vector<std::string> submit_drafts(Node& node, int n, const std::string& who = "olga") {
-        const auto olga = person(who, {"officer"});
+        const auto officer = person(who, {"officer"});
         std::vector<std::string> drafts;
         for (int i = 0; i < n; ++i) {
             auto started = propose(node);
             const std::string task_id = started->instance.tasks.front().id;
             clock_.now += 1000;
             auto moved = run(node.runtime->send(started->instance.id,
-                                                complete(task_id, "submit", kProposal, olga)));
+                                                complete(task_id, "submit", kProposal, officer)));
             if (!moved) throw std::runtime_error(moved.error().to_string());
             drafts.push_back(task_id);
         }
