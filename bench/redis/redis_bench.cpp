@@ -186,8 +186,11 @@ Awaitable<void> lifecycle(Runtime& runtime, std::uint64_t n, int returns, Tally&
         std::make_shared<const Instance>(std::move(started->instance));
     for (int k = 0; k < inputs_per_lifecycle(returns); ++k) {
         t0 = Clock::now();
+        // A named local, not `SendOptions{}` in the call: g++ 12 mishandles a braced temporary
+        // passed by value to a coroutine inside co_await (the bench crashed with it).
+        SendOptions options;
         auto moved = co_await runtime.send(inst->id, lifecycle_input(k, returns, open_task(*inst)),
-                                           SendOptions{});
+                                           std::move(options));
         if (!moved) {
             tally.error("input " + std::to_string(k) + " of " + inst->id + ": " +
                         moved.error().to_string());
