@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The benchmarks run, briefly, so that one that no longer works shows in `make test` and not at
+# the next measurement: core_bench, and redis_bench's throughput and memory modes against a
+# redis-server of its own on a free loopback port. redis_bench checks what it measured (every
+# input committed, commit counts equal, instances read back with their history chain intact)
+# and exits non-zero otherwise; here each must also print its RESULT line.
+set -uo pipefail
+core_bench=$1
+redis_bench=$2
+tmp=$(mktemp -d)
+redis_pid=
+trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid"; rm -rf "$tmp"' EXIT
+failures=0
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -ne 0 ]; then echo "FAIL: $1"; failures=$((failures + 1)); else echo "ok: $1"; fi
+}
+ran() {  # ran NAME EXIT-CODE: checks the exit code, showing the output's end when it failed
+  check "$1 exits 0" "$2"
+  [ "$2" -eq 0 ] || tail -5 <<<"$out"
+}
+# result FIELD OUTPUT: FIELD of the RESULT line's JSON, or nothing.
+result() {
+  sed -n 's/^RESULT //p' <<<"$2" | /usr/bin/python3 -c \
+    'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1" 2>/dev/null
+}
+
+out=$("$core_bench" 20000 2>&1); code=$?
+ran core_bench "$code"
+rate=$(result transPerSCopy "$out")
+check "core_bench measured transitions ($rate/s)" $([ "${rate:-0}" -gt 0 ]; echo $?)
+
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
+  --maxmemory-policy noeviction >"$tmp/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 50); do
+  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.1
+done
+url="redis://127.0.0.1:$port/0"
+
+out=$("$redis_bench" throughput "$url" smoke 16 1 2>&1); code=$?
+ran "redis_bench throughput" "$code"
+commits=$(result commits "$out")
+check "redis_bench throughput committed inputs ($commits)" $([ "${commits:-0}" -gt 0 ]; echo $?)
+check "redis_bench throughput counted no error" $([ "$(result errors "$out")" = 0 ]; echo $?)
+
+out=$("$redis_bench" memory "$url" smoke_memory 16 200 2>&1); code=$?
+ran "redis_bench memory" "$code"
+check "redis_bench memory parked 200 instances" $([ "$(result instances "$out")" = 200 ]; echo $?)
+
+[ "$failures" -eq 0 ] || { echo "$failures failed"; exit 1; }
