@@ -7,13 +7,7 @@
 set -uo pipefail
 core_bench=$1
 redis_bench=$2
-tmp=$(mktemp -d)
-redis_pid=
-trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid"; rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -ne 0 ]; then echo "FAIL: $1"; failures=$((failures + 1)); else echo "ok: $1"; fi
-}
+source "$(dirname "$0")/support/checks.sh"
 ran() {  # ran NAME EXIT-CODE: checks the exit code, showing the output's end when it failed
   check "$1 exits 0" "$2"
   [ "$2" -eq 0 ] || tail -5 <<<"$out"
@@ -29,14 +23,7 @@ ran core_bench "$code"
 rate=$(result transPerSCopy "$out")
 check "core_bench measured transitions ($rate/s)" $([ "${rate:-0}" -gt 0 ]; echo $?)
 
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-/usr/bin/redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
-  --maxmemory-policy noeviction >"$tmp/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 1 50); do
-  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
-  sleep 0.1
-done
+start_redis --maxmemory-policy noeviction
 url="redis://127.0.0.1:$port/0"
 
 out=$("$redis_bench" throughput "$url" smoke 16 1 2>&1); code=$?

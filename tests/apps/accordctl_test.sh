@@ -4,13 +4,7 @@
 set -uo pipefail
 ctl=$1
 src=$2
-tmp=$(mktemp -d)
-redis_pid=
-trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid"; rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -ne 0 ]; then echo "FAIL: $1"; failures=$((failures + 1)); else echo "ok: $1"; fi
-}
+source "$(dirname "$0")/../support/checks.sh"
 
 # A definition with two mistakes: both reported, each as FILE:POINTER: message, exit 1.
 cat > "$tmp/bad.json" <<'JSON'
@@ -68,14 +62,7 @@ grep -qF 'is in state "b", expected "a"' <<<"$out"
 check "simulate says which expectation failed" $?
 
 # user: against Redis.
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-/usr/bin/redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
-  --logfile "$tmp/redis.log" &
-redis_pid=$!
-for _ in $(seq 100); do
-  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
-  sleep 0.05
-done
+start_redis
 r=(--redis "redis://127.0.0.1:$port/0" --prefix ctl)
 
 token=$("$ctl" user add olga --role officer --role legal --role officer "${r[@]}" 2>/dev/null); code=$?
