@@ -8,9 +8,9 @@ set -uo pipefail
 core_bench=$1
 redis_bench=$2
 source "$(dirname "$0")/support/checks.sh"
-ran() {  # ran NAME EXIT-CODE: checks the exit code, showing the output's end when it failed
+ran() {  # ran NAME EXIT-CODE OUTPUT: checks the exit code, showing the output's end if it failed
   check "$1 exits 0" "$2"
-  [ "$2" -eq 0 ] || tail -5 <<<"$out"
+  [ "$2" -eq 0 ] || tail -5 <<<"$3"
 }
 # result FIELD OUTPUT: FIELD of the RESULT line's JSON, or nothing.
 result() {
@@ -19,7 +19,7 @@ result() {
 }
 
 out=$("$core_bench" 20000 2>&1); code=$?
-ran core_bench "$code"
+ran core_bench "$code" "$out"
 rate=$(result transPerSCopy "$out")
 check "core_bench measured transitions ($rate/s)" $([ "${rate:-0}" -gt 0 ]; echo $?)
 
@@ -27,13 +27,13 @@ start_redis --maxmemory-policy noeviction
 url="redis://127.0.0.1:$port/0"
 
 out=$("$redis_bench" throughput "$url" smoke 16 1 2>&1); code=$?
-ran "redis_bench throughput" "$code"
+ran "redis_bench throughput" "$code" "$out"
 commits=$(result commits "$out")
 check "redis_bench throughput committed inputs ($commits)" $([ "${commits:-0}" -gt 0 ]; echo $?)
 check "redis_bench throughput counted no error" $([ "$(result errors "$out")" = 0 ]; echo $?)
 
 out=$("$redis_bench" memory "$url" smoke_memory 16 200 2>&1); code=$?
-ran "redis_bench memory" "$code"
+ran "redis_bench memory" "$code" "$out"
 check "redis_bench memory parked 200 instances" $([ "$(result instances "$out")" = 200 ]; echo $?)
 
 [ "$failures" -eq 0 ] || { echo "$failures failed"; exit 1; }
