@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their peers in one run, on this machine, and prints the tables.
-#   bench/run.sh [BUILD_DIR] [core|redis|api|all]  (make bench: all)
+#   bench/run.sh [BUILD_DIR] [core|redis|api|idle|timers|all]  (make bench: all)
 #     core   the interpreter against xstate                    (REPS, default 5)
 #     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
 #            redis-servers this script starts on free ports   (REDIS_REPS, default 3;
@@ -9,6 +9,10 @@
 #            private redis-server and accordd   (API_REPS and FEED_REPS, default 3;
 #            FEED_SUBSCRIBERS and FEED_RATE, default 1000 each; API_PERF=DIR: perf profiles of
 #            accordd kept there)
+#     idle   Redis commands a second of idle accordd nodes: one node with 0, 5 and 100 feed
+#            sockets, three nodes with 0, 6 and 100   (IDLE_SECONDS, default 20)
+#     timers the lag of 10,000 timers due at once, fired by three nodes   (TIMER_INSTANCES,
+#            TIMER_REPS, default 10000 and 3)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
 # (the npm registry is the one download this needs; nothing is fetched at build or test time).
 set -euo pipefail
@@ -16,7 +20,7 @@ build=build/release
 part=all
 for arg in "$@"; do
   case "$arg" in
-    core | redis | api | all) part=$arg ;;
+    core | redis | api | idle | timers | all) part=$arg ;;
     *) build=$arg ;;
   esac
 done
@@ -459,9 +463,91 @@ PY
   fi
 }
 
+# ---- idle cost --------------------------------------------------------------------------------
+# What idle nodes cost Redis: the commands a second of one accordd with 0, 5 and 100 feed
+# sockets open and nothing happening, and of three accordd on one Redis (sockets spread over
+# them). Goal: at most 20 a second per node in each case.
+idle_seconds=${IDLE_SECONDS:-20}
+idle_pids=()
+
+stop_idle_nodes() {
+  local pid
+  for pid in "${idle_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${idle_pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
+  idle_pids=()
+}
+
+idle_part() {
+  [ -x "$build/bench/api_bench" ] || { echo "bench: $build/bench/api_bench is not built (make build)" >&2; exit 1; }
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  local port dir url tokens results nodes sockets ports log i value
+  port=$(start_redis idle aof)
+  url="redis://127.0.0.1:$port"
+  dir="$redis_tmp/idle"
+  tokens="$dir/tokens"
+  results="$dir/results"
+  : >"$results"
+  echo "== idle cost: Redis commands a second of idle accordd nodes (${idle_seconds} s each)"
+  echo "bench/run.sh idle, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?'), $(redis-server --version | cut -d' ' -f1-3)"
+  "$build/bench/api_bench" users "$url" api "$tokens" 100 >/dev/null
+  for spec in 1:0 1:5 1:100 3:0 3:6 3:100; do
+    nodes=${spec%%:*} sockets=${spec#*:}
+    ports=""
+    for i in $(seq "$nodes"); do
+      log="$dir/accordd-$nodes-$sockets-$i.log"
+      "$build/apps/accordd/accordd" --listen 127.0.0.1:0 --redis "$url" --prefix api \
+        --workflows workflows --rate 0 --max-feed-sockets 2000 --node-id "idle$i" 2>"$log" &
+      idle_pids+=($!)
+      local p=""
+      for _ in $(seq 100); do
+        p=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/api/v1.*|\1|p' "$log" || true)
+        [ -n "$p" ] && break
+        sleep 0.1
+      done
+      [ -n "$p" ] || { echo "bench: accordd did not start:" >&2; cat "$log" >&2; exit 1; }
+      ports="${ports:+$ports,}$p"
+    done
+    value=$("$build/bench/api_bench" idle "$ports" "$tokens" "$sockets" "$idle_seconds" "$url" |
+      sed -n 's/^RESULT //p') || { echo "bench: idle run failed: $value" >&2; exit 1; }
+    echo "$value" >>"$results"
+    stop_idle_nodes
+  done
+  python3 - "$results" <<'PY'
+import json, sys
+print("| nodes | feed sockets | Redis commands/s per node (goal ≤ 20) |")
+print("|---|---|---|")
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(f"| {r['nodes']} | {r['sockets']} | {r['commandsPerSecondPerNode']:.2f} |")
+PY
+}
+
+# ---- timer lag ----------------------------------------------------------------------------------
+# TIMER_INSTANCES (10,000) timers due at one moment, fired by three runtimes with their loops
+# running (redis_bench timers: one process, one thread, so the three share one core). Goal: p99
+# lag at most 1 s.
+timers_part() {
+  [ -x "$build/bench/redis_bench" ] || { echo "bench: $build/bench/redis_bench is not built (make build)" >&2; exit 1; }
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  local port url value rep
+  port=$(start_redis timers aof)
+  url="redis://127.0.0.1:$port"
+  echo "== timer lag: ${TIMER_INSTANCES:-10000} timers due at once, three nodes (${TIMER_REPS:-3} runs)"
+  echo "bench/run.sh timers, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?'), $(redis-server --version | cut -d' ' -f1-3)"
+  echo "| run | fired | by node | p50 lag ms | p99 lag ms (goal ≤ 1000) | max lag ms |"
+  echo "|---|---|---|---|---|---|"
+  for rep in $(seq "${TIMER_REPS:-3}"); do
+    redis-cli -p "$port" flushall >/dev/null
+    value=$("$build/bench/redis_bench" timers "$url" timers 3 "${TIMER_INSTANCES:-10000}" |
+      sed -n 's/^RESULT //p') || { echo "bench: timer run $rep failed: $value" >&2; exit 1; }
+    python3 -c 'import json,sys; r=json.loads(sys.argv[2]); print(f"| {sys.argv[1]} | {r[\"fired\"]:,} | {r[\"firedByNode\"]} | {r[\"p50LagMs\"]:.0f} | {r[\"p99LagMs\"]:.0f} | {r[\"maxLagMs\"]:.0f} |")' "$rep" "$value"
+  done
+}
+
 cleanup() {
   [ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
   stop_accordd
+  stop_idle_nodes
   stop_redis
 }
 trap cleanup EXIT
@@ -471,5 +557,7 @@ case "$part" in
   core) core_part ;;
   redis) redis_part ;;
   api) api_part ;;
-  all) core_part; echo; redis_part; echo; api_part ;;
+  idle) idle_part ;;
+  timers) timers_part ;;
+  all) core_part; echo; redis_part; echo; api_part; echo; idle_part; echo; timers_part ;;
 esac

@@ -1,3 +1,4 @@
+// accordd's configuration read from the file, the environment and the flags, and checked.
 #include "config.hpp"
 
 #include <charconv>

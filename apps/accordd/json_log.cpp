@@ -1,3 +1,4 @@
+// The JSON log sink: spdlog records as one JSON object a line on stderr.
 #include "json_log.hpp"
 
 #include <memory>

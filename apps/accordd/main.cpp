@@ -22,10 +22,11 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
-#include "accord/http/feed_hub.hpp"
+#include "accord/http/feed.hpp"
 #include "accord/http/server.hpp"
 #include "accord/redis/dev_clock.hpp"
 #include "accord/redis/runtime.hpp"
+#include "accord/redis/supervisor.hpp"
 #include "accord/redis/users.hpp"
 #include "accord/redis/workflow_loader.hpp"
 #include "config.hpp"
@@ -36,9 +37,14 @@ using namespace accord;
 
 namespace {
 
+// The revocation watch's blocked reads wait this long in Redis (two are out at a time).
+constexpr std::chrono::milliseconds kRevocationBlock{4'000};
+
 asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_client,
                             redis::Runtime& runtime, http::Server& server, http::Feed& feed,
-                            const apps::Config& config, int& status, bool& runtime_stopped) {
+                            redis::TokenCache& tokens, std::shared_ptr<redis::Client> watch_client,
+                            redis::Supervisor& supervisor, const apps::Config& config, int& status,
+                            bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
         spdlog::error("cannot open the keyspace on {}: {}", config.redis,
@@ -67,8 +73,9 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
         status = 1;
         co_return;
     }
-    runtime.run([&runtime_stopped] { runtime_stopped = true; });
-    feed.start();
+    runtime.run(supervisor, [&runtime_stopped] { runtime_stopped = true; });
+    feed.start(supervisor);
+    tokens.watch(supervisor, std::move(watch_client), kRevocationBlock);
     spdlog::info("node {} serving {}://{}:{}/api/v1", runtime.node_id(),
                  config.tls_certificate.empty() ? "http" : "https", config.listen_host, *port);
 }
@@ -123,7 +130,14 @@ int main(int argc, char** argv) {
     api_options.burst = config.burst;
     api_options.max_json_depth = config.max_json_depth;
     api_options.max_feed_sockets = config.max_feed_sockets;
-    api_options.ready = [&store]() -> http::Awaitable<engine::Result<void>> {
+    // Every background loop of this node runs under one supervisor: a failed loop is logged
+    // and started again; /readyz names one that has been down for a few seconds.
+    redis::Supervisor supervisor(io.get_executor());
+    api_options.ready = [&store, &supervisor]() -> http::Awaitable<engine::Result<void>> {
+        if (auto down = supervisor.down(); !down.empty())
+            co_return engine::make_error(
+                engine::ErrorCode::unavailable,
+                fmt::format("background loop down: {}", fmt::join(down, ", ")));
         auto names = co_await store.workflow_names();
         if (!names) co_return names.error();
         co_return engine::Ok{};
@@ -160,13 +174,14 @@ int main(int argc, char** argv) {
     };
     // Revocations are pushed to this node on a connection of their own (its reads block):
     // known tokens are then answered from memory, with no read of Redis per request.
-    auto watch_client = redis::Client::create(io.get_executor(), config.redis);
+    redis::ConnectionOptions watch_connection;
+    watch_connection.command_timeout = kRevocationBlock + std::chrono::seconds(5);
+    auto watch_client = redis::Client::create(io.get_executor(), config.redis, watch_connection);
     if (!watch_client) {
         std::cerr << "--redis: " << watch_client.error().message << "\n";
         return 2;
     }
     redis::TokenCache tokens(users);
-    tokens.watch(watch_client.value());
     api_options.users.revoke =
         [&users, &tokens](std::string name) -> http::Awaitable<engine::Result<void>> {
         auto revoked = co_await users.revoke(std::move(name));
@@ -183,12 +198,15 @@ int main(int argc, char** argv) {
             http::Principal{std::move((*user)->name), std::move((*user)->roles)});
     };
     http::Feed* feed_ptr = nullptr;
-    api_options.extra_metrics = [&feed_ptr] { return feed_ptr ? feed_ptr->metrics() : ""; };
+    api_options.extra_metrics = [&feed_ptr, &supervisor] {
+        return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics();
+    };
     http::Api api(runtime, authenticate, api_options);
     http::FeedOptions feed_options;
     feed_options.epoch = [&tokens] { return tokens.epoch(); };
     http::Feed feed(api, feed_options);
     feed_ptr = &feed;
+    tokens.on_epoch_change = [&feed] { feed.recheck_tokens(); };
 
     http::ServerOptions server_options;
     server_options.max_body = config.max_body;
@@ -220,17 +238,18 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: no new connections; finishing the work in hand", sig);
         server.stop();  // idle connections close; busy ones after their response
         feed.stop();    // feed sockets close with 1001 going away
+        supervisor.stop();
         runtime.stop();
         *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         wait_for_quiet();
     });
-    asio::co_spawn(
-        io,
-        serve(store, *users_client.value(), runtime, server, feed, config, status, runtime_stopped),
-        [&](std::exception_ptr e) {
-            if (e) status = 1;
-            if (status != 0) io.stop();
-        });
+    asio::co_spawn(io,
+                   serve(store, *users_client.value(), runtime, server, feed, tokens,
+                         watch_client.value(), supervisor, config, status, runtime_stopped),
+                   [&](std::exception_ptr e) {
+                       if (e) status = 1;
+                       if (status != 0) io.stop();
+                   });
     io.run();
     spdlog::info("stopped");
     return status;

@@ -13,6 +13,10 @@
 //         connection, measured for SECONDS after a one-second warm-up. `lifecycles` (the
 //         default): starts and completions in the window alike, as redis_bench has them;
 //         `completions`: the warm-up starts the instances and the window completes their tasks
+//   idle  PORT[,PORT...] TOKENS_FILE SOCKETS SECONDS REDIS_URL
+//         SOCKETS feed sockets of p0.. spread over the nodes (accordd on each PORT); once their
+//         snapshots are in and a second passed, the Redis commands of SECONDS with nothing
+//         happening, per node and second (INFO stats)
 //   feed  PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS
 //         one feed socket for each of p0..p<SUBSCRIBERS-1>; once every snapshot is in, RATE
 //         starts a second of feed_bench.json for SECONDS, change i opening a task assigned to
@@ -470,14 +474,16 @@ Awaitable<void> read_feed(std::shared_ptr<WebSocket> ws, int who, FeedRun& run) 
 }
 
 // Opens subscribers' sockets, `next` onwards, one at a time (a few of these run at once).
-Awaitable<void> open_feeds(tcp::endpoint server, const std::vector<std::string>& tokens, int& next,
-                           FeedRun& run) {
+// Subscriber i connects to servers[i mod servers].
+Awaitable<void> open_feeds(std::vector<tcp::endpoint> servers,
+                           const std::vector<std::string>& tokens, int& next, FeedRun& run) {
     auto ex = co_await asio::this_coro::executor;
     while (next < run.subscribers) {
         const int who = next++;
         auto ws = std::make_shared<WebSocket>(ex);
         auto& lowest = beast::get_lowest_layer(*ws);
         lowest.expires_after(std::chrono::seconds(30));
+        const tcp::endpoint server = servers[static_cast<std::size_t>(who) % servers.size()];
         auto [cec] = co_await lowest.async_connect(server, use_tuple);
         if (cec) {
             run.error("p" + std::to_string(who) + ": connect: " + cec.message());
@@ -565,7 +571,7 @@ int feed(int port, const std::string& admin, const std::string& tokens_file, int
             const auto t0 = Clock::now();
             int next = 0, openers = 32;
             for (int i = 0; i < 32; ++i)
-                asio::co_spawn(ex, open_feeds(server, tokens, next, run),
+                asio::co_spawn(ex, open_feeds({server}, tokens, next, run),
                                [&openers](std::exception_ptr) { --openers; });
             while (openers > 0) co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
             connect_s = ms_between(t0, Clock::now()) / 1e3;
@@ -661,6 +667,73 @@ int feed(int port, const std::string& admin, const std::string& tokens_file, int
     return run.errors == 0 && lost == 0 && run.wrong_recipient == 0 ? 0 : 1;
 }
 
+// idle: SOCKETS feed sockets of p0.. spread over the nodes, their snapshots in, then the Redis
+// commands of SECONDS with nothing happening, per node and second (INFO's counter, less the
+// bench's own two INFOs).
+int idle(const std::string& ports, const std::string& tokens_file, int sockets, double seconds,
+         const std::string& redis_url) {
+    asio::io_context io;
+    std::vector<tcp::endpoint> servers;
+    for (std::size_t at = 0; at <= ports.size();) {
+        const auto comma = std::min(ports.find(',', at), ports.size());
+        servers.emplace_back(
+            asio::ip::make_address("127.0.0.1"),
+            static_cast<std::uint16_t>(std::atoi(ports.substr(at, comma - at).c_str())));
+        at = comma + 1;
+    }
+    const auto tokens_by_name = read_tokens(tokens_file);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < sockets; ++i)
+        tokens.push_back(token_of(tokens_by_name, "p" + std::to_string(i)));
+    auto redis = accord::redis::Client::create(io.get_executor(), redis_url);
+    if (!redis) fail("REDIS_URL: " + redis.error().to_string());
+    FeedRun run;
+    run.subscribers = sockets;
+    run.snapshot.assign(static_cast<std::size_t>(sockets), false);
+    double commands = -1;
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> Awaitable<void> {
+            auto ex = co_await asio::this_coro::executor;
+            int next = 0, openers = std::min(32, std::max(sockets, 1));
+            for (int i = 0; i < openers; ++i)
+                asio::co_spawn(ex, open_feeds(servers, tokens, next, run),
+                               [&openers](std::exception_ptr) { --openers; });
+            while (openers > 0) co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            const auto give_up = Clock::now() + std::chrono::seconds(60);
+            while (run.snapshots + static_cast<int>(run.errors) < sockets && Clock::now() < give_up)
+                co_await sleep_until(Clock::now() + std::chrono::milliseconds(5));
+            co_await sleep_until(Clock::now() + std::chrono::seconds(1));  // settled
+            const std::string route = "stats";
+            auto before =
+                co_await (*redis)->command(route, accord::redis::command_of("INFO", "stats"));
+            co_await sleep_until(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                    std::chrono::duration<double>(seconds)));
+            auto after =
+                co_await (*redis)->command(route, accord::redis::command_of("INFO", "stats"));
+            if (before && after)
+                commands = info_field(after->str, "total_commands_processed") -
+                           info_field(before->str, "total_commands_processed") - 1;
+            done = true;
+        },
+        asio::detached);
+    while (!done) io.run_one();
+    if (run.snapshots < sockets)
+        run.error(std::to_string(run.snapshots) + " snapshots of " + std::to_string(sockets));
+    if (commands < 0) run.error("INFO stats failed");
+    const double per_node = commands / seconds / static_cast<double>(servers.size());
+    std::printf(
+        "RESULT {\"mode\": \"idle\", \"nodes\": %zu, \"sockets\": %d, \"seconds\": %.1f, "
+        "\"commands\": %.0f, \"commandsPerSecondPerNode\": %.2f, \"otherMessages\": %llu, "
+        "\"errors\": %llu}\n",
+        servers.size(), sockets, seconds, commands, per_node,
+        static_cast<unsigned long long>(run.other_messages),
+        static_cast<unsigned long long>(run.errors));
+    std::fflush(stdout);
+    std::_Exit(run.errors == 0 ? 0 : 1);  // the sockets are not closed one by one
+}
+
 int number(const char* text, const char* what) {
     char* end = nullptr;
     const long v = std::strtol(text, &end, 10);
@@ -679,6 +752,8 @@ int main(int argc, char** argv) {
         (load == "completions" || load == "lifecycles"))
         return rest(number(argv[2], "PORT"), argv[3], number(argv[4], "CONNECTIONS"),
                     std::atof(argv[5]), load == "completions");
+    if (mode == "idle" && argc == 7)
+        return idle(argv[2], argv[3], std::atoi(argv[4]), std::atof(argv[5]), argv[6]);
     if (mode == "feed" && argc == 8)
         return feed(number(argv[2], "PORT"), argv[3], argv[4], number(argv[5], "SUBSCRIBERS"),
                     number(argv[6], "RATE"), std::atof(argv[7]));
@@ -686,6 +761,7 @@ int main(int argc, char** argv) {
         stderr,
         "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
         "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS [lifecycles|completions]\n"
-        "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n");
+        "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n"
+        "       api_bench idle PORT[,PORT...] TOKENS_FILE SOCKETS SECONDS REDIS_URL\n");
     return 2;
 }

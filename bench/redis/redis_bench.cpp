@@ -1,5 +1,5 @@
 // bench/redis: the durable runtime against a real redis-server, on the shipped workflow
-// workflows/mou_proposal.json. Two modes, each printing one RESULT line of JSON that
+// workflows/mou_proposal.json. Three modes, each printing one RESULT line of JSON that
 // bench/run.sh puts in a table beside the peers' figures from the same run:
 //   throughput  many instances driven through their lifecycle at once, on one io_context and
 //               one connection: committed inputs per second, and their latency
@@ -7,8 +7,11 @@
 //               and this process's RSS as they pile up (the runtime's instance cache is bounded)
 // A transition is one committed input: one `commit.lua` call that writes the instance, its
 // history entry, its task and timer index changes and its feed events.
+//   timers      INSTANCES timers due at one moment, fired by NODES runtimes with their loops
+//               running: the lag from the due time to each firing, p50, p99 and max
 //   redis_bench throughput URL PREFIX IN_FLIGHT SECONDS
 //   redis_bench memory     URL PREFIX IN_FLIGHT INSTANCES
+//   redis_bench timers     URL PREFIX NODES INSTANCES
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +29,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "accord/engine/time.hpp"
 #include "accord/engine/validator.hpp"
 #include "accord/redis/runtime.hpp"
 
@@ -476,14 +480,110 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
 
 }  // namespace
 
+// timers: INSTANCES instances of a one-timer workflow whose timers are all due at one moment,
+// NODES runtimes with their loops running (each its own connections and supervisor, as
+// separate accordd processes have; here all on this one thread): the lag from the due time to
+// each firing's commit.
+int timers(const std::string& url, const std::string& prefix, int nodes, int instances) {
+    asio::io_context io{1};
+    const json definition = json::parse(R"({
+      "workflow": "timer_bench", "version": 1, "title": "Timers due at once", "start": "waiting",
+      "states": {
+        "waiting": {"timers": [{"at": {"var": "due"}, "event": "ring"}], "on": {"ring": "rung"}},
+        "rung": {"final": "done"}
+      }})");
+    auto loaded = accord::engine::load_definition(definition);
+    if (!loaded.ok()) fail("the timer bench's workflow does not load");
+    struct Node {
+        std::shared_ptr<Client> client;
+        std::unique_ptr<RedisStore> store;
+        std::unique_ptr<Runtime> runtime;
+        std::unique_ptr<accord::redis::Supervisor> supervisor;
+    };
+    std::vector<float> lag_ms;
+    std::vector<int> fired_by(static_cast<std::size_t>(nodes), 0);
+    const std::int64_t lead_ms = 3000 + static_cast<std::int64_t>(instances) / 2;
+    const std::int64_t due = accord::redis::system_now() + lead_ms;
+    std::vector<Node> ns(static_cast<std::size_t>(nodes));
+    for (int i = 0; i < nodes; ++i) {
+        Node& n = ns[static_cast<std::size_t>(i)];
+        auto c = Client::create(io.get_executor(), url);
+        if (!c) fail(c.error().to_string());
+        n.client = c.value();
+        accord::redis::StoreOptions options;
+        options.prefix = prefix;
+        n.store = std::make_unique<RedisStore>(n.client, options);
+        if (auto r = run(io, n.store->open()); !r) fail("open: " + r.error().to_string());
+        accord::redis::RuntimeOptions ro;
+        ro.node_id = "timer-bench-" + std::to_string(i);
+        ro.on_commit = [&lag_ms, &fired_by, i, due](const accord::engine::Step& step) {
+            if (step.instance.running()) return;
+            lag_ms.push_back(static_cast<float>(accord::redis::system_now() - due));
+            ++fired_by[static_cast<std::size_t>(i)];
+        };
+        n.runtime = std::make_unique<Runtime>(*n.store, ro);
+        n.supervisor = std::make_unique<accord::redis::Supervisor>(io.get_executor());
+        n.runtime->run(*n.supervisor);
+    }
+    if (auto r = run(io, ns[0].store->put_definition(loaded.definition)); !r)
+        fail("put_definition: " + r.error().to_string());
+    // The instances, 64 starts at a time, through the first node.
+    Tally tally;
+    Pool pool;
+    const std::string due_text = accord::engine::format_date_time(due);
+    for (int w = 0; w < 64; ++w) {
+        ++pool.running;
+        asio::co_spawn(
+            io,
+            [&]() -> Awaitable<void> {
+                while (pool.next < static_cast<std::uint64_t>(instances) && tally.errors == 0) {
+                    ++pool.next;
+                    StartRequest req;
+                    req.workflow = "timer_bench";
+                    req.data = json::object();
+                    req.data["due"] = due_text;
+                    auto started =
+                        co_await ns[0].runtime->start(std::move(req), Actor::system_actor());
+                    if (!started) tally.error("start: " + started.error().to_string());
+                }
+                --pool.running;
+            },
+            asio::detached);
+    }
+    run_until(io, pool);
+    if (tally.errors > 0) fail(tally.first_error);
+    const std::int64_t created_at = accord::redis::system_now();
+    if (created_at >= due)
+        fail("the instances took longer to start than the lead of " + std::to_string(lead_ms) +
+             " ms");
+    const auto give_up =
+        Clock::now() + std::chrono::milliseconds(due - created_at) + std::chrono::seconds(60);
+    io.restart();
+    while (lag_ms.size() < static_cast<std::size_t>(instances) && Clock::now() < give_up)
+        io.run_for(std::chrono::milliseconds(10));
+    std::string per_node;
+    for (int f : fired_by) per_node += (per_node.empty() ? "" : ", ") + std::to_string(f);
+    std::printf(
+        "RESULT {\"mode\": \"timers\", \"nodes\": %d, \"instances\": %d, \"fired\": %zu, "
+        "\"firedByNode\": [%s], \"p50LagMs\": %.0f, \"p99LagMs\": %.0f, \"maxLagMs\": %.0f}\n",
+        nodes, instances, lag_ms.size(), per_node.c_str(), percentile(lag_ms, 0.5),
+        percentile(lag_ms, 0.99),
+        lag_ms.empty() ? 0.0f : *std::max_element(lag_ms.begin(), lag_ms.end()));
+    std::fflush(stdout);
+    if (lag_ms.size() != static_cast<std::size_t>(instances)) fail("not every timer fired");
+    std::_Exit(0);  // the nodes' blocked reads are not waited out
+}
+
 int main(int argc, char** argv) {
     if (argc != 6) {
         std::fprintf(stderr,
                      "usage: redis_bench throughput URL PREFIX IN_FLIGHT SECONDS\n"
-                     "       redis_bench memory URL PREFIX IN_FLIGHT INSTANCES\n");
+                     "       redis_bench memory URL PREFIX IN_FLIGHT INSTANCES\n"
+                     "       redis_bench timers URL PREFIX NODES INSTANCES\n");
         return 2;
     }
     const std::string mode = argv[1];
+    if (mode == "timers") return timers(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]));
     const int in_flight = std::atoi(argv[4]);
     if (in_flight < 1) fail("IN_FLIGHT must be at least 1");
     if (mode == "throughput") return throughput(argv[2], argv[3], in_flight, std::atof(argv[5]));

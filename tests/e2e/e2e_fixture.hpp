@@ -41,6 +41,8 @@ protected:
     void SetUp() override;
 
     static std::string redis_url();
+    // The test's keyspace (accordd --prefix), for tests that write into Redis themselves.
+    const std::string& prefix() const { return prefix_; }
 
     // accordd on this test's keyspace, serving the shipped workflows.
     std::unique_ptr<support::AccorddProcess> start_accordd(std::vector<std::string> extra = {});

@@ -435,7 +435,7 @@ TEST_F(Lifecycle, AnAgreementFromProposalToTerminationWhereEachPersonSeesExactly
 
 // A personal task (one of a multi-person group) is its assignee's alone: another holder of its
 // role may not complete it (403), so it is not among their pending actions.
-// BUG: it reaches them anyway. Feed::concerns (adapters/http/src/feed_hub.cpp) sends a task's
+// BUG: it reaches them anyway. Feed::concerns (adapters/http/src/feed.cpp) sends a task's
 // events to every holder of its role, assignee or not; Feed::send_snapshot and Api::list_tasks
 // (adapters/http/src/api.cpp) list the role's queue, which holds personal tasks too
 // (adapters/redis/src/redis_store.cpp, the role:<role> membership of every open task).

@@ -1,3 +1,4 @@
+// Metrics: counters and latency histograms by route, rendered as Prometheus text.
 #include "accord/http/metrics.hpp"
 
 #include <fmt/format.h>

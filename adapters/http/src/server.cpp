@@ -21,7 +21,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "accord/http/api.hpp"
-#include "accord/http/feed.hpp"
+#include "accord/http/feed_hub.hpp"
 #include "accord/http/parse.hpp"
 #include "accord/http/views.hpp"
 

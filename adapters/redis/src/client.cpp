@@ -169,6 +169,12 @@ Client::Client(asio::any_io_executor executor, bool cluster, std::vector<RedisUr
     if (cluster_) slots_.assign(kSlots, 0);
 }
 
+std::shared_ptr<Client> Client::sibling(ConnectionOptions options) const {
+    std::vector<RedisUrl> seeds;
+    for (const auto& n : nodes_) seeds.push_back(n->url());
+    return std::make_shared<Client>(executor_, cluster_, std::move(seeds), options);
+}
+
 std::string Client::describe() const {
     std::string out = cluster_ ? "Redis Cluster " : "Redis ";
     for (std::size_t i = 0; i < nodes_.size(); ++i)

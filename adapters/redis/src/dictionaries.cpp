@@ -113,32 +113,38 @@ bool Dictionaries::ready(std::string_view workflow, int version) const {
     return v != nullptr && !v->closed && (v->kept >= kEnough || (v->seen >= kSeen && v->kept > 0));
 }
 
-std::string Dictionaries::learn(const std::string& workflow, int version, std::string_view source) {
+Dictionaries::Learning Dictionaries::take_samples(const std::string& workflow, int version,
+                                                  std::string_view source) {
     Version& v = versions_[Key(workflow, version)];
     v.closed = true;
     // The content: the definition, then the samples, the latest last (zstd finds matches
     // nearest the end of a dictionary cheapest), cut to its last kMaxContent bytes: with a full
     // set of samples, the samples alone.
-    std::string content(source);
-    std::string flat;
-    std::vector<std::size_t> sizes;
+    Learning out;
+    out.level = level_;
+    out.content = std::string(source);
     for (const auto& s : v.samples) {
-        content += s;
-        flat += s;
-        sizes.push_back(s.size());
+        out.content += s;
+        out.samples += s;
+        out.sizes.push_back(s.size());
     }
     v.samples = {};
     v.per_transition = {};
-    if (content.size() > kMaxContent) content.erase(0, content.size() - kMaxContent);
+    if (out.content.size() > kMaxContent) out.content.erase(0, out.content.size() - kMaxContent);
+    return out;
+}
+
+std::string Dictionaries::train(const Learning& learning) {
     ZDICT_params_t params{};
-    params.compressionLevel = level_;
+    params.compressionLevel = learning.level;
     // IDs below 32768 are reserved by zstd; one from the content, so that two nodes that
     // learned the same thing name it alike.
-    params.dictID = 32768 + fnv1a32(content) % (0x7FFFFFFFu - 32768);
-    std::string dict(content.size() + 4096, '\0');
-    const std::size_t n = ZDICT_finalizeDictionary(dict.data(), dict.size(), content.data(),
-                                                   content.size(), flat.data(), sizes.data(),
-                                                   static_cast<unsigned>(sizes.size()), params);
+    params.dictID = 32768 + fnv1a32(learning.content) % (0x7FFFFFFFu - 32768);
+    std::string dict(learning.content.size() + 4096, '\0');
+    const std::size_t n = ZDICT_finalizeDictionary(
+        dict.data(), dict.size(), learning.content.data(), learning.content.size(),
+        learning.samples.data(), learning.sizes.data(),
+        static_cast<unsigned>(learning.sizes.size()), params);
     if (ZDICT_isError(n)) return {};
     dict.resize(n);
     return dict;

@@ -80,10 +80,23 @@ public:
     void sample(const std::string& workflow, int version, const std::string& transition,
                 std::vector<std::string_view> records);
     bool ready(std::string_view workflow, int version) const;
-    // A dictionary made of the definition's source and the samples, and the samples let go;
-    // empty if zstd could not make one from them. Until adopt() or forget_learning(), the
-    // version is neither sampled nor learned again.
-    std::string learn(const std::string& workflow, int version, std::string_view source);
+    // What a dictionary is made of: the definition's source and the samples, cut to
+    // kMaxContent, with the level and the sizes zstd needs.
+    struct Learning {
+        std::string content, samples;
+        std::vector<std::size_t> sizes;
+        int level = 0;
+    };
+    // The version's samples, let go here. Until adopt() or forget_learning(), the version is
+    // neither sampled nor learned again.
+    Learning take_samples(const std::string& workflow, int version, std::string_view source);
+    // The dictionary made of them; empty if zstd could not make one. Pure CPU work (a few ms):
+    // safe on any thread, so that it leaves the one serving requests.
+    static std::string train(const Learning& learning);
+    // Both at once.
+    std::string learn(const std::string& workflow, int version, std::string_view source) {
+        return train(take_samples(workflow, version, source));
+    }
     // Learning failed for want of Redis: sample again from scratch.
     void forget_learning(const std::string& workflow, int version);
     // Learning gave up for good on this version (zstd made nothing of its samples).

@@ -115,6 +115,12 @@ std::string Keyspace::feed(int shard) const {
 std::string Keyspace::outbox(int shard) const {
     return tag(shard) + "outbox";
 }
+std::string Keyspace::outbox_parked(int shard) const {
+    return tag(shard) + "outbox-parked";
+}
+std::string Keyspace::timer_wake() const {
+    return prefix_ + ":timer-wake";
+}
 std::string Keyspace::idempotency(int shard, std::string_view scope, std::string_view key) const {
     return tag(shard) + "idem:" + std::string(scope) + ":" + std::string(key);
 }

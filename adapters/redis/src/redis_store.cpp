@@ -9,6 +9,11 @@
 #include <set>
 #include <unordered_map>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "accord/engine/json_text.hpp"
 #include "accord/engine/validator.hpp"
 #include "codec.hpp"
@@ -342,6 +347,29 @@ bool any_failed(const std::vector<Result<Reply>>& replies) {
 }
 
 }  // namespace
+
+struct RedisStore::Worker {
+    boost::asio::thread_pool pool{1};
+    ~Worker() { pool.join(); }
+
+    // Trains on the worker's thread; the awaiting coroutine resumes on its own executor (the
+    // answer is posted back there: nothing of the store is touched on the worker's thread).
+    Awaitable<std::string> run(Dictionaries::Learning learning) {
+        return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(std::string)>(
+            [this](auto handler, Dictionaries::Learning work) {
+                auto home = boost::asio::get_associated_executor(handler);
+                boost::asio::post(
+                    pool, [handler = std::move(handler), work = std::move(work), home]() mutable {
+                        std::string made = Dictionaries::train(work);
+                        boost::asio::post(
+                            home, [handler = std::move(handler), made = std::move(made)]() mutable {
+                                std::move(handler)(std::move(made));
+                            });
+                    });
+            },
+            boost::asio::use_awaitable, std::move(learning));
+    }
+};
 
 RedisStore::RedisStore(std::shared_ptr<Client> client, StoreOptions options)
     : client_(std::move(client)),
@@ -780,10 +808,12 @@ Awaitable<Result<CommitOutcome>> RedisStore::commit(const engine::Definition& de
         out.history_id = r->elements.size() > 1 ? r->elements[1].str : "";
         out.head = r->elements.size() > 2 ? r->elements[2].str : "";
         if (dictionaries_->ready(inst.workflow, inst.version)) {
-            // Enough of the version's records seen: learn its dictionary, once per node. What
-            // this costs (a few ms) falls on this one input.
-            std::string learned =
-                dictionaries_->learn(inst.workflow, inst.version, engine::json_text(def.source));
+            // Enough of the version's records seen: learn its dictionary, once per node. The
+            // training (a few ms of CPU) runs on a worker thread, so that the thread serving
+            // requests goes on meanwhile; only this one input waits for it.
+            if (!worker_) worker_ = std::make_unique<Worker>();
+            std::string learned = co_await worker_->run(dictionaries_->take_samples(
+                inst.workflow, inst.version, engine::json_text(def.source)));
             if (learned.empty())
                 dictionaries_->give_up(inst.workflow, inst.version);
             else
@@ -1101,6 +1131,40 @@ Awaitable<Result<bool>> RedisStore::mend_timer_entry(std::string instance_id,
     co_return r->integer == 1;
 }
 
+Awaitable<Result<std::optional<TimeMs>>> RedisStore::earliest_timer() {
+    std::vector<Call> calls;
+    for (int s = 0; s < keys_.shards(); ++s)
+        calls.push_back(Call::cmd(keys_.timers(s),
+                                  command_of("ZRANGE", keys_.timers(s), "0", "0", "WITHSCORES")));
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    std::optional<TimeMs> earliest;
+    for (const auto& r : replies) {
+        if (r->elements.size() < 2) continue;
+        // A claimed entry scores its lease's end plus 0.5 (claim_due.lua): rounded up.
+        const auto at =
+            static_cast<TimeMs>(std::ceil(std::strtod(r->elements[1].str.c_str(), nullptr)));
+        if (!earliest || at < *earliest) earliest = at;
+    }
+    co_return earliest;
+}
+
+Awaitable<Result<void>> RedisStore::announce_timer(TimeMs due) {
+    const std::string key = keys_.timer_wake();
+    auto r = co_await client_->command(
+        key, command_of("XADD", key, "MAXLEN", "~", "100", "*", "due", std::to_string(due)));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<std::string>> RedisStore::timer_wake_end() {
+    const std::string key = keys_.timer_wake();
+    auto r = co_await client_->command(key, command_of("XREVRANGE", key, "+", "-", "COUNT", "1"));
+    if (!r) co_return r.error();
+    if (r->elements.empty() || r->elements[0].elements.empty()) co_return std::string("0-0");
+    co_return r->elements[0].elements[0].str;
+}
+
 Awaitable<Result<NextTimers>> RedisStore::next_timers(TimeMs claims_until) {
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s)
@@ -1319,6 +1383,47 @@ Awaitable<Result<std::string>> RedisStore::feed_end() {
     co_return cursor.encode();
 }
 
+OutboxEntry RedisStore::parse_outbox_entry(int shard, const Reply& entry) {
+    OutboxEntry o;
+    o.shard = shard;
+    if (entry.elements.empty()) {
+        o.problem = "not a stream entry";
+        return o;
+    }
+    o.id = entry.elements[0].str;
+    if (entry.elements.size() < 2 || entry.elements[1].type != Reply::Type::array) {
+        o.problem = "no fields";  // (an entry deleted while pending reads as nil)
+        return o;
+    }
+    const std::string* kind = field_of(entry, "k");
+    const std::string* effect = field_of(entry, "x");
+    const std::string* payload = field_of(entry, "p");
+    if (kind) o.kind = *kind;
+    if (effect) o.effect_id = *effect;
+    if (payload) o.payload_text = *payload;
+    if (!kind || !effect || !payload) {
+        o.problem = "missing field k, x or p";
+        return o;
+    }
+    o.payload = json::parse(*payload, nullptr, false);
+    if (!o.payload.is_object()) o.problem = "the payload p is not a JSON object";
+    return o;
+}
+
+namespace {
+
+// Entries of XREADGROUP's answer ([[stream, [entry, ...]]] or nil) or XAUTOCLAIM's ([next,
+// [entry, ...], [deleted ids]]) into `out`, each (shard, id) once.
+void gather_outbox(int shard, const std::vector<Reply>& entries, std::vector<OutboxEntry>& out,
+                   std::set<std::pair<int, std::string>>& seen) {
+    for (const auto& e : entries) {
+        OutboxEntry o = RedisStore::parse_outbox_entry(shard, e);
+        if (!o.id.empty() && seen.insert({shard, o.id}).second) out.push_back(std::move(o));
+    }
+}
+
+}  // namespace
+
 Awaitable<Result<std::vector<OutboxEntry>>> RedisStore::take_outbox(
     std::string consumer, std::size_t per_shard, std::chrono::milliseconds reclaim_after) {
     std::vector<Call> calls;
@@ -1327,6 +1432,29 @@ Awaitable<Result<std::vector<OutboxEntry>>> RedisStore::take_outbox(
         calls.push_back(
             Call::cmd(key, command_of("XREADGROUP", "GROUP", kOutboxGroup, consumer, "COUNT",
                                       std::to_string(per_shard), "STREAMS", key, ">")));
+    }
+    auto replies = co_await client_->all(std::move(calls));
+    std::vector<OutboxEntry> out;
+    std::set<std::pair<int, std::string>> seen;
+    for (int s = 0; s < keys_.shards(); ++s) {
+        const auto& fresh = replies[static_cast<std::size_t>(s)];
+        if (!fresh) co_return fresh.error();
+        for (const auto& stream : fresh->elements)
+            if (stream.elements.size() == 2)
+                gather_outbox(s, stream.elements[1].elements, out, seen);
+    }
+    auto reclaimed = co_await reclaim_outbox(std::move(consumer), per_shard, reclaim_after);
+    if (!reclaimed) co_return reclaimed.error();
+    for (auto& o : *reclaimed)
+        if (seen.insert({o.shard, o.id}).second) out.push_back(std::move(o));
+    co_return out;
+}
+
+Awaitable<Result<std::vector<OutboxEntry>>> RedisStore::reclaim_outbox(
+    std::string consumer, std::size_t per_shard, std::chrono::milliseconds reclaim_after) {
+    std::vector<Call> calls;
+    for (int s = 0; s < keys_.shards(); ++s) {
+        const std::string key = keys_.outbox(s);
         calls.push_back(Call::cmd(key, command_of("XAUTOCLAIM", key, kOutboxGroup, consumer,
                                                   std::to_string(reclaim_after.count()), "0-0",
                                                   "COUNT", std::to_string(per_shard))));
@@ -1334,36 +1462,25 @@ Awaitable<Result<std::vector<OutboxEntry>>> RedisStore::take_outbox(
     auto replies = co_await client_->all(std::move(calls));
     std::vector<OutboxEntry> out;
     std::set<std::pair<int, std::string>> seen;
-    auto take = [&](int shard, const Reply& entry) {
-        if (entry.elements.size() < 2 || entry.elements[1].type != Reply::Type::array) return;
-        const std::string& id = entry.elements[0].str;
-        if (!seen.insert({shard, id}).second) return;
-        const std::string* kind = field_of(entry, "k");
-        const std::string* effect = field_of(entry, "x");
-        const std::string* payload = field_of(entry, "p");
-        if (!kind || !effect || !payload) return;
-        OutboxEntry o;
-        o.shard = shard;
-        o.id = id;
-        o.effect_id = *effect;
-        o.kind = *kind;
-        o.payload = json::parse(*payload, nullptr, false);
-        out.push_back(std::move(o));
-    };
     for (int s = 0; s < keys_.shards(); ++s) {
-        const auto& fresh = replies[static_cast<std::size_t>(2 * s)];
-        if (!fresh) co_return fresh.error();
-        // XREADGROUP: [[stream, [entries...]]] or nil
-        for (const auto& stream : fresh->elements)
-            if (stream.elements.size() == 2)
-                for (const auto& e : stream.elements[1].elements) take(s, e);
-        const auto& claimed = replies[static_cast<std::size_t>(2 * s + 1)];
+        const auto& claimed = replies[static_cast<std::size_t>(s)];
         if (!claimed) co_return claimed.error();
-        // XAUTOCLAIM: [next, [entries...], [deleted ids]]
         if (claimed->elements.size() >= 2)
-            for (const auto& e : claimed->elements[1].elements) take(s, e);
+            gather_outbox(s, claimed->elements[1].elements, out, seen);
     }
     co_return out;
+}
+
+Awaitable<Result<void>> RedisStore::park_outbox(const OutboxEntry& entry, std::string why) {
+    const std::string key = keys_.outbox(entry.shard), parked = keys_.outbox_parked(entry.shard);
+    auto replies = co_await client_->all(calls_of(
+        Call::cmd(parked, command_of("XADD", parked, "MAXLEN", "~", std::to_string(kParkedKept),
+                                     "*", "id", entry.id, "k", entry.kind, "x", entry.effect_id,
+                                     "p", entry.payload_text, "why", std::move(why))),
+        Call::cmd(key, command_of("XACK", key, kOutboxGroup, entry.id)),
+        Call::cmd(key, command_of("XDEL", key, entry.id))));
+    if (any_failed(replies)) co_return first_error(replies);
+    co_return engine::Ok{};
 }
 
 Awaitable<Result<void>> RedisStore::ack_outbox(const OutboxEntry& entry) {

@@ -1,3 +1,4 @@
+// RequestLog: an Idempotency-Key's first answer kept in Redis, claimed once, replayed after.
 #include "accord/redis/request_log.hpp"
 
 #include <algorithm>

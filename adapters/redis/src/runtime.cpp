@@ -1,9 +1,13 @@
 // Runtime: step, commit, retry on a stale revision; timers and the outbox in the background.
 #include "accord/redis/runtime.hpp"
 
+#include "accord/redis/blocking_reads.hpp"
+
 #include <unistd.h>
 
 #include <random>
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -363,6 +367,17 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
 
 void Runtime::committed(const engine::Step& step) {
     ++stats_.commits;
+    if (step.instance.running()) {
+        // A timer earlier than any this node knew of: its timer loop, and every other node's
+        // (through the wake-up stream), look again. Later ones are found when they look.
+        const TimeMs due = step.instance.next_timer_due();
+        if (due > 0 && due < next_timer_) {
+            next_timer_ = due;
+            wake_timers();
+            ++stats_.timer_wakeups_sent;
+            asio::co_spawn(store_.client().executor(), store_.announce_timer(due), asio::detached);
+        }
+    }
     if (options_.on_commit) options_.on_commit(step);
 }
 
@@ -478,63 +493,281 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
 Awaitable<Result<std::size_t>> Runtime::deliver_outbox() {
     auto entries = co_await store_.take_outbox(options_.node_id, 64, options_.outbox_reclaim);
     if (!entries) co_return entries.error();
-    std::size_t delivered = 0;
-    for (const auto& e : entries.value()) {
-        auto r = co_await deliver(e);
-        if (!r) continue;  // stays pending: delivered again, here or by another node
-        if (auto acked = co_await store_.ack_outbox(e); !acked) co_return acked.error();
-        ++delivered;
-        ++stats_.outbox_delivered;
-    }
-    co_return delivered;
+    const auto before = stats_.outbox_delivered;
+    co_await deliver_each(std::move(entries).value());
+    co_return static_cast<std::size_t>(stats_.outbox_delivered - before);
 }
 
-Awaitable<void> Runtime::loop() {
+// Delivers each entry; a malformed one, or one whose delivery throws, is parked (logged, kept
+// aside with why) so that the rest go on. A failed delivery stays pending: it is taken again,
+// here or by another node, once idle for RuntimeOptions::outbox_reclaim.
+Awaitable<void> Runtime::deliver_each(std::vector<OutboxEntry> entries) {
     auto alive = alive_;
-    sleep_ = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    for (const auto& e : entries) {
+        std::string problem = e.problem;
+        bool delivered = false;
+        if (problem.empty()) {
+            try {
+                auto r = co_await deliver(e);
+                if (!*alive) co_return;
+                delivered = static_cast<bool>(r);
+            } catch (const std::exception& ex) {
+                problem = std::string("delivery threw: ") + ex.what();
+            }
+        }
+        if (!*alive) co_return;
+        if (!problem.empty()) {
+            spdlog::error("outbox entry {} of shard {} ({}) parked: {}", e.id, e.shard,
+                          e.kind.empty() ? "no kind" : e.kind, problem);
+            if (auto parked = co_await store_.park_outbox(e, problem); parked)
+                ++stats_.outbox_parked;
+            continue;
+        }
+        if (!delivered) continue;
+        if (auto acked = co_await store_.ack_outbox(e); !acked) continue;  // delivered again
+        ++stats_.outbox_delivered;
+    }
+}
+
+namespace {
+
+// Counts a loop in a round of work while it lives (Runtime::hold_background waits for none).
+struct InRound {
+    explicit InRound(int& n) : n_(n) { ++n_; }
+    ~InRound() { --n_; }
+    InRound(const InRound&) = delete;
+    InRound& operator=(const InRound&) = delete;
+    int& n_;
+};
+
+}  // namespace
+
+Awaitable<bool> Runtime::unheld() {
+    auto alive = alive_;
+    while (*alive && running_ && held_ > 0) {
+        if (!resume_) resume_ = std::make_shared<asio::steady_timer>(store_.client().executor());
+        auto resume = resume_;
+        resume->expires_at(asio::steady_timer::time_point::max());
+        boost::system::error_code ec;
+        co_await resume->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return *alive&& running_;
+}
+
+void Runtime::loop_ended() {
+    if (--loops_ == 0 && !running_ && stopped_) {
+        auto stopped = std::move(stopped_);
+        stopped_ = nullptr;
+        stopped();
+    }
+}
+
+// Sleeps until the earliest timer of all shards is due, or a commit or a wake-up says there is
+// an earlier one, or idle_check passed; then fires what is due, and looks again.
+Awaitable<Result<void>> Runtime::timer_loop(LoopState& state) {
+    auto alive = alive_;
+    ++loops_;
+    struct Ended {
+        Runtime& r;
+        std::shared_ptr<bool> alive;
+        ~Ended() {
+            if (*alive) r.loop_ended();
+        }
+    } ended{*this, alive};
     auto sleep = sleep_;
-    while (*alive && running_) {
+    while (co_await unheld()) {
         if (options_.refresh_clock) {
+            state.doing("reading the shared clock");
             (void)co_await options_.refresh_clock();  // Redis away: the last time read holds
             if (!*alive || !running_) break;
         }
-        bool busy = false;
-        if (held_ == 0) {
-            in_round_ = true;
+        state.doing("looking for the earliest timer");
+        timers_woken_ = false;
+        ++stats_.timer_scans;
+        auto earliest = co_await store_.earliest_timer();
+        if (!*alive || !running_) break;
+        if (!earliest) co_return earliest.error();
+        if (held_ > 0) continue;
+        const TimeMs at = now();
+        if (*earliest && **earliest <= at) {
+            state.doing("firing due timers");
+            InRound round(in_round_);
             auto fired = co_await fire_due_timers();
             if (!*alive) break;
-            Result<std::size_t> delivered = std::size_t{0};
-            if (running_) delivered = co_await deliver_outbox();
-            if (!*alive) break;
-            in_round_ = false;
-            if (!running_) break;
-            busy = (fired && *fired > 0) || (delivered && *delivered > 0);
+            if (!fired) co_return fired.error();
+            state.healthy();
+            continue;  // more may be due
         }
-        if (busy) continue;
-        sleep->expires_after(options_.poll_interval);
+        state.healthy();
+        next_timer_ = earliest->value_or(kNever);
+        if (timers_woken_) continue;
+        state.doing("waiting for the earliest timer");
+        auto wait = options_.idle_check;
+        if (next_timer_ != kNever)
+            wait = std::min(wait, std::chrono::milliseconds(next_timer_ - at));
+        sleep->expires_after(wait);
         boost::system::error_code ec;
         co_await sleep->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive) break;
     }
-    if (*alive && stopped_) stopped_();
+    co_return engine::Ok{};
+}
+
+// Follows the timer wake-up stream: another node's commit set a timer earlier than it knew of.
+Awaitable<Result<void>> Runtime::timer_wake_loop(LoopState& state) {
+    auto alive = alive_;
+    ++loops_;
+    struct Ended {
+        Runtime& r;
+        std::shared_ptr<bool> alive;
+        ~Ended() {
+            if (*alive) {
+                r.wake_reads_ = nullptr;
+                r.loop_ended();
+            }
+        }
+    } ended{*this, alive};
+    state.doing("finding the end of the timer wake-up stream");
+    auto end = co_await store_.timer_wake_end();
+    if (!*alive || !running_) co_return engine::Ok{};
+    if (!end) co_return end.error();
+    std::vector<std::string> after{*end};
+    BlockingReadOptions options;
+    options.block = options_.idle_check;
+    options.count = 100;
+    BlockingReads reads(store_.client(), {store_.keys().timer_wake()}, options);
+    wake_reads_ = &reads;
+    wake_timers();  // what was announced before the watch began
+    while (*alive && running_) {
+        state.doing("waiting for timer wake-ups");
+        auto got = co_await reads.read(after);
+        if (!*alive || !running_) break;
+        if (!got) co_return got.error();
+        state.healthy();
+        for (const auto& stream : *got) {
+            for (const auto& entry : stream.entries) {
+                if (entry.elements.empty()) continue;
+                after[0] = entry.elements[0].str;
+                const std::string* due = nullptr;
+                if (entry.elements.size() == 2)
+                    for (std::size_t i = 0; i + 1 < entry.elements[1].elements.size(); i += 2)
+                        if (entry.elements[1].elements[i].str == "due")
+                            due = &entry.elements[1].elements[i + 1].str;
+                const TimeMs at = due ? std::strtoll(due->c_str(), nullptr, 10) : 0;
+                if (at > 0 && at < next_timer_) next_timer_ = at;
+            }
+            wake_timers();
+        }
+    }
+    co_return engine::Ok{};
+}
+
+// Reads new outbox entries of every shard with blocking reads, and every reclaim period takes
+// over the entries a stopped node (or a failed delivery) left pending.
+Awaitable<Result<void>> Runtime::outbox_loop(LoopState& state) {
+    auto alive = alive_;
+    ++loops_;
+    struct Ended {
+        Runtime& r;
+        std::shared_ptr<bool> alive;
+        ~Ended() {
+            if (*alive) {
+                r.outbox_reads_ = nullptr;
+                r.loop_ended();
+            }
+        }
+    } ended{*this, alive};
+    std::vector<std::string> streams;
+    for (int s = 0; s < store_.keys().shards(); ++s) streams.push_back(store_.keys().outbox(s));
+    BlockingReadOptions options;
+    options.block = options_.idle_check;
+    options.count = 64;
+    options.group = RedisStore::kOutboxGroup;
+    options.consumer = options_.node_id;
+    BlockingReads reads(store_.client(), std::move(streams), options);
+    outbox_reads_ = &reads;
+    const auto reclaim_every = std::min(options_.outbox_reclaim / 3, options_.idle_check);
+    auto last_reclaim = std::chrono::steady_clock::now() - reclaim_every;
+    while (co_await unheld()) {
+        if (std::chrono::steady_clock::now() - last_reclaim >= reclaim_every) {
+            state.doing("taking over outbox entries left pending");
+            auto reclaimed =
+                co_await store_.reclaim_outbox(options_.node_id, 64, options_.outbox_reclaim);
+            if (!*alive || !running_) break;
+            if (!reclaimed) co_return reclaimed.error();
+            last_reclaim = std::chrono::steady_clock::now();
+            if (!reclaimed->empty()) {
+                state.doing("delivering outbox entries taken over");
+                InRound round(in_round_);
+                co_await deliver_each(std::move(reclaimed).value());
+                if (!*alive) break;
+            }
+        }
+        state.doing("waiting for outbox entries");
+        auto got = co_await reads.read({});
+        if (!*alive || !running_) break;
+        if (!got) {
+            // The group is gone (the keyspace was flushed): made again, then read again.
+            if (got.error().message.find("NOGROUP") != std::string::npos)
+                (void)co_await store_.open();
+            co_return got.error();
+        }
+        state.healthy();
+        if (got->empty()) continue;
+        std::vector<OutboxEntry> entries;
+        for (const auto& stream : *got)
+            for (const auto& e : stream.entries)
+                entries.push_back(
+                    RedisStore::parse_outbox_entry(static_cast<int>(stream.stream), e));
+        if (!co_await unheld()) break;
+        state.doing("delivering outbox entries");
+        InRound round(in_round_);
+        co_await deliver_each(std::move(entries));
+        if (!*alive) break;
+    }
+    co_return engine::Ok{};
+}
+
+void Runtime::wake_timers() {
+    timers_woken_ = true;
+    if (sleep_) sleep_->cancel();
 }
 
 void Runtime::run(std::function<void()> stopped) {
+    if (!own_supervisor_)
+        own_supervisor_ = std::make_unique<Supervisor>(store_.client().executor());
+    run(*own_supervisor_, std::move(stopped));
+}
+
+void Runtime::run(Supervisor& supervisor, std::function<void()> stopped) {
     if (running_) return;
     running_ = true;
     stopped_ = std::move(stopped);
-    asio::co_spawn(store_.client().executor(), loop(), asio::detached);
+    sleep_ = std::make_shared<asio::steady_timer>(store_.client().executor());
+    supervisor.spawn("timers", [this](LoopState& s) { return timer_loop(s); });
+    supervisor.spawn("timer-wakeups", [this](LoopState& s) { return timer_wake_loop(s); });
+    supervisor.spawn("outbox", [this](LoopState& s) { return outbox_loop(s); });
 }
 
 void Runtime::stop() {
     running_ = false;
+    if (own_supervisor_) own_supervisor_->stop();
     if (sleep_) sleep_->cancel();
+    if (resume_) resume_->cancel();
+    if (outbox_reads_) outbox_reads_->cancel();
+    if (wake_reads_) wake_reads_->cancel();
+    if (loops_ == 0 && stopped_) {
+        auto stopped = std::move(stopped_);
+        stopped_ = nullptr;
+        stopped();
+    }
 }
 
 Awaitable<void> Runtime::hold_background() {
     ++held_;
     auto alive = alive_;
     asio::steady_timer wait(co_await asio::this_coro::executor);
-    while (*alive && in_round_) {
+    while (*alive && in_round_ > 0) {
         wait.expires_after(std::chrono::milliseconds(1));
         boost::system::error_code ec;
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -543,6 +776,12 @@ Awaitable<void> Runtime::hold_background() {
 
 void Runtime::release_background() {
     if (held_ > 0) --held_;
+    if (held_ > 0) return;
+    if (resume_) resume_->cancel();
+    // The clock may have moved (DevClock): every node's timer loop looks again.
+    wake_timers();
+    if (running_)
+        asio::co_spawn(store_.client().executor(), store_.announce_timer(now()), asio::detached);
 }
 
 }  // namespace accord::redis

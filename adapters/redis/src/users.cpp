@@ -308,7 +308,7 @@ struct TokenCache::Round {
 
 struct TokenCache::Watch {
     Watch(std::shared_ptr<Client> c, std::chrono::milliseconds b)
-        : client(std::move(c)), block(b), retry(client->executor()) {}
+        : client(std::move(c)), block(b), broken(client->executor()) {}
     std::shared_ptr<Client> client;
     std::chrono::milliseconds block;
     std::string route;       // the revocations stream's: where the reads go
@@ -317,8 +317,9 @@ struct TokenCache::Watch {
     bool connected = false;
     bool live = false;    // a read was answered since the watch was set up, and none failed
     bool failed = false;  // one failed: the watch is set up again once none is out
+    std::optional<engine::Error> why;  // the failure
     std::chrono::steady_clock::time_point last_answer{};
-    boost::asio::steady_timer retry;
+    boost::asio::steady_timer broken;  // cancelled once a failed watch has no read out
 };
 
 TokenCache::TokenCache(UserStore& users, std::size_t capacity)
@@ -365,10 +366,16 @@ void TokenCache::saw_epoch(std::uint64_t epoch) {
     epoch_ = epoch;
 }
 
-void TokenCache::watch(std::shared_ptr<Client> watcher, std::chrono::milliseconds block) {
+void TokenCache::watch(Supervisor& supervisor, std::shared_ptr<Client> watcher,
+                       std::chrono::milliseconds block) {
     watch_ = std::make_unique<Watch>(std::move(watcher), block);
     watch_->route = users_.revocations_after("0-0", block).route;
-    boost::asio::co_spawn(watch_->client->executor(), start_watch(), boost::asio::detached);
+    supervisor.spawn("revocation-watch", [this](LoopState& state) { return watch_loop(state); });
+}
+
+void TokenCache::watch(std::shared_ptr<Client> watcher, std::chrono::milliseconds block) {
+    own_supervisor_ = std::make_unique<Supervisor>(watcher->executor());
+    watch(*own_supervisor_, std::move(watcher), block);
 }
 
 bool TokenCache::watched() const {
@@ -381,39 +388,38 @@ bool TokenCache::watched() const {
 }
 
 // Where the revocations stand, then two blocked reads after that point: while one is being
-// answered the other is already waiting in Redis, so no revoke falls between them.
-Awaitable<void> TokenCache::start_watch() {
+// answered the other is already waiting in Redis, so no revoke falls between them. Returns
+// once the watch failed and no read of it is out (the supervisor sets it up again).
+Awaitable<Result<void>> TokenCache::watch_loop(LoopState& state) {
     auto alive = alive_;
-    if (!watch_->connected) {  // learns a cluster's slots
-        auto connected = co_await watch_->client->connect();
-        if (!*alive) co_return;
-        if (!connected) {
-            retry_watch();
-            co_return;
-        }
-        watch_->connected = true;
-    }
-    auto mark = co_await users_.revocation_mark();
-    if (!*alive) co_return;
     Watch& w = *watch_;
-    if (!mark) {
-        retry_watch();
-        co_return;
+    if (w.in_flight > 0)
+        co_return make_error(ErrorCode::unavailable, "a read of the last watch is still out");
+    if (!w.connected) {  // learns a cluster's slots
+        state.doing("connecting to watch revocations");
+        auto connected = co_await w.client->connect();
+        if (!*alive) co_return engine::Ok{};
+        if (!connected) co_return connected.error();
+        w.connected = true;
     }
+    state.doing("reading where the revocations stand");
+    auto mark = co_await users_.revocation_mark();
+    if (!*alive) co_return engine::Ok{};
+    if (!mark) co_return mark.error();
     saw_epoch(mark->epoch);
     w.after = mark->id;
     w.failed = false;
+    w.why.reset();
     w.live = false;  // until a read is answered: then the other one is surely in Redis
     send_watch_read();
     send_watch_read();
-}
-
-void TokenCache::retry_watch() {
-    watch_->retry.expires_after(std::chrono::milliseconds(100));
-    watch_->retry.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-        if (*alive && !ec)
-            boost::asio::co_spawn(watch_->client->executor(), start_watch(), boost::asio::detached);
-    });
+    state.healthy();
+    state.doing("watching revocations");
+    w.broken.expires_at(boost::asio::steady_timer::time_point::max());
+    boost::system::error_code ignored;
+    co_await w.broken.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    if (!*alive || state.stopping()) co_return engine::Ok{};
+    co_return w.why.value_or(make_error(ErrorCode::unavailable, "the revocation watch was lost"));
 }
 
 void TokenCache::send_watch_read() {
@@ -430,14 +436,17 @@ void TokenCache::on_watch_answer(Result<Reply> answer) {
     Result<RevocationMark> news =
         answer ? UserStore::read_revocations(*answer, w.after) : answer.error();
     if (!news || w.failed) {
+        if (!news && !w.why) w.why = news.error();
         w.failed = true;
         w.live = false;
-        if (w.in_flight == 0) retry_watch();
+        if (w.in_flight == 0) w.broken.cancel();
         return;
     }
     if (news->id != w.after) {
         w.after = news->id;
+        const auto before = epoch_;
         saw_epoch(news->epoch);
+        if (epoch_ != before && on_epoch_change) on_epoch_change();
     }
     w.live = true;
     w.last_answer = std::chrono::steady_clock::now();

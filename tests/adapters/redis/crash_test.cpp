@@ -48,6 +48,8 @@ struct WorkflowDir {
 class NodeProcess {
 public:
     NodeProcess(const std::string& url, const std::string& prefix, const std::string& workflows) {
+        // A write to a node that was killed fails (EPIPE) instead of ending the test process.
+        ::signal(SIGPIPE, SIG_IGN);
         int in[2], out[2];
         if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe");
         pid_ = ::fork();
@@ -68,7 +70,11 @@ public:
         json ready = read();
         if (!ready.value("ready", false)) throw std::runtime_error("the node did not start");
     }
-    ~NodeProcess() { kill(); }
+    ~NodeProcess() {
+        kill();
+        if (to_) std::fclose(to_);
+        if (from_) std::fclose(from_);
+    }
 
     void write(const json& line) {
         const std::string text = line.dump() + "\n";
@@ -83,14 +89,13 @@ public:
         if (c == EOF && line.empty()) return json();
         return json::parse(line, nullptr, false);
     }
+    // The pipes stay open until the destructor: a thread may still be writing (its writes
+    // fail once the process is gone).
     void kill() {
         if (pid_ <= 0) return;
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
-        if (to_) std::fclose(to_);
-        if (from_) std::fclose(from_);
-        to_ = from_ = nullptr;
     }
 
 private:

@@ -117,7 +117,6 @@ int main(int argc, char** argv) {
     options.prefix = argv[2];
     redis::RedisStore store(client.value(), options);
     redis::RuntimeOptions runtime_options;
-    runtime_options.poll_interval = std::chrono::milliseconds(20);
     redis::Runtime runtime(store, runtime_options);
     auto work = asio::make_work_guard(io);
     asio::co_spawn(io, open(store, runtime, argv[3]), asio::detached);

@@ -1,39 +1,101 @@
-// FeedHub: the WebSocket feed of pending actions (/api/v1/feed). Each socket gets a snapshot of
-// what its user may act on, then every change that concerns them from the shards' feed streams,
-// whichever node committed it; reconnecting with a cursor sends what was missed.
+// Feed: the FeedHub of accordd. One reader per node follows every shard's feed stream and
+// hands each event to the sockets it concerns; a socket that connects with a cursor first
+// catches up on its own, then joins the reader where it is, so that nothing is missed or sent
+// twice (docs/api.md, "The feed").
+//
+// Thread safety: one executor (the runtime's).
 #pragma once
 
-#include <cstddef>
+#include <chrono>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
-#include "accord/http/api.hpp"
+#include <boost/asio/steady_timer.hpp>
+
+#include "accord/http/feed_hub.hpp"
+#include "accord/redis/keyspace.hpp"
+#include "accord/redis/supervisor.hpp"
+
+namespace accord::redis {
+class BlockingReads;
+}
 
 namespace accord::http {
 
-// A WebSocket as the hub sees it (the server implements it over Beast).
-class FeedSocket {
-public:
-    virtual ~FeedSocket() = default;
-    // Queues a text message; false when the socket's queue is over its limit (nothing queued).
-    virtual bool send(std::shared_ptr<const std::string> text) = 0;
-    virtual std::size_t queued() const = 0;
-    // Closes with a WebSocket close code (1001 going away, 1008 policy, 1013 try again later).
-    virtual void close(int code, std::string reason) = 0;
+struct FeedOptions {
+    // The reader waits in Redis for the next entry of any shard's feed (on a connection of its
+    // own), and only while a socket is attached; a wait ends empty after this long.
+    std::chrono::milliseconds idle_check{10'000};
+    std::size_t batch = 1000;          // events read per round
+    std::size_t snapshot_limit = 200;  // tasks in a snapshot
+    // How often, at most, the sockets' tokens are checked while events flow; recheck_tokens()
+    // asks for a check at once (a revocation seen).
+    std::chrono::milliseconds auth_check{250};
+    // The users' revocation counter (UserStore::epoch); when it moves, every socket's token is
+    // authenticated again. Empty: never.
+    std::function<Awaitable<Result<std::uint64_t>>()> epoch;
 };
 
-class FeedHub {
+class Feed final : public FeedHub {
 public:
-    virtual ~FeedHub() = default;
-    // A new authenticated socket, with the upgrade request's query (cursor, workflow, role).
-    virtual void attach(std::shared_ptr<FeedSocket> socket, Principal who,
-                        const Request& request) = 0;
-    virtual void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) = 0;
-    virtual void detach(const std::shared_ptr<FeedSocket>& socket) = 0;
-    // How many sockets are open with this token (Principal::credential): the per-token limit.
-    virtual std::size_t open_for(std::uint64_t credential) const = 0;
-    // Closes every socket with 1001 (going away).
-    virtual void close_all() = 0;
+    Feed(Api& api, FeedOptions options);
+    ~Feed() override;
+
+    // Starts the reader under `supervisor`; it begins at the feed's end once a socket is
+    // attached. stop() ends it and closes the sockets.
+    void start(redis::Supervisor& supervisor);
+    void stop();
+    // Checks every socket's token again soon (the users' revocations moved).
+    void recheck_tokens();
+
+    void attach(std::shared_ptr<FeedSocket> socket, Principal who, const Request& request) override;
+    void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) override;
+    void detach(const std::shared_ptr<FeedSocket>& socket) override;
+    std::size_t open_for(std::uint64_t credential) const override;
+    void close_all() override;
+
+    std::size_t subscribers() const { return subscribers_.size(); }
+    std::string metrics() const;  // Prometheus text
+
+private:
+    struct Subscriber;
+    struct Facts;
+    using Positions = std::vector<redis::FeedPosition>;
+
+    Awaitable<Result<void>> read_loop(redis::LoopState& state);
+    Awaitable<void> idle();  // the reader's wait while no socket is attached
+    void skipped(const redis::FeedEvent& event, const std::exception& why);
+    Awaitable<void> begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync);
+    Awaitable<Result<void>> send_snapshot(Subscriber& sub, bool reset, bool resync);
+    Awaitable<void> check_tokens();
+    Awaitable<void> act(std::shared_ptr<Subscriber> sub, std::string text);
+    void dispatch(const engine::json& event, const std::string& cursor, const Positions& after,
+                  int shard);
+    bool concerns(const Subscriber& sub, const Facts& event) const;
+    std::shared_ptr<const std::string> message(const engine::json& event,
+                                               const std::string& cursor) const;
+    bool deliver(Subscriber& sub, std::shared_ptr<const std::string> text);
+    Positions positions(const std::string& cursor) const;
+
+    Api& api_;
+    FeedOptions options_;
+    std::unordered_map<FeedSocket*, std::shared_ptr<Subscriber>> subscribers_;
+    std::unordered_map<std::uint64_t, std::size_t> per_token_;  // open sockets by credential
+    // Roles of each workflow (its latest version), for instance.finished.
+    std::unordered_map<std::string, std::vector<std::string>> workflow_roles_;
+    std::string cursor_;  // where the reader is
+    Positions at_;        // the same, by shard
+    bool ready_ = false, running_ = false;
+    bool recheck_tokens_ = false;
+    std::uint64_t epoch_ = 0;
+    std::uint64_t events_read_ = 0, messages_sent_ = 0, resyncs_ = 0, events_skipped_ = 0;
+    std::shared_ptr<boost::asio::steady_timer> wake_;  // the idle reader's wait
+    redis::BlockingReads* waits_ = nullptr;            // the reader's, while it runs
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace accord::http

@@ -1,85 +1,39 @@
-// Feed: the FeedHub of accordd. One reader per node follows every shard's feed stream and
-// hands each event to the sockets it concerns; a socket that connects with a cursor first
-// catches up on its own, then joins the reader where it is, so that nothing is missed or sent
-// twice (docs/api.md, "The feed").
-//
-// Thread safety: one executor (the runtime's).
+// FeedHub: the WebSocket feed of pending actions (/api/v1/feed). Each socket gets a snapshot of
+// what its user may act on, then every change that concerns them from the shards' feed streams,
+// whichever node committed it; reconnecting with a cursor sends what was missed.
 #pragma once
 
-#include <chrono>
-#include <functional>
+#include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
-#include <boost/asio/steady_timer.hpp>
-
-#include "accord/http/feed.hpp"
-#include "accord/redis/keyspace.hpp"
+#include "accord/http/api.hpp"
 
 namespace accord::http {
 
-struct FeedOptions {
-    std::chrono::milliseconds poll{5};          // with subscribers; 40x that without
-    std::size_t batch = 1000;                   // events read per round
-    std::size_t snapshot_limit = 200;           // tasks in a snapshot
-    std::chrono::milliseconds auth_check{250};  // how often revocations are looked for
-    // The users' revocation counter (UserStore::epoch); when it moves, every socket's token is
-    // authenticated again. Empty: never.
-    std::function<Awaitable<Result<std::uint64_t>>()> epoch;
+// A WebSocket as the hub sees it (the server implements it over Beast).
+class FeedSocket {
+public:
+    virtual ~FeedSocket() = default;
+    // Queues a text message; false when the socket's queue is over its limit (nothing queued).
+    virtual bool send(std::shared_ptr<const std::string> text) = 0;
+    virtual std::size_t queued() const = 0;
+    // Closes with a WebSocket close code (1001 going away, 1008 policy, 1013 try again later).
+    virtual void close(int code, std::string reason) = 0;
 };
 
-class Feed final : public FeedHub {
+class FeedHub {
 public:
-    Feed(Api& api, FeedOptions options);
-    ~Feed() override;
-
-    // Starts the reader at the feed's current end; stop() ends it and closes the sockets.
-    void start();
-    void stop();
-
-    void attach(std::shared_ptr<FeedSocket> socket, Principal who, const Request& request) override;
-    void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) override;
-    void detach(const std::shared_ptr<FeedSocket>& socket) override;
-    std::size_t open_for(std::uint64_t credential) const override;
-    void close_all() override;
-
-    std::size_t subscribers() const { return subscribers_.size(); }
-    std::string metrics() const;  // Prometheus text
-
-private:
-    struct Subscriber;
-    struct Facts;
-    using Positions = std::vector<redis::FeedPosition>;
-
-    Awaitable<void> read_loop();
-    Awaitable<void> idle();  // the reader's wait while no socket is attached
-    Awaitable<void> begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync);
-    Awaitable<Result<void>> send_snapshot(Subscriber& sub, bool reset, bool resync);
-    Awaitable<void> check_tokens();
-    Awaitable<void> act(std::shared_ptr<Subscriber> sub, std::string text);
-    void dispatch(const engine::json& event, const std::string& cursor, const Positions& after,
-                  int shard);
-    bool concerns(const Subscriber& sub, const Facts& event) const;
-    std::shared_ptr<const std::string> message(const engine::json& event,
-                                               const std::string& cursor) const;
-    bool deliver(Subscriber& sub, std::shared_ptr<const std::string> text);
-    Positions positions(const std::string& cursor) const;
-
-    Api& api_;
-    FeedOptions options_;
-    std::unordered_map<FeedSocket*, std::shared_ptr<Subscriber>> subscribers_;
-    std::unordered_map<std::uint64_t, std::size_t> per_token_;  // open sockets by credential
-    // Roles of each workflow (its latest version), for instance.finished.
-    std::unordered_map<std::string, std::vector<std::string>> workflow_roles_;
-    std::string cursor_;  // where the reader is
-    Positions at_;        // the same, by shard
-    bool ready_ = false, running_ = false;
-    std::uint64_t epoch_ = 0;
-    std::uint64_t events_read_ = 0, messages_sent_ = 0, resyncs_ = 0;
-    std::shared_ptr<boost::asio::steady_timer> wake_;  // the idle reader's wait
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    virtual ~FeedHub() = default;
+    // A new authenticated socket, with the upgrade request's query (cursor, workflow, role).
+    virtual void attach(std::shared_ptr<FeedSocket> socket, Principal who,
+                        const Request& request) = 0;
+    virtual void receive(const std::shared_ptr<FeedSocket>& socket, std::string text) = 0;
+    virtual void detach(const std::shared_ptr<FeedSocket>& socket) = 0;
+    // How many sockets are open with this token (Principal::credential): the per-token limit.
+    virtual std::size_t open_for(std::uint64_t credential) const = 0;
+    // Closes every socket with 1001 (going away).
+    virtual void close_all() = 0;
 };
 
 }  // namespace accord::http

@@ -69,7 +69,12 @@ public:
     // AsyncConnection::input_pending of the connection that `route`'s calls go to.
     bool input_pending(const std::string& route) const;
 
+    // A client of the same server or cluster with connections of its own: a blocking read
+    // holds up the connection it is sent on (BlockingReads).
+    std::shared_ptr<Client> sibling(ConnectionOptions options) const;
+
     bool is_cluster() const { return cluster_; }
+    const ConnectionOptions& options() const { return options_; }
     boost::asio::any_io_executor executor() const { return executor_; }
     std::string describe() const;
 

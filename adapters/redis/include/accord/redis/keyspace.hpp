@@ -54,6 +54,12 @@ public:
     std::string timers(int shard) const;
     std::string feed(int shard) const;
     std::string outbox(int shard) const;
+    // Outbox entries that could not be delivered because they are malformed (or made delivery
+    // throw): kept for an operator, with why, instead of being retried for ever.
+    std::string outbox_parked(int shard) const;
+    // A stream nodes block on: a commit that set a timer earlier than its node knew of adds an
+    // entry, so that every node's timer loop looks again (docs/redis-layout.md).
+    std::string timer_wake() const;
     std::string idempotency(int shard, std::string_view scope, std::string_view key) const;
     std::string business_keys(int shard) const;
     std::string workflow_instances(int shard, std::string_view workflow) const;

@@ -128,6 +128,9 @@ struct OutboxEntry {
     std::string effect_id;  // "<instance>@<revision>.<n>": the receiver's idempotency key
     std::string kind;       // child.start, child.result, child.cancel, start, notify
     engine::json payload;
+    // Not empty: the entry is malformed (what is wrong); it is parked, never delivered.
+    std::string problem;
+    std::string payload_text;  // the payload as stored
 };
 
 class Dictionaries;
@@ -206,6 +209,13 @@ public:
     // that points at nothing due. False if the instance had moved on.
     Awaitable<Result<bool>> mend_timer_entry(std::string instance_id, std::uint64_t revision,
                                              TimeMs earliest);
+    // The earliest timer entry of all shards, if any: a timer's due time, or when a claim's
+    // lease ends (rounded up to the millisecond).
+    Awaitable<Result<std::optional<TimeMs>>> earliest_timer();
+    // Tells every node's timer loop to look again: a timer is due at `due` (Keyspace::timer_wake).
+    Awaitable<Result<void>> announce_timer(TimeMs due);
+    // The newest entry of the timer wake-up stream ("0-0": none), where a watch starts.
+    Awaitable<Result<std::string>> timer_wake_end();
     // The earliest timer entry of all shards, and the claimed entries scored up to
     // `claims_until` (a claim's lease ends at most one lease after its claim).
     Awaitable<Result<NextTimers>> next_timers(TimeMs claims_until);
@@ -222,6 +232,16 @@ public:
     Awaitable<Result<std::vector<OutboxEntry>>> take_outbox(
         std::string consumer, std::size_t per_shard, std::chrono::milliseconds reclaim_after);
     Awaitable<Result<void>> ack_outbox(const OutboxEntry& entry);
+    // Entries idle longer than `reclaim_after` in any consumer (a stopped node's, or one whose
+    // delivery failed), taken over by `consumer`.
+    Awaitable<Result<std::vector<OutboxEntry>>> reclaim_outbox(
+        std::string consumer, std::size_t per_shard, std::chrono::milliseconds reclaim_after);
+    // Moves an entry that cannot be delivered to its shard's parked stream, with why, and acks
+    // it (Keyspace::outbox_parked).
+    Awaitable<Result<void>> park_outbox(const OutboxEntry& entry, std::string why);
+    // An outbox stream entry ([id, [field, value, ...]]) as read from `shard`.
+    static OutboxEntry parse_outbox_entry(int shard, const Reply& entry);
+    static constexpr std::size_t kParkedKept = 10'000;  // per shard, approximately
 
     static constexpr const char* kOutboxGroup = "accord";
     // One feed entry in this many of a node's to a shard's feed trims it (to about
@@ -248,6 +268,8 @@ private:
     StoreOptions options_;
     Keyspace keys_;
     std::unique_ptr<Dictionaries> dictionaries_;
+    struct Worker;  // a thread for CPU work that must not hold up the executor (training)
+    std::unique_ptr<Worker> worker_;
     std::map<std::pair<std::string, int>, DefinitionPtr, std::less<>> definitions_;
     struct Latest {
         int version = 0;

@@ -3,12 +3,16 @@
 // stored instance, never applied on top of it. In the background it fires due timers and
 // delivers the outbox (child starts and results, cancellations, starts, notifications), so
 // any number of nodes can share one Redis: nothing of this process is needed after it dies.
+// The background loops wait rather than poll: the timer loop sleeps until the earliest timer
+// (a commit that sets an earlier one wakes it, on every node), the outbox is read with blocking
+// reads; each looks again every RuntimeOptions::idle_check all the same.
 //
 // Thread safety: use it from its store's executor only.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <list>
 #include <memory>
 #include <optional>
@@ -18,8 +22,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "accord/redis/redis_store.hpp"
+#include "accord/redis/supervisor.hpp"
 
 namespace accord::redis {
+
+class BlockingReads;
 
 // The system clock in ms since the epoch: a runtime's time unless RuntimeOptions::now says
 // otherwise.
@@ -28,7 +35,9 @@ TimeMs system_now();
 struct RuntimeOptions {
     std::string node_id;          // names this node's outbox consumer; empty: host and pid
     std::function<TimeMs()> now;  // empty: the system clock
-    std::chrono::milliseconds poll_interval{50};
+    // The longest a background loop waits without looking at Redis: timers are looked for
+    // again, and outbox entries of a stopped node taken over. An idle node's cost to Redis.
+    std::chrono::milliseconds idle_check{10'000};
     std::chrono::milliseconds timer_lease{30'000};     // a claimed timer is due again after it
     std::chrono::milliseconds outbox_reclaim{30'000};  // a dead node's outbox entries, after it
     std::size_t timers_per_shard = 128;                // claimed per shard and poll
@@ -84,7 +93,8 @@ struct Sent {
 
 struct RuntimeStats {
     std::uint64_t commits = 0, stale_retries = 0, duplicates = 0;
-    std::uint64_t timers_fired = 0, outbox_delivered = 0;
+    std::uint64_t timers_fired = 0, outbox_delivered = 0, outbox_parked = 0;
+    std::uint64_t timer_scans = 0, timer_wakeups_sent = 0;
     std::uint64_t starts_refused = 0;  // too deep (see max_start_depth)
 };
 
@@ -110,13 +120,18 @@ public:
     // entry's effect id, so that performing it again changes nothing.
     Awaitable<Result<void>> deliver(const OutboxEntry& entry);
 
-    // Starts the background loop on the store's executor. stop() ends it after the round in
-    // hand (commits in flight finish); then `stopped` is called.
+    // Starts the background loops (timers, the timer wake-ups, the outbox) under `supervisor`,
+    // on the store's executor; without one, under a supervisor of the runtime's own. stop()
+    // ends them after the work in hand (commits in flight finish); then `stopped` is called.
+    void run(Supervisor& supervisor, std::function<void()> stopped = {});
     void run(std::function<void()> stopped = {});
     void stop();
-    // While held, the background loop leaves timers and the outbox alone: DevClock::advance_to
+    // Wakes this node's timer loop to look for the earliest timer again.
+    void wake_timers();
+    // While held, the background loops leave timers and the outbox alone: DevClock::advance_to
     // does that work itself, at each step of the clock. hold_background() returns once the
-    // round in flight, if any, has ended. Holds nest; each needs its release.
+    // work in flight, if any, has ended. Holds nest; each needs its release; the last release
+    // makes every node's timer loop look again (the clock may have moved).
     Awaitable<void> hold_background();
     void release_background();
 
@@ -130,7 +145,12 @@ private:
     Awaitable<Result<Started>> start_with_id(const engine::DefinitionPtr& def, std::string id,
                                              engine::StartInput in, const engine::Actor& actor,
                                              const CommitOptions& commit);
-    Awaitable<void> loop();
+    Awaitable<Result<void>> timer_loop(LoopState& state);
+    Awaitable<Result<void>> timer_wake_loop(LoopState& state);
+    Awaitable<Result<void>> outbox_loop(LoopState& state);
+    Awaitable<void> deliver_each(std::vector<OutboxEntry> entries);
+    Awaitable<bool> unheld();  // waits out holds; false: stopping
+    void loop_ended();
     void committed(const engine::Step& step);
     std::string new_instance_id(const std::string& workflow, int shard);
 
@@ -148,10 +168,20 @@ private:
         cache_;
     std::uint64_t id_state_;
     bool running_ = false;
-    int held_ = 0;           // holds of the background loop (hold_background)
-    bool in_round_ = false;  // the loop is in a round of timers and outbox
+    int held_ = 0;      // holds of the background loops (hold_background)
+    int in_round_ = 0;  // loops firing timers or delivering the outbox now
+    int loops_ = 0;     // background loops running
     std::function<void()> stopped_;
-    std::shared_ptr<boost::asio::steady_timer> sleep_;
+    std::unique_ptr<Supervisor> own_supervisor_;
+    // The earliest timer this node knows of (kNever: none): looked for by the timer loop,
+    // lowered by commits and wake-ups. A commit that sets an earlier one announces it.
+    static constexpr TimeMs kNever = std::numeric_limits<TimeMs>::max();
+    TimeMs next_timer_ = kNever;
+    bool timers_woken_ = false;                          // since the timer loop last looked
+    std::shared_ptr<boost::asio::steady_timer> sleep_;   // the timer loop's
+    std::shared_ptr<boost::asio::steady_timer> resume_;  // loops waiting out a hold
+    BlockingReads* outbox_reads_ = nullptr;              // the outbox loop's, while it reads
+    BlockingReads* wake_reads_ = nullptr;                // the wake-up loop's, while it reads
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

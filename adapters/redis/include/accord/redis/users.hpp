@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "accord/redis/client.hpp"
 #include "accord/redis/keyspace.hpp"
 #include "accord/redis/redis_store.hpp"
+#include "accord/redis/supervisor.hpp"
 
 namespace accord::redis {
 
@@ -108,10 +110,15 @@ public:
     Awaitable<Result<std::uint64_t>> epoch();
 
     // Starts watching the revocations on `watcher`, a client of its own (its connection is
-    // held up by the blocked reads), until this cache is destroyed; a lost watch is set up
-    // again 100 ms later, and again after that until Redis answers.
+    // held up by the blocked reads; its command timeout must exceed `block`), until this cache
+    // is destroyed, as a loop of `supervisor`'s: a lost watch is set up again after its
+    // back-off. Without a supervisor, under one of the cache's own.
+    void watch(Supervisor& supervisor, std::shared_ptr<Client> watcher,
+               std::chrono::milliseconds block = std::chrono::milliseconds(4000));
     void watch(std::shared_ptr<Client> watcher,
-               std::chrono::milliseconds block = std::chrono::milliseconds(1000));
+               std::chrono::milliseconds block = std::chrono::milliseconds(4000));
+    // Called when the watch sees the epoch move (a revocation): the feed checks its sockets.
+    std::function<void()> on_epoch_change;
     bool watched() const;  // whether requests are answered without a read now
     // Drops every token known: for a revoke made in this process, so that its effect here
     // does not wait for the watch's answer.
@@ -126,8 +133,7 @@ private:
     Awaitable<Result<std::uint64_t>> fresh_epoch();
     Awaitable<void> read_rounds();
     void saw_epoch(std::uint64_t epoch);
-    Awaitable<void> start_watch();
-    void retry_watch();
+    Awaitable<Result<void>> watch_loop(LoopState& state);
     void send_watch_read();
     void on_watch_answer(Result<Reply> answer);
 
@@ -138,6 +144,7 @@ private:
     std::shared_ptr<Round> next_;                  // the read that new requests wait for
     bool reading_ = false;
     std::unique_ptr<Watch> watch_;
+    std::unique_ptr<Supervisor> own_supervisor_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::uint64_t hits_ = 0, misses_ = 0, epoch_reads_ = 0;
 };

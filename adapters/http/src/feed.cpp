@@ -1,4 +1,6 @@
-#include "accord/http/feed_hub.hpp"
+// Feed: the reader of the shards' feed streams, each socket's snapshot, catch-up and live filter,
+// and the actions sockets send (claim, release, complete, reassign).
+#include "accord/http/feed.hpp"
 
 #include <algorithm>
 #include <set>
@@ -14,6 +16,7 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/http/views.hpp"
+#include "accord/redis/blocking_reads.hpp"
 
 namespace accord::http {
 
@@ -101,15 +104,16 @@ Feed::Positions Feed::positions(const std::string& cursor) const {
     return out;
 }
 
-void Feed::start() {
+void Feed::start(redis::Supervisor& supervisor) {
     if (running_) return;
     running_ = true;
-    asio::co_spawn(api_.runtime().store().client().executor(), read_loop(), asio::detached);
+    supervisor.spawn("feed", [this](redis::LoopState& state) { return read_loop(state); });
 }
 
 void Feed::stop() {
     running_ = false;
     if (wake_) wake_->cancel();
+    if (waits_) waits_->cancel();
     close_all();
 }
 
@@ -275,65 +279,83 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
     }
 }
 
-Awaitable<void> Feed::read_loop() {
+Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
     auto alive = alive_;
     auto& store = api_.runtime().store();
+    std::vector<std::string> streams;
+    for (int s = 0; s < store.keys().shards(); ++s) streams.push_back(store.keys().feed(s));
+    redis::BlockingReadOptions wait_options;
+    wait_options.block = options_.idle_check;
+    redis::BlockingReads waits(store.client(), std::move(streams), wait_options);
+    struct Waiting {
+        Feed& feed;
+        std::shared_ptr<bool> alive;
+        ~Waiting() {
+            if (*alive) feed.waits_ = nullptr;
+        }
+    } waiting{*this, alive};
+    waits_ = &waits;
     auto last_auth = std::chrono::steady_clock::now();
+    // Restarted after a failure, the reader goes on from where it was (cursor_, ready_): the
+    // live sockets miss nothing.
     while (running_ && *alive) {
-        if (cursor_.empty()) {
+        if (subscribers_.empty()) {
+            // Nobody to hand events to: wait for a socket without asking Redis anything, then
+            // start at the feed's end. A socket's catch-up waits for that (ready_), so it
+            // starts at or after the reader.
+            ready_ = false;
+            state.doing("waiting for a feed socket");
+            co_await idle();
+            if (!*alive) co_return engine::Ok{};
+            continue;
+        }
+        if (!ready_) {
+            state.doing("reading the feed's end");
             auto end = co_await store.feed_end();
-            if (!*alive) co_return;
-            if (!end) {
-                co_await sleep_for(std::chrono::milliseconds(500));
-                continue;
-            }
+            if (!*alive) co_return engine::Ok{};
+            if (!end) co_return end.error();
             cursor_ = *end;
             at_ = positions(cursor_);
             ready_ = true;
         }
-        if (subscribers_.empty()) {
-            // Nobody to hand events to: move to the end instead of reading them. A socket that
-            // attaches meanwhile wakes the reader; the end read then is not taken, since the
-            // socket may have started before it.
-            co_await idle();
-            if (!*alive) co_return;
-            if (!subscribers_.empty()) continue;
-            auto end = co_await store.feed_end();
-            if (!*alive) co_return;
-            if (end && subscribers_.empty()) {
-                cursor_ = *end;
-                at_ = positions(cursor_);
-            }
-            continue;
-        }
+        state.doing("reading the feed");
         auto page = co_await store.read_feed(cursor_, options_.batch);
-        if (!*alive) co_return;
-        if (!page) {
-            spdlog::warn("feed: {}", page.error().message);
-            co_await sleep_for(std::chrono::milliseconds(200));
-            continue;
-        }
+        if (!*alive) co_return engine::Ok{};
+        if (!page) co_return page.error();
+        state.healthy();
         if (page->reset) {
             // The reader itself fell behind retention: every live socket starts afresh.
             for (auto& [raw, sub] : subscribers_)
                 if (sub->mode == Subscriber::Mode::live) sub->mode = Subscriber::Mode::lagging;
         }
+        state.doing("handing out feed events");
         for (const auto& e : page->events) {
             ++events_read_;
-            if (e.event.value("type", "") == "instance.finished") {
-                const std::string wf = e.event.value("workflow", "");
-                if (!workflow_roles_.contains(wf)) {
-                    auto def = co_await store.definition(wf, 0);
-                    if (!*alive) co_return;
-                    workflow_roles_[wf] =
-                        def ? http::workflow_roles(**def) : std::vector<std::string>{};
+            try {
+                if (e.event.value("type", "") == "instance.finished") {
+                    const std::string wf = e.event.value("workflow", "");
+                    if (!workflow_roles_.contains(wf)) {
+                        auto def = co_await store.definition(wf, 0);
+                        if (!*alive) co_return engine::Ok{};
+                        workflow_roles_[wf] =
+                            def ? http::workflow_roles(**def) : std::vector<std::string>{};
+                    }
                 }
+            } catch (const std::exception& ex) {
+                skipped(e, ex);
+                at_ = positions(e.cursor);
+                continue;
             }
             // The reader's position moves event by event, so that a socket that joins while
             // this page is handed out (above, at a co_await) joins exactly where it is.
             auto after = positions(e.cursor);
-            if (static_cast<std::size_t>(e.shard) < after.size())
-                dispatch(e.event, e.cursor, after, e.shard);
+            if (static_cast<std::size_t>(e.shard) < after.size()) {
+                try {
+                    dispatch(e.event, e.cursor, after, e.shard);
+                } catch (const std::exception& ex) {
+                    skipped(e, ex);
+                }
+            }
             at_ = std::move(after);
         }
         cursor_ = page->cursor;
@@ -352,25 +374,53 @@ Awaitable<void> Feed::read_loop() {
                 sub->mode = Subscriber::Mode::catching_up;
                 asio::co_spawn(store.client().executor(), begin(sub, "", true), asio::detached);
             }
-        if (options_.epoch && std::chrono::steady_clock::now() - last_auth > options_.auth_check) {
+        if (options_.epoch && (recheck_tokens_ || std::chrono::steady_clock::now() - last_auth >
+                                                      options_.auth_check)) {
+            state.doing("checking the feed sockets' tokens");
+            recheck_tokens_ = false;
             last_auth = std::chrono::steady_clock::now();
             co_await check_tokens();
-            if (!*alive) co_return;
+            if (!*alive) co_return engine::Ok{};
         }
         // Events held back at the read's horizon are a millisecond from being handed out.
-        if (page->held_back)
+        if (page->held_back) {
             co_await sleep_for(std::chrono::milliseconds(1));
-        else if (page->events.size() < options_.batch)
-            co_await sleep_for(options_.poll);
+        } else if (page->events.size() < options_.batch && !subscribers_.empty() &&
+                   !recheck_tokens_) {
+            // At the end of every shard: wait in Redis for the next entry of any.
+            state.doing("waiting for feed entries");
+            redis::FeedCursor at;
+            if (!redis::FeedCursor::decode(cursor_, store.keys().shards(), at))
+                co_return engine::make_error(engine::ErrorCode::storage_error,
+                                             "the feed reader's cursor does not decode");
+            for (auto& id : at.ids) id = id.substr(0, id.find('.'));
+            auto got = co_await waits.read(at.ids);
+            if (!*alive) co_return engine::Ok{};
+            if (!got) co_return got.error();
+        }
     }
+    co_return engine::Ok{};
+}
+
+// An event this version cannot hand out (a malformed entry written into the feed): passed over,
+// the rest go on.
+void Feed::skipped(const redis::FeedEvent& e, const std::exception& why) {
+    ++events_skipped_;
+    spdlog::error("feed: event at {} of shard {} passed over: {}", e.id, e.shard, why.what());
 }
 
 Awaitable<void> Feed::idle() {
     wake_ = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
-    wake_->expires_after(options_.poll * 40);
+    wake_->expires_at(asio::steady_timer::time_point::max());
     auto wake = wake_;  // attach() may replace wake_ while this waits
     boost::system::error_code ec;
-    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (subscribers_.empty() && running_)
+        co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void Feed::recheck_tokens() {
+    recheck_tokens_ = true;
+    if (waits_) waits_->cancel();
 }
 
 Awaitable<void> Feed::check_tokens() {
@@ -531,6 +581,9 @@ std::string Feed::metrics() const {
     append_sample(out, "accord_feed_messages_sent_total", "", static_cast<double>(messages_sent_));
     out += "# TYPE accord_feed_resyncs_total counter\n";
     append_sample(out, "accord_feed_resyncs_total", "", static_cast<double>(resyncs_));
+    out += "# TYPE accord_feed_events_skipped_total counter\n";
+    append_sample(out, "accord_feed_events_skipped_total", "",
+                  static_cast<double>(events_skipped_));
     return out;
 }
 
