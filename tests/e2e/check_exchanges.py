@@ -22,8 +22,10 @@ import jsonschema
 
 # Headers the API sets on purpose; each must be declared for the answer that carries it.
 API_HEADERS = {"allow", "location", "retry-after", "www-authenticate", "idempotent-replayed"}
-# What any request may get before it is routed: malformed, too large, no token, rate limited.
-UNROUTED = {400, 401, 404, 413, 429, 431}
+# What a request the document has no operation for may get: malformed, too large, no token,
+# rate limited, no such route; the document's own response for each.
+UNROUTED = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "PayloadTooLarge",
+            429: "TooManyRequests", 431: "HeaderTooLarge"}
 
 
 def openapi_to_json_schema(node):
@@ -154,31 +156,33 @@ def check_exchange(doc, exchange):
     target_path = urllib.parse.urlsplit(exchange["target"]).path
     where = f"{exchange['method']} {exchange['target']} -> {status}"
     path, item = doc.route(target_path)
-    problem = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-               "headers": {"WWW-Authenticate": {"schema": {"type": "string"}},
-                           "Retry-After": {"schema": {"type": "integer"}}}}
     if path is None or method not in item:
-        if path is None and status not in UNROUTED:
-            return [f"{where}: no path of the document, answered other than a refusal"]
         if path is not None and status == 405:
             allowed = {m.strip().lower() for m in (header(exchange, "allow") or "").split(",")}
             operations = {m for m in item if m != "parameters"}
             if allowed != operations:
-                return [f"{where}: Allow names {sorted(allowed)}, the document {sorted(operations)}"]
-            response = doc.deref(doc.doc["components"]["responses"]["MethodNotAllowed"])
-            return check_headers(doc, exchange, response, where) + check_body(doc, exchange, response, where)
-        if path is not None and status not in UNROUTED - {404}:
-            return [f"{where}: {method.upper()} is not an operation of {path}, answered other than 405"]
-        return check_headers(doc, exchange, problem, where) + check_body(doc, exchange, problem, where)
+                return [f"{where}: Allow names {sorted(allowed)}, "
+                        f"the document {sorted(operations)}"]
+            return check_response(doc, exchange, "MethodNotAllowed", where)
+        if status not in UNROUTED or (path is not None and status == 404):
+            what = "no path of the document" if path is None else f"no {method.upper()} of {path}"
+            return [f"{where}: {what}, answered other than a refusal"]
+        return check_response(doc, exchange, UNROUTED[status], where)
     responses = item[method]["responses"]
     where = f"{where} ({item[method].get('operationId', path)})"
-    if str(status) in responses:
-        response = doc.deref(responses[str(status)])
-    elif "default" in responses:
-        response = doc.deref(responses["default"])
-    else:
+    declared = responses.get(str(status), responses.get("default"))
+    if declared is None:
         return [f"{where}: status {status} is not declared (declared: {', '.join(responses)})"]
-    return check_headers(doc, exchange, response, where) + check_body(doc, exchange, response, where)
+    return check_response(doc, exchange, declared, where)
+
+
+def check_response(doc, exchange, response, where):
+    """`response`: a response object, or the name of one of the document's components."""
+    if isinstance(response, str):
+        response = doc.doc["components"]["responses"][response]
+    response = doc.deref(response)
+    return (check_headers(doc, exchange, response, where) +
+            check_body(doc, exchange, response, where))
 
 
 def main(argv):
