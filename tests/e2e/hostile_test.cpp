@@ -176,6 +176,13 @@ TEST_F(Hostile, UnknownRoutesAre404AndWrongMethods405WithAllow) {
         {"PATCH", "/api/v1/tasks", "GET"},
         {"GET", "/api/v1/tasks/x.t1/complete", "POST"},
         {"POST", "/api/v1/instances/x/history", "GET"},
+        {"DELETE", "/api/v1/me", "GET"},
+        {"PUT", "/api/v1/me", "GET"},
+        {"POST", "/api/v1/me", "GET"},
+        {"DELETE", "/api/v1/admin/users/x/revoke", "POST"},
+        {"PUT", "/api/v1/feed", "GET"},
+        {"POST", "/healthz", "GET"},
+        {"DELETE", "/api/v1/openapi.json", "GET"},
     };
     for (const auto& [method, target, allow] : wrong) {
         auto r = http_->request(method, target, "", olga_.bearer());
@@ -183,6 +190,55 @@ TEST_F(Hostile, UnknownRoutesAre404AndWrongMethods405WithAllow) {
             << method << " " << target << ": " << describe(r);
         EXPECT_EQ(r.header("Allow"), allow) << method << " " << target;
     }
+}
+
+TEST_F(Hostile, APlainGetOfTheFeedIs400) {
+    start();
+    auto r = http_->get("/api/v1/feed", olga_.token);
+    EXPECT_TRUE(is_problem(r, 400, "invalid_input")) << describe(r);
+    EXPECT_NE(r.json().value("detail", "").find("WebSocket"), std::string::npos) << describe(r);
+}
+
+TEST_F(Hostile, AnUnknownInstanceStatusIs400LikeAnUnknownTaskStatus) {
+    start();
+    proposal();
+    for (const char* target : {"/api/v1/instances?status=bogus", "/api/v1/tasks?status=bogus"}) {
+        auto r = http_->get(target, olga_.token);
+        EXPECT_TRUE(is_problem(r, 400, "invalid_input")) << target << ": " << describe(r);
+        EXPECT_EQ(r.json().value("pointer", ""), "/query/status") << target;
+    }
+    for (const char* status : {"running", "finished", "cancelled"})
+        EXPECT_EQ(http_->get(std::string("/api/v1/instances?status=") + status, olga_.token).status,
+                  200)
+            << status;
+}
+
+TEST_F(Hostile, AYesNoQueryFlagTakesOnlyYesOrNoWords) {
+    start();
+    proposal();
+    for (const char* flag : {"mine", "overdue"}) {
+        for (const char* value : {"maybe", "2", "", "TRUE!", "on"}) {
+            const std::string target = std::string("/api/v1/tasks?") + flag + "=" + value;
+            auto r = http_->get(target, olga_.token);
+            EXPECT_TRUE(is_problem(r, 400, "invalid_input")) << target << ": " << describe(r);
+            EXPECT_EQ(r.json().value("pointer", ""), std::string("/query/") + flag) << target;
+        }
+        // Yes and no, each in its three words, are read alike.
+        std::set<std::string> yes, no;
+        for (const char* value : {"1", "true", "yes"})
+            yes.insert(
+                http_->get(std::string("/api/v1/tasks?") + flag + "=" + value, olga_.token).body);
+        for (const char* value : {"0", "false", "no"})
+            no.insert(
+                http_->get(std::string("/api/v1/tasks?") + flag + "=" + value, olga_.token).body);
+        EXPECT_EQ(yes.size(), 1u) << flag;
+        EXPECT_EQ(no.size(), 1u) << flag;
+        EXPECT_EQ(*no.begin(), http_->get("/api/v1/tasks", olga_.token).body) << flag;
+    }
+    // The overdue flag, said "no", is no refusal on done tasks.
+    EXPECT_EQ(http_->get("/api/v1/tasks?status=done&overdue=no", olga_.token).status, 200);
+    auto r = http_->get("/api/v1/tasks?status=done&overdue=yes", olga_.token);
+    EXPECT_TRUE(is_problem(r, 400, "invalid_input")) << describe(r);
 }
 
 TEST_F(Hostile, OverTheRateLimitIs429WithRetryAfter) {

@@ -93,6 +93,30 @@ TEST_F(Idempotency, APublishRetriedWithItsKeyAnswersTheFirstResultAndAReusedKeyI
     EXPECT_EQ(again.body, refused.body);
 }
 
+TEST_F(Idempotency, TheSameJsonWithOtherSpacingAndMemberOrderIsTheSameRequest) {
+    support::Headers headers = adam_.bearer();
+    headers.emplace_back("Idempotency-Key", "add-erin");
+    auto first = http_->request("POST", "/api/v1/admin/users",
+                                R"({"name":"erin","roles":["dean","legal"]})", headers);
+    ASSERT_EQ(first.status, 201) << describe(first);
+    // As a client library or a proxy might send it again: other order, other spacing.
+    auto retried = http_->request(
+        "POST", "/api/v1/admin/users",
+        "{\n  \"roles\" : [ \"dean\", \"legal\" ],\n  \"name\" : \"erin\"\n}", headers);
+    ASSERT_EQ(retried.status, 201) << describe(retried);
+    EXPECT_EQ(retried.header("Idempotent-Replayed"), "true");
+    EXPECT_EQ(retried.json().value("name", ""), "erin");
+    EXPECT_FALSE(retried.json().contains("token")) << retried.body;
+    // Another value is another request, however it is spelt.
+    auto other = http_->request("POST", "/api/v1/admin/users",
+                                R"({"roles":["legal","dean"],"name":"erin"})", headers);
+    EXPECT_TRUE(is_problem(other, 422, "idempotency_key_reused")) << describe(other);
+    const json users = http_->get("/api/v1/admin/users", adam_.token).json();
+    int erins = 0;
+    for (const auto& u : users["items"]) erins += u.value("name", "") == "erin";
+    EXPECT_EQ(erins, 1);
+}
+
 TEST_F(Idempotency, WithoutAKeyEachRequestIsItsOwn) {
     const json advance = {{"advance", "P1D"}};
     ASSERT_EQ(http_->post("/api/v1/admin/clock", advance, adam_.token).status, 200);

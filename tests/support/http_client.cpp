@@ -3,9 +3,13 @@
 #include "http_client.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +44,28 @@ bool run_until(asio::io_context& io, const bool& done, Clock::time_point deadlin
 
 bool iequal(std::string_view a, std::string_view b) {
     return beast::iequals(a, b);
+}
+
+// With ACCORD_HTTP_EXCHANGES naming a directory, every answer the clients get is appended to
+// <dir>/<pid>.jsonl, one JSON object a line, for tests/e2e/check_exchanges.py to check against
+// the OpenAPI document: {"method", "target", "status", "headers": [[name, value]...], "body"}
+// for HTTP answers and WebSocket handshakes, {"feed_message": text} for each feed message.
+void record(const nlohmann::json& exchange) {
+    static const char* dir = std::getenv("ACCORD_HTTP_EXCHANGES");
+    if (dir == nullptr || *dir == '\0') return;
+    std::ofstream out(std::string(dir) + "/" + std::to_string(::getpid()) + ".jsonl",
+                      std::ios::app);
+    out << exchange.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!out) throw std::runtime_error(std::string("cannot record an exchange in ") + dir);
+}
+
+void record(std::string_view method, std::string_view target, int status, const Headers& headers,
+            const std::string& body) {
+    record(nlohmann::json{{"method", method},
+                          {"target", target},
+                          {"status", status},
+                          {"headers", headers},
+                          {"body", body}});
 }
 
 }  // namespace
@@ -166,6 +192,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
     out.body = res.body();
     if (!res.keep_alive()) m.close();
+    record(method, target, out.status, out.headers, out.body);
     return out;
 }
 
@@ -340,6 +367,11 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
     const bool answered = run_until(m.io, done, deadline);
     m.upgrade_status = res.result_int();
     m.upgrade_body = res.body();
+    if (answered && m.upgrade_status != 0) {
+        Headers received;
+        for (const auto& field : res) received.emplace_back(field.name_string(), field.value());
+        record("GET", target, m.upgrade_status, received, m.upgrade_body);
+    }
     if (!answered || result) {
         m.drop();
         if (!answered) m.upgrade_status = 0;
@@ -358,6 +390,7 @@ std::optional<nlohmann::json> WsClient::read_json(std::chrono::milliseconds time
     if (m.inbox.empty()) return std::nullopt;
     std::string text = std::move(m.inbox.front());
     m.inbox.pop_front();
+    record(nlohmann::json{{"feed_message", text}});
     return nlohmann::json::parse(text);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include <fmt/format.h>
@@ -34,6 +35,7 @@ bool Principal::has_role(std::string_view role) const {
 struct Api::Context {
     Request request;
     std::string route;  // the pattern, for metrics and logs
+    std::vector<std::pair<std::string_view, std::string>> params;  // the pattern's {name}s
     Principal who;
     json body;  // the parsed body of a write (an object), once parse_body() succeeded
     TimeMs now = 0;
@@ -42,9 +44,22 @@ struct Api::Context {
         auto it = request.query.find(name);
         return it == request.query.end() ? std::string() : it->second;
     }
-    bool flag(const std::string& name) const {
-        const std::string v = param(name);
-        return v == "1" || v == "true" || v == "yes";
+    // A "{name}" segment of the route's pattern.
+    const std::string& path(std::string_view name) const {
+        for (const auto& [n, value] : params)
+            if (n == name) return value;
+        throw std::logic_error("the route has no {" + std::string(name) + "}");
+    }
+    // A yes/no query parameter: absent is no; anything but 1/true/yes/0/false/no is refused.
+    Result<bool> flag(const std::string& name) const {
+        auto it = request.query.find(name);
+        if (it == request.query.end()) return false;
+        const std::string& v = it->second;
+        if (v == "1" || v == "true" || v == "yes") return true;
+        if (v == "0" || v == "false" || v == "no") return false;
+        return make_error(ErrorCode::invalid_input,
+                          name + ": 1, true or yes; 0, false or no (not \"" + v + "\")",
+                          "/query/" + name);
     }
 };
 
@@ -154,6 +169,11 @@ Response not_found(const Request& r) {
     return problem(404, "not_found", "no route " + r.method + " " + path);
 }
 
+// A query parameter refused: where is /query/<name>.
+Response query_refusal(const Error& e, const std::string& name) {
+    return problem(status_of(e.code), engine::error_code_name(e.code), e.message, "/query/" + name);
+}
+
 Response method_not_allowed(const std::string& allowed) {
     Response r = problem(405, "method_not_allowed", "this route takes " + allowed);
     r.headers.emplace_back("Allow", allowed);
@@ -204,7 +224,8 @@ Result<std::size_t> page_limit(const std::string& text, std::size_t max) {
     std::size_t n = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc{} || p != text.data() + text.size() || n == 0)
-        return make_error(ErrorCode::invalid_input, "limit must be a positive integer", "limit");
+        return make_error(ErrorCode::invalid_input, "limit must be a positive integer",
+                          "/query/limit");
     return std::min(n, max);
 }
 
@@ -277,165 +298,241 @@ Awaitable<Response> Api::handle(Request request) {
     co_return response;
 }
 
-Awaitable<Response> Api::route(Context& cx) {
-    const auto& s = cx.request.segments;
-    const std::string& m = cx.request.method;
-    // Unauthenticated routes.
-    if (s.size() == 1 && s[0] == "healthz") {
-        cx.route = "/healthz";
-        co_return json_response(200, {{"status", "ok"}});
-    }
-    if (s.size() == 1 && s[0] == "readyz") {
-        cx.route = "/readyz";
-        co_return co_await readiness();
-    }
-    if (s.size() == 1 && s[0] == "metrics") {
-        cx.route = "/metrics";
-        Response r;
-        r.content_type = "text/plain; version=0.0.4";
-        metrics_.render(r.body);
-        const auto& st = runtime_.stats();
-        r.body += "# TYPE accord_commits_total counter\n";
-        append_sample(r.body, "accord_commits_total", "", static_cast<double>(st.commits));
-        r.body += "# TYPE accord_timers_fired_total counter\n";
-        append_sample(r.body, "accord_timers_fired_total", "",
-                      static_cast<double>(st.timers_fired));
-        r.body += "# TYPE accord_stale_retries_total counter\n";
-        append_sample(r.body, "accord_stale_retries_total", "",
-                      static_cast<double>(st.stale_retries));
-        co_await store_metrics(r.body);
-        if (options_.extra_metrics) r.body += options_.extra_metrics();
-        co_return r;
-    }
-    if (s.size() < 2 || s[0] != "api" || s[1] != "v1") co_return not_found(cx.request);
-    if (s.size() == 3 && s[2] == "openapi.json") {
-        cx.route = "/api/v1/openapi.json";
-        Response r;
-        r.body = openapi_document();
-        co_return r;
-    }
+// ---------------------------------------------------------------------------------------------
+// The route table. A new route is an entry here and a handler.
 
-    auto who = co_await authenticate(cx.request, false);
-    if (!who) {
-        cx.route = "auth";
-        if (who.error().code == ErrorCode::forbidden)
-            co_return problem(401, "unauthorized", who.error().message);
-        co_return problem(who.error());
+namespace {
+
+// The statuses the server sends to any request before the Api sees it (an unparsable request
+// 400, a body too large 413, headers too large 431), and the Api's 405 for a method the path
+// does not take.
+constexpr int kAnyRequest[] = {400, 405, 413, 431};
+
+}  // namespace
+
+std::vector<int> Api::Route::statuses() const {
+    std::vector<int> out = answers;
+    const auto add = [&out](int status) {
+        if (std::find(out.begin(), out.end(), status) == out.end()) out.push_back(status);
+    };
+    for (int s : kAnyRequest) add(s);
+    if (replay == Replay::kept_answer) {
+        add(409);  // idempotency_key_in_use
+        add(422);  // idempotency_key_reused
     }
-    cx.who = std::move(who).value();
-    double retry_after = 0;
-    if (!allow_rate(cx.who.credential, retry_after)) {
-        cx.route = "rate_limited";
-        Response r = problem(429, "rate_limited",
-                             fmt::format("more than {:g} requests per second with this token of {}",
-                                         options_.requests_per_second, cx.who.name));
-        r.headers.emplace_back("Retry-After",
-                               std::to_string(static_cast<int>(std::ceil(retry_after))));
-        co_return r;
+    if (access != Access::anyone) {
+        for (int s : {401, 429, 500, 503}) add(s);  // the token lookup needs Redis
+        if (access == Access::admin) add(403);
     }
-    if (m == "POST" || m == "PUT" || m == "PATCH") {
-        if (const std::string& ct = cx.request.content_type;
-            !cx.request.body.empty() && !ct.empty() && ct.find("json") == std::string::npos) {
-            cx.route = "body";
+    if (method == "POST") add(415);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+const std::vector<Api::Route>& Api::routes() {
+    using enum Access;
+    using enum Replay;
+    // clang-format off
+    static const std::vector<Route> table = {
+        // method  pattern
+        //         who may call   Idempotency-Key  answers              handler
+        {"GET",  "/healthz",
+                 anyone,         none,        {200},                     &Api::health},
+        {"GET",  "/readyz",
+                 anyone,         none,        {200, 503},                &Api::readiness},
+        {"GET",  "/metrics",
+                 anyone,         none,        {200},                     &Api::metrics_text},
+        {"GET",  "/api/v1/openapi.json",
+                 anyone,         none,        {200},                     &Api::openapi},
+        {"GET",  "/api/v1/me",
+                 authenticated,  none,        {200},                     &Api::me},
+        {"GET",  "/api/v1/definitions",
+                 authenticated,  none,        {200},                     &Api::list_definitions},
+        {"POST", "/api/v1/definitions",
+                 admin,          kept_answer, {201, 409, 422},           &Api::put_definition},
+        {"POST", "/api/v1/definitions/validate",
+                 authenticated,  none,        {200},                     &Api::validate_definition},
+        {"GET",  "/api/v1/definitions/{name}",
+                 authenticated,  none,        {200, 404},                &Api::get_definition},
+        {"GET",  "/api/v1/definitions/{name}/versions/{v}",
+                 authenticated,  none,        {200, 400, 404},           &Api::get_definition},
+        {"GET",  "/api/v1/instances",
+                 authenticated,  none,        {200},                     &Api::list_instances},
+        {"POST", "/api/v1/instances",
+                 authenticated,  runtime,     {200, 201, 403, 404, 409, 422}, &Api::start_instance},
+        {"GET",  "/api/v1/instances/{id}",
+                 authenticated,  none,        {200, 403, 404},           &Api::get_instance},
+        {"POST", "/api/v1/instances/{id}/events",
+                 authenticated,  runtime,     {200, 403, 404, 409, 422}, &Api::send_event},
+        {"POST", "/api/v1/instances/{id}/cancel",
+                 authenticated,  runtime,     {200, 403, 404, 409},      &Api::cancel_instance},
+        {"GET",  "/api/v1/instances/{id}/history",
+                 authenticated,  none,        {200, 403, 404},           &Api::instance_history},
+        {"GET",  "/api/v1/tasks",
+                 authenticated,  none,        {200, 403},                &Api::list_tasks},
+        {"GET",  "/api/v1/tasks/{id}",
+                 authenticated,  none,        {200, 403, 404},           &Api::get_task},
+        {"POST", "/api/v1/tasks/{id}/claim",
+                 authenticated,  runtime,     {200, 403, 404, 409},      &Api::act_on_task},
+        {"POST", "/api/v1/tasks/{id}/release",
+                 authenticated,  runtime,     {200, 403, 404, 409},      &Api::act_on_task},
+        {"POST", "/api/v1/tasks/{id}/complete",
+                 authenticated,  runtime,     {200, 403, 404, 409, 422}, &Api::act_on_task},
+        {"POST", "/api/v1/tasks/{id}/reassign",
+                 authenticated,  runtime,     {200, 403, 404, 409},      &Api::act_on_task},
+        {"GET",  "/api/v1/admin/clock",
+                 admin,          none,        {200, 404},                &Api::get_clock},
+        {"POST", "/api/v1/admin/clock",
+                 admin,          kept_answer, {200, 404},                &Api::move_clock},
+        {"GET",  "/api/v1/admin/users",
+                 admin,          none,        {200, 404},                &Api::list_users},
+        {"POST", "/api/v1/admin/users",
+                 admin,          kept_answer, {201, 404, 409},           &Api::add_user},
+        {"POST", "/api/v1/admin/users/{name}/revoke",
+                 admin,          kept_answer, {200, 404},                &Api::revoke_user},
+        // The feed is a WebSocket upgrade, which the server hands to the FeedHub (101, or its
+        // refusals: 401, 404 without a hub, 429); a plain GET reaches the handler here (400).
+        {"GET",  "/api/v1/feed",
+                 authenticated,  none,        {101, 400, 401, 404, 429},
+                 &Api::feed_without_upgrade},
+    };
+    // clang-format on
+    return table;
+}
+
+namespace {
+
+// Whether the path's segments fit the pattern; its "{name}" segments' values go to `params`.
+bool path_matches(std::string_view pattern, const std::vector<std::string>& segments,
+                  std::vector<std::pair<std::string_view, std::string>>& params) {
+    params.clear();
+    std::size_t i = 0;
+    for (std::size_t at = 1; at <= pattern.size(); ++i) {
+        const std::size_t end = std::min(pattern.find('/', at), pattern.size());
+        const std::string_view part = pattern.substr(at, end - at);
+        at = end + 1;
+        if (i == segments.size()) return false;
+        if (part.starts_with('{'))
+            params.emplace_back(part.substr(1, part.size() - 2), segments[i]);
+        else if (part != segments[i])
+            return false;
+    }
+    return i == segments.size();
+}
+
+}  // namespace
+
+Awaitable<Response> Api::route(Context& cx) {
+    const Request& request = cx.request;
+    // The pattern of this path: of those that match, the one with the fewest "{name}"s
+    // (/definitions/validate before /definitions/{name}).
+    std::string_view pattern;
+    std::size_t fewest = SIZE_MAX;
+    std::vector<std::pair<std::string_view, std::string>> params;
+    for (const Route& r : routes())
+        if (path_matches(r.pattern, request.segments, params) && params.size() < fewest) {
+            pattern = r.pattern;
+            fewest = params.size();
+        }
+    // Its routes, and the one of this method among them.
+    const Route* found = nullptr;
+    std::string allowed;
+    bool open_path = true;  // every route of the path is for anyone
+    for (const Route& r : routes()) {
+        if (r.pattern != pattern || !path_matches(r.pattern, request.segments, params)) continue;
+        if (!allowed.empty()) allowed += ", ";
+        allowed += r.method;
+        open_path = open_path && r.access == Access::anyone;
+        if (r.method == request.method && found == nullptr) {
+            found = &r;
+            cx.params = params;
+        }
+    }
+    const auto& s = request.segments;
+    const bool under_api = s.size() >= 2 && s[0] == "api" && s[1] == "v1";
+    // The API's paths, known or not, are for authenticated users only: who has no token learns
+    // 401 and nothing of which routes exist.
+    const bool needs_token = found != nullptr ? found->access != Access::anyone
+                                              : (allowed.empty() ? under_api : !open_path);
+    if (needs_token) {
+        auto who = co_await authenticate(request, false);
+        if (!who) {
+            cx.route = "auth";
+            if (who.error().code == ErrorCode::forbidden)
+                co_return problem(401, "unauthorized", who.error().message);
+            co_return problem(who.error());
+        }
+        cx.who = std::move(who).value();
+        double retry_after = 0;
+        if (!allow_rate(cx.who.credential, retry_after)) {
+            cx.route = "rate_limited";
+            Response r =
+                problem(429, "rate_limited",
+                        fmt::format("more than {:g} requests per second with this token of {}",
+                                    options_.requests_per_second, cx.who.name));
+            r.headers.emplace_back("Retry-After",
+                                   std::to_string(static_cast<int>(std::ceil(retry_after))));
+            co_return r;
+        }
+    }
+    if (allowed.empty()) co_return not_found(request);
+    if (found == nullptr) {
+        cx.route = "method_not_allowed";
+        co_return method_not_allowed(allowed);
+    }
+    cx.route = found->pattern;
+    if (found->access == Access::admin && !cx.who.admin())
+        co_return problem(403, "forbidden",
+                          fmt::format("{} {} is for admins, and {} is not one", found->method,
+                                      found->pattern, cx.who.name));
+    if (found->method == "POST") {
+        if (const std::string& ct = request.content_type;
+            !request.body.empty() && !ct.empty() && ct.find("json") == std::string::npos)
             co_return problem(415, "unsupported_media_type",
                               "the body must be JSON (Content-Type: application/json), not " + ct);
-        }
-        auto body = parse_body(cx.request, options_.max_json_depth);
-        if (!body) {
-            cx.route = "body";
-            co_return problem(body.error());
-        }
+        auto body = parse_body(request, options_.max_json_depth);
+        if (!body) co_return problem(body.error());
         cx.body = std::move(body).value();
     }
+    if (found->replay == Replay::kept_answer && !request.idempotency_key.empty())
+        co_return co_await once(cx, found->handler);
+    co_return co_await (this->*(found->handler))(cx);
+}
 
-    const std::size_t n = s.size();
-    const std::string& area = n > 2 ? s[2] : std::string();
-    if (area == "definitions") {
-        if (n == 3) {
-            cx.route = "/api/v1/definitions";
-            if (m == "GET") co_return co_await list_definitions(cx);
-            if (m != "POST") co_return method_not_allowed("GET, POST");
-            auto work = put_definition(cx);
-            co_return co_await once(cx, std::move(work));
-        }
-        if (n == 4 && s[3] == "validate") {
-            cx.route = "/api/v1/definitions/validate";
-            if (m == "POST") co_return co_await validate_definition(cx);
-            co_return method_not_allowed("POST");
-        }
-        if (n == 4 || (n == 6 && s[4] == "versions")) {
-            cx.route =
-                n == 4 ? "/api/v1/definitions/{name}" : "/api/v1/definitions/{name}/versions/{v}";
-            if (m != "GET") co_return method_not_allowed("GET");
-            int version = 0;
-            if (n == 6) {
-                auto [p, ec] = std::from_chars(s[5].data(), s[5].data() + s[5].size(), version);
-                if (ec != std::errc{} || p != s[5].data() + s[5].size() || version < 1)
-                    co_return problem(400, "invalid_input", "a version is a positive integer");
-            }
-            co_return co_await get_definition(cx, s[3], version);
-        }
-    } else if (area == "instances") {
-        if (n == 3) {
-            cx.route = "/api/v1/instances";
-            if (m == "GET") co_return co_await list_instances(cx);
-            if (m == "POST") co_return co_await start_instance(cx);
-            co_return method_not_allowed("GET, POST");
-        }
-        if (n == 4) {
-            cx.route = "/api/v1/instances/{id}";
-            if (m == "GET") co_return co_await get_instance(cx, s[3]);
-            co_return method_not_allowed("GET");
-        }
-        if (n == 5 && s[4] == "events") {
-            cx.route = "/api/v1/instances/{id}/events";
-            if (m == "POST") co_return co_await send_event(cx, s[3]);
-            co_return method_not_allowed("POST");
-        }
-        if (n == 5 && s[4] == "cancel") {
-            cx.route = "/api/v1/instances/{id}/cancel";
-            if (m == "POST") co_return co_await cancel_instance(cx, s[3]);
-            co_return method_not_allowed("POST");
-        }
-        if (n == 5 && s[4] == "history") {
-            cx.route = "/api/v1/instances/{id}/history";
-            if (m == "GET") co_return co_await instance_history(cx, s[3]);
-            co_return method_not_allowed("GET");
-        }
-    } else if (area == "tasks") {
-        if (n == 3) {
-            cx.route = "/api/v1/tasks";
-            if (m == "GET") co_return co_await list_tasks(cx);
-            co_return method_not_allowed("GET");
-        }
-        if (n == 4) {
-            cx.route = "/api/v1/tasks/{id}";
-            if (m == "GET") co_return co_await get_task(cx, s[3]);
-            co_return method_not_allowed("GET");
-        }
-        if (n == 5 &&
-            (s[4] == "claim" || s[4] == "release" || s[4] == "complete" || s[4] == "reassign")) {
-            cx.route = "/api/v1/tasks/{id}/" + s[4];
-            if (m == "POST") co_return co_await act_on_task(cx, s[3], s[4]);
-            co_return method_not_allowed("POST");
-        }
-    } else if (area == "me" && n == 3) {
-        cx.route = "/api/v1/me";
-        co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
-    } else if (area == "admin" && n >= 4 && s[3] == "users") {
-        cx.route = n == 4 ? "/api/v1/admin/users" : "/api/v1/admin/users/{name}/revoke";
-        if (n == 4 && m == "GET") co_return co_await admin_users(cx);
-        if (n == 4 || (n == 6 && s[5] == "revoke")) {
-            auto work = admin_users(cx);  // the new token is never kept: a retry gets the user
-            co_return co_await once(cx, std::move(work), "token");
-        }
-    } else if (area == "admin" && n == 4 && s[3] == "clock") {
-        cx.route = "/api/v1/admin/clock";
-        if (m != "POST") co_return co_await clock(cx);
-        auto work = clock(cx);
-        co_return co_await once(cx, std::move(work));
-    }
-    co_return not_found(cx.request);
+Awaitable<Response> Api::health(Context&) {
+    co_return json_response(200, {{"status", "ok"}});
+}
+
+Awaitable<Response> Api::metrics_text(Context&) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    metrics_.render(r.body);
+    const auto& st = runtime_.stats();
+    r.body += "# TYPE accord_commits_total counter\n";
+    append_sample(r.body, "accord_commits_total", "", static_cast<double>(st.commits));
+    r.body += "# TYPE accord_timers_fired_total counter\n";
+    append_sample(r.body, "accord_timers_fired_total", "", static_cast<double>(st.timers_fired));
+    r.body += "# TYPE accord_stale_retries_total counter\n";
+    append_sample(r.body, "accord_stale_retries_total", "", static_cast<double>(st.stale_retries));
+    co_await store_metrics(r.body);
+    if (options_.extra_metrics) r.body += options_.extra_metrics();
+    co_return r;
+}
+
+Awaitable<Response> Api::openapi(Context&) {
+    Response r;
+    r.body = openapi_document();
+    co_return r;
+}
+
+Awaitable<Response> Api::me(Context& cx) {
+    co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
+}
+
+Awaitable<Response> Api::feed_without_upgrade(Context&) {
+    co_return problem(400, "invalid_input",
+                      "the feed is a WebSocket: open it with Connection: Upgrade and "
+                      "Upgrade: websocket");
 }
 
 // What Redis holds now: open tasks by role, instances with a timer due, and the time of a
@@ -477,7 +574,7 @@ Awaitable<void> Api::store_metrics(std::string& out) {
     }
 }
 
-Awaitable<Response> Api::readiness() {
+Awaitable<Response> Api::readiness(Context&) {
     json body = {{"status", "ready"}};
     if (options_.dev_clock.now) {
         body["dev_clock"] = true;
@@ -516,8 +613,15 @@ Awaitable<Response> Api::list_definitions(Context&) {
     co_return json_response(200, {{"items", items}});
 }
 
-Awaitable<Response> Api::get_definition(Context&, const std::string& name, int version) {
-    auto def = co_await store_.definition(name, version);
+Awaitable<Response> Api::get_definition(Context& cx) {
+    int version = 0;  // the latest
+    if (cx.params.size() == 2) {
+        const std::string& v = cx.path("v");
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+        if (ec != std::errc{} || p != v.data() + v.size() || version < 1)
+            co_return problem(400, "invalid_input", "a version is a positive integer, not " + v);
+    }
+    auto def = co_await store_.definition(cx.path("name"), version);
     if (!def) co_return problem(def.error());
     json body = (*def)->source;
     body["version"] = (*def)->version;
@@ -549,8 +653,6 @@ Awaitable<Response> Api::validate_definition(Context& cx) {
 }
 
 Awaitable<Response> Api::put_definition(Context& cx) {
-    if (!cx.who.admin())
-        co_return problem(403, "forbidden", "only an admin may publish definitions");
     auto names = co_await store_.workflow_names();
     if (!names) co_return problem(names.error());
     std::set<std::string> known(names->begin(), names->end());
@@ -640,7 +742,8 @@ Awaitable<Response> Api::start_instance(Context& cx) {
     co_return r;
 }
 
-Awaitable<Response> Api::get_instance(Context& cx, const std::string& id) {
+Awaitable<Response> Api::get_instance(Context& cx) {
+    const std::string& id = cx.path("id");
     auto inst = co_await visible_instance(cx.who, id);
     if (!inst) co_return problem(inst.error());
     auto def = co_await store_.definition(inst->workflow, inst->version);
@@ -656,6 +759,9 @@ Awaitable<Response> Api::list_instances(Context& cx) {
     if (!limit) co_return problem(limit.error());
     const std::string workflow = cx.param("workflow"), state = cx.param("state"),
                       key = cx.param("key"), role = cx.param("role"), status = cx.param("status");
+    if (!status.empty() && status != "running" && status != "finished" && status != "cancelled")
+        co_return problem(400, "invalid_input", "status: running, finished or cancelled",
+                          "/query/status");
     // Data filters: data.<path>=<value>, the value compared as JSON if it parses, else as text.
     std::vector<std::pair<json::json_pointer, json>> data_filters;
     for (const auto& [name, value] : cx.request.query) {
@@ -672,7 +778,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
         try {
             data_filters.emplace_back(json::json_pointer(pointer), std::move(expected));
         } catch (const json::exception&) {
-            co_return problem(400, "invalid_input", "bad data filter " + name, name);
+            co_return problem(400, "invalid_input", "bad data filter " + name, "/query/" + name);
         }
     }
     std::vector<std::string> workflows;
@@ -706,7 +812,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
         co_return text_response(200, std::move(text));
     }
     auto cursor = redis::InstancePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return problem(cursor.error());
+    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
     // Newest first, across the workflows' indices; filters are applied to each page read, so
     // a page may hold fewer than `limit` items and still have a next one.
     std::string text;
@@ -767,7 +873,8 @@ Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::
     co_return text_response(200, std::move(text));
 }
 
-Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
+Awaitable<Response> Api::send_event(Context& cx) {
+    const std::string& id = cx.path("id");
     auto event = string_member(cx.body, "event", true);
     if (!event) co_return problem(event.error());
     auto data = object_member(cx.body, "data");
@@ -777,7 +884,8 @@ Awaitable<Response> Api::send_event(Context& cx, const std::string& id) {
     co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
 
-Awaitable<Response> Api::cancel_instance(Context& cx, const std::string& id) {
+Awaitable<Response> Api::cancel_instance(Context& cx) {
+    const std::string& id = cx.path("id");
     auto reason = string_member(cx.body, "reason", false);
     if (!reason) co_return problem(reason.error());
     engine::InputKind input =
@@ -793,7 +901,8 @@ Awaitable<Response> Api::cancel_instance(Context& cx, const std::string& id) {
     co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
 
-Awaitable<Response> Api::instance_history(Context& cx, const std::string& id) {
+Awaitable<Response> Api::instance_history(Context& cx) {
+    const std::string& id = cx.path("id");
     auto inst = co_await visible_instance(cx.who, id);
     if (!inst) co_return problem(inst.error());
     auto records = co_await store_.history(id);
@@ -819,16 +928,24 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     if (!limit) co_return problem(limit.error());
     const std::string role = cx.param("role"), status = cx.param("status"),
                       state = cx.param("state"), workflow = cx.param("workflow");
-    const bool mine = cx.flag("mine"), overdue = cx.flag("overdue");
+    const auto mine_flag = cx.flag("mine"), overdue_flag = cx.flag("overdue");
+    if (!mine_flag) co_return problem(mine_flag.error());
+    if (!overdue_flag) co_return problem(overdue_flag.error());
+    const bool mine = *mine_flag, overdue = *overdue_flag;
     if (!status.empty() && status != "open" && status != "claimed" && status != "unclaimed" &&
         status != "done")
         co_return problem(400, "invalid_input", "status: open, claimed, unclaimed or done",
-                          "status");
+                          "/query/status");
     if (!role.empty() && !cx.who.has_role(role) && !cx.who.admin() && !cx.who.auditor())
         co_return problem(403, "forbidden", cx.who.name + " does not hold role " + role);
-    if (status == "done") co_return co_await list_done_tasks(cx, *limit);
+    if (status == "done") {
+        if (overdue)
+            co_return problem(400, "invalid_input", "overdue is about open tasks, not done ones",
+                              "/query/overdue");
+        co_return co_await list_done_tasks(cx, *limit, mine);
+    }
     auto cursor = redis::QueuePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return problem(cursor.error());
+    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
 
     // Which queues: a role's; the person's own; or, by default, everything the person may act
     // on (their own and their roles' queues), merged most urgent first.
@@ -899,18 +1016,15 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
 // both the person's and their roles'. The lists keep the most recent completions
 // (StoreOptions::done_kept per shard), and a page goes back no further than they all do; older
 // ones are in the instances' histories.
-Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
+Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit, bool mine) {
     const std::string role = cx.param("role"), state = cx.param("state"),
                       workflow = cx.param("workflow");
-    if (cx.flag("overdue"))
-        co_return problem(400, "invalid_input", "overdue is about open tasks, not done ones",
-                          "overdue");
     auto cursor = redis::DonePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return problem(cursor.error());
+    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
     std::vector<std::pair<bool, std::string>> lists;  // (by role, name)
     if (!role.empty()) lists.emplace_back(true, role);
-    if (cx.flag("mine") || role.empty()) lists.emplace_back(false, cx.who.name);
-    if (!cx.flag("mine") && role.empty())
+    if (mine || role.empty()) lists.emplace_back(false, cx.who.name);
+    if (!mine && role.empty())
         for (const auto& r : cx.who.roles) lists.emplace_back(true, r);
     std::vector<Task> merged;
     std::optional<redis::DonePosition> position = *cursor;
@@ -957,7 +1071,8 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit) {
     co_return task_page(merged, next, cx.now);
 }
 
-Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
+Awaitable<Response> Api::get_task(Context& cx) {
+    const std::string& id = cx.path("id");
     const std::string instance_id = instance_of_task(id);
     if (instance_id.empty()) co_return problem(404, "task_not_found", "no task " + id);
     auto inst = co_await visible_instance(cx.who, instance_id);
@@ -979,7 +1094,10 @@ Awaitable<Response> Api::get_task(Context& cx, const std::string& id) {
     co_return text_response(200, std::move(text));
 }
 
-Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const std::string& verb) {
+// claim, release, complete or reassign: the verb is the path's last segment.
+Awaitable<Response> Api::act_on_task(Context& cx) {
+    const std::string& id = cx.path("id");
+    const std::string& verb = cx.request.segments.back();
     const std::string instance_id = instance_of_task(id);
     if (instance_id.empty()) co_return problem(404, "task_not_found", "no task " + id);
     engine::InputKind input;
@@ -1048,24 +1166,17 @@ Awaitable<Response> Api::act_on_task(Context& cx, const std::string& id, const s
 // ---------------------------------------------------------------------------------------------
 // Users
 
-Awaitable<Response> Api::admin_users(Context& cx) {
+Awaitable<Response> Api::list_users(Context&) {
     const auto& hooks = options_.users;
     if (!hooks.list) co_return problem(404, "not_found", "user administration is not served here");
-    if (!cx.who.admin()) co_return problem(403, "forbidden", "users are managed by admins");
-    const auto& s = cx.request.segments;
-    const std::string& m = cx.request.method;
-    if (s.size() == 6) {  // /admin/users/{name}/revoke
-        if (m != "POST") co_return method_not_allowed("POST");
-        auto revoked = co_await hooks.revoke(s[4]);
-        if (!revoked) co_return problem(revoked.error());
-        co_return json_response(200, {{"name", s[4]}, {"revoked", true}});
-    }
-    if (m == "GET") {
-        auto users = co_await hooks.list();
-        if (!users) co_return problem(users.error());
-        co_return json_response(200, {{"items", *users}});
-    }
-    if (m != "POST") co_return method_not_allowed("GET, POST");
+    auto users = co_await hooks.list();
+    if (!users) co_return problem(users.error());
+    co_return json_response(200, {{"items", *users}});
+}
+
+Awaitable<Response> Api::add_user(Context& cx) {
+    const auto& hooks = options_.users;
+    if (!hooks.add) co_return problem(404, "not_found", "user administration is not served here");
     auto name = string_member(cx.body, "name", true);
     if (!name) co_return problem(name.error());
     std::vector<std::string> roles;
@@ -1083,15 +1194,52 @@ Awaitable<Response> Api::admin_users(Context& cx) {
     co_return json_response(201, *added);
 }
 
-// ---------------------------------------------------------------------------------------------
-// The development clock
+Awaitable<Response> Api::revoke_user(Context& cx) {
+    const auto& hooks = options_.users;
+    if (!hooks.revoke)
+        co_return problem(404, "not_found", "user administration is not served here");
+    const std::string& name = cx.path("name");
+    auto revoked = co_await hooks.revoke(name);
+    if (!revoked) co_return problem(revoked.error());
+    co_return json_response(200, {{"name", name}, {"revoked", true}});
+}
 
-Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work, std::string_view secret) {
+// ---------------------------------------------------------------------------------------------
+// Answers kept per Idempotency-Key
+
+namespace {
+
+// Members whose values are secrets: never compared nor kept for an Idempotency-Key.
+bool is_secret(const std::string& member) {
+    return member == "token" || member == "password";
+}
+
+// `value` without its secret members, at any depth.
+json without_secrets(json value) {
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end();) {
+            if (is_secret(it.key())) {
+                it = value.erase(it);
+            } else {
+                it.value() = without_secrets(std::move(it.value()));
+                ++it;
+            }
+        }
+    } else if (value.is_array()) {
+        for (auto& item : value) item = without_secrets(std::move(item));
+    }
+    return value;
+}
+
+}  // namespace
+
+Awaitable<Response> Api::once(Context& cx, Handler handler) {
     const std::string& key = cx.request.idempotency_key;
-    if (key.empty()) co_return co_await std::move(work);
     std::string scope = cx.who.name + ' ' + cx.request.method;
     for (const auto& segment : cx.request.segments) scope += '/' + segment;
-    const std::string fingerprint = redis::sha256_hex(cx.request.body);
+    // The parsed body, re-serialised (members sorted, no spaces): the same JSON sent with
+    // other spacing or member order is the same request.
+    const std::string fingerprint = redis::sha256_hex(without_secrets(cx.body).dump());
     auto claim = co_await requests_.claim(scope, key, fingerprint);
     if (!claim) co_return problem(claim.error());
     using Kind = redis::RequestClaim::Kind;
@@ -1108,7 +1256,7 @@ Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work, std::string
         r.headers.emplace_back("Idempotent-Replayed", "true");
         co_return r;
     }
-    Response response = co_await std::move(work);
+    Response response = co_await (this->*handler)(cx);
     // A 5xx applied nothing that the client could not retry: the key is free again. Any
     // other answer is kept (a refusal too: the same request would be refused again).
     if (response.status >= 500) {
@@ -1116,25 +1264,28 @@ Awaitable<Response> Api::once(Context& cx, Awaitable<Response> work, std::string
         co_return response;
     }
     redis::KeptAnswer kept{response.status, response.content_type, response.body, response.headers};
-    if (!secret.empty()) {
-        auto body = json::parse(kept.body, nullptr, false);
-        if (body.is_object()) body.erase(std::string(secret));
-        kept.body = body.is_discarded() ? std::string() : body.dump();
-    }
+    if (auto body = json::parse(kept.body, nullptr, false); !body.is_discarded())
+        kept.body = without_secrets(std::move(body)).dump();
     auto saved = co_await requests_.answer(scope, key, fingerprint, std::move(kept));
     if (!saved)
         spdlog::warn("Idempotency-Key of {} not kept: {}", scope, saved.error().to_string());
     co_return response;
 }
 
-Awaitable<Response> Api::clock(Context& cx) {
+// ---------------------------------------------------------------------------------------------
+// The development clock
+
+Awaitable<Response> Api::get_clock(Context&) {
     const auto& hooks = options_.dev_clock;
     if (!hooks.now)
         co_return problem(404, "not_found", "the development clock is off (accordd --dev-clock)");
-    if (!cx.who.admin()) co_return problem(403, "forbidden", "the clock is for admins");
-    if (cx.request.method == "GET")
-        co_return json_response(200, {{"now", engine::format_date_time(hooks.now())}});
-    if (cx.request.method != "POST") co_return method_not_allowed("GET, POST");
+    co_return json_response(200, {{"now", engine::format_date_time(hooks.now())}});
+}
+
+Awaitable<Response> Api::move_clock(Context& cx) {
+    const auto& hooks = options_.dev_clock;
+    if (!hooks.now)
+        co_return problem(404, "not_found", "the development clock is off (accordd --dev-clock)");
     auto target = redis::DevClock::target_of(cx.body, hooks.now());
     if (!target) co_return problem(target.error());
     auto moved = co_await hooks.advance_to(*target);

@@ -62,6 +62,14 @@ struct UserAdminHooks {
     std::function<Awaitable<Result<void>>(std::string name)> revoke;
 };
 
+// Who may call a route; others are refused before its handler runs (401, 403).
+enum class Access { anyone, authenticated, admin };
+
+// How a repeated Idempotency-Key is honoured: not at all (reads), by the runtime (instance
+// inputs: the key is kept with the commit), or by the Api keeping the first answer (other
+// writes; a replay carries `Idempotent-Replayed: true`).
+enum class Replay { none, runtime, kept_answer };
+
 struct ApiOptions {
     std::size_t max_json_depth = 64;
     std::size_t max_page = 200;  // items per page of a list; `limit` may ask for fewer
@@ -81,7 +89,28 @@ struct ApiOptions {
 };
 
 class Api {
+    struct Context;
+
 public:
+    using Handler = Awaitable<Response> (Api::*)(Context&);
+    // One route: a method on a path pattern whose "{name}" segments match any one segment.
+    struct Route {
+        std::string_view method;
+        std::string_view pattern;
+        Access access;
+        Replay replay;
+        // What the route itself answers; statuses() adds what every route of its kind may get.
+        std::vector<int> answers;
+        Handler handler;
+
+        // Every status this route may answer, in order: its own answers, and those the server
+        // and the Api send to any request of its access and method (malformed, too large,
+        // 405, unauthenticated, rate limited, 415, 500, 503).
+        std::vector<int> statuses() const;
+    };
+    // The route table, in the order routes are matched (and `Allow` lists methods).
+    static const std::vector<Route>& routes();
+
     Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options);
 
     Awaitable<Response> handle(Request request);
@@ -94,37 +123,43 @@ public:
     const ApiOptions& options() const { return options_; }
 
 private:
-    struct Context;
     Awaitable<Response> route(Context& cx);
 
+    Awaitable<Response> health(Context& cx);
+    Awaitable<Response> readiness(Context& cx);
+    Awaitable<Response> metrics_text(Context& cx);
+    Awaitable<Response> openapi(Context& cx);
+    Awaitable<Response> me(Context& cx);
+    Awaitable<Response> feed_without_upgrade(Context& cx);
+
     Awaitable<Response> list_definitions(Context& cx);
-    Awaitable<Response> get_definition(Context& cx, const std::string& name, int version);
+    Awaitable<Response> get_definition(Context& cx);
     Awaitable<Response> put_definition(Context& cx);
     Awaitable<Response> validate_definition(Context& cx);
 
     Awaitable<Response> start_instance(Context& cx);
     Awaitable<Response> list_instances(Context& cx);
-    Awaitable<Response> get_instance(Context& cx, const std::string& id);
-    Awaitable<Response> send_event(Context& cx, const std::string& id);
-    Awaitable<Response> cancel_instance(Context& cx, const std::string& id);
-    Awaitable<Response> instance_history(Context& cx, const std::string& id);
+    Awaitable<Response> get_instance(Context& cx);
+    Awaitable<Response> send_event(Context& cx);
+    Awaitable<Response> cancel_instance(Context& cx);
+    Awaitable<Response> instance_history(Context& cx);
 
     Awaitable<Response> list_tasks(Context& cx);
-    Awaitable<Response> list_done_tasks(Context& cx, std::size_t limit);
-    Awaitable<Response> get_task(Context& cx, const std::string& id);
-    Awaitable<Response> act_on_task(Context& cx, const std::string& id, const std::string& verb);
+    Awaitable<Response> list_done_tasks(Context& cx, std::size_t limit, bool mine);
+    Awaitable<Response> get_task(Context& cx);
+    Awaitable<Response> act_on_task(Context& cx);
 
-    Awaitable<Response> clock(Context& cx);
-    // Runs `work` once per Idempotency-Key (for writes that are not instance inputs): a retry
-    // with the key gets the first answer back; the key on another request is a 422. `secret`,
-    // when not empty, names a member of the answer's JSON object that is never kept: a retry
-    // gets the answer without it (a new user's token is shown once).
-    Awaitable<Response> once(Context& cx, Awaitable<Response> work, std::string_view secret);
-    Awaitable<Response> once(Context& cx, Awaitable<Response> work) {
-        return once(cx, std::move(work), {});
-    }
-    Awaitable<Response> admin_users(Context& cx);
-    Awaitable<Response> readiness();
+    Awaitable<Response> get_clock(Context& cx);
+    Awaitable<Response> move_clock(Context& cx);
+    Awaitable<Response> list_users(Context& cx);
+    Awaitable<Response> add_user(Context& cx);
+    Awaitable<Response> revoke_user(Context& cx);
+
+    // Runs the route's handler once per Idempotency-Key (Replay::kept_answer): a retry with the
+    // key and the same JSON body gets the first answer back; the key on another body is a 422.
+    // Members that hold secrets (a new user's token, a password) are neither compared nor kept:
+    // a retry gets the answer without them (a new user's token is shown once).
+    Awaitable<Response> once(Context& cx, Handler handler);
     Awaitable<void> store_metrics(std::string& out);
 
     // The instance, if the principal may see it; otherwise the refusal to answer with.
