@@ -484,8 +484,8 @@ int main(int argc, char** argv) {
     args.insert(args.end(), leading.begin(), leading.end());
     const bool online = std::find(args.begin(), args.end(), "--server") != args.end() ||
                         std::getenv("ACCORD_SERVER") != nullptr;
-    if (accord::ctl::is_online_command(command) || (command == "history" && online))
-        return accord::ctl::run_online(command, args);
+    if (accord::accordctl::is_online_command(command) || (command == "history" && online))
+        return accord::accordctl::run_online(command, args);
     if (command == "validate") return cmd_validate(args);
     if (command == "simulate") return cmd_simulate(args);
     if (command == "logic") return cmd_logic(args);

@@ -14,7 +14,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
-namespace accord::ctl {
+namespace accord::accordctl {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -456,4 +456,4 @@ bool is_online_command(const std::string& command) {
     return false;
 }
 
-}  // namespace accord::ctl
+}  // namespace accord::accordctl

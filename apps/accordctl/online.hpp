@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-namespace accord::ctl {
+namespace accord::accordctl {
 
 bool is_online_command(const std::string& command);
 // The exit status: 0 done, 1 refused or unreachable, 2 a usage error.
 int run_online(const std::string& command, const std::vector<std::string>& args);
 
-}  // namespace accord::ctl
+}  // namespace accord::accordctl

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace accord::apps {
+namespace accord::accordd {
 
 namespace {
 
@@ -216,4 +216,4 @@ engine::Result<Config> load_config(int argc, char** argv) {
     return c;
 }
 
-}  // namespace accord::apps
+}  // namespace accord::accordd

@@ -7,7 +7,7 @@
 
 #include "accord/engine/result.hpp"
 
-namespace accord::apps {
+namespace accord::accordd {
 
 struct Config {
     std::string listen = "127.0.0.1:8080";
@@ -36,4 +36,4 @@ struct Config {
 // what is wrong (and the usage); code not_found means --help was asked (the usage is the message).
 engine::Result<Config> load_config(int argc, char** argv);
 
-}  // namespace accord::apps
+}  // namespace accord::accordd

@@ -9,7 +9,7 @@
 
 #include "accord/engine/json_text.hpp"
 
-namespace accord::apps {
+namespace accord::accordd {
 
 namespace {
 
@@ -39,4 +39,4 @@ void use_json_log(const std::string& level) {
     spdlog::set_default_logger(logger);
 }
 
-}  // namespace accord::apps
+}  // namespace accord::accordd

@@ -3,8 +3,8 @@
 
 #include <string>
 
-namespace accord::apps {
+namespace accord::accordd {
 
 void use_json_log(const std::string& level);
 
-}  // namespace accord::apps
+}  // namespace accord::accordd

@@ -43,8 +43,8 @@ constexpr std::chrono::milliseconds kRevocationBlock{4'000};
 asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_client,
                             redis::Runtime& runtime, http::Server& server, http::Feed& feed,
                             redis::TokenCache& tokens, std::shared_ptr<redis::Client> watch_client,
-                            redis::Supervisor& supervisor, const apps::Config& config, int& status,
-                            bool& runtime_stopped) {
+                            redis::Supervisor& supervisor, const accordd::Config& config,
+                            int& status, bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
         spdlog::error("cannot open the keyspace on {}: {}", config.redis,
@@ -83,13 +83,13 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto parsed = apps::load_config(argc, argv);
+    auto parsed = accordd::load_config(argc, argv);
     if (!parsed) {
         std::cerr << parsed.error().message << "\n";
         return parsed.error().code == engine::ErrorCode::not_found ? 0 : 2;  // not_found: --help
     }
-    const apps::Config config = std::move(parsed).value();
-    apps::use_json_log(config.log_level);
+    const accordd::Config config = std::move(parsed).value();
+    accordd::use_json_log(config.log_level);
     if (config.dev_clock)
         spdlog::warn("the development clock is on (--dev-clock): admins may move time forward");
 

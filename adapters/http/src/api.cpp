@@ -827,18 +827,22 @@ Awaitable<Response> Api::list_instances(Context& cx) {
         auto page = co_await store_.list_instances(workflows, position, scan);
         if (!page) co_return problem(page.error());
         more = page->size() == scan;
-        for (const auto& entry : *page) {
+        // The page's instances in one round trip; then each is filtered in order.
+        std::vector<std::string> ids;
+        ids.reserve(page->size());
+        for (const auto& entry : *page) ids.push_back(entry.id);
+        auto loaded = co_await runtime_.get_many(std::move(ids));
+        if (!loaded) co_return problem(loaded.error());
+        for (std::size_t i = 0; i < page->size(); ++i) {
+            const auto& entry = (*page)[i];
             position = entry;
             if (items == *limit) {
                 more = true;
                 break;
             }
             last = entry;
-            auto inst = co_await runtime_.get(entry.id);
-            if (!inst) {
-                if (inst.error().code == ErrorCode::not_found) continue;
-                co_return problem(inst.error());
-            }
+            const auto& inst = (*loaded)[i];
+            if (!inst) continue;  // gone since it was listed
             auto def = co_await store_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
             if (!may_see(cx.who, *inst, **def)) continue;
@@ -949,11 +953,11 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
 
     // Which queues: a role's; the person's own; or, by default, everything the person may act
     // on (their own and their roles' queues), merged most urgent first.
-    std::vector<std::pair<bool, std::string>> queues;  // (by role, name)
-    if (!role.empty()) queues.emplace_back(true, role);
-    if (mine || role.empty()) queues.emplace_back(false, cx.who.name);
+    std::vector<redis::TaskQueue> queues;
+    if (!role.empty()) queues.push_back(redis::TaskQueue{true, role});
+    if (mine || role.empty()) queues.push_back(redis::TaskQueue{false, cx.who.name});
     if (!mine && role.empty())
-        for (const auto& r : cx.who.roles) queues.emplace_back(true, r);
+        for (const auto& r : cx.who.roles) queues.push_back(redis::TaskQueue{true, r});
 
     const std::size_t want = *limit;
     std::vector<Task> merged;
@@ -963,15 +967,12 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     for (int round = 0; round < 8; ++round) {
         std::vector<Task> batch;
         bool any_full = false;
-        for (const auto& [by_role, name] : queues) {
-            Result<std::vector<Task>> page = std::vector<Task>();
-            if (by_role)
-                page = co_await store_.open_tasks_for_role(name, want + 1, position);
-            else
-                page = co_await store_.open_tasks_for_assignee(name, want + 1, cx.now, position);
-            if (!page) co_return problem(page.error());
-            any_full = any_full || page->size() > want;
-            for (auto& t : *page) batch.push_back(std::move(t));
+        // Every queue's page in one round trip.
+        auto pages = co_await store_.open_tasks_of(queues, want + 1, cx.now, position);
+        if (!pages) co_return problem(pages.error());
+        for (auto& page : *pages) {
+            any_full = any_full || page.size() > want;
+            for (auto& t : page) batch.push_back(std::move(t));
         }
         std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
             return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);

@@ -177,20 +177,21 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     if (!end) co_return end.error();
     const auto now = api_.runtime().now();
     const std::size_t limit = options_.snapshot_limit;
-    std::vector<Task> tasks;
-    auto mine = co_await store.open_tasks_for_assignee(sub.who.name, limit, now);
-    if (!mine) co_return mine.error();
-    tasks = std::move(mine).value();
-    const std::vector<std::string> roles =
-        sub.role.empty() ? sub.who.roles : std::vector<std::string>{sub.role};
-    for (const auto& r : roles) {
-        auto page = co_await store.open_tasks_for_role(r, limit);
-        if (!page) co_return page.error();
-        for (auto& t : *page)
+    // The person's own queue and their roles' (or the one asked for), in one round trip.
+    std::vector<redis::TaskQueue> queues;
+    queues.push_back(redis::TaskQueue{false, sub.who.name});
+    if (sub.role.empty())
+        for (const auto& r : sub.who.roles) queues.push_back(redis::TaskQueue{true, r});
+    else
+        queues.push_back(redis::TaskQueue{true, sub.role});
+    auto pages = co_await store.open_tasks_of(queues, limit, now);
+    if (!pages) co_return pages.error();
+    std::vector<Task> tasks = std::move((*pages)[0]);
+    for (std::size_t q = 1; q < pages->size(); ++q)
+        for (auto& t : (*pages)[q])
             if ((!t.claim_holds(now) || t.claimed_by == sub.who.name) &&
                 (!t.personal || t.assignee == sub.who.name))
                 tasks.push_back(std::move(t));
-    }
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
     });

@@ -643,6 +643,30 @@ Awaitable<Result<StoredInstance>> RedisStore::load_stored(std::string id) {
     co_return co_await parse_stored(r->str);
 }
 
+Awaitable<Result<std::vector<std::optional<StoredInstance>>>> RedisStore::load_many(
+    std::vector<std::string> ids) {
+    std::vector<Call> calls;
+    calls.reserve(ids.size());
+    for (const auto& id : ids) {
+        std::string key = keys_.instance(id);
+        calls.push_back(Call::cmd(key, command_of("GET", key)));
+    }
+    auto replies = co_await client_->all(std::move(calls));
+    std::vector<std::optional<StoredInstance>> out;
+    out.reserve(replies.size());
+    for (auto& r : replies) {
+        if (!r) co_return r.error();
+        if (r->is_nil()) {
+            out.emplace_back();
+            continue;
+        }
+        auto stored = co_await parse_stored(r->str);  // dictionaries and definitions cached
+        if (!stored) co_return stored.error();
+        out.emplace_back(std::move(stored).value());
+    }
+    co_return out;
+}
+
 Awaitable<Result<Instance>> RedisStore::load(std::string id) {
     auto stored = co_await load_stored(std::move(id));
     if (!stored) co_return stored.error();
@@ -979,18 +1003,40 @@ std::vector<Call> queue_page_calls(const Keyspace& keys, bool by_role, const std
 
 Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_role(
     std::string role, std::size_t limit, std::optional<QueuePosition> after) {
-    auto replies = co_await client_->all(queue_page_calls(keys_, true, role, limit, after));
-    if (any_failed(replies)) co_return first_error(replies);
-    if (auto known = co_await know_dictionaries(replies); !known) co_return known.error();
-    co_return merge_queue_pages(replies, limit, {}, 0, *dictionaries_);
+    std::vector<TaskQueue> queues(1, TaskQueue{true, std::move(role)});
+    auto pages = co_await open_tasks_of(std::move(queues), limit, 0, std::move(after));
+    if (!pages) co_return pages.error();
+    co_return std::move(pages->front());
 }
 
 Awaitable<Result<std::vector<Task>>> RedisStore::open_tasks_for_assignee(
     std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after) {
-    auto replies = co_await client_->all(queue_page_calls(keys_, false, person, limit, after));
+    std::vector<TaskQueue> queues(1, TaskQueue{false, std::move(person)});
+    auto pages = co_await open_tasks_of(std::move(queues), limit, now, std::move(after));
+    if (!pages) co_return pages.error();
+    co_return std::move(pages->front());
+}
+
+Awaitable<Result<std::vector<std::vector<Task>>>> RedisStore::open_tasks_of(
+    std::vector<TaskQueue> queues, std::size_t limit, TimeMs now,
+    std::optional<QueuePosition> after) {
+    std::vector<Call> calls;
+    for (const auto& q : queues)
+        for (auto& c : queue_page_calls(keys_, q.by_role, q.name, limit, after))
+            calls.push_back(std::move(c));
+    auto replies = co_await client_->all(std::move(calls));
     if (any_failed(replies)) co_return first_error(replies);
     if (auto known = co_await know_dictionaries(replies); !known) co_return known.error();
-    co_return merge_queue_pages(replies, limit, person, now, *dictionaries_);
+    std::vector<std::vector<Task>> out;
+    const auto shards = static_cast<std::size_t>(keys_.shards());
+    for (std::size_t q = 0; q < queues.size(); ++q) {
+        std::vector<Result<Reply>> one(std::make_move_iterator(replies.begin() + q * shards),
+                                       std::make_move_iterator(replies.begin() + (q + 1) * shards));
+        out.push_back(merge_queue_pages(one, limit,
+                                        queues[q].by_role ? std::string() : queues[q].name,
+                                        queues[q].by_role ? 0 : now, *dictionaries_));
+    }
+    co_return out;
 }
 
 Awaitable<Result<RedisStore::DonePage>> RedisStore::done_tasks(bool by_role, std::string name,

@@ -204,6 +204,23 @@ Awaitable<Result<Instance>> Runtime::get(std::string id) {
     co_return out;
 }
 
+Awaitable<Result<std::vector<std::optional<Instance>>>> Runtime::get_many(
+    std::vector<std::string> ids) {
+    auto loaded = co_await store_.load_many(std::move(ids));
+    if (!loaded) co_return loaded.error();
+    std::vector<std::optional<Instance>> out;
+    out.reserve(loaded->size());
+    for (auto& stored : *loaded) {
+        if (!stored) {
+            out.emplace_back();
+            continue;
+        }
+        out.emplace_back(stored->instance);
+        remember(std::make_shared<const StoredInstance>(std::move(*stored)));
+    }
+    co_return out;
+}
+
 Awaitable<Result<Instance>> Runtime::send(std::string id, Input input, std::string idem) {
     SendOptions options;
     options.idempotency_key = std::move(idem);

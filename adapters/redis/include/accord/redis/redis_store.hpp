@@ -67,6 +67,12 @@ struct CommitOutcome {
     std::string history_id;           // applied: the history entry's stream id
 };
 
+// A task queue: a role's, or a person's (assigned to them, or claimed by them).
+struct TaskQueue {
+    bool by_role = true;
+    std::string name;
+};
+
 // An instance as stored, with the hash of its last history entry (which the next commit
 // chains its entry to).
 struct StoredInstance {
@@ -164,6 +170,10 @@ public:
 
     Awaitable<Result<Instance>> load(std::string id);
     Awaitable<Result<StoredInstance>> load_stored(std::string id);
+    // The instances, read in one pipelined round trip, in the order of `ids`; nullopt for one
+    // that does not exist.
+    Awaitable<Result<std::vector<std::optional<StoredInstance>>>> load_many(
+        std::vector<std::string> ids);
     // Applies `step`, made with `definition`. `before` is the instance as stored (its revision
     // and `before_head` are the ones checked), or null for a new instance.
     Awaitable<Result<CommitOutcome>> commit(const engine::Definition& definition,
@@ -183,6 +193,11 @@ public:
     // Assigned to the person, or claimed by them with a lease still running at `now`.
     Awaitable<Result<std::vector<Task>>> open_tasks_for_assignee(
         std::string person, std::size_t limit, TimeMs now, std::optional<QueuePosition> after = {});
+    // Open tasks of several queues (a role's, or a person's as open_tasks_for_assignee takes
+    // them) in one round trip: each queue's page, in the order of `queues`.
+    Awaitable<Result<std::vector<std::vector<Task>>>> open_tasks_of(
+        std::vector<TaskQueue> queues, std::size_t limit, TimeMs now,
+        std::optional<QueuePosition> after = {});
     // Tasks completed by the person, or of the role, newest first (over every shard), before
     // `before` when given. Each shard keeps its newest (StoreOptions::done_kept); the page
     // holds every completion since `complete_since` and none before it, so that it has no

@@ -108,6 +108,9 @@ public:
                                      std::string idempotency_key = {});
     Awaitable<Result<Sent>> send(std::string instance_id, engine::Input input, SendOptions options);
     Awaitable<Result<Instance>> get(std::string instance_id);
+    // The instances in one round trip (RedisStore::load_many), kept in the cache; nullopt for
+    // one that does not exist.
+    Awaitable<Result<std::vector<std::optional<Instance>>>> get_many(std::vector<std::string> ids);
 
     // One round of background work, as the loops do it (tests call them directly).
     Awaitable<Result<std::size_t>> fire_due_timers();
