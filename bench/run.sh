@@ -495,6 +495,7 @@ idle_part() {
     ports=""
     for i in $(seq "$nodes"); do
       log="$dir/accordd-$nodes-$sockets-$i.log"
+      : >"$log"
       "$build/apps/accordd/accordd" --listen 127.0.0.1:0 --redis "$url" --prefix api \
         --workflows workflows --rate 0 --max-feed-sockets 2000 --node-id "idle$i" 2>"$log" &
       idle_pids+=($!)
@@ -540,7 +541,12 @@ timers_part() {
     redis-cli -p "$port" flushall >/dev/null
     value=$("$build/bench/redis_bench" timers "$url" timers 3 "${TIMER_INSTANCES:-10000}" |
       sed -n 's/^RESULT //p') || { echo "bench: timer run $rep failed: $value" >&2; exit 1; }
-    python3 -c 'import json,sys; r=json.loads(sys.argv[2]); print(f"| {sys.argv[1]} | {r[\"fired\"]:,} | {r[\"firedByNode\"]} | {r[\"p50LagMs\"]:.0f} | {r[\"p99LagMs\"]:.0f} | {r[\"maxLagMs\"]:.0f} |")' "$rep" "$value"
+    python3 - "$rep" "$value" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+print(f"| {sys.argv[1]} | {r['fired']:,} | {r['firedByNode']} | {r['p50LagMs']:.0f} | "
+      f"{r['p99LagMs']:.0f} | {r['maxLagMs']:.0f} |")
+PY
   done
 }
 

@@ -396,6 +396,11 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
                                              "the feed reader's cursor does not decode");
             for (auto& id : at.ids) id = id.substr(0, id.find('.'));
             auto got = co_await waits.read(at.ids);
+            // A wait that ended empty (its block passed) found nothing new: wait again, without
+            // a page read, unless asked to check the tokens or there is nobody left to serve.
+            while (*alive && running_ && got && got->empty() && !recheck_tokens_ &&
+                   !subscribers_.empty())
+                got = co_await waits.read(at.ids);
             if (!*alive) co_return engine::Ok{};
             if (!got) co_return got.error();
         }

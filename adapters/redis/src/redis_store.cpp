@@ -1195,12 +1195,12 @@ Awaitable<Result<std::optional<TimeMs>>> RedisStore::earliest_timer() {
     co_return earliest;
 }
 
-Awaitable<Result<void>> RedisStore::announce_timer(TimeMs due) {
+void RedisStore::announce_timer(TimeMs due) {
     const std::string key = keys_.timer_wake();
-    auto r = co_await client_->command(
-        key, command_of("XADD", key, "MAXLEN", "~", "100", "*", "due", std::to_string(due)));
-    if (!r) co_return r.error();
-    co_return engine::Ok{};
+    // Sent, not awaited: a node that stops before the answer leaves nothing waiting for it.
+    client_->send(Call::cmd(key, command_of("XADD", key, "MAXLEN", "~", "100", "*", "due",
+                                            std::to_string(due))),
+                  [](Result<Reply>) {});
 }
 
 Awaitable<Result<std::string>> RedisStore::timer_wake_end() {

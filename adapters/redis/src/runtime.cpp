@@ -392,7 +392,7 @@ void Runtime::committed(const engine::Step& step) {
             next_timer_ = due;
             wake_timers();
             ++stats_.timer_wakeups_sent;
-            asio::co_spawn(store_.client().executor(), store_.announce_timer(due), asio::detached);
+            store_.announce_timer(due);
         }
     }
     if (options_.on_commit) options_.on_commit(step);
@@ -797,8 +797,7 @@ void Runtime::release_background() {
     if (resume_) resume_->cancel();
     // The clock may have moved (DevClock): every node's timer loop looks again.
     wake_timers();
-    if (running_)
-        asio::co_spawn(store_.client().executor(), store_.announce_timer(now()), asio::detached);
+    if (running_) store_.announce_timer(now());
 }
 
 }  // namespace accord::redis

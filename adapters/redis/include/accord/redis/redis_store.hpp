@@ -228,7 +228,9 @@ public:
     // lease ends (rounded up to the millisecond).
     Awaitable<Result<std::optional<TimeMs>>> earliest_timer();
     // Tells every node's timer loop to look again: a timer is due at `due` (Keyspace::timer_wake).
-    Awaitable<Result<void>> announce_timer(TimeMs due);
+    // Sent without waiting for the answer: a lost one only delays the others' look to their
+    // next idle check.
+    void announce_timer(TimeMs due);
     // The newest entry of the timer wake-up stream ("0-0": none), where a watch starts.
     Awaitable<Result<std::string>> timer_wake_end();
     // The earliest timer entry of all shards, and the claimed entries scored up to
