@@ -1,6 +1,9 @@
 # The two commands of the README, and a few conveniences. Each installs what is missing first.
 PRESET ?= release
 JOBS ?= $(shell nproc)
+# Most tests wait (on Redis, on child processes, on timers) more than they compute: CTest runs
+# twice as many at once as there are cores (docs/operations.md, "Build and CI time").
+TEST_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
 
 .PHONY: all deps build test test-asan run examples bench format clean
 
@@ -14,7 +17,7 @@ build: deps
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 test: build
-	@ctest --preset $(PRESET) -j $(JOBS)
+	@ctest --preset $(PRESET) -j $(TEST_JOBS)
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git lld
   nlohmann-json3-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev
   libhiredis-dev redis-server redis-tools libssl-dev openssl libjemalloc-dev libzstd-dev
