@@ -571,26 +571,38 @@ Awaitable<bool> Runtime::unheld() {
     co_return *alive&& running_;
 }
 
-void Runtime::loop_ended() {
-    if (--loops_ == 0 && !running_ && stopped_) {
-        auto stopped = std::move(stopped_);
-        stopped_ = nullptr;
-        stopped();
+// A background loop's coroutine, counted while it lives; on its way out it forgets its
+// blocking reads (`reads`, when given) and, the last of the loops to end after stop(), calls
+// `stopped`. Nothing is touched once the runtime is gone.
+struct Runtime::LoopRunning {
+    LoopRunning(Runtime& r, BlockingReads** reads_of_loop)
+        : runtime(r), alive(r.alive_), reads(reads_of_loop) {
+        ++runtime.loops_;
     }
+    ~LoopRunning() {
+        if (!*alive) return;
+        if (reads) *reads = nullptr;
+        if (--runtime.loops_ == 0 && !runtime.running_) runtime.call_stopped();
+    }
+    LoopRunning(const LoopRunning&) = delete;
+    LoopRunning& operator=(const LoopRunning&) = delete;
+    Runtime& runtime;
+    std::shared_ptr<bool> alive;
+    BlockingReads** reads;
+};
+
+void Runtime::call_stopped() {
+    if (!stopped_) return;
+    auto stopped = std::move(stopped_);
+    stopped_ = nullptr;
+    stopped();
 }
 
 // Sleeps until the earliest timer of all shards is due, or a commit or a wake-up says there is
 // an earlier one, or idle_check passed; then fires what is due, and looks again.
 Awaitable<Result<void>> Runtime::timer_loop(LoopState& state) {
     auto alive = alive_;
-    ++loops_;
-    struct Ended {
-        Runtime& r;
-        std::shared_ptr<bool> alive;
-        ~Ended() {
-            if (*alive) r.loop_ended();
-        }
-    } ended{*this, alive};
+    const LoopRunning running(*this, nullptr);
     auto sleep = sleep_;
     while (co_await unheld()) {
         if (options_.refresh_clock) {
@@ -633,17 +645,7 @@ Awaitable<Result<void>> Runtime::timer_loop(LoopState& state) {
 // Follows the timer wake-up stream: another node's commit set a timer earlier than it knew of.
 Awaitable<Result<void>> Runtime::timer_wake_loop(LoopState& state) {
     auto alive = alive_;
-    ++loops_;
-    struct Ended {
-        Runtime& r;
-        std::shared_ptr<bool> alive;
-        ~Ended() {
-            if (*alive) {
-                r.wake_reads_ = nullptr;
-                r.loop_ended();
-            }
-        }
-    } ended{*this, alive};
+    const LoopRunning running(*this, &wake_reads_);
     state.doing("finding the end of the timer wake-up stream");
     auto end = co_await store_.timer_wake_end();
     if (!*alive || !running_) co_return engine::Ok{};
@@ -683,17 +685,7 @@ Awaitable<Result<void>> Runtime::timer_wake_loop(LoopState& state) {
 // over the entries a stopped node (or a failed delivery) left pending.
 Awaitable<Result<void>> Runtime::outbox_loop(LoopState& state) {
     auto alive = alive_;
-    ++loops_;
-    struct Ended {
-        Runtime& r;
-        std::shared_ptr<bool> alive;
-        ~Ended() {
-            if (*alive) {
-                r.outbox_reads_ = nullptr;
-                r.loop_ended();
-            }
-        }
-    } ended{*this, alive};
+    const LoopRunning running(*this, &outbox_reads_);
     std::vector<std::string> streams;
     for (int s = 0; s < store_.keys().shards(); ++s) streams.push_back(store_.keys().outbox(s));
     BlockingReadOptions options;
@@ -773,11 +765,7 @@ void Runtime::stop() {
     if (resume_) resume_->cancel();
     if (outbox_reads_) outbox_reads_->cancel();
     if (wake_reads_) wake_reads_->cancel();
-    if (loops_ == 0 && stopped_) {
-        auto stopped = std::move(stopped_);
-        stopped_ = nullptr;
-        stopped();
-    }
+    if (loops_ == 0) call_stopped();
 }
 
 Awaitable<void> Runtime::hold_background() {

@@ -34,6 +34,17 @@ bool run_until(asio::io_context& io, const std::function<bool()>& done,
 
 // ---- the supervisor ---------------------------------------------------------------------------
 
+// A loop that is healthy and idles until the supervisor stops.
+asio::awaitable<engine::Result<void>> healthy_until_stopped(LoopState& state) {
+    state.healthy();
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    while (!state.stopping()) {
+        t.expires_after(5ms);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    co_return engine::Ok{};
+}
+
 TEST(Supervisor, ALoopThatThrowsIsRestartedWithBackOffAndCounted) {
     asio::io_context io;
     SupervisorOptions options;
@@ -66,25 +77,11 @@ TEST(Supervisor, ALoopThatKeepsFailingIsNamedDownAfterTheThresholdAndUpOnceHealt
     options.down_after = 200ms;
     Supervisor supervisor(io.get_executor(), options);
     bool broken = true;
-    supervisor.spawn("steady", [](LoopState& state) -> asio::awaitable<engine::Result<void>> {
-        state.healthy();
-        asio::steady_timer t(co_await asio::this_coro::executor);
-        while (!state.stopping()) {
-            t.expires_after(5ms);
-            co_await t.async_wait(asio::use_awaitable);
-        }
-        co_return engine::Ok{};
-    });
+    supervisor.spawn("steady", [](LoopState& state) { return healthy_until_stopped(state); });
     supervisor.spawn("redis", [&broken](LoopState& state) -> asio::awaitable<engine::Result<void>> {
         state.doing("reading");
         if (broken) co_return engine::make_error(engine::ErrorCode::unavailable, "Redis away");
-        state.healthy();
-        asio::steady_timer t(co_await asio::this_coro::executor);
-        while (!state.stopping()) {
-            t.expires_after(5ms);
-            co_await t.async_wait(asio::use_awaitable);
-        }
-        co_return engine::Ok{};
+        co_return co_await healthy_until_stopped(state);
     });
     io.run_for(100ms);
     EXPECT_TRUE(supervisor.down().empty()) << "not down before the threshold";

@@ -153,7 +153,8 @@ private:
     Awaitable<Result<void>> outbox_loop(LoopState& state);
     Awaitable<void> deliver_each(std::vector<OutboxEntry> entries);
     Awaitable<bool> unheld();  // waits out holds; false: stopping
-    void loop_ended();
+    struct LoopRunning;
+    void call_stopped();  // once: the loops ended after stop()
     void committed(const engine::Step& step);
     std::string new_instance_id(const std::string& workflow, int shard);
 
