@@ -568,7 +568,8 @@ Awaitable<bool> Runtime::unheld() {
         boost::system::error_code ec;
         co_await resume->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    co_return *alive&& running_;
+    const bool go_on = *alive && running_;
+    co_return go_on;
 }
 
 // A background loop's coroutine, counted while it lives; on its way out it forgets its
