@@ -613,7 +613,6 @@ Awaitable<Result<void>> Runtime::timer_loop(LoopState& state) {
         }
         state.doing("looking for the earliest timer");
         timers_woken_ = false;
-        ++stats_.timer_scans;
         auto earliest = co_await store_.earliest_timer();
         if (!*alive || !running_) break;
         if (!earliest) co_return earliest.error();

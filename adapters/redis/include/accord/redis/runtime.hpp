@@ -94,8 +94,8 @@ struct Sent {
 struct RuntimeStats {
     std::uint64_t commits = 0, stale_retries = 0, duplicates = 0;
     std::uint64_t timers_fired = 0, outbox_delivered = 0, outbox_parked = 0;
-    std::uint64_t timer_scans = 0, timer_wakeups_sent = 0;
-    std::uint64_t starts_refused = 0;  // too deep (see max_start_depth)
+    std::uint64_t timer_wakeups_sent = 0;  // announcements of an earlier timer
+    std::uint64_t starts_refused = 0;      // too deep (see max_start_depth)
 };
 
 class Runtime {
