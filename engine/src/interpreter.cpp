@@ -12,61 +12,6 @@
 
 namespace accord::engine {
 
-bool Actor::has_role(std::string_view role) const {
-    return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
-
-namespace {
-
-// Who holds a claim, and until when: for messages.
-std::string claim_holder(const Task& task) {
-    return task.claimed_by + (task.claim_until != 0 ? " until " + format_date_time(task.claim_until)
-                                                    : " with no expiry");
-}
-
-// `claim_binds`: whether task.claimed_by still holds the task, so that nobody else may act.
-Result<void> check_actor(const Task& task, const Actor& actor, bool claim_binds) {
-    if (actor.system) return Ok{};
-    if (std::find(task.excluded.begin(), task.excluded.end(), actor.id) != task.excluded.end())
-        return make_error(ErrorCode::forbidden,
-                          "separation of duties: " + actor.id + " may not act on this task");
-    if (claim_binds && task.claimed_by != actor.id)
-        return make_error(ErrorCode::forbidden, "the task is claimed by " + claim_holder(task));
-    const bool escalated_to_actor = !task.escalated_to.empty() && actor.has_role(task.escalated_to);
-    if (task.personal) {
-        // One of a multi-person group: nobody may act in another member's place.
-        if (task.assignee == actor.id || escalated_to_actor) return Ok{};
-        return make_error(ErrorCode::forbidden, "the task is " + task.assignee + "'s own");
-    }
-    const bool allowed = (!task.assignee.empty() && task.assignee == actor.id) ||
-                         actor.has_role(task.role) || escalated_to_actor;
-    if (!allowed)
-        return make_error(
-            ErrorCode::forbidden,
-            task.assignee.empty()
-                ? "the task is for role " + task.role + ", which " + actor.id + " does not hold"
-                : "the task is assigned to " + task.assignee + " (role " + task.role + ")");
-    return Ok{};
-}
-
-constexpr std::string_view kAdminRole = "admin";
-
-// Who may hand a task to someone else or break someone's claim: an admin, a lead of the task's
-// role (`<role>_lead`), or the system.
-bool manages_task(const Task& task, const Actor& actor) {
-    return actor.system || actor.has_role(kAdminRole) || actor.has_role(task.role + "_lead");
-}
-
-}  // namespace
-
-Result<void> check_task_actor(const Task& task, const Actor& actor, TimeMs now) {
-    return check_actor(task, actor, task.claim_holds(now));
-}
-
-Result<void> check_task_actor(const Task& task, const Actor& actor) {
-    return check_actor(task, actor, !task.claimed_by.empty());
-}
-
 namespace {
 
 constexpr int kMaxTransitionsPerInput = 32;
@@ -681,7 +626,10 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     auto found = open_task(in.task_id);
     if (!found) return found.error();
     Task* it = *found;
-    if (auto r = check_task_actor(*it, actor_, now_); !r) return r;
+    if (auto r =
+            policy::may(actor_, policy::TaskAction::complete, policy::TaskFacts::of(*it, now_));
+        !r)
+        return r;
     const State& st = def_.state(inst_.state);
     const TaskSpec& spec = *st.task;
     const int outcome_index = spec.outcome_index(in.outcome);
@@ -769,8 +717,10 @@ Result<void> Machine::claim_task(const ClaimTaskInput& in) {
     auto found = open_task(in.task_id);
     if (!found) return found.error();
     Task& task = **found;
-    // Claims aside first: someone who may not act on the task learns that, not who holds it.
-    if (auto r = check_actor(task, actor_, /*claim_binds=*/false); !r) return r;
+    // Someone who may not act on the task learns that first, not who holds it.
+    auto allowed =
+        policy::may(actor_, policy::TaskAction::claim, policy::TaskFacts::of(task, now_));
+    if (!allowed && allowed.error().code != ErrorCode::conflict) return allowed;
     if (actor_.id.empty())
         return make_error(ErrorCode::invalid_input, "a claim needs the claimant's id");
     if (in.lease_until != 0 && in.lease_until <= now_)
@@ -778,10 +728,8 @@ Result<void> Machine::claim_task(const ClaimTaskInput& in) {
                           "the lease would end at " + format_date_time(in.lease_until) +
                               ", which is not after now (" + format_date_time(now_) + ")",
                           "/lease_until");
+    if (!allowed) return allowed;  // someone else's claim binds
     const bool renewal = task.claim_holds(now_) && task.claimed_by == actor_.id;
-    if (task.claim_holds(now_) && !renewal)
-        return make_error(ErrorCode::conflict,
-                          "task " + task.id + " is claimed by " + claim_holder(task));
     task.claimed_by = actor_.id;
     task.claim_until = in.lease_until;
     emit_effect(TaskClaimed{task.id, actor_.id, in.lease_until});
@@ -795,13 +743,10 @@ Result<void> Machine::release_task(const ReleaseTaskInput& in) {
     auto found = open_task(in.task_id);
     if (!found) return found.error();
     Task& task = **found;
-    if (task.claimed_by.empty())
-        return make_error(ErrorCode::conflict, "task " + task.id + " is not claimed");
-    if (task.claimed_by != actor_.id && !manages_task(task, actor_))
-        return make_error(ErrorCode::forbidden,
-                          "task " + task.id + " is claimed by " + task.claimed_by +
-                              "; only they, or a holder of role " + std::string(kAdminRole) +
-                              " or " + task.role + "_lead, may release it");
+    if (auto r =
+            policy::may(actor_, policy::TaskAction::release, policy::TaskFacts::of(task, now_));
+        !r)
+        return r;
     history_.detail = {{"task", task.id}, {"claimed_by", task.claimed_by}};
     task.claimed_by.clear();
     task.claim_until = 0;
@@ -813,11 +758,10 @@ Result<void> Machine::reassign_task(const ReassignTaskInput& in) {
     auto found = open_task(in.task_id);
     if (!found) return found.error();
     Task& task = **found;
-    if (!manages_task(task, actor_))
-        return make_error(ErrorCode::forbidden, "only a holder of role " + std::string(kAdminRole) +
-                                                    " or " + task.role +
-                                                    "_lead may reassign task " + task.id + "; " +
-                                                    actor_.id + " holds neither");
+    if (auto r =
+            policy::may(actor_, policy::TaskAction::reassign, policy::TaskFacts::of(task, now_));
+        !r)
+        return r;
     if (!in.assignee.empty() &&
         std::find(task.excluded.begin(), task.excluded.end(), in.assignee) != task.excluded.end())
         return make_error(ErrorCode::forbidden,
@@ -986,22 +930,8 @@ Result<void> Machine::event(const EventInput& in) {
                           "workflow " + def_.name + " has no event \"" + in.event + "\"" +
                               did_you_mean(in.event, def_.event_names),
                           "/event");
-    if (!actor_.system && def_.internal_events[*event])
-        return make_error(
-            ErrorCode::event_not_allowed,
-            "event " + in.event +
-                " is raised by the workflow itself (a task outcome, timer, child "
-                "workflow or emit) and can't be sent from outside; complete the task, "
-                "or declare the event under \"events\"",
-            "/event");
+    if (auto r = policy::may_send(actor_, def_, *event); !r) return r;
     if (const auto& decl = def_.event_decls[*event]) {
-        if (!actor_.system && !decl->roles.empty() &&
-            std::none_of(decl->roles.begin(), decl->roles.end(),
-                         [&](const std::string& r) { return actor_.has_role(r); }))
-            return make_error(
-                ErrorCode::forbidden,
-                "event " + in.event + " may be sent only by roles " +
-                    json(decl->roles).dump(-1, ' ', false, json::error_handler_t::replace));
         if (decl->fields) {
             if (auto r = check_form(*decl->fields, in.data, {}, "/data"); !r) return r;
         }

@@ -6,6 +6,7 @@
 #include <deque>
 #include <set>
 
+#include "accord/engine/policy.hpp"
 #include "pointer.hpp"
 
 namespace accord::engine {
@@ -255,7 +256,8 @@ std::optional<Join> DefinitionBuilder::join(const json& j, const std::string& p)
         const json& n = j["at_least"];
         if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
             n.get<std::int64_t>() > 1'000'000) {
-            error(pointer_join(p, "at_least"), "at_least must be a whole number ≥ 1 (and at most 1000000)");
+            error(pointer_join(p, "at_least"),
+                  "at_least must be a whole number ≥ 1 (and at most 1000000)");
             return std::nullopt;
         }
         out.kind = Join::Kind::at_least;
@@ -547,7 +549,8 @@ InvokeSpec DefinitionBuilder::invoke(const json& j, const std::string& p) {
     if (auto it = j.find("version"); it != j.end()) {
         if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
             it->get<std::int64_t>() > 1'000'000)
-            error(pointer_join(p, "version"), "version must be a whole number ≥ 1 (and at most 1000000)");
+            error(pointer_join(p, "version"),
+                  "version must be a whole number ≥ 1 (and at most 1000000)");
         else
             v.version = it->get<int>();
     }
@@ -906,6 +909,17 @@ LoadResult DefinitionBuilder::build() {
         const bool child_event = def.event_names[e].find('.') != std::string::npos;
         def.internal_events[e] = child_event || !raised_[e].empty();
     }
+
+    for (const auto& s : def.states) {
+        if (!s.task) continue;
+        def.roles.push_back(s.task->role);
+        def.roles.push_back(policy::lead_of(s.task->role));
+        if (s.task->escalate) def.roles.push_back(s.task->escalate->role);
+    }
+    for (const auto& decl : def.event_decls)
+        if (decl) def.roles.insert(def.roles.end(), decl->roles.begin(), decl->roles.end());
+    std::sort(def.roles.begin(), def.roles.end());
+    def.roles.erase(std::unique(def.roles.begin(), def.roles.end()), def.roles.end());
 
     // The dispatch table: (state, event) → transitions.
     const std::size_t events = def.event_names.size();

@@ -80,7 +80,7 @@ TEST_F(Authz, EveryEndpointForEveryKindOfPerson) {
         {"GET",
          "/api/v1/tasks?role=officer",
          nullptr,
-         {{"*", 403}, {"olga", 200}, {"otto", 200}, {"adam", 200}, {"aud", 200}}},
+         {{"*", 403}, {"olga", 200}, {"otto", 200}, {"luke", 200}, {"adam", 200}, {"aud", 200}}},
         {"GET", task, nullptr, visible},
         {"POST", task + "/release", nullptr, visible_or(409)},  // nobody claimed it
         // People are asked in the order of their names: olga claims before otto tries.
@@ -124,8 +124,8 @@ TEST_F(Authz, EveryEndpointForEveryKindOfPerson) {
     EXPECT_EQ(view["state"], "draft");
     EXPECT_EQ(view["tasks"][0]["claimed_by"], "olga");
 
-    // The feed: anyone may open it; narrowed to a role, only a holder of the role (or, as with
-    // GET /api/v1/tasks?role=, an admin or auditor) is served.
+    // The feed: anyone may open it; narrowed to a role, as with GET /api/v1/tasks?role=, only a
+    // holder or lead of the role, an admin or an auditor is served.
     for (const auto& [name, person] : people_) {
         support::WsClient all, officers;
         ASSERT_TRUE(all.connect(accordd_->port(), "/api/v1/feed", person.bearer())) << name;
@@ -133,8 +133,8 @@ TEST_F(Authz, EveryEndpointForEveryKindOfPerson) {
         ASSERT_TRUE(
             officers.connect(accordd_->port(), "/api/v1/feed?role=officer", person.bearer()))
             << name;
-        const bool may =
-            person.holds("officer") || person.holds("admin") || person.holds("auditor");
+        const bool may = person.holds("officer") || person.holds("officer_lead") ||
+                         person.holds("admin") || person.holds("auditor");
         if (may) {
             EXPECT_EQ(officers.read_json(3s).value_or(json())["type"], "snapshot") << name;
         } else {

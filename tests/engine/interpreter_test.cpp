@@ -1254,20 +1254,6 @@ TEST(Tasks, SeparationOfDutiesRefusesThePersonNamed) {
                     .instance.status == InstanceStatus::finished);
 }
 
-TEST(Tasks, CheckTaskActorSaysWhoMayAct) {
-    Task t;
-    t.role = "legal";
-    EXPECT_TRUE(check_task_actor(t, person("a", {"legal"})).ok());
-    EXPECT_EQ(check_task_actor(t, person("a", {"officer"})).error().code, ErrorCode::forbidden);
-    EXPECT_TRUE(check_task_actor(t, system_actor()).ok());
-    t.escalated_to = "legal_lead";
-    EXPECT_TRUE(check_task_actor(t, person("b", {"legal_lead"})).ok());
-    t.assignee = "c";
-    EXPECT_TRUE(check_task_actor(t, person("c")).ok());
-    t.excluded = {"c"};
-    EXPECT_EQ(check_task_actor(t, person("c", {"legal"})).error().code, ErrorCode::forbidden);
-}
-
 TEST(Tasks, AnUnknownOutcomeIsRefusedNamingTheOutcome) {
     const auto def = legal_review();
     const Step s0 = start_ok(*def, partner_data());

@@ -25,10 +25,6 @@ using engine::make_error;
 using engine::Task;
 using engine::TimeMs;
 
-bool Principal::has_role(std::string_view role) const {
-    return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
-
 // ---------------------------------------------------------------------------------------------
 // What a handler has at hand.
 
@@ -205,11 +201,12 @@ Result<json> object_member(const json& body, const char* name) {
 }
 
 // A page of a task list: {"items": [...], "next": the cursor, or null when `next` is empty}.
-Response task_page(const std::vector<Task>& tasks, const std::string& next, TimeMs now) {
+Response task_page(const std::vector<Task>& tasks, const std::string& next, TimeMs now,
+                   const engine::Actor& reader) {
     std::string text;
     engine::JsonWriter w(text);
     w.object().key("items").array();
-    for (const auto& t : tasks) write_task(w, t, now);
+    for (const auto& t : tasks) write_task(w, t, now, reader);
     w.end_array().key("next");
     if (!next.empty())
         w.string(next);
@@ -293,7 +290,7 @@ Awaitable<Response> Api::handle(Request request) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.observe(cx.route.empty() ? "unmatched" : cx.route, response.status, seconds);
     if (response.status == 403)
-        spdlog::info("refused {} {} for {}: {}", cx.request.method, cx.route, cx.who.name,
+        spdlog::info("refused {} {} for {}: {}", cx.request.method, cx.route, cx.who.id,
                      response.body);
     co_return response;
 }
@@ -469,7 +466,7 @@ Awaitable<Response> Api::route(Context& cx) {
             Response r =
                 problem(429, "rate_limited",
                         fmt::format("more than {:g} requests per second with this token of {}",
-                                    options_.requests_per_second, cx.who.name));
+                                    options_.requests_per_second, cx.who.id));
             r.headers.emplace_back("Retry-After",
                                    std::to_string(static_cast<int>(std::ceil(retry_after))));
             co_return r;
@@ -484,7 +481,7 @@ Awaitable<Response> Api::route(Context& cx) {
     if (found->access == Access::admin && !cx.who.admin())
         co_return problem(403, "forbidden",
                           fmt::format("{} {} is for admins, and {} is not one", found->method,
-                                      found->pattern, cx.who.name));
+                                      found->pattern, cx.who.id));
     if (found->method == "POST") {
         if (const std::string& ct = request.content_type;
             !request.body.empty() && !ct.empty() && ct.find("json") == std::string::npos)
@@ -526,7 +523,7 @@ Awaitable<Response> Api::openapi(Context&) {
 }
 
 Awaitable<Response> Api::me(Context& cx) {
-    co_return json_response(200, {{"name", cx.who.name}, {"roles", cx.who.roles}});
+    co_return json_response(200, {{"name", cx.who.id}, {"roles", cx.who.roles}});
 }
 
 Awaitable<Response> Api::feed_without_upgrade(Context&) {
@@ -554,7 +551,7 @@ Awaitable<void> Api::store_metrics(std::string& out) {
     for (const auto& name : *names) {
         auto def = co_await store_.definition(name, 0);
         if (!def) continue;
-        for (auto& r : workflow_roles(**def)) roles.insert(std::move(r));
+        roles.insert((*def)->roles.begin(), (*def)->roles.end());
     }
     std::vector<std::string> list(roles.begin(), roles.end());
     auto sizes = co_await store_.role_queue_sizes(list);
@@ -679,15 +676,21 @@ Awaitable<Response> Api::put_definition(Context& cx) {
 // ---------------------------------------------------------------------------------------------
 // Instances
 
+namespace {
+
+engine::Error not_shown(const Principal& who, const Instance& inst) {
+    return make_error(ErrorCode::forbidden, who.id + " takes no part in " + inst.id +
+                                                " and holds none of " + inst.workflow + "'s roles");
+}
+
+}  // namespace
+
 Awaitable<Result<Instance>> Api::visible_instance(const Principal& who, const std::string& id) {
     auto inst = co_await runtime_.get(id);
     if (!inst) co_return inst.error();
     auto def = co_await store_.definition(inst->workflow, inst->version);
     if (!def) co_return def.error();
-    if (!may_see(who, *inst, **def))
-        co_return make_error(ErrorCode::forbidden, who.name + " takes no part in " + id +
-                                                       " and holds none of " + inst->workflow +
-                                                       "'s roles");
+    if (!engine::policy::may_see(who, *inst, **def)) co_return not_shown(who, *inst);
     co_return std::move(inst).value();
 }
 
@@ -697,10 +700,8 @@ namespace {
 std::function<Result<void>(const Instance&, const engine::Definition&)> visible_to(
     const Principal& who) {
     return [&who](const Instance& inst, const engine::Definition& def) -> Result<void> {
-        if (may_see(who, inst, def)) return engine::Ok{};
-        return make_error(ErrorCode::forbidden, who.name + " takes no part in " + inst.id +
-                                                    " and holds none of " + inst.workflow +
-                                                    "'s roles");
+        if (engine::policy::may_see(who, inst, def)) return engine::Ok{};
+        return not_shown(who, inst);
     };
 }
 
@@ -722,9 +723,8 @@ Awaitable<Response> Api::start_instance(Context& cx) {
     }
     auto def = co_await store_.definition(*workflow, version);
     if (!def) co_return problem(def.error());
-    if (!may_start(cx.who, **def))
-        co_return problem(403, "forbidden",
-                          cx.who.name + " holds none of " + *workflow + "'s roles");
+    if (auto allowed = engine::policy::may_start(cx.who, **def); !allowed)
+        co_return problem(allowed.error());
     redis::StartRequest req;
     req.workflow = *workflow;
     req.version = (*def)->version;
@@ -736,7 +736,7 @@ Awaitable<Response> Api::start_instance(Context& cx) {
     if (!started) co_return problem(started.error());
     std::string text;
     engine::JsonWriter w(text);
-    write_instance(w, started->instance, **def, cx.now);
+    write_instance(w, started->instance, **def, cx.now, cx.who);
     Response r = text_response(started->created ? 201 : 200, std::move(text));
     r.headers.emplace_back("Location", "/api/v1/instances/" + started->instance.id);
     co_return r;
@@ -750,7 +750,7 @@ Awaitable<Response> Api::get_instance(Context& cx) {
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
-    write_instance(w, *inst, **def, cx.now);
+    write_instance(w, *inst, **def, cx.now, cx.who);
     co_return text_response(200, std::move(text));
 }
 
@@ -806,7 +806,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
             auto def = co_await store_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
             if (matches(*inst, **def, state, status, role, data_filters, cx.now))
-                write_instance(w, *inst, **def, cx.now);
+                write_instance(w, *inst, **def, cx.now, cx.who);
         }
         w.end_array().key("next").value(nullptr).end_object();
         co_return text_response(200, std::move(text));
@@ -845,9 +845,9 @@ Awaitable<Response> Api::list_instances(Context& cx) {
             if (!inst) continue;  // gone since it was listed
             auto def = co_await store_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
-            if (!may_see(cx.who, *inst, **def)) continue;
+            if (!engine::policy::may_see(cx.who, *inst, **def)) continue;
             if (!matches(*inst, **def, state, status, role, data_filters, cx.now)) continue;
-            write_instance(w, *inst, **def, cx.now);
+            write_instance(w, *inst, **def, cx.now, cx.who);
             ++items;
         }
         if (!more) break;
@@ -873,7 +873,7 @@ Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
-    write_instance(w, *sent->instance, **def, cx.now);
+    write_instance(w, *sent->instance, **def, cx.now, cx.who);
     co_return text_response(200, std::move(text));
 }
 
@@ -893,14 +893,12 @@ Awaitable<Response> Api::cancel_instance(Context& cx) {
     auto reason = string_member(cx.body, "reason", false);
     if (!reason) co_return problem(reason.error());
     engine::InputKind input =
-        engine::CancelInput{reason->empty() ? "cancelled by " + cx.who.name : *reason};
+        engine::CancelInput{reason->empty() ? "cancelled by " + cx.who.id : *reason};
     redis::SendOptions options;
     options.admit = [&who = cx.who, see = visible_to(cx.who)](
                         const Instance& inst, const engine::Definition& def) -> Result<void> {
         if (auto seen = see(inst, def); !seen) return seen;
-        if (may_cancel(who, def)) return engine::Ok{};
-        return make_error(ErrorCode::forbidden, "only an admin or a lead of " + inst.workflow +
-                                                    "'s roles may cancel an instance");
+        return engine::policy::may_cancel(who, def);
     };
     co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
@@ -940,8 +938,10 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
         status != "done")
         co_return problem(400, "invalid_input", "status: open, claimed, unclaimed or done",
                           "/query/status");
-    if (!role.empty() && !cx.who.has_role(role) && !cx.who.admin() && !cx.who.auditor())
-        co_return problem(403, "forbidden", cx.who.name + " does not hold role " + role);
+    if (!role.empty()) {
+        if (auto allowed = engine::policy::may_list_role(cx.who, role); !allowed)
+            co_return problem(allowed.error());
+    }
     if (status == "done") {
         if (overdue)
             co_return problem(400, "invalid_input", "overdue is about open tasks, not done ones",
@@ -951,11 +951,11 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     auto cursor = redis::QueuePosition::decode(cx.param("cursor"));
     if (!cursor) co_return query_refusal(cursor.error(), "cursor");
 
-    // Which queues: a role's; the person's own; or, by default, everything the person may act
-    // on (their own and their roles' queues), merged most urgent first.
+    // Which queues: a role's; the person's own; or, by default, everything that waits for the
+    // person (their own and their roles' queues), merged most urgent first.
     std::vector<redis::TaskQueue> queues;
     if (!role.empty()) queues.push_back(redis::TaskQueue{true, role});
-    if (mine || role.empty()) queues.push_back(redis::TaskQueue{false, cx.who.name});
+    if (mine || role.empty()) queues.push_back(redis::TaskQueue{false, cx.who.id});
     if (!mine && role.empty())
         for (const auto& r : cx.who.roles) queues.push_back(redis::TaskQueue{true, r});
 
@@ -996,13 +996,12 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
             if (overdue && (t.due_at == 0 || t.due_at > cx.now)) continue;
             if (!state.empty() && t.state != state) continue;
             if (!workflow.empty() && t.workflow != workflow) continue;
-            // A role's queue shows what is free to take or one's own; another's claim shows
-            // only to leads and admins.
-            const bool overseer =
-                cx.who.admin() || cx.who.auditor() || cx.who.has_role(t.role + "_lead");
-            if (claimed && t.claimed_by != cx.who.name && !overseer && role.empty()) continue;
-            // One of a group's personal tasks (each signatory's own) is its assignee's alone.
-            if (t.personal && t.assignee != cx.who.name && !overseer) continue;
+            // Without ?role=, what waits for the person (engine::policy::waits_for); with it,
+            // the role's tasks they may see, others' claims included.
+            const auto facts = engine::policy::TaskFacts::of(t, cx.now);
+            if (role.empty() ? !engine::policy::waits_for(cx.who, facts)
+                             : !engine::policy::may_see(cx.who, facts))
+                continue;
             merged.push_back(std::move(t));
         }
         more = page_more;
@@ -1010,7 +1009,7 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     }
     std::string next;
     if (more && !merged.empty()) next = redis::QueuePosition::of(merged.back()).encode();
-    co_return task_page(merged, next, cx.now);
+    co_return task_page(merged, next, cx.now, cx.who);
 }
 
 // Completed tasks, newest first: those the person completed, a role's (?role=), or by default
@@ -1024,7 +1023,7 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit, bool mi
     if (!cursor) co_return query_refusal(cursor.error(), "cursor");
     std::vector<std::pair<bool, std::string>> lists;  // (by role, name)
     if (!role.empty()) lists.emplace_back(true, role);
-    if (mine || role.empty()) lists.emplace_back(false, cx.who.name);
+    if (mine || role.empty()) lists.emplace_back(false, cx.who.id);
     if (!mine && role.empty())
         for (const auto& r : cx.who.roles) lists.emplace_back(true, r);
     std::vector<Task> merged;
@@ -1059,9 +1058,7 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit, bool mi
             position = redis::DonePosition::of(t);
             if (!state.empty() && t.state != state) continue;
             if (!workflow.empty() && t.workflow != workflow) continue;
-            const bool overseer =
-                cx.who.admin() || cx.who.auditor() || cx.who.has_role(t.role + "_lead");
-            if (t.personal && t.assignee != cx.who.name && t.closed_by != cx.who.name && !overseer)
+            if (!engine::policy::may_see(cx.who, engine::policy::TaskFacts::of(t, cx.now)))
                 continue;
             merged.push_back(std::move(t));
         }
@@ -1069,7 +1066,7 @@ Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit, bool mi
     }
     std::string next;
     if (more && !merged.empty()) next = redis::DonePosition::of(merged.back()).encode();
-    co_return task_page(merged, next, cx.now);
+    co_return task_page(merged, next, cx.now, cx.who);
 }
 
 Awaitable<Response> Api::get_task(Context& cx) {
@@ -1089,7 +1086,7 @@ Awaitable<Response> Api::get_task(Context& cx) {
     std::string text;
     engine::JsonWriter w(text);
     w.object();
-    write_task_members(w, *task, cx.now);
+    write_task_members(w, *task, cx.now, cx.who);
     if (auto form = task_form(**def, task->state); !form.is_null()) w.json("form", form);
     w.end_object();
     co_return text_response(200, std::move(text));
@@ -1157,9 +1154,9 @@ Awaitable<Response> Api::act_on_task(Context& cx) {
     std::string text;
     engine::JsonWriter w(text);
     w.object();
-    write_task_members(w, *sent->task, cx.now);
+    write_task_members(w, *sent->task, cx.now, cx.who);
     w.key("instance_state");
-    write_instance(w, after, **def, cx.now);
+    write_instance(w, after, **def, cx.now, cx.who);
     w.end_object();
     co_return text_response(200, std::move(text));
 }
@@ -1236,7 +1233,7 @@ json without_secrets(json value) {
 
 Awaitable<Response> Api::once(Context& cx, Handler handler) {
     const std::string& key = cx.request.idempotency_key;
-    std::string scope = cx.who.name + ' ' + cx.request.method;
+    std::string scope = cx.who.id + ' ' + cx.request.method;
     for (const auto& segment : cx.request.segments) scope += '/' + segment;
     // The parsed body, re-serialised (members sorted, no spaces): the same JSON sent with
     // other spacing or member order is the same request.

@@ -2,6 +2,8 @@
 // and the actions sockets send (claim, release, complete, reassign).
 #include "accord/http/feed.hpp"
 
+#include <array>
+
 #include <algorithm>
 #include <set>
 
@@ -40,13 +42,13 @@ struct Feed::Subscriber {
 // What concerns() asks of an event, read once per event rather than once per socket.
 struct Feed::Facts {
     std::string_view type, workflow;
-    bool task = false, personal = false;
-    std::string_view assignee, claimed_by, role, escalated_to;  // the task's
-    std::string_view from, by, event_role;                      // the event's
-    const json* people = nullptr;                               // a notification's
+    bool task = false;
+    engine::policy::TaskFacts facts;        // the task's, as the change left it
+    std::string_view from, by, event_role;  // the event's
+    const json* people = nullptr;           // a notification's
     const json* roles = nullptr;
 
-    explicit Facts(const json& event) {
+    Facts(const json& event, engine::TimeMs now) {
         type = text(event, "type");
         workflow = text(event, "workflow");
         from = text(event, "from");
@@ -58,12 +60,24 @@ struct Feed::Facts {
         }
         if (auto t = event.find("task"); t != event.end() && t->is_object()) {
             task = true;
+            facts.id = text(*t, "id");
+            facts.role = text(*t, "role");
+            facts.escalated_to = text(*t, "escalated_to");
+            facts.assignee = text(*t, "assignee");
+            facts.claimed_by = text(*t, "claimed_by");
+            facts.closed_by = text(*t, "closed_by");
+            facts.open = text(*t, "status") == "open";
             auto p = t->find("personal");
-            personal = p != t->end() && p->is_boolean() && p->get<bool>();
-            assignee = text(*t, "assignee");
-            claimed_by = text(*t, "claimed_by");
-            role = text(*t, "role");
-            escalated_to = text(*t, "escalated_to");
+            facts.personal = p != t->end() && p->is_boolean() && p->get<bool>();
+            auto until = t->find("claim_until");
+            facts.claim_until =
+                until != t->end() && until->is_number_integer() ? until->get<engine::TimeMs>() : 0;
+            facts.claim_holds =
+                !facts.claimed_by.empty() && (facts.claim_until == 0 || now < facts.claim_until);
+            if (auto x = t->find("excluded"); x != t->end() && x->is_array())
+                for (const auto& person : *x)
+                    if (person.is_string())
+                        facts.excluded.push_back(person.get_ref<const std::string&>());
         }
     }
 
@@ -142,10 +156,11 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
     ++per_token_[sub->who.credential];
     subscribers_[socket.get()] = sub;
     if (wake_) wake_->cancel();
-    if (!sub->role.empty() && !sub->who.has_role(sub->role) && !sub->who.admin() &&
-        !sub->who.auditor()) {
-        socket->close(1008, sub->who.name + " does not hold role " + sub->role);
-        return;
+    if (!sub->role.empty()) {
+        if (auto allowed = engine::policy::may_list_role(sub->who, sub->role); !allowed) {
+            socket->close(1008, allowed.error().message);
+            return;
+        }
     }
     asio::co_spawn(api_.runtime().store().client().executor(), begin(sub, param("cursor"), false),
                    asio::detached);
@@ -179,18 +194,18 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     const std::size_t limit = options_.snapshot_limit;
     // The person's own queue and their roles' (or the one asked for), in one round trip.
     std::vector<redis::TaskQueue> queues;
-    queues.push_back(redis::TaskQueue{false, sub.who.name});
+    queues.push_back(redis::TaskQueue{false, sub.who.id});
     if (sub.role.empty())
         for (const auto& r : sub.who.roles) queues.push_back(redis::TaskQueue{true, r});
     else
         queues.push_back(redis::TaskQueue{true, sub.role});
     auto pages = co_await store.open_tasks_of(queues, limit, now);
     if (!pages) co_return pages.error();
-    std::vector<Task> tasks = std::move((*pages)[0]);
-    for (std::size_t q = 1; q < pages->size(); ++q)
-        for (auto& t : (*pages)[q])
-            if ((!t.claim_holds(now) || t.claimed_by == sub.who.name) &&
-                (!t.personal || t.assignee == sub.who.name))
+    // What waits for the person, as GET /api/v1/tasks shows it.
+    std::vector<Task> tasks;
+    for (auto& page : *pages)
+        for (auto& t : page)
+            if (engine::policy::waits_for(sub.who, engine::policy::TaskFacts::of(t, now)))
                 tasks.push_back(std::move(t));
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
@@ -206,7 +221,7 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
         if (seen.size() == limit) break;
         if (!sub.workflow.empty() && t.workflow != sub.workflow) continue;
         if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role) continue;
-        if (seen.insert(t.id).second) write_task(w, t, now);
+        if (seen.insert(t.id).second) write_task(w, t, now, sub.who);
     }
     w.end_array().end_object();
     sub.cursor = *end;
@@ -270,9 +285,13 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
             }
             continue;
         }
-        for (const auto& e : page->events)
-            if (concerns(*sub, Facts(e.event)) && !deliver(*sub, message(e.event, e.cursor)))
+        const auto now = api_.runtime().now();
+        for (const auto& e : page->events) {
+            const Facts facts(e.event, now);
+            if (concerns(*sub, facts) &&
+                !deliver(*sub, message(e.event, e.cursor, can(*sub, facts))))
                 co_return;
+        }
         sub->cursor = page->cursor;
         sub->at = positions(page->cursor);
         if (page->held_back && page->events.empty())
@@ -335,11 +354,10 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
             try {
                 if (e.event.value("type", "") == "instance.finished") {
                     const std::string wf = e.event.value("workflow", "");
-                    if (!workflow_roles_.contains(wf)) {
+                    if (!workflows_.contains(wf)) {
                         auto def = co_await store.definition(wf, 0);
                         if (!*alive) co_return engine::Ok{};
-                        workflow_roles_[wf] =
-                            def ? http::workflow_roles(**def) : std::vector<std::string>{};
+                        workflows_[wf] = def ? *def : nullptr;
                     }
                 }
             } catch (const std::exception& ex) {
@@ -446,22 +464,19 @@ Awaitable<void> Feed::check_tokens() {
 
 bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
     if (!sub.workflow.empty() && e.workflow != sub.workflow) return false;
-    const std::string& me = sub.who.name;
-    const auto holds = [&](std::string_view role) {
-        return !role.empty() && sub.who.has_role(role);
-    };
+    const Principal& who = sub.who;
+    const auto holds = [&](std::string_view role) { return !role.empty() && who.has_role(role); };
     if (e.type == "instance.finished") {
         if (!sub.role.empty()) return false;
-        if (sub.who.admin() || sub.who.auditor()) return true;
-        auto it = workflow_roles_.find(std::string(e.workflow));
-        return it != workflow_roles_.end() &&
-               std::any_of(it->second.begin(), it->second.end(),
-                           [&](const std::string& r) { return sub.who.has_role(r); });
+        auto it = workflows_.find(std::string(e.workflow));
+        return it != workflows_.end() && it->second &&
+               engine::policy::may_see_workflow(who, *it->second);
     }
     if (e.type == "notify") {
         if (e.people != nullptr && sub.role.empty())
             for (const auto& person : *e.people)
-                if (person.is_string() && person.get_ref<const std::string&>() == me) return true;
+                if (person.is_string() && person.get_ref<const std::string&>() == who.id)
+                    return true;
         if (e.roles != nullptr)
             for (const auto& role : *e.roles)
                 if (role.is_string() && holds(role.get_ref<const std::string&>()) &&
@@ -470,19 +485,34 @@ bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
         return false;
     }
     if (!e.task) return false;
-    // One of a group's personal tasks (each signatory's own): its assignee's alone.
-    if (e.personal && e.assignee != me) return e.claimed_by == me || e.from == me;
-    if (!sub.role.empty())
-        return e.role == sub.role || e.escalated_to == sub.role || e.event_role == sub.role;
-    return e.assignee == me || e.claimed_by == me || e.from == me || e.by == me || holds(e.role) ||
-           holds(e.escalated_to) || holds(e.event_role);
+    const auto& t = e.facts;
+    if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role &&
+        e.event_role != sub.role)
+        return false;
+    // Whoever may see the task as the change left it, and whoever the change names (the
+    // assignee it was taken from, who acted): so that a task leaves the lists it left.
+    return engine::policy::may_see(who, t) || e.from == who.id || e.by == who.id ||
+           holds(e.event_role);
 }
 
-std::shared_ptr<const std::string> Feed::message(const json& event,
-                                                 const std::string& cursor) const {
+std::optional<engine::policy::TaskActions> Feed::can(const Subscriber& sub, const Facts& e) const {
+    if (!e.task) return std::nullopt;
+    return engine::policy::allowed(sub.who, e.facts);
+}
+
+std::shared_ptr<const std::string> Feed::message(
+    const json& event, const std::string& cursor,
+    std::optional<engine::policy::TaskActions> can) const {
     json msg = event;
     std::string type = msg.value("type", "");
     if (auto t = msg.find("task"); t != msg.end() && t->is_object()) {
+        t->erase("excluded");  // the policy's input; "can" is its answer for this reader
+        if (can) {
+            json names = json::array();
+            for (auto a : engine::policy::kTaskActions)
+                if (can->has(a)) names.push_back(engine::policy::to_string(a));
+            (*t)["can"] = std::move(names);
+        }
         // A reminder before the task's deadline is "due soon".
         if (type == "reminder" && t->contains("due_at") && (*t)["due_at"].is_number_integer() &&
             msg.contains("at") && msg["at"].is_number_integer() &&
@@ -499,8 +529,9 @@ std::shared_ptr<const std::string> Feed::message(const json& event,
 
 void Feed::dispatch(const json& event, const std::string& cursor, const Positions& after,
                     int shard) {
-    std::shared_ptr<const std::string> shared;  // made once, for every socket not ahead
-    const Facts facts(event);
+    // Made once for every socket not ahead and allowed the same actions.
+    std::array<std::shared_ptr<const std::string>, 16> shared;
+    const Facts facts(event, api_.runtime().now());
     const auto s = static_cast<std::size_t>(shard);
     const FeedPosition& position = after[s];
     for (auto& [raw, sub] : subscribers_) {
@@ -508,10 +539,12 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         if (position <= sub->at[s]) continue;  // sent while it caught up
         sub->at[s] = position;
         if (!concerns(*sub, facts)) continue;
+        const auto allowed = can(*sub, facts);
         if (!sub->ahead) {
-            if (!shared) shared = message(event, cursor);
+            auto& text = shared[allowed ? allowed->bits() : 0];
+            if (!text) text = message(event, cursor, allowed);
             sub->cursor = cursor;
-            deliver(*sub, shared);
+            deliver(*sub, text);
             continue;
         }
         // Its own position, which is past the reader's at some shard.
@@ -524,7 +557,7 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         }
         sub->at = positions(c.encode());
         sub->cursor = c.encode();
-        deliver(*sub, message(event, sub->cursor));
+        deliver(*sub, message(event, sub->cursor, allowed));
     }
 }
 

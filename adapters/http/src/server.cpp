@@ -338,7 +338,7 @@ asio::awaitable<void> Server::Impl::upgrade(Stream stream, RawRequest raw) {
     }
     if (feed->open_for(who->credential) >= api.options().max_feed_sockets) {
         Response refusal = problem(429, "too_many_connections",
-                                   "this token of " + who->name + " has " +
+                                   "this token of " + who->id + " has " +
                                        std::to_string(api.options().max_feed_sockets) +
                                        " feed sockets open already");
         co_await write(stream, std::move(refusal), raw.version(), false);

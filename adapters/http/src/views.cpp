@@ -15,7 +15,14 @@ using engine::JsonWriter;
 using engine::Task;
 using engine::TimeMs;
 
-void write_task_members(JsonWriter& w, const Task& t, TimeMs now) {
+void write_can(JsonWriter& w, engine::policy::TaskActions actions) {
+    w.key("can").array();
+    for (auto a : engine::policy::kTaskActions)
+        if (actions.has(a)) w.string(engine::policy::to_string(a));
+    w.end_array();
+}
+
+void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::Actor& reader) {
     w.str("id", t.id)
         .str("instance", t.instance_id)
         .str("workflow", t.workflow)
@@ -41,16 +48,17 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now) {
         if (!t.fields.is_null() && !t.fields.empty()) w.json("fields", t.fields);
         if (!t.comment.empty()) w.str("comment", t.comment);
     }
+    write_can(w, engine::policy::allowed(reader, engine::policy::TaskFacts::of(t, now)));
 }
 
-void write_task(JsonWriter& w, const Task& t, TimeMs now) {
+void write_task(JsonWriter& w, const Task& t, TimeMs now, const engine::Actor& reader) {
     w.object();
-    write_task_members(w, t, now);
+    write_task_members(w, t, now, reader);
     w.end_object();
 }
 
-void write_instance_members(JsonWriter& w, const Instance& inst, const Definition& def,
-                            TimeMs now) {
+void write_instance_members(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now,
+                            const engine::Actor& reader) {
     const auto& state = def.state(inst.state);
     w.str("id", inst.id)
         .str("workflow", inst.workflow)
@@ -67,7 +75,7 @@ void write_instance_members(JsonWriter& w, const Instance& inst, const Definitio
     if (inst.parent) w.str("parent", inst.parent->instance_id);
     w.key("tasks").array();
     for (const auto& t : inst.tasks)
-        if (t.is_open()) write_task(w, t, now);
+        if (t.is_open()) write_task(w, t, now, reader);
     w.end_array();
     w.key("timers").array();
     if (inst.running())
@@ -86,11 +94,15 @@ void write_instance_members(JsonWriter& w, const Instance& inst, const Definitio
             w.end_object();
         }
     w.end_array();
+    w.key("can").array();
+    if (inst.running() && engine::policy::may_cancel(reader, def)) w.string("cancel");
+    w.end_array();
 }
 
-void write_instance(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now) {
+void write_instance(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now,
+                    const engine::Actor& reader) {
     w.object();
-    write_instance_members(w, inst, def, now);
+    write_instance_members(w, inst, def, now, reader);
     w.end_object();
 }
 
@@ -107,48 +119,6 @@ json task_form(const Definition& def, const std::string& state_name) {
         }
     }
     return form;
-}
-
-std::vector<std::string> workflow_roles(const Definition& def) {
-    std::set<std::string> roles;
-    for (const auto& s : def.states) {
-        if (!s.task) continue;
-        roles.insert(s.task->role);
-        roles.insert(s.task->role + "_lead");
-        if (s.task->escalate) roles.insert(s.task->escalate->role);
-    }
-    for (const auto& decl : def.event_decls)
-        if (decl)
-            for (const auto& r : decl->roles) roles.insert(r);
-    return {roles.begin(), roles.end()};
-}
-
-namespace {
-
-bool holds_any(const Principal& who, const std::vector<std::string>& roles) {
-    return std::any_of(roles.begin(), roles.end(),
-                       [&](const std::string& r) { return who.has_role(r); });
-}
-
-}  // namespace
-
-bool may_see(const Principal& who, const Instance& inst, const Definition& def) {
-    if (who.admin() || who.auditor()) return true;
-    for (const auto& t : inst.tasks)
-        if (t.assignee == who.name || t.claimed_by == who.name || t.closed_by == who.name)
-            return true;
-    return holds_any(who, workflow_roles(def));
-}
-
-bool may_start(const Principal& who, const Definition& def) {
-    return who.admin() || holds_any(who, workflow_roles(def));
-}
-
-bool may_cancel(const Principal& who, const Definition& def) {
-    if (who.admin()) return true;
-    for (const auto& r : workflow_roles(def))
-        if (r.ends_with("_lead") && who.has_role(r)) return true;
-    return false;
 }
 
 bool matches(const Instance& inst, const Definition& def, const std::string& state,

@@ -153,6 +153,11 @@ void write_task_summary(engine::JsonWriter& w, const Task& t) {
     if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
+    if (!t.excluded.empty()) {
+        w.key("excluded").array();
+        for (const auto& person : t.excluded) w.string(person);
+        w.end_array();
+    }
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
     if (t.claim_until != 0) w.num("claim_until", t.claim_until);

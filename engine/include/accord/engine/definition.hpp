@@ -145,6 +145,9 @@ public:
     // By EventId: raised by the workflow itself (a task outcome, a timer, a child workflow, an
     // emit) and not declared under "events": such an event can't be sent from outside.
     std::vector<bool> internal_events;
+    // Every role the definition names, sorted: its tasks' roles and their "<role>_lead", the
+    // roles tasks escalate to, and its events' roles. Who holds one takes part in the workflow.
+    std::vector<std::string> roles;
 
     std::optional<StateId> find_state(std::string_view name) const;
     std::optional<EventId> find_event(std::string_view name) const;

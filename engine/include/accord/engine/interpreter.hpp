@@ -10,19 +10,10 @@
 
 #include "accord/engine/definition.hpp"
 #include "accord/engine/instance.hpp"
+#include "accord/engine/policy.hpp"
 #include "accord/engine/result.hpp"
 
 namespace accord::engine {
-
-// Who sends an input. The system actor (timers, children) passes every role check.
-struct Actor {
-    std::string id;
-    std::vector<std::string> roles;
-    bool system = false;
-
-    bool has_role(std::string_view role) const;
-    static Actor system_actor() { return Actor{"system", {}, true}; }
-};
 
 struct StartInput {
     std::string instance_id;
@@ -176,12 +167,6 @@ Result<Step> step(const Definition& def, const Instance& instance, const Input& 
 // The same, taking the instance instead of copying it (which saves copying its data): on
 // success the instance is moved into the Step; on error `instance` is left exactly as it was.
 Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now);
-
-// Whether `actor` may complete (or claim) `task` at `now`; the error says why not. A claim by
-// someone else binds until its lease runs out (Task::claim_holds).
-Result<void> check_task_actor(const Task& task, const Actor& actor, TimeMs now);
-// The same without a time: every claim binds, whether or not its lease ran out.
-Result<void> check_task_actor(const Task& task, const Actor& actor);
 
 // Adds the input's own data (an event's payload) to its history entry, for callers that keep
 // history.

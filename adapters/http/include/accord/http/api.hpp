@@ -27,18 +27,19 @@ template <typename T>
 using Awaitable = redis::Awaitable<T>;
 using engine::Result;
 
-// Who sent a request: an authenticated user and their roles.
-struct Principal {
-    std::string name;
-    std::vector<std::string> roles;
+// Who sent a request: an authenticated user (Actor::id is their name) and their roles.
+struct Principal : engine::Actor {
     // Which of the user's tokens authenticated: a hash of it (never the token), the key of the
     // per-token limits (request rate, feed sockets).
     std::uint64_t credential = 0;
 
-    bool has_role(std::string_view role) const;
-    bool admin() const { return has_role("admin"); }
-    bool auditor() const { return has_role("auditor"); }
-    engine::Actor actor() const { return engine::Actor{name, roles, false}; }
+    Principal() = default;
+    Principal(std::string name, std::vector<std::string> held, std::uint64_t token_hash = 0)
+        : engine::Actor{std::move(name), std::move(held), false}, credential(token_hash) {}
+
+    const engine::Actor& actor() const { return *this; }
+    bool admin() const { return has_role(engine::policy::kAdmin); }
+    bool auditor() const { return has_role(engine::policy::kAuditor); }
 };
 
 // Looks a bearer token up: the user it belongs to, nullopt for an unknown or revoked token,

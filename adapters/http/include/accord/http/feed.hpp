@@ -10,6 +10,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,8 +77,12 @@ private:
     void dispatch(const engine::json& event, const std::string& cursor, const Positions& after,
                   int shard);
     bool concerns(const Subscriber& sub, const Facts& event) const;
-    std::shared_ptr<const std::string> message(const engine::json& event,
-                                               const std::string& cursor) const;
+    // What the socket's person may do to the event's task (none: not a task event).
+    std::optional<engine::policy::TaskActions> can(const Subscriber& sub, const Facts& event) const;
+    // The event as sent, its task with "can" when given.
+    std::shared_ptr<const std::string> message(
+        const engine::json& event, const std::string& cursor,
+        std::optional<engine::policy::TaskActions> can) const;
     bool deliver(Subscriber& sub, std::shared_ptr<const std::string> text);
     Positions positions(const std::string& cursor) const;
 
@@ -85,8 +90,8 @@ private:
     FeedOptions options_;
     std::unordered_map<FeedSocket*, std::shared_ptr<Subscriber>> subscribers_;
     std::unordered_map<std::uint64_t, std::size_t> per_token_;  // open sockets by credential
-    // Roles of each workflow (its latest version), for instance.finished.
-    std::unordered_map<std::string, std::vector<std::string>> workflow_roles_;
+    // Each workflow's latest version as first seen, for who may see its instance.finished.
+    std::unordered_map<std::string, engine::DefinitionPtr> workflows_;
     std::string cursor_;  // where the reader is
     Positions at_;        // the same, by shard
     bool ready_ = false, running_ = false;

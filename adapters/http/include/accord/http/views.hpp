@@ -1,5 +1,5 @@
-// What the API shows of instances and tasks, who may see or act on them, and problem+json
-// responses (RFC 9457). Pure functions of engine values.
+// What the API shows of instances and tasks, and problem+json responses (RFC 9457). Pure
+// functions of engine values; who may see or do what is engine::policy's.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "accord/engine/definition.hpp"
 #include "accord/engine/instance.hpp"
 #include "accord/engine/json_text.hpp"
+#include "accord/engine/policy.hpp"
 #include "accord/engine/result.hpp"
 #include "accord/http/api.hpp"
 
@@ -22,27 +23,24 @@ Response problem(int status, std::string_view type, std::string detail, std::str
 // closed, 422 invalid against the definition, 503 unavailable.
 Response problem(const engine::Error& error);
 
-// An instance and a task as the API shows them, written straight as JSON text: the object, or
-// its members into an object the caller opened (to add some of its own). Times are RFC 3339
-// strings in UTC; only open tasks and pending timers are listed.
+// An instance and a task as `reader` is shown them, written straight as JSON text: the object,
+// or its members into an object the caller opened (to add some of its own). Times are RFC 3339
+// strings in UTC; only open tasks and pending timers are listed; "can" says what the reader may
+// do to it now (engine::policy).
 void write_instance(engine::JsonWriter& w, const engine::Instance& instance,
-                    const engine::Definition& definition, engine::TimeMs now);
+                    const engine::Definition& definition, engine::TimeMs now,
+                    const engine::Actor& reader);
 void write_instance_members(engine::JsonWriter& w, const engine::Instance& instance,
-                            const engine::Definition& definition, engine::TimeMs now);
-void write_task(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
-void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now);
+                            const engine::Definition& definition, engine::TimeMs now,
+                            const engine::Actor& reader);
+void write_task(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now,
+                const engine::Actor& reader);
+void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now,
+                        const engine::Actor& reader);
+// "can": [the actions' names], in their order.
+void write_can(engine::JsonWriter& w, engine::policy::TaskActions actions);
 // The outcomes and the form of the task a state opens; null when the state opens none.
 engine::json task_form(const engine::Definition& definition, const std::string& state);
-
-// Every role the definition names: task roles and their `<role>_lead`, escalation roles, and
-// the roles of its events.
-std::vector<std::string> workflow_roles(const engine::Definition& definition);
-// Admins and auditors see everything; others, the instances of workflows they hold a role of,
-// and those in which a task is theirs (assigned, claimed or closed by them).
-bool may_see(const Principal& who, const engine::Instance& instance,
-             const engine::Definition& definition);
-bool may_start(const Principal& who, const engine::Definition& definition);
-bool may_cancel(const Principal& who, const engine::Definition& definition);
 
 // The list filters of GET /api/v1/instances.
 bool matches(const engine::Instance& instance, const engine::Definition& definition,

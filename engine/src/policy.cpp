@@ -1,0 +1,217 @@
+// The policy: who may see and act on tasks, instances and workflows (policy.hpp).
+#include "accord/engine/policy.hpp"
+
+#include <algorithm>
+
+#include "accord/engine/time.hpp"
+
+namespace accord::engine {
+
+bool Actor::has_role(std::string_view role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+namespace policy {
+
+std::string lead_of(std::string_view role) {
+    std::string lead(role);
+    lead += "_lead";
+    return lead;
+}
+
+TaskFacts TaskFacts::of(const Task& task, TimeMs now) {
+    TaskFacts f;
+    f.id = task.id;
+    f.role = task.role;
+    f.escalated_to = task.escalated_to;
+    f.assignee = task.assignee;
+    f.claimed_by = task.claimed_by;
+    f.closed_by = task.closed_by;
+    f.open = task.is_open();
+    f.personal = task.personal;
+    f.claim_holds = task.claim_holds(now);
+    f.claim_until = task.claim_until;
+    f.excluded.assign(task.excluded.begin(), task.excluded.end());
+    return f;
+}
+
+bool TaskFacts::excludes(std::string_view person) const {
+    return std::find(excluded.begin(), excluded.end(), person) != excluded.end();
+}
+
+std::string_view to_string(TaskAction action) {
+    switch (action) {
+        case TaskAction::claim:
+            return "claim";
+        case TaskAction::complete:
+            return "complete";
+        case TaskAction::release:
+            return "release";
+        case TaskAction::reassign:
+            return "reassign";
+    }
+    return "?";
+}
+
+namespace {
+
+bool holds(const Actor& who, std::string_view role) {
+    return !role.empty() && who.has_role(role);
+}
+
+bool holds_any(const Actor& who, const std::vector<std::string>& roles) {
+    return std::any_of(roles.begin(), roles.end(),
+                       [&](const std::string& r) { return who.has_role(r); });
+}
+
+// Who may hand a task to someone else or break someone's claim.
+bool oversees(const Actor& who, const TaskFacts& t) {
+    return who.system || who.has_role(kAdmin) || holds(who, lead_of(t.role));
+}
+
+// Whether the task is for `who`, claims aside.
+Result<void> is_for(const Actor& who, const TaskFacts& t) {
+    if (who.system) return Ok{};
+    if (t.excludes(who.id))
+        return make_error(ErrorCode::forbidden,
+                          "separation of duties: " + who.id + " may not act on this task");
+    const bool escalated_to_them = holds(who, t.escalated_to);
+    if (t.personal) {
+        // One of a multi-person group: nobody may act in another member's place.
+        if (t.assignee == who.id || escalated_to_them) return Ok{};
+        return make_error(ErrorCode::forbidden,
+                          "the task is " + std::string(t.assignee) + "'s own");
+    }
+    if ((!t.assignee.empty() && t.assignee == who.id) || holds(who, t.role) || escalated_to_them)
+        return Ok{};
+    return make_error(ErrorCode::forbidden,
+                      t.assignee.empty() ? "the task is for role " + std::string(t.role) +
+                                               ", which " + who.id + " does not hold"
+                                         : "the task is assigned to " + std::string(t.assignee) +
+                                               " (role " + std::string(t.role) + ")");
+}
+
+Error claimed_by_another(const TaskFacts& t, ErrorCode code) {
+    return make_error(
+        code,
+        "task " + std::string(t.id) + " is claimed by " + std::string(t.claimed_by) +
+            (t.claim_until != 0 ? " until " + format_date_time(t.claim_until) : " with no expiry"));
+}
+
+}  // namespace
+
+bool may_see(const Actor& who, const TaskFacts& t) {
+    if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor)) return true;
+    if (t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id) return true;
+    if (holds(who, t.escalated_to) || holds(who, lead_of(t.role))) return true;
+    return !t.personal && holds(who, t.role);
+}
+
+Result<void> may(const Actor& who, TaskAction action, const TaskFacts& t) {
+    if (!t.open)
+        return make_error(ErrorCode::task_closed, "task " + std::string(t.id) + " is closed");
+    switch (action) {
+        case TaskAction::claim:
+            // Claims aside first: someone who may not act on the task learns that, not who
+            // holds it.
+            if (auto r = is_for(who, t); !r) return r;
+            if (t.claim_holds && t.claimed_by != who.id)
+                return claimed_by_another(t, ErrorCode::conflict);
+            return Ok{};
+        case TaskAction::complete:
+            if (auto r = is_for(who, t); !r) return r;
+            if (!who.system && t.claim_holds && t.claimed_by != who.id)
+                return claimed_by_another(t, ErrorCode::forbidden);
+            return Ok{};
+        case TaskAction::release:
+            if (t.claimed_by.empty())
+                return make_error(ErrorCode::conflict,
+                                  "task " + std::string(t.id) + " is not claimed");
+            if (t.claimed_by == who.id || oversees(who, t)) return Ok{};
+            return make_error(ErrorCode::forbidden,
+                              "task " + std::string(t.id) + " is claimed by " +
+                                  std::string(t.claimed_by) + "; only they, or a holder of role " +
+                                  std::string(kAdmin) + " or " + lead_of(t.role) +
+                                  ", may release it");
+        case TaskAction::reassign:
+            if (oversees(who, t)) return Ok{};
+            return make_error(ErrorCode::forbidden, "only a holder of role " + std::string(kAdmin) +
+                                                        " or " + lead_of(t.role) +
+                                                        " may reassign task " + std::string(t.id) +
+                                                        "; " + who.id + " holds neither");
+    }
+    return make_error(ErrorCode::forbidden, "unknown action");
+}
+
+TaskActions allowed(const Actor& who, const TaskFacts& t) {
+    TaskActions out;
+    if (!t.open) return out;
+    // The same rules as may(), without building the refusals' messages.
+    const bool for_them = is_for(who, t).ok();
+    const bool free = !t.claim_holds || t.claimed_by == who.id;
+    if (for_them && free) out.add(TaskAction::claim);
+    if (for_them && (free || who.system)) out.add(TaskAction::complete);
+    const bool overseer = oversees(who, t);
+    if (!t.claimed_by.empty() && (t.claimed_by == who.id || overseer)) out.add(TaskAction::release);
+    if (overseer) out.add(TaskAction::reassign);
+    return out;
+}
+
+bool waits_for(const Actor& who, const TaskFacts& t) {
+    return t.open && may(who, TaskAction::complete, t).ok();
+}
+
+Result<void> may_list_role(const Actor& who, std::string_view role) {
+    if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor) || holds(who, role) ||
+        holds(who, lead_of(role)))
+        return Ok{};
+    return make_error(ErrorCode::forbidden, who.id + " holds neither role " + std::string(role) +
+                                                " nor " + lead_of(role));
+}
+
+bool may_see_workflow(const Actor& who, const Definition& def) {
+    return who.system || who.has_role(kAdmin) || who.has_role(kAuditor) ||
+           holds_any(who, def.roles);
+}
+
+bool may_see(const Actor& who, const Instance& inst, const Definition& def) {
+    if (may_see_workflow(who, def)) return true;
+    return std::any_of(inst.tasks.begin(), inst.tasks.end(), [&](const Task& t) {
+        return t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id;
+    });
+}
+
+Result<void> may_start(const Actor& who, const Definition& def) {
+    if (who.system || who.has_role(kAdmin) || holds_any(who, def.roles)) return Ok{};
+    return make_error(ErrorCode::forbidden, who.id + " holds none of " + def.name + "'s roles");
+}
+
+Result<void> may_cancel(const Actor& who, const Definition& def) {
+    if (who.system || who.has_role(kAdmin)) return Ok{};
+    for (const auto& role : def.roles)
+        if (role.ends_with("_lead") && who.has_role(role)) return Ok{};
+    return make_error(ErrorCode::forbidden,
+                      "only an admin or a lead of " + def.name + "'s roles may cancel an instance");
+}
+
+Result<void> may_send(const Actor& who, const Definition& def, EventId event) {
+    if (who.system) return Ok{};
+    const std::string& name = def.event_names[event];
+    if (def.internal_events[event])
+        return make_error(ErrorCode::event_not_allowed,
+                          "event " + name +
+                              " is raised by the workflow itself (a task outcome, timer, child "
+                              "workflow or emit) and can't be sent from outside; complete the "
+                              "task, or declare the event under \"events\"",
+                          "/event");
+    if (const auto& decl = def.event_decls[event];
+        decl && !holds_any(who, decl->roles) && !decl->roles.empty())
+        return make_error(
+            ErrorCode::forbidden,
+            "event " + name + " may be sent only by roles " +
+                json(decl->roles).dump(-1, ' ', false, json::error_handler_t::replace));
+    return Ok{};
+}
+
+}  // namespace policy
+}  // namespace accord::engine
