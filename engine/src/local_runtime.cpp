@@ -58,66 +58,31 @@ Result<Instance> LocalRuntime::commit(Step step) {
 }
 
 void LocalRuntime::follow_effects(const Step& step) {
-    const Instance& inst = step.instance;
-    for (const Effect& effect : step.effects) {
-        if (const auto* child = std::get_if<ChildStarted>(&effect)) {
-            pending_.push_back(Pending{
-                {},
-                StartInput{child->child_id, child->data, {}, ParentLink{inst.id, child->child_id}},
-                child->workflow,
-                child->version});
-        } else if (const auto* cancel = std::get_if<ChildCancelled>(&effect)) {
-            pending_.push_back(Pending{
-                cancel->child_id,
-                Input{CancelInput{"parent " + inst.id + " left the state"}, Actor::system_actor()},
-                {},
-                0});
-        } else if (const auto* started = std::get_if<WorkflowStarted>(&effect)) {
-            pending_.push_back(
-                Pending{{},
-                        StartInput{{}, started->data, started->business_key, std::nullopt},
-                        started->workflow,
-                        0});
-        } else if (const auto* finished = std::get_if<InstanceFinished>(&effect)) {
-            if (!inst.parent) continue;
-            pending_.push_back(Pending{
-                inst.parent->instance_id,
-                Input{ChildFinishedInput{inst.parent->child_id, finished->outcome, inst.data.get()},
-                      Actor::system_actor()},
-                {},
-                0});
-        }
-    }
+    for (const Effect& effect : step.effects)
+        if (auto e = cross_instance_effect(effect, step.instance))
+            pending_.push_back(std::move(*e));
 }
 
 void LocalRuntime::drain(TimeMs now) {
-    int starts = 0;
     while (!pending_.empty()) {
-        Pending p = std::move(pending_.front());
+        CrossInstanceEffect e = std::move(pending_.front());
         pending_.pop_front();
-        if (auto* input = std::get_if<Input>(&p.what)) {
+        if (!e.starts()) {
             // Inputs between instances may no longer apply (the parent moved on): then they are
             // dropped.
-            (void)apply(p.instance_id, *input, now);
+            (void)apply(e.target, e.input(), now);
             continue;
         }
-        auto& in = std::get<StartInput>(p.what);
-        DefinitionPtr def = store_.find_definition(p.workflow, p.version);
-        Result<Instance> started =
-            ++starts > kMaxStartsPerInput
-                ? Result<Instance>(make_error(ErrorCode::runtime_error,
-                                              "more than " + std::to_string(kMaxStartsPerInput) +
-                                                  " instances started by one input: a workflow "
-                                                  "that starts itself?"))
-            : def ? start_instance(*def, in, Actor::system_actor(), now)
-                  : Result<Instance>(make_error(ErrorCode::not_found, "no workflow " + p.workflow));
-        if (!started && in.parent) {
-            // The child can't run: its parent learns at once, with the outcome "failed".
-            Input failed{ChildFinishedInput{in.parent->child_id, "failed",
-                                            json{{"error", started.error().to_string()}}},
-                         Actor::system_actor()};
-            pending_.push_back(Pending{in.parent->instance_id, std::move(failed), {}, 0});
-        }
+        Result<Instance> started = [&]() -> Result<Instance> {
+            if (auto admitted = admit_start(e, max_start_depth_); !admitted)
+                return admitted.error();
+            DefinitionPtr def = store_.find_definition(e.workflow, e.version);
+            if (!def) return make_error(ErrorCode::not_found, "no workflow " + e.workflow);
+            return start_instance(*def, e.start_input(), Actor::system_actor(), now);
+        }();
+        // A child that can't run: its parent learns at once, with the outcome "failed".
+        if (!started && e.kind == CrossInstanceEffect::Kind::child_start)
+            pending_.push_back(child_failed(e, started.error()));
     }
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "accord/engine/cross_instance.hpp"
 #include "accord/engine/json_text.hpp"
 #include "accord/engine/validator.hpp"
 #include "codec.hpp"
@@ -114,9 +115,9 @@ public:
         values_.push_back(std::move(entry));
     }
     // An outbox entry: kind, effect id (the receiver's idempotency key), payload.
-    void outbox(std::string k, const char* kind, std::string effect_id, std::string payload) {
+    void outbox(std::string k, std::string_view kind, std::string effect_id, std::string payload) {
         op('O', std::move(k));
-        values_.push_back(kind);
+        values_.emplace_back(kind);
         values_.push_back(std::move(effect_id));
         values_.push_back(std::move(payload));
     }
@@ -250,36 +251,13 @@ void feed_event(engine::JsonWriter& w, const engine::Effect& effect, std::string
     w.end_object();
 }
 
-// The outbox entry an effect makes, if any: its kind and payload (work for another instance or
-// for the outside world).
-std::optional<std::pair<const char*, json>> outbox_entry(const engine::Effect& effect,
-                                                         const Instance& inst) {
-    using Out = std::pair<const char*, json>;
-    if (const auto* child = std::get_if<engine::ChildStarted>(&effect))
-        return Out{"child.start",
-                   {{"child", child->child_id},
-                    {"workflow", child->workflow},
-                    {"version", child->version},
-                    {"data", child->data},
-                    {"parent", inst.id},
-                    {"depth", inst.depth + 1}}};
-    if (const auto* cancel = std::get_if<engine::ChildCancelled>(&effect))
-        return Out{"child.cancel", {{"child", cancel->child_id}, {"parent", inst.id}}};
-    if (const auto* started = std::get_if<engine::WorkflowStarted>(&effect))
-        return Out{"start",
-                   {{"workflow", started->workflow},
-                    {"data", started->data},
-                    {"key", started->business_key},
-                    {"by", inst.id},
-                    {"depth", inst.depth + 1}}};
-    if (const auto* finished = std::get_if<engine::InstanceFinished>(&effect)) {
-        if (!inst.parent) return std::nullopt;
-        return Out{"child.result",
-                   {{"parent", inst.parent->instance_id},
-                    {"child", inst.parent->child_id},
-                    {"outcome", finished->outcome},
-                    {"data", inst.data.get()}}};
-    }
+// The outbox entry an effect makes, if any: its kind and payload (work for another instance,
+// engine::cross_instance_effect, or for the outside world).
+std::optional<std::pair<std::string_view, json>> outbox_entry(const engine::Effect& effect,
+                                                              const Instance& inst) {
+    using Out = std::pair<std::string_view, json>;
+    if (auto cross = engine::cross_instance_effect(effect, inst))
+        return Out{cross->kind_name(), cross->payload()};
     if (std::holds_alternative<engine::Notification>(effect)) {
         json payload = engine::to_json(effect);
         payload["instance"] = inst.id;

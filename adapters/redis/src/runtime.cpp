@@ -74,53 +74,15 @@ Input timer_input(const std::string& timer_id) {
     return system_input(std::move(t));
 }
 
-Input child_result_input(const json& p) {
-    engine::ChildFinishedInput r;
-    r.child_id = p.value("child", "");
-    r.outcome = p.value("outcome", "");
-    r.data = p.value("data", json::object());
-    return system_input(std::move(r));
-}
-
-Input child_failed_input(const std::string& child, const engine::Error& why) {
-    engine::ChildFinishedInput r;
-    r.child_id = child;
-    r.outcome = "failed";
-    r.data = json::object();
-    r.data["error"] = why.to_string();
-    return system_input(std::move(r));
-}
-
-Input cancel_input(const std::string& reason) {
-    engine::CancelInput c;
-    c.reason = reason;
-    return system_input(std::move(c));
-}
-
-engine::StartInput child_start_input(const json& p) {
-    engine::StartInput in;
-    in.instance_id = p.value("child", "");
-    in.data = p.value("data", json::object());
-    in.parent = engine::ParentLink{p.value("parent", ""), in.instance_id};
-    in.depth = p.value("depth", std::uint16_t{0});
-    return in;
-}
-
-StartRequest start_request(const json& p, const std::string& effect_id) {
+StartRequest start_request(const engine::CrossInstanceEffect& effect,
+                           const std::string& effect_id) {
     StartRequest req;
-    req.workflow = p.value("workflow", "");
-    req.data = p.value("data", json::object());
-    req.business_key = p.value("key", "");
+    req.workflow = effect.workflow;
+    req.data = effect.data;
+    req.business_key = effect.business_key;
     req.idempotency_key = effect_id;
-    req.depth = p.value("depth", std::uint16_t{0});
+    req.depth = effect.depth;
     return req;
-}
-
-engine::Error too_deep(int max) {
-    return make_error(ErrorCode::runtime_error,
-                      "more than " + std::to_string(max) +
-                          " starts in a row, each caused by the one before: a workflow that "
-                          "starts itself?");
 }
 
 Started make_started(Instance instance, bool created) {
@@ -446,65 +408,60 @@ Awaitable<std::size_t> Runtime::fire_instance_timers(std::string id) {
 }
 
 Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
-    const json& p = e.payload;
-    auto dropped_unless_unavailable = [](const Result<Instance>& r) -> Result<void> {
-        // An input that no longer applies (the parent moved on, the child ended) is spent.
+    if (e.kind == "notify") {
+        if (!options_.notifier) co_return engine::Ok{};
+        // The effect id lets a receiver tell a repeated delivery from a new notification.
+        json notification = e.payload;
+        notification["effect_id"] = e.effect_id;
+        co_return co_await options_.notifier(notification);
+    }
+    auto parsed = engine::CrossInstanceEffect::from_payload(e.kind, e.payload);
+    if (!parsed) {
+        // A kind this version does not know is nothing to do; a known one without what it
+        // needs can never be delivered: it is set aside.
+        if (e.kind == "child.start" || e.kind == "child.cancel" || e.kind == "child.result" ||
+            e.kind == "start")
+            co_return parsed.error();  // invalid_input: parked by deliver_each
+        co_return engine::Ok{};
+    }
+    const engine::CrossInstanceEffect& effect = *parsed;
+    // An input that no longer applies (the parent moved on, the child ended) is spent.
+    auto spent_unless_unavailable = [](const Result<Instance>& r) -> Result<void> {
         if (!r && r.error().code == ErrorCode::unavailable) return r.error();
         return engine::Ok{};
     };
-    if (e.kind == "child.result") {
-        auto r = co_await send(p.value("parent", ""), child_result_input(p), e.effect_id);
-        co_return dropped_unless_unavailable(r);
+    if (!effect.starts()) {
+        auto r = co_await send(effect.target, effect.input(), e.effect_id);
+        co_return spent_unless_unavailable(r);
     }
-    if (e.kind == "child.cancel") {
-        auto r = co_await send(p.value("child", ""),
-                               cancel_input("parent " + p.value("parent", "") + " left the state"),
-                               e.effect_id);
-        co_return dropped_unless_unavailable(r);
-    }
-    if (e.kind == "child.start") {
-        engine::StartInput in = child_start_input(p);
-        const std::string child = in.instance_id, parent = in.parent->instance_id;
-        if (in.depth > options_.max_start_depth) {
-            ++stats_.starts_refused;
-            auto r = co_await send(
-                parent, child_failed_input(child, too_deep(options_.max_start_depth)), e.effect_id);
-            co_return dropped_unless_unavailable(r);
-        }
-        auto def = co_await store_.definition(p.value("workflow", ""), p.value("version", 0));
+    using Kind = engine::CrossInstanceEffect::Kind;
+    std::optional<engine::Error> why;
+    if (auto admitted = engine::admit_start(effect, options_.max_start_depth); !admitted) {
+        ++stats_.starts_refused;
+        why = admitted.error();
+    } else if (effect.kind == Kind::start) {
+        auto s = co_await start(start_request(effect, e.effect_id), Actor::system_actor());
+        if (!s && s.error().code == ErrorCode::unavailable) co_return s.error();
+        co_return engine::Ok{};
+    } else {
+        auto def = co_await store_.definition(effect.workflow, effect.version);
         if (!def && def.error().code == ErrorCode::unavailable) co_return def.error();
-        std::optional<engine::Error> why;
         if (!def) why = def.error();
         if (def) {
             const CommitOptions none;
-            auto s =
-                co_await start_with_id(*def, child, std::move(in), Actor::system_actor(), none);
+            auto s = co_await start_with_id(*def, effect.target, effect.start_input(),
+                                            Actor::system_actor(), none);
             // conflict: the child exists, started by an earlier delivery.
             if (s || s.error().code == ErrorCode::conflict) co_return engine::Ok{};
             if (s.error().code == ErrorCode::unavailable) co_return s.error();
             why = s.error();
         }
-        // The child can't run: its parent learns at once, with the outcome "failed".
-        auto r = co_await send(parent, child_failed_input(child, *why), e.effect_id);
-        co_return dropped_unless_unavailable(r);
     }
-    if (e.kind == "start") {
-        if (p.value("depth", 0) > options_.max_start_depth) {
-            ++stats_.starts_refused;
-            co_return engine::Ok{};
-        }
-        auto s = co_await start(start_request(p, e.effect_id), Actor::system_actor());
-        if (!s && s.error().code == ErrorCode::unavailable) co_return s.error();
-        co_return engine::Ok{};
-    }
-    if (e.kind == "notify") {
-        if (!options_.notifier) co_return engine::Ok{};
-        // The effect id lets a receiver tell a repeated delivery from a new notification.
-        json notification = p;
-        notification["effect_id"] = e.effect_id;
-        co_return co_await options_.notifier(notification);
-    }
-    co_return engine::Ok{};  // a kind this version does not know: nothing to do
+    if (effect.kind == Kind::start) co_return engine::Ok{};  // nobody waits for it
+    // The child can't run: its parent learns at once, with the outcome "failed".
+    const auto failed = engine::child_failed(effect, *why);
+    auto r = co_await send(failed.target, failed.input(), e.effect_id);
+    co_return spent_unless_unavailable(r);
 }
 
 Awaitable<Result<std::size_t>> Runtime::deliver_outbox() {
@@ -528,6 +485,7 @@ Awaitable<void> Runtime::deliver_each(std::vector<OutboxEntry> entries) {
                 auto r = co_await deliver(e);
                 if (!*alive) co_return;
                 delivered = static_cast<bool>(r);
+                if (!r && r.error().code == ErrorCode::invalid_input) problem = r.error().message;
             } catch (const std::exception& ex) {
                 problem = std::string("delivery threw: ") + ex.what();
             }

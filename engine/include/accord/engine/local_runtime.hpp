@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/engine/cross_instance.hpp"
 #include "accord/engine/store.hpp"
 
 namespace accord::engine {
@@ -17,7 +18,9 @@ public:
     // Called after every commit, in commit order (traces, notifications, feeds).
     using Observer = std::function<void(const Step& step)>;
 
-    explicit LocalRuntime(Store& store) : store_(store) {}
+    // Chains of starts go at most `max_start_depth` deep (admit_start).
+    explicit LocalRuntime(Store& store, int max_start_depth = kMaxStartDepth)
+        : store_(store), max_start_depth_(max_start_depth) {}
 
     void set_observer(Observer observer) { observer_ = std::move(observer); }
 
@@ -34,13 +37,6 @@ public:
     int fire_due_timers(TimeMs until, bool on_time);
 
 private:
-    struct Pending {
-        std::string instance_id;  // target; empty for starts
-        std::variant<Input, StartInput> what;
-        std::string workflow;  // for starts
-        int version = 0;
-    };
-
     // Without draining: callers drain once the first commit is done.
     Result<Instance> start_instance(const Definition& def, StartInput in, const Actor& actor,
                                     TimeMs now);
@@ -49,13 +45,10 @@ private:
     void follow_effects(const Step& step);
     void drain(TimeMs now);
 
-    // Starts that one input may cause, children and `start` actions together: a workflow that
-    // starts or invokes itself on entry would otherwise cascade for ever.
-    static constexpr int kMaxStartsPerInput = 256;
-
     Store& store_;
+    int max_start_depth_;
     Observer observer_;
-    std::deque<Pending> pending_;
+    std::deque<CrossInstanceEffect> pending_;
     std::uint64_t next_instance_ = 1;
 };
 

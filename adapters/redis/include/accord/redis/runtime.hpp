@@ -21,6 +21,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "accord/engine/cross_instance.hpp"
 #include "accord/redis/redis_store.hpp"
 #include "accord/redis/supervisor.hpp"
 
@@ -44,9 +45,9 @@ struct RuntimeOptions {
     std::size_t parallel_timers = 64;
     std::size_t instance_cache = 4096;  // instances kept in memory (bounded, not all)
     int max_attempts = 32;              // commits against a stale revision before giving up
-    // Starts caused by starts (children, `start` actions) beyond this depth are refused: a
-    // workflow that starts itself on entry would otherwise run for ever.
-    int max_start_depth = 64;
+    // Starts caused by starts (children, `start` actions) beyond this depth are refused
+    // (engine::admit_start; LocalRuntime has the same bound).
+    int max_start_depth = engine::kMaxStartDepth;
     // Called for each `notify` the workflows send, at least once (its "effect_id" is the same
     // on every delivery of one notification); an error leaves it for later.
     std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
@@ -119,8 +120,10 @@ public:
     // claimed (exactly once all the same: each firing is a commit with the revision check);
     // returns how many fired.
     Awaitable<std::size_t> fire_instance_timers(std::string instance_id);
-    // Performs one outbox entry. Delivery is at least once; the receiver's commit records the
-    // entry's effect id, so that performing it again changes nothing.
+    // Performs one outbox entry (engine::CrossInstanceEffect decides what it asks and whether a
+    // start may go ahead). Delivery is at least once; the receiver's commit records the entry's
+    // effect id, so that performing it again changes nothing. invalid_input: an entry of a known
+    // kind without what it needs, which can never be delivered.
     Awaitable<Result<void>> deliver(const OutboxEntry& entry);
 
     // Starts the background loops (timers, the timer wake-ups, the outbox) under `supervisor`,
