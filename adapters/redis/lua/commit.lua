@@ -23,6 +23,8 @@
 --   X k: entry            the feed: XADD of field e, its id "<Redis time in microseconds>-<n>",
 --                         so that ids across shards follow the order of commits
 --   Y k: maxlen entry     the same, trimmed to ~maxlen
+--   C k: task             a closed task: HSET of its relative id (".t3") to this commit's
+--                         history id in the instance's index of closed tasks
 --   O k: kind effect-id payload  the outbox: XADD
 -- Returns {'ok', history id, head} | {'stale', stored} | {'missing'} | {'dup', first result}
 --       | {'taken', instance id}
@@ -42,7 +44,7 @@ local function xadd(fn, key, maxlen, id, value)
   return not (type(added) == 'table' and added.err)
 end
 
-local I, B, Z, R, L, D, X, Y, O = byte('IBZRLDXYO', 1, 9)
+local I, B, Z, R, L, D, X, Y, O, C = byte('IBZRLDXYOC', 1, 10)
 local ops, at, pos = ARGV[5], 6, 1
 -- The operation at `pos`: its letter and key.
 local function op_at(p)
@@ -130,6 +132,8 @@ for p = pos, #ops, 3 do
   elseif letter == O then
     call('XADD', key, '*', 'k', ARGV[at], 'x', ARGV[at + 1], 'p', ARGV[at + 2])
     at = at + 3
+  elseif letter == C then
+    call('HSET', key, ARGV[at], id); at = at + 1
   else
     return redis.error_reply('commit: unknown operation ' .. tostring(letter))
   end

@@ -91,6 +91,9 @@ std::string Keyspace::instance_prefix(int shard) const {
 std::string Keyspace::history(std::string_view id) const {
     return tag(shard_of(id)) + "h:" + std::string(id);
 }
+std::string Keyspace::closed_tasks(std::string_view id) const {
+    return tag(shard_of(id)) + "ct:" + std::string(id);
+}
 std::string Keyspace::role_queue(int shard, std::string_view role) const {
     return tag(shard) + "role:" + std::string(role);
 }

@@ -108,6 +108,12 @@ public:
         values_.push_back(std::move(rest));
     }
     void done(std::string list) { op('D', std::move(list)); }
+    // A task closed by this commit: the instance's index of closed tasks maps its id, relative
+    // to the instance (".t3"), to this commit's history entry.
+    void closed(std::string index, std::string_view task) {
+        op('C', std::move(index));
+        values_.emplace_back(task);
+    }
     // The feed's entry; `maxlen` 0: not trimmed this time.
     void xadd(std::string k, std::size_t maxlen, std::string entry) {
         op(maxlen == 0 ? 'X' : 'Y', std::move(k));
@@ -725,6 +731,7 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
         std::optional<Task> closed;
         if (const auto* c = std::get_if<engine::TaskClosed>(&effect); c && task) {
             task = &closed.emplace(engine::closed_task(*task, *c, inst.updated_at));
+            plan.closed(keys_.closed_tasks(inst.id), engine::relative_id(closed->id, inst.id));
             if (c->status == engine::TaskStatus::completed && options_.done_kept > 0) {
                 // Listed as done by its closer and for its role: the task itself is read back
                 // from this commit's history entry. The workflow is left out when the instance
@@ -894,16 +901,35 @@ std::optional<Task> closed_task_in(const Reply& page, const std::string& task_id
 
 }  // namespace
 
+namespace {
+
+// find_task's calls: the instance, and where its closed task is in the history. Built outside
+// the coroutine (GCC 12 and aggregate temporaries in coroutine bodies).
+std::vector<Call> instance_and_closed_entry(const Keyspace& keys, const std::string& inst,
+                                            const std::string& task_id) {
+    const std::string key = keys.instance(inst), index = keys.closed_tasks(inst);
+    std::vector<Call> calls;
+    calls.push_back(Call::cmd(key, command_of("GET", key)));
+    calls.push_back(Call::cmd(
+        index, command_of("HGET", index, std::string(engine::relative_id(task_id, inst)))));
+    return calls;
+}
+
+}  // namespace
+
 Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
     const std::string inst(Keyspace::instance_of(task_id));
-    const std::string key = keys_.instance(inst);
-    auto stored = co_await client_->command(key, command_of("GET", key));
-    if (!stored) co_return stored.error();
-    if (stored->is_nil()) co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
-    if (auto known = co_await know_dictionaries(*stored); !known) co_return known.error();
+    // One round trip for an open task or a closed one indexed (closed_tasks), a second for the
+    // closing history entry.
+    auto replies = co_await client_->all(instance_and_closed_entry(keys_, inst, task_id));
+    for (const auto& r : replies)
+        if (!r) co_return r.error();
+    const Reply& stored = *replies[0];
+    if (stored.is_nil()) co_return make_error(ErrorCode::task_not_found, "no task " + task_id);
+    if (auto known = co_await know_dictionaries(stored); !known) co_return known.error();
     std::uint64_t revision = 0;
     std::string_view head, doc;
-    if (!split_stored(stored->str, revision, head, doc))
+    if (!split_stored(stored.str, revision, head, doc))
         co_return make_error(ErrorCode::storage_error, "malformed stored instance");
     std::string buffer;
     auto text = codec::decode(doc, buffer, *dictionaries_);
@@ -915,8 +941,16 @@ Awaitable<Result<Task>> RedisStore::find_task(std::string task_id) {
         t || t.error().code != ErrorCode::task_not_found)
         co_return t;
     const std::string workflow = document.value("workflow", "");
-    // Not in the current state: a task of a state left since, closed, found in the history.
     const std::string history = keys_.history(inst);
+    if (const Reply& at = *replies[1]; at.type == Reply::Type::string) {
+        auto entry =
+            co_await client_->command(history, command_of("XRANGE", history, at.str, at.str));
+        if (!entry) co_return entry.error();
+        if (auto known = co_await know_dictionaries(*entry); !known) co_return known.error();
+        if (auto task = closed_task_in(entry.value(), task_id, inst, workflow, *dictionaries_))
+            co_return std::move(*task);
+    }
+    // Closed before the index was kept (or not at all): the history, newest first.
     std::string from = "+";
     while (true) {
         auto page = co_await client_->command(

@@ -165,6 +165,57 @@ TEST_P(Durable, CompletedTasksAreListedNewestFirstByWhoCompletedThemAndByRoleAcr
     EXPECT_EQ(ids(rest), std::vector<std::string>(newest_first.begin() + 2, newest_first.end()));
 }
 
+// A closed task is found by its id through the instance's index of closed tasks: the instance
+// and the index in one round trip, then the one history entry; a long history is not walked.
+TEST_P(Durable, AClosedTaskIsFoundByItsIdWithoutWalkingTheHistory) {
+    Node& node = add_node();
+    put(node, shipped("mou_proposal"));
+    const std::string draft = submit_drafts(node, 1).at(0);
+    const std::string id(Keyspace::instance_of(draft));
+    // Over 250 more history entries after it: claims and releases of the next task.
+    auto inst = run(node.runtime->get(id));
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    ASSERT_FALSE(inst->tasks.empty());
+    const engine::Task next = inst->tasks.front();
+    const auto holder = person("dana", {next.role});
+    for (int i = 0; i < 130; ++i) {
+        ASSERT_TRUE(run(node.runtime->send(id, Input{engine::ClaimTaskInput{next.id, 0}, holder})));
+        ASSERT_TRUE(run(node.runtime->send(id, Input{engine::ReleaseTaskInput{next.id}, holder})));
+    }
+    auto walks = [&] {
+        long long calls = 0;
+        for (const auto& info :
+             run(node.client->on_every_node(command_of("INFO", "commandstats")))) {
+            if (!info) continue;
+            const std::string field = "cmdstat_xrevrange:calls=";
+            if (auto at = info->str.find(field); at != std::string::npos)
+                calls += std::stoll(info->str.substr(at + field.size()));
+        }
+        return calls;
+    };
+    const long long before = walks();
+    auto closed = run(node.store->find_task(draft));
+    ASSERT_TRUE(closed.ok()) << closed.error().to_string();
+    EXPECT_EQ(closed->status, engine::TaskStatus::completed);
+    EXPECT_EQ(closed->outcome, "submit");
+    EXPECT_EQ(closed->fields, kProposal);
+    EXPECT_EQ(walks(), before) << "found through the index, without a walk";
+    auto open = run(node.store->find_task(next.id));
+    ASSERT_TRUE(open.ok());
+    EXPECT_TRUE(open->is_open());
+    EXPECT_EQ(walks(), before);
+
+    // A task closed before the index was kept is still found, by walking the history.
+    const std::string index = node.store->keys().closed_tasks(id);
+    ASSERT_TRUE(run(node.client->command(index, command_of("DEL", index))));
+    auto walked = run(node.store->find_task(draft));
+    ASSERT_TRUE(walked.ok()) << walked.error().to_string();
+    EXPECT_EQ(walked->outcome, "submit");
+    EXPECT_GT(walks(), before);
+    EXPECT_EQ(run(node.store->find_task(id + ".t99")).error().code,
+              engine::ErrorCode::task_not_found);
+}
+
 TEST_P(Durable, EachShardKeepsOnlyTheNewestCompletedTasksListed) {
     shards_ = 1;
     done_kept_ = 2;

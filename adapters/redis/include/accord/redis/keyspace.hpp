@@ -42,6 +42,8 @@ public:
     std::string instance(std::string_view id) const;
     std::string instance_prefix(int shard) const;
     std::string history(std::string_view id) const;
+    // The instance's closed tasks: relative task id (".t3") → the history id that closed it.
+    std::string closed_tasks(std::string_view id) const;
 
     std::string role_queue(int shard, std::string_view role) const;
     std::string assignee_queue(int shard, std::string_view person) const;
