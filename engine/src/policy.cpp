@@ -59,6 +59,16 @@ bool holds(const Actor& who, std::string_view role) {
     return !role.empty() && who.has_role(role);
 }
 
+// Whether `who` holds "<role>_lead", without building the name.
+bool leads(const Actor& who, std::string_view role) {
+    constexpr std::string_view suffix = "_lead";
+    return !role.empty() &&
+           std::any_of(who.roles.begin(), who.roles.end(), [&](const std::string& r) {
+               return r.size() == role.size() + suffix.size() && r.starts_with(role) &&
+                      r.ends_with(suffix);
+           });
+}
+
 bool holds_any(const Actor& who, const std::vector<std::string>& roles) {
     return std::any_of(roles.begin(), roles.end(),
                        [&](const std::string& r) { return who.has_role(r); });
@@ -66,24 +76,28 @@ bool holds_any(const Actor& who, const std::vector<std::string>& roles) {
 
 // Who may hand a task to someone else or break someone's claim.
 bool oversees(const Actor& who, const TaskFacts& t) {
-    return who.system || who.has_role(kAdmin) || holds(who, lead_of(t.role));
+    return who.system || who.has_role(kAdmin) || leads(who, t.role);
 }
 
 // Whether the task is for `who`, claims aside.
+bool for_them(const Actor& who, const TaskFacts& t) {
+    if (who.system) return true;
+    if (t.excludes(who.id)) return false;
+    if (holds(who, t.escalated_to)) return true;
+    // One of a multi-person group: nobody may act in another member's place.
+    if (t.personal) return t.assignee == who.id;
+    return (!t.assignee.empty() && t.assignee == who.id) || holds(who, t.role);
+}
+
+// for_them(), with why not.
 Result<void> is_for(const Actor& who, const TaskFacts& t) {
-    if (who.system) return Ok{};
+    if (for_them(who, t)) return Ok{};
     if (t.excludes(who.id))
         return make_error(ErrorCode::forbidden,
                           "separation of duties: " + who.id + " may not act on this task");
-    const bool escalated_to_them = holds(who, t.escalated_to);
-    if (t.personal) {
-        // One of a multi-person group: nobody may act in another member's place.
-        if (t.assignee == who.id || escalated_to_them) return Ok{};
+    if (t.personal)
         return make_error(ErrorCode::forbidden,
                           "the task is " + std::string(t.assignee) + "'s own");
-    }
-    if ((!t.assignee.empty() && t.assignee == who.id) || holds(who, t.role) || escalated_to_them)
-        return Ok{};
     return make_error(ErrorCode::forbidden,
                       t.assignee.empty() ? "the task is for role " + std::string(t.role) +
                                                ", which " + who.id + " does not hold"
@@ -103,7 +117,7 @@ Error claimed_by_another(const TaskFacts& t, ErrorCode code) {
 bool may_see(const Actor& who, const TaskFacts& t) {
     if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor)) return true;
     if (t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id) return true;
-    if (holds(who, t.escalated_to) || holds(who, lead_of(t.role))) return true;
+    if (holds(who, t.escalated_to) || leads(who, t.role)) return true;
     return !t.personal && holds(who, t.role);
 }
 
@@ -147,10 +161,10 @@ TaskActions allowed(const Actor& who, const TaskFacts& t) {
     TaskActions out;
     if (!t.open) return out;
     // The same rules as may(), without building the refusals' messages.
-    const bool for_them = is_for(who, t).ok();
+    const bool theirs = for_them(who, t);
     const bool free = !t.claim_holds || t.claimed_by == who.id;
-    if (for_them && free) out.add(TaskAction::claim);
-    if (for_them && (free || who.system)) out.add(TaskAction::complete);
+    if (theirs && free) out.add(TaskAction::claim);
+    if (theirs && (free || who.system)) out.add(TaskAction::complete);
     const bool overseer = oversees(who, t);
     if (!t.claimed_by.empty() && (t.claimed_by == who.id || overseer)) out.add(TaskAction::release);
     if (overseer) out.add(TaskAction::reassign);
@@ -158,12 +172,12 @@ TaskActions allowed(const Actor& who, const TaskFacts& t) {
 }
 
 bool waits_for(const Actor& who, const TaskFacts& t) {
-    return t.open && may(who, TaskAction::complete, t).ok();
+    return t.open && allowed(who, t).has(TaskAction::complete);
 }
 
 Result<void> may_list_role(const Actor& who, std::string_view role) {
     if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor) || holds(who, role) ||
-        holds(who, lead_of(role)))
+        leads(who, role))
         return Ok{};
     return make_error(ErrorCode::forbidden, who.id + " holds neither role " + std::string(role) +
                                                 " nor " + lead_of(role));
