@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     // Every background loop of this node runs under one supervisor: a failed loop is logged
     // and started again; /readyz names one that has been down for a few seconds.
     redis::Supervisor supervisor(io.get_executor());
-    // (Then the service's ready(): Redis reachable.)
+    // /readyz asks this first, then RedisService::ready() (Redis answers).
     api_options.ready = [&supervisor]() -> http::Awaitable<engine::Result<void>> {
         if (auto down = supervisor.down(); !down.empty())
             co_return engine::make_error(

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "accord/http/metrics.hpp"
 #include "accord/redis/reply.hpp"
@@ -12,6 +14,47 @@ namespace accord::http {
 
 using engine::Instance;
 using engine::Task;
+
+namespace {
+
+// A done task's position, ordered newest first.
+struct Newest {
+    redis::DonePosition at;
+    bool operator<(const Newest& other) const { return other.at < at; }
+    std::string encode() const { return at.encode(); }
+};
+
+// Several queues' pages (each at most `limit`) as one, in the order of `position_of` (a store
+// position with encode()), each task once, each with the cursor of its position. A full page
+// ends where its queue may go on: the merge stops at the earliest such end, since a task after
+// it may come after tasks of that queue the page did not hold.
+template <typename PositionOf>
+void merge(TaskPage& page, std::vector<std::vector<Task>> pages, std::size_t limit,
+           PositionOf position_of) {
+    std::optional<decltype(position_of(std::declval<const Task&>()))> horizon;
+    std::vector<Task> batch;
+    for (auto& tasks : pages) {
+        if (tasks.size() >= limit && !tasks.empty()) {
+            page.full = true;
+            auto end = position_of(tasks.back());
+            if (!horizon || end < *horizon) horizon = std::move(end);
+        }
+        for (auto& t : tasks) batch.push_back(std::move(t));
+    }
+    if (horizon) std::erase_if(batch, [&](const Task& t) { return *horizon < position_of(t); });
+    std::sort(batch.begin(), batch.end(),
+              [&](const Task& a, const Task& b) { return position_of(a) < position_of(b); });
+    batch.erase(std::unique(batch.begin(), batch.end(),
+                            [](const Task& a, const Task& b) { return a.id == b.id; }),
+                batch.end());
+    page.items.reserve(batch.size());
+    for (auto& t : batch) {
+        std::string cursor = position_of(t).encode();
+        page.items.push_back(ListedTask{std::move(cursor), std::move(t)});
+    }
+}
+
+}  // namespace
 
 RedisService::RedisService(redis::Runtime& runtime)
     : runtime_(runtime),
@@ -116,22 +159,8 @@ Awaitable<Result<TaskPage>> RedisService::open_tasks(std::vector<TaskQueue> queu
     auto pages = co_await store_.open_tasks_of(std::move(keys), limit, now, *position);
     if (!pages) co_return pages.error();
     TaskPage out;
-    std::vector<Task> batch;
-    for (auto& page : *pages) {
-        out.full = out.full || page.size() >= limit;
-        for (auto& t : page) batch.push_back(std::move(t));
-    }
-    std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
-        return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
-    });
-    batch.erase(std::unique(batch.begin(), batch.end(),
-                            [](const Task& a, const Task& b) { return a.id == b.id; }),
-                batch.end());
-    out.items.reserve(batch.size());
-    for (auto& t : batch) {
-        std::string cursor = redis::QueuePosition::of(t).encode();
-        out.items.push_back(ListedTask{std::move(cursor), std::move(t)});
-    }
+    merge(out, std::move(pages).value(), limit,
+          [](const Task& t) { return redis::QueuePosition::of(t); });
     co_return out;
 }
 
@@ -139,30 +168,20 @@ Awaitable<Result<TaskPage>> RedisService::done_tasks(std::vector<TaskQueue> queu
                                                      std::size_t limit, std::string before) {
     auto position = redis::DonePosition::decode(before);
     if (!position) co_return position.error();
-    TaskPage out;
-    std::vector<Task> batch;
+    std::vector<std::vector<Task>> pages;
     // Each list has every completion since its complete_since: their union, since the latest
     // of those (so that the merged pages have no gaps either).
     TimeMs since = 0;
     for (const auto& q : queues) {
         auto page = co_await store_.done_tasks(q.by_role, q.name, limit, *position);
         if (!page) co_return page.error();
-        out.full = out.full || page->tasks.size() >= limit;
         since = std::max(since, page->complete_since);
-        for (auto& t : page->tasks) batch.push_back(std::move(t));
+        pages.push_back(std::move(page->tasks));
     }
-    std::erase_if(batch, [since](const Task& t) { return t.closed_at < since; });
-    std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
-        return redis::DonePosition::of(b) < redis::DonePosition::of(a);
-    });
-    batch.erase(std::unique(batch.begin(), batch.end(),
-                            [](const Task& a, const Task& b) { return a.id == b.id; }),
-                batch.end());
-    out.items.reserve(batch.size());
-    for (auto& t : batch) {
-        std::string cursor = redis::DonePosition::of(t).encode();
-        out.items.push_back(ListedTask{std::move(cursor), std::move(t)});
-    }
+    TaskPage out;
+    merge(out, std::move(pages), limit,
+          [](const Task& t) { return Newest{redis::DonePosition::of(t)}; });
+    std::erase_if(out.items, [since](const ListedTask& t) { return t.task.closed_at < since; });
     co_return out;
 }
 

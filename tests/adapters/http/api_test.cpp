@@ -46,6 +46,18 @@ const char* kReview = R"({
   }
 })";
 
+// A budget line for finance to approve, due on its deadline too.
+const char* kBudget = R"({
+  "workflow": "budget", "version": 1, "title": "A budget line",
+  "start": "check",
+  "states": {
+    "check": {"task": {"role": "finance", "title": "Check the budget", "outcomes": ["approve"],
+                       "due": {"var": "deadline"}},
+              "on": {"approve": "approved"}},
+    "approved": {"final": "approved"}
+  }
+})";
+
 struct Person {
     std::string name;
     std::vector<std::string> roles;
@@ -55,7 +67,9 @@ const std::map<std::string, Person> kTokens = {
     {"t-ada", {"ada", {"admin"}}},
     {"t-lee", {"lee", {"legal"}}},
     {"t-olga", {"olga", {"officer"}}},
-    {"t-sam", {"sam", {"signatory"}}},  // none of the workflow's roles
+    {"t-sam", {"sam", {"signatory"}}},  // none of the workflows' roles
+    {"t-fay", {"fay", {"finance"}}},
+    {"t-lena", {"lena", {"legal", "finance"}}},
 };
 
 // A query parameter's value as a client sends it: only unreserved characters as they are.
@@ -88,10 +102,12 @@ struct Answer {
 class ApiTest : public ::testing::Test {
 protected:
     ApiTest() : service_([this] { return now_; }), api_(service_, authenticator(), options()) {
-        auto loaded = engine::load_definition(json::parse(kReview));
-        EXPECT_TRUE(loaded.ok()) << "the test's workflow is refused";
-        if (loaded.ok()) {
-            EXPECT_TRUE(service_.store().put_definition(loaded.definition).ok());
+        for (const char* text : {kReview, kBudget}) {
+            auto loaded = engine::load_definition(json::parse(text));
+            EXPECT_TRUE(loaded.ok()) << "the test's workflow is refused: " << text;
+            if (loaded.ok()) {
+                EXPECT_TRUE(service_.store().put_definition(loaded.definition).ok());
+            }
         }
     }
 
@@ -123,11 +139,12 @@ protected:
         return a;
     }
 
-    // Starts a review as olga; answers the instance id.
-    std::string start(const std::string& partner, const std::string& deadline) {
+    // Starts a review as olga (or another workflow as another); answers the instance id.
+    std::string start(const std::string& partner, const std::string& deadline,
+                      const std::string& workflow = "review", const std::string& token = "t-olga") {
         const Answer a = call(
-            "POST", "/api/v1/instances", "t-olga",
-            json{{"workflow", "review"}, {"data", {{"partner", partner}, {"deadline", deadline}}}}
+            "POST", "/api/v1/instances", token,
+            json{{"workflow", workflow}, {"data", {{"partner", partner}, {"deadline", deadline}}}}
                 .dump());
         EXPECT_EQ(a.response.status, 201) << a.response.body;
         return a.body.value("id", "");
@@ -394,6 +411,29 @@ TEST_F(ApiTest, TaskPagesVisitEveryTaskOnceMostUrgentFirst) {
               (std::vector<std::string>{task_of["2027-01-20"], task_of["2027-02-10"]}));
 }
 
+TEST_F(ApiTest, ATaskPageSkippingOthersClaimsMissesNoTaskOfAQueueItDidNotReadToTheEnd) {
+    // lena holds legal and finance: her inbox merges both queues, read two at a time for a
+    // page of one. Legal's first two and finance's first are claimed by others, so the first
+    // page skips them: finance's next (Feb 5) must not come before legal's third (Feb 4).
+    const std::string d1 = start("a", "2027-02-01") + ".t1";
+    const std::string d2 = start("b", "2027-02-02") + ".t1";
+    const std::string d3 = start("c", "2027-02-03", "budget", "t-ada") + ".t1";
+    const std::string d4 = start("d", "2027-02-04") + ".t1";
+    const std::string d5 = start("e", "2027-02-05", "budget", "t-ada") + ".t1";
+    for (const auto& [token, task] : {std::pair{"t-lee", d1}, {"t-lee", d2}, {"t-fay", d3}})
+        ASSERT_EQ(call("POST", "/api/v1/tasks/" + task + "/claim", token).response.status, 200);
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+        const Answer a = call("GET", "/api/v1/tasks?limit=1" + cursor, "t-lena");
+        ASSERT_EQ(a.response.status, 200) << a.response.body;
+        for (const auto& item : a.body["items"]) seen.push_back(item.value("id", ""));
+        if (a.body["next"].is_null()) break;
+        cursor = "&cursor=" + percent_encoded(a.body["next"].get<std::string>());
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{d4, d5}));
+}
+
 TEST_F(ApiTest, AnUnreadableCursorIs400AtQueryCursor) {
     start("Uni Wien", "2027-02-01");
     for (const std::string target :
@@ -467,8 +507,9 @@ TEST_F(ApiTest, AKeptAnswerIsReplayedAndTheKeyOnAnotherBodyIsRefused) {
     expect_problem(call("POST", "/api/v1/definitions", "t-ada", v2.dump(), "d-1"), 422,
                    "idempotency_key_reused");
     const Answer listed = call("GET", "/api/v1/definitions", "t-lee");
-    ASSERT_EQ(listed.body["items"].size(), 1u);
-    EXPECT_EQ(listed.body["items"][0]["versions"], json({1, 2}));
+    ASSERT_EQ(listed.body["items"].size(), 2u) << listed.response.body;
+    EXPECT_EQ(listed.body["items"][1].value("name", ""), "review");
+    EXPECT_EQ(listed.body["items"][1]["versions"], json({1, 2}));
 }
 
 }  // namespace

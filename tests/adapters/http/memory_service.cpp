@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <limits>
 #include <set>
-#include <tuple>
 
 #include "accord/http/metrics.hpp"
 
@@ -48,9 +47,58 @@ Result<std::optional<Position>> position_of(char list, std::string_view cursor) 
     return std::optional<Position>(std::move(p));
 }
 
+// A list of tasks: its name in cursors, and its order.
+struct TaskList {
+    char name;
+    Position (*position)(const Task&);
+    bool newest_first;
+
+    bool before(const Task& a, const Task& b) const {
+        return newest_first ? position(b) < position(a) : position(a) < position(b);
+    }
+    // Whether `t` comes after `cursor` (none: the list's start).
+    bool after(const Task& t, const std::optional<Position>& cursor) const {
+        if (!cursor) return true;
+        return newest_first ? position(t) < *cursor : *cursor < position(t);
+    }
+};
+
 // Open tasks: most urgent first, those without a due time last.
-Position queue_position(const Task& t) {
-    return {t.due_at ? t.due_at : std::numeric_limits<std::int64_t>::max(), t.id};
+constexpr TaskList kOpen{
+    'q',
+    [](const Task& t) -> Position {
+        return {t.due_at ? t.due_at : std::numeric_limits<std::int64_t>::max(), t.id};
+    },
+    false};
+// Completed tasks: newest first.
+constexpr TaskList kDone{'d', [](const Task& t) -> Position { return {t.closed_at, t.id}; }, true};
+
+// Several queues' pages as one: the first `limit` tasks of each, in the list's order, each task
+// once, up to where the first full page ends (a later task may come after ones that page left
+// out).
+TaskPage merged(const TaskList& list, std::vector<std::vector<Task>> queues, std::size_t limit) {
+    TaskPage page;
+    std::optional<Task> horizon;  // the first full page's last task
+    for (auto& tasks : queues) {
+        std::sort(tasks.begin(), tasks.end(),
+                  [&](const Task& a, const Task& b) { return list.before(a, b); });
+        if (tasks.size() >= limit && limit > 0) {
+            tasks.resize(limit);
+            page.full = true;
+            if (!horizon || list.before(tasks.back(), *horizon)) horizon = tasks.back();
+        }
+        for (auto& t : tasks)
+            page.items.push_back(ListedTask{cursor_of(list.name, list.position(t)), std::move(t)});
+    }
+    if (horizon)
+        std::erase_if(page.items,
+                      [&](const ListedTask& t) { return list.before(*horizon, t.task); });
+    std::stable_sort(
+        page.items.begin(), page.items.end(),
+        [&](const ListedTask& a, const ListedTask& b) { return list.before(a.task, b.task); });
+    std::set<std::string> seen;
+    std::erase_if(page.items, [&](const ListedTask& t) { return !seen.insert(t.task.id).second; });
+    return page;
 }
 
 std::string hex(std::size_t value) {
@@ -58,16 +106,6 @@ std::string hex(std::size_t value) {
     std::string out(2 * sizeof value, '0');
     for (auto it = out.rbegin(); it != out.rend(); ++it, value >>= 4) *it = kDigits[value & 15];
     return out;
-}
-
-// The items of several queues' pages merged in `order`, each task once (the first of equals).
-template <typename Order>
-void merge(TaskPage& page, Order order) {
-    std::stable_sort(
-        page.items.begin(), page.items.end(),
-        [&](const ListedTask& a, const ListedTask& b) { return order(a.task, b.task); });
-    std::set<std::string> seen;
-    std::erase_if(page.items, [&](const ListedTask& t) { return !seen.insert(t.task.id).second; });
 }
 
 }  // namespace
@@ -234,10 +272,10 @@ Awaitable<Result<Task>> MemoryService::find_task(std::string task_id) {
 Awaitable<Result<TaskPage>> MemoryService::open_tasks(std::vector<TaskQueue> queues,
                                                       std::size_t limit, TimeMs now,
                                                       std::string after) {
-    auto from = position_of('q', after);
+    auto from = position_of(kOpen.name, after);
     if (!from) co_return from.error();
     const auto instances = store_.instances();
-    TaskPage page;
+    std::vector<std::vector<Task>> pages;
     for (const auto& q : queues) {
         // As RedisStore queues them: a role's holds its tasks and those escalated to it; a
         // person's, those assigned to them and those they hold a running claim on.
@@ -248,48 +286,27 @@ Awaitable<Result<TaskPage>> MemoryService::open_tasks(std::vector<TaskQueue> que
         std::vector<Task> tasks;
         for (const auto& inst : instances)
             for (const auto& t : inst.tasks)
-                if (t.is_open() && in_queue(t) && (!*from || **from < queue_position(t)))
-                    tasks.push_back(t);
-        std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
-            return queue_position(a) < queue_position(b);
-        });
-        if (tasks.size() >= limit) {
-            tasks.resize(limit);
-            page.full = true;
-        }
-        for (auto& t : tasks)
-            page.items.push_back(ListedTask{cursor_of('q', queue_position(t)), std::move(t)});
+                if (t.is_open() && in_queue(t) && kOpen.after(t, *from)) tasks.push_back(t);
+        pages.push_back(std::move(tasks));
     }
-    merge(page, [](const Task& a, const Task& b) { return queue_position(a) < queue_position(b); });
-    co_return page;
+    co_return merged(kOpen, std::move(pages), limit);
 }
 
 Awaitable<Result<TaskPage>> MemoryService::done_tasks(std::vector<TaskQueue> queues,
                                                       std::size_t limit, std::string before) {
-    auto from = position_of('d', before);
+    auto from = position_of(kDone.name, before);
     if (!from) co_return from.error();
-    const auto done_position = [](const Task& t) { return Position{t.closed_at, t.id}; };
-    TaskPage page;
+    std::vector<std::vector<Task>> pages;
     for (const auto& q : queues) {
         std::vector<Task> tasks;
         for (const auto& id : completed_) {
             auto t = store_.find_task(id);
             if (!t || (q.by_role ? t->role : t->closed_by) != q.name) continue;
-            if (*from && !(done_position(*t) < **from)) continue;
-            tasks.push_back(std::move(t).value());
+            if (kDone.after(*t, *from)) tasks.push_back(std::move(t).value());
         }
-        std::sort(tasks.begin(), tasks.end(), [&](const Task& a, const Task& b) {
-            return done_position(b) < done_position(a);
-        });
-        if (tasks.size() >= limit) {
-            tasks.resize(limit);
-            page.full = true;
-        }
-        for (auto& t : tasks)
-            page.items.push_back(ListedTask{cursor_of('d', done_position(t)), std::move(t)});
+        pages.push_back(std::move(tasks));
     }
-    merge(page, [&](const Task& a, const Task& b) { return done_position(b) < done_position(a); });
-    co_return page;
+    co_return merged(kDone, std::move(pages), limit);
 }
 
 // ---- Answers kept per Idempotency-Key

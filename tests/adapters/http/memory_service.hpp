@@ -5,6 +5,7 @@
 // Thread safety: one thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>

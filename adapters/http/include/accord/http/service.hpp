@@ -150,15 +150,17 @@ public:
     virtual Awaitable<Result<engine::Task>> find_task(std::string task_id) = 0;
     // Open tasks of the queues (a person's as of `now`): up to `limit` of each queue after the
     // task whose cursor is `after` (empty: from the start), merged most urgent first (due time,
-    // those without one last; then task id), each task once. invalid_input: `after` is not a
-    // cursor of this service (and only then).
+    // those without one last; then task id), each task once. The merge ends where the first
+    // full page ends (TaskPage::full), so that no task of any queue is missing before its last
+    // item. invalid_input: `after` is not a cursor of this service (and only then).
     virtual Awaitable<Result<TaskPage>> open_tasks(std::vector<TaskQueue> queues, std::size_t limit,
                                                    TimeMs now, std::string after) = 0;
     // Completed tasks of the queues (a person's: those they completed; a role's: those of the
     // role), newest first (closed_at, then task id, descending), merged, each once: up to
-    // `limit` of each queue before the task whose cursor is `before` (empty: from the newest).
-    // An implementation that keeps only the latest completions answers none older than what
-    // every queue still holds, so that pages have no gaps. invalid_input: as open_tasks.
+    // `limit` of each queue before the task whose cursor is `before` (empty: from the newest);
+    // the merge ends where the first full page ends, as open_tasks'. An implementation that keeps
+    // only the latest completions answers none older than what every queue still holds, so that
+    // pages have no gaps. invalid_input: as open_tasks.
     virtual Awaitable<Result<TaskPage>> done_tasks(std::vector<TaskQueue> queues, std::size_t limit,
                                                    std::string before) = 0;
 
