@@ -23,6 +23,7 @@
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
 #include "accord/http/feed.hpp"
+#include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
 #include "accord/redis/dev_clock.hpp"
 #include "accord/redis/runtime.hpp"
@@ -133,13 +134,12 @@ int main(int argc, char** argv) {
     // Every background loop of this node runs under one supervisor: a failed loop is logged
     // and started again; /readyz names one that has been down for a few seconds.
     redis::Supervisor supervisor(io.get_executor());
-    api_options.ready = [&store, &supervisor]() -> http::Awaitable<engine::Result<void>> {
+    // /readyz asks this first, then RedisService::ready() (Redis answers).
+    api_options.ready = [&supervisor]() -> http::Awaitable<engine::Result<void>> {
         if (auto down = supervisor.down(); !down.empty())
             co_return engine::make_error(
                 engine::ErrorCode::unavailable,
                 fmt::format("background loop down: {}", fmt::join(down, ", ")));
-        auto names = co_await store.workflow_names();
-        if (!names) co_return names.error();
         co_return engine::Ok{};
     };
     if (dev_clock) {
@@ -201,10 +201,11 @@ int main(int argc, char** argv) {
     api_options.extra_metrics = [&feed_ptr, &supervisor] {
         return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics();
     };
-    http::Api api(runtime, authenticate, api_options);
+    http::RedisService service(runtime);
+    http::Api api(service, authenticate, api_options);
     http::FeedOptions feed_options;
     feed_options.epoch = [&tokens] { return tokens.epoch(); };
-    http::Feed feed(api, feed_options);
+    http::Feed feed(api, runtime, feed_options);
     feed_ptr = &feed;
     tokens.on_epoch_change = [&feed] { feed.recheck_tokens(); };
 

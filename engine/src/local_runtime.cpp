@@ -4,10 +4,12 @@
 namespace accord::engine {
 
 Result<Instance> LocalRuntime::start(std::string_view workflow, json data, const Actor& actor,
-                                     TimeMs now, std::string business_key) {
-    DefinitionPtr def = store_.find_definition(workflow);
+                                     TimeMs now, std::string business_key, int version) {
+    DefinitionPtr def = store_.find_definition(workflow, version);
     if (!def)
-        return make_error(ErrorCode::not_found, "no workflow " + std::string(workflow),
+        return make_error(ErrorCode::not_found,
+                          "no workflow " + std::string(workflow) +
+                              (version == 0 ? "" : " version " + std::to_string(version)),
                           "/workflow");
     auto result = start_instance(
         *def, StartInput{{}, std::move(data), std::move(business_key), std::nullopt}, actor, now);

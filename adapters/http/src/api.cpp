@@ -1,3 +1,5 @@
+// Api: the route table, authentication, the handlers of docs/api.md and the problem answers,
+// each asking the Service behind it.
 #include "accord/http/api.hpp"
 
 #include <algorithm>
@@ -170,6 +172,12 @@ Response query_refusal(const Error& e, const std::string& name) {
     return problem(status_of(e.code), engine::error_code_name(e.code), e.message, "/query/" + name);
 }
 
+// A page the service refused. Only the client's cursor can be unreadable (invalid_input): the
+// service wrote the others.
+Response page_refusal(const Error& e) {
+    return e.code == ErrorCode::invalid_input ? query_refusal(e, "cursor") : problem(e);
+}
+
 Response method_not_allowed(const std::string& allowed) {
     Response r = problem(405, "method_not_allowed", "this route takes " + allowed);
     r.headers.emplace_back("Allow", allowed);
@@ -236,13 +244,8 @@ std::string instance_of_task(const std::string& task_id) {
 
 // ---------------------------------------------------------------------------------------------
 
-Api::Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options)
-    : runtime_(runtime),
-      store_(runtime.store()),
-      authenticate_(std::move(authenticate)),
-      options_(std::move(options)),
-      requests_(store_.client().shared_from_this(), store_.keys().prefix(),
-                store_.options().idempotency_ttl) {}
+Api::Api(Service& service, Authenticator authenticate, ApiOptions options)
+    : service_(service), authenticate_(std::move(authenticate)), options_(std::move(options)) {}
 
 bool Api::allow_rate(std::uint64_t credential, double& retry_after) {
     if (options_.requests_per_second <= 0) return true;
@@ -284,7 +287,7 @@ Awaitable<Response> Api::handle(Request request) {
     const auto started = std::chrono::steady_clock::now();
     Context cx;
     cx.request = std::move(request);
-    cx.now = runtime_.now();
+    cx.now = service_.now();
     Response response = co_await route(cx);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -504,14 +507,7 @@ Awaitable<Response> Api::metrics_text(Context&) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
     metrics_.render(r.body);
-    const auto& st = runtime_.stats();
-    r.body += "# TYPE accord_commits_total counter\n";
-    append_sample(r.body, "accord_commits_total", "", static_cast<double>(st.commits));
-    r.body += "# TYPE accord_timers_fired_total counter\n";
-    append_sample(r.body, "accord_timers_fired_total", "", static_cast<double>(st.timers_fired));
-    r.body += "# TYPE accord_stale_retries_total counter\n";
-    append_sample(r.body, "accord_stale_retries_total", "", static_cast<double>(st.stale_retries));
-    co_await store_metrics(r.body);
+    r.body += co_await service_.metrics();
     if (options_.extra_metrics) r.body += options_.extra_metrics();
     co_return r;
 }
@@ -532,58 +528,19 @@ Awaitable<Response> Api::feed_without_upgrade(Context&) {
                       "Upgrade: websocket");
 }
 
-// What Redis holds now: open tasks by role, instances with a timer due, and the time of a
-// round trip (a PING). Read at each scrape: a few pipelined reads.
-Awaitable<void> Api::store_metrics(std::string& out) {
-    const auto started = std::chrono::steady_clock::now();
-    auto names = co_await store_.workflow_names();
-    const double rtt =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!names) {
-        out += "# TYPE accord_redis_up gauge\naccord_redis_up 0\n";
-        co_return;
-    }
-    out += "# TYPE accord_redis_up gauge\naccord_redis_up 1\n";
-    out += "# HELP accord_redis_round_trip_seconds One read of Redis, at this scrape.\n";
-    out += "# TYPE accord_redis_round_trip_seconds gauge\n";
-    append_sample(out, "accord_redis_round_trip_seconds", "", rtt);
-    std::set<std::string> roles;
-    for (const auto& name : *names) {
-        auto def = co_await store_.definition(name, 0);
-        if (!def) continue;
-        roles.insert((*def)->roles.begin(), (*def)->roles.end());
-    }
-    std::vector<std::string> list(roles.begin(), roles.end());
-    auto sizes = co_await store_.role_queue_sizes(list);
-    if (sizes) {
-        out += "# HELP accord_open_tasks Open tasks in each role's queue.\n";
-        out += "# TYPE accord_open_tasks gauge\n";
-        for (std::size_t i = 0; i < list.size(); ++i)
-            if ((*sizes)[i] != 0 || !list[i].ends_with("_lead"))
-                append_sample(out, "accord_open_tasks", "role=\"" + list[i] + "\"",
-                              static_cast<double>((*sizes)[i]));
-    }
-    auto due = co_await store_.instances_due(runtime_.now());
-    if (due) {
-        out += "# HELP accord_timers_due Instances with a timer due now, not yet fired.\n";
-        out += "# TYPE accord_timers_due gauge\n";
-        append_sample(out, "accord_timers_due", "", static_cast<double>(*due));
-    }
-}
-
 Awaitable<Response> Api::readiness(Context&) {
     json body = {{"status", "ready"}};
     if (options_.dev_clock.now) {
         body["dev_clock"] = true;
         body["now"] = engine::format_date_time(options_.dev_clock.now());
     }
-    if (options_.ready) {
-        auto r = co_await options_.ready();
-        if (!r) {
-            body["status"] = "unavailable";
-            body["detail"] = r.error().message;
-            co_return json_response(503, body);
-        }
+    Result<void> ready = engine::Ok{};
+    if (options_.ready) ready = co_await options_.ready();
+    if (ready) ready = co_await service_.ready();
+    if (!ready) {
+        body["status"] = "unavailable";
+        body["detail"] = ready.error().message;
+        co_return json_response(503, body);
     }
     co_return json_response(200, body);
 }
@@ -592,14 +549,14 @@ Awaitable<Response> Api::readiness(Context&) {
 // Definitions
 
 Awaitable<Response> Api::list_definitions(Context&) {
-    auto names = co_await store_.workflow_names();
+    auto names = co_await service_.workflow_names();
     if (!names) co_return problem(names.error());
     std::sort(names->begin(), names->end());
     json items = json::array();
     for (const auto& name : *names) {
-        auto def = co_await store_.definition(name, 0);
+        auto def = co_await service_.definition(name, 0);
         if (!def) co_return problem(def.error());
-        auto versions = co_await store_.definition_versions(name);
+        auto versions = co_await service_.definition_versions(name);
         if (!versions) co_return problem(versions.error());
         items.push_back({{"name", name},
                          {"version", (*def)->version},
@@ -618,7 +575,7 @@ Awaitable<Response> Api::get_definition(Context& cx) {
         if (ec != std::errc{} || p != v.data() + v.size() || version < 1)
             co_return problem(400, "invalid_input", "a version is a positive integer, not " + v);
     }
-    auto def = co_await store_.definition(cx.path("name"), version);
+    auto def = co_await service_.definition(cx.path("name"), version);
     if (!def) co_return problem(def.error());
     json body = (*def)->source;
     body["version"] = (*def)->version;
@@ -637,7 +594,7 @@ json diagnostics_json(const std::vector<engine::Diagnostic>& ds, bool errors) {
 }  // namespace
 
 Awaitable<Response> Api::validate_definition(Context& cx) {
-    auto names = co_await store_.workflow_names();
+    auto names = co_await service_.workflow_names();
     if (!names) co_return problem(names.error());
     std::set<std::string> known(names->begin(), names->end());
     if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
@@ -650,7 +607,7 @@ Awaitable<Response> Api::validate_definition(Context& cx) {
 }
 
 Awaitable<Response> Api::put_definition(Context& cx) {
-    auto names = co_await store_.workflow_names();
+    auto names = co_await service_.workflow_names();
     if (!names) co_return problem(names.error());
     std::set<std::string> known(names->begin(), names->end());
     if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
@@ -661,7 +618,7 @@ Awaitable<Response> Api::put_definition(Context& cx) {
         co_return problem(422, "invalid_definition", "the definition is not valid", "",
                           {{"errors", diagnostics_json(loaded.diagnostics, true)},
                            {"warnings", diagnostics_json(loaded.diagnostics, false)}});
-    auto put = co_await store_.put_definition(loaded.definition);
+    auto put = co_await service_.put_definition(loaded.definition);
     if (!put) co_return problem(put.error());
     json body = {{"name", loaded.definition->name},
                  {"version", loaded.definition->version},
@@ -686,9 +643,9 @@ engine::Error not_shown(const Principal& who, const Instance& inst) {
 }  // namespace
 
 Awaitable<Result<Instance>> Api::visible_instance(const Principal& who, const std::string& id) {
-    auto inst = co_await runtime_.get(id);
+    auto inst = co_await service_.instance(id);
     if (!inst) co_return inst.error();
-    auto def = co_await store_.definition(inst->workflow, inst->version);
+    auto def = co_await service_.definition(inst->workflow, inst->version);
     if (!def) co_return def.error();
     if (!engine::policy::may_see(who, *inst, **def)) co_return not_shown(who, *inst);
     co_return std::move(inst).value();
@@ -721,18 +678,18 @@ Awaitable<Response> Api::start_instance(Context& cx) {
                               "/version");
         version = it->get<int>();
     }
-    auto def = co_await store_.definition(*workflow, version);
+    auto def = co_await service_.definition(*workflow, version);
     if (!def) co_return problem(def.error());
     if (auto allowed = engine::policy::may_start(cx.who, **def); !allowed)
         co_return problem(allowed.error());
-    redis::StartRequest req;
+    StartRequest req;
     req.workflow = *workflow;
     req.version = (*def)->version;
     req.data = std::move(data).value();
     req.business_key = std::move(key).value();
     req.idempotency_key = cx.request.idempotency_key;
     engine::Actor actor = cx.who.actor();
-    auto started = co_await runtime_.start(std::move(req), std::move(actor));
+    auto started = co_await service_.start(std::move(req), std::move(actor));
     if (!started) co_return problem(started.error());
     std::string text;
     engine::JsonWriter w(text);
@@ -746,7 +703,7 @@ Awaitable<Response> Api::get_instance(Context& cx) {
     const std::string& id = cx.path("id");
     auto inst = co_await visible_instance(cx.who, id);
     if (!inst) co_return problem(inst.error());
-    auto def = co_await store_.definition(inst->workflow, inst->version);
+    auto def = co_await service_.definition(inst->workflow, inst->version);
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
@@ -785,7 +742,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
     if (!workflow.empty()) {
         workflows.push_back(workflow);
     } else {
-        auto names = co_await store_.workflow_names();
+        auto names = co_await service_.workflow_names();
         if (!names) co_return problem(names.error());
         workflows = std::move(names).value();
     }
@@ -795,7 +752,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
         engine::JsonWriter w(text);
         w.object().key("items").array();
         for (const auto& name : workflows) {
-            auto found = co_await store_.find_by_key(name, key);
+            auto found = co_await service_.find_by_key(name, key);
             if (!found) co_return problem(found.error());
             if (!*found) continue;
             auto inst = co_await visible_instance(cx.who, **found);
@@ -803,7 +760,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
                 if (inst.error().code == ErrorCode::forbidden) continue;
                 co_return problem(inst.error());
             }
-            auto def = co_await store_.definition(inst->workflow, inst->version);
+            auto def = co_await service_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
             if (matches(*inst, **def, state, status, role, data_filters, cx.now))
                 write_instance(w, *inst, **def, cx.now, cx.who);
@@ -811,39 +768,30 @@ Awaitable<Response> Api::list_instances(Context& cx) {
         w.end_array().key("next").value(nullptr).end_object();
         co_return text_response(200, std::move(text));
     }
-    auto cursor = redis::InstancePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
     // Newest first, across the workflows' indices; filters are applied to each page read, so
     // a page may hold fewer than `limit` items and still have a next one.
     std::string text;
     engine::JsonWriter w(text);
     w.object().key("items").array();
     std::size_t items = 0;
-    std::optional<redis::InstancePosition> position = *cursor;
-    std::optional<redis::InstancePosition> last;
+    std::string position = cx.param("cursor");
+    std::optional<std::string> last;
     bool more = false;
     const std::size_t scan = std::max<std::size_t>(*limit, 50);
     for (int round = 0; round < 8 && items < *limit; ++round) {
-        auto page = co_await store_.list_instances(workflows, position, scan);
-        if (!page) co_return problem(page.error());
+        auto page = co_await service_.list_instances(workflows, position, scan);
+        if (!page) co_return page_refusal(page.error());
         more = page->size() == scan;
-        // The page's instances in one round trip; then each is filtered in order.
-        std::vector<std::string> ids;
-        ids.reserve(page->size());
-        for (const auto& entry : *page) ids.push_back(entry.id);
-        auto loaded = co_await runtime_.get_many(std::move(ids));
-        if (!loaded) co_return problem(loaded.error());
-        for (std::size_t i = 0; i < page->size(); ++i) {
-            const auto& entry = (*page)[i];
-            position = entry;
+        for (auto& entry : *page) {
+            position = entry.cursor;
             if (items == *limit) {
                 more = true;
                 break;
             }
-            last = entry;
-            const auto& inst = (*loaded)[i];
+            last = std::move(entry.cursor);
+            const auto& inst = entry.instance;
             if (!inst) continue;  // gone since it was listed
-            auto def = co_await store_.definition(inst->workflow, inst->version);
+            auto def = co_await service_.definition(inst->workflow, inst->version);
             if (!def) co_return problem(def.error());
             if (!engine::policy::may_see(cx.who, *inst, **def)) continue;
             if (!matches(*inst, **def, state, status, role, data_filters, cx.now)) continue;
@@ -854,7 +802,7 @@ Awaitable<Response> Api::list_instances(Context& cx) {
     }
     w.end_array().key("next");
     if (more && last)
-        w.string(last->encode());
+        w.string(*last);
     else
         w.value(nullptr);
     w.end_object();
@@ -862,14 +810,14 @@ Awaitable<Response> Api::list_instances(Context& cx) {
 }
 
 Awaitable<Response> Api::send_input(Context& cx, const std::string& id, engine::InputKind input,
-                                    redis::SendOptions options) {
+                                    SendOptions options) {
     // (GCC 12: aggregate temporaries in a co_await expression are miscompiled; name them.)
     engine::Input in{std::move(input), cx.who.actor()};
     options.idempotency_key = cx.request.idempotency_key;
     if (!options.admit) options.admit = visible_to(cx.who);
-    auto sent = co_await runtime_.send(id, std::move(in), std::move(options));
+    auto sent = co_await service_.send(id, std::move(in), std::move(options));
     if (!sent) co_return problem(sent.error());
-    auto def = co_await store_.definition(sent->instance->workflow, sent->instance->version);
+    auto def = co_await service_.definition(sent->instance->workflow, sent->instance->version);
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
@@ -884,7 +832,7 @@ Awaitable<Response> Api::send_event(Context& cx) {
     auto data = object_member(cx.body, "data");
     if (!data) co_return problem(data.error());
     engine::InputKind input = engine::EventInput{std::move(event).value(), std::move(data).value()};
-    redis::SendOptions options;
+    SendOptions options;
     co_return co_await send_input(cx, id, std::move(input), std::move(options));
 }
 
@@ -894,7 +842,7 @@ Awaitable<Response> Api::cancel_instance(Context& cx) {
     if (!reason) co_return problem(reason.error());
     engine::InputKind input =
         engine::CancelInput{reason->empty() ? "cancelled by " + cx.who.id : *reason};
-    redis::SendOptions options;
+    SendOptions options;
     options.admit = [&who = cx.who, see = visible_to(cx.who)](
                         const Instance& inst, const engine::Definition& def) -> Result<void> {
         if (auto seen = see(inst, def); !seen) return seen;
@@ -907,7 +855,7 @@ Awaitable<Response> Api::instance_history(Context& cx) {
     const std::string& id = cx.path("id");
     auto inst = co_await visible_instance(cx.who, id);
     if (!inst) co_return problem(inst.error());
-    auto records = co_await store_.history(id);
+    auto records = co_await service_.history(id);
     if (!records) co_return problem(records.error());
     json items = json::array();
     for (const auto& r : *records) {
@@ -948,47 +896,32 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
                               "/query/overdue");
         co_return co_await list_done_tasks(cx, *limit, mine);
     }
-    auto cursor = redis::QueuePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
-
     // Which queues: a role's; the person's own; or, by default, everything that waits for the
     // person (their own and their roles' queues), merged most urgent first.
-    std::vector<redis::TaskQueue> queues;
-    if (!role.empty()) queues.push_back(redis::TaskQueue{true, role});
-    if (mine || role.empty()) queues.push_back(redis::TaskQueue{false, cx.who.id});
+    std::vector<TaskQueue> queues;
+    if (!role.empty()) queues.push_back(TaskQueue{true, role});
+    if (mine || role.empty()) queues.push_back(TaskQueue{false, cx.who.id});
     if (!mine && role.empty())
-        for (const auto& r : cx.who.roles) queues.push_back(redis::TaskQueue{true, r});
+        for (const auto& r : cx.who.roles) queues.push_back(TaskQueue{true, r});
 
     const std::size_t want = *limit;
     std::vector<Task> merged;
+    std::string last;  // merged.back()'s cursor
     std::set<std::string> seen;
-    std::optional<redis::QueuePosition> position = *cursor;
+    std::string position = cx.param("cursor");
     bool more = false;
     for (int round = 0; round < 8; ++round) {
-        std::vector<Task> batch;
-        bool any_full = false;
-        // Every queue's page in one round trip.
-        auto pages = co_await store_.open_tasks_of(queues, want + 1, cx.now, position);
-        if (!pages) co_return problem(pages.error());
-        for (auto& page : *pages) {
-            any_full = any_full || page.size() > want;
-            for (auto& t : page) batch.push_back(std::move(t));
-        }
-        std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
-            return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
-        });
-        batch.erase(std::unique(batch.begin(), batch.end(),
-                                [](const Task& a, const Task& b) { return a.id == b.id; }),
-                    batch.end());
-        bool page_more = any_full;
+        auto batch = co_await service_.open_tasks(queues, want + 1, cx.now, position);
+        if (!batch) co_return page_refusal(batch.error());
+        bool page_more = batch->full;
         std::size_t taken = 0;
-        for (auto& t : batch) {
+        for (auto& [at, t] : batch->items) {
             if (merged.size() == want) {
                 page_more = true;
                 break;
             }
             ++taken;
-            position = redis::QueuePosition::of(t);
+            position = at;
             if (!seen.insert(t.id).second) continue;
             const bool claimed = t.claim_holds(cx.now);
             if (status == "claimed" && !claimed) continue;
@@ -1003,69 +936,53 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
                              : !engine::policy::may_see(cx.who, facts))
                 continue;
             merged.push_back(std::move(t));
+            last = at;
         }
         more = page_more;
         if (merged.size() == want || !more || taken == 0) break;
     }
     std::string next;
-    if (more && !merged.empty()) next = redis::QueuePosition::of(merged.back()).encode();
+    if (more && !merged.empty()) next = std::move(last);
     co_return task_page(merged, next, cx.now, cx.who);
 }
 
 // Completed tasks, newest first: those the person completed, a role's (?role=), or by default
 // both the person's and their roles'. The lists keep the most recent completions
-// (StoreOptions::done_kept per shard), and a page goes back no further than they all do; older
-// ones are in the instances' histories.
+// (in Redis, StoreOptions::done_kept per shard), and a page goes back no further than they all
+// do; older ones are in the instances' histories.
 Awaitable<Response> Api::list_done_tasks(Context& cx, std::size_t limit, bool mine) {
     const std::string role = cx.param("role"), state = cx.param("state"),
                       workflow = cx.param("workflow");
-    auto cursor = redis::DonePosition::decode(cx.param("cursor"));
-    if (!cursor) co_return query_refusal(cursor.error(), "cursor");
-    std::vector<std::pair<bool, std::string>> lists;  // (by role, name)
-    if (!role.empty()) lists.emplace_back(true, role);
-    if (mine || role.empty()) lists.emplace_back(false, cx.who.id);
+    std::vector<TaskQueue> lists;
+    if (!role.empty()) lists.push_back(TaskQueue{true, role});
+    if (mine || role.empty()) lists.push_back(TaskQueue{false, cx.who.id});
     if (!mine && role.empty())
-        for (const auto& r : cx.who.roles) lists.emplace_back(true, r);
+        for (const auto& r : cx.who.roles) lists.push_back(TaskQueue{true, r});
     std::vector<Task> merged;
-    std::optional<redis::DonePosition> position = *cursor;
+    std::string last;  // merged.back()'s cursor
+    std::string position = cx.param("cursor");
     bool more = false;
     for (int round = 0; round < 8 && merged.size() < limit; ++round) {
-        std::vector<Task> batch;
-        bool any_full = false;
-        // Each list has every completion since its complete_since: their union, since the
-        // latest of those (so that the merged pages have no gaps either).
-        TimeMs since = 0;
-        for (const auto& [by_role, name] : lists) {
-            auto page = co_await store_.done_tasks(by_role, name, limit + 1, position);
-            if (!page) co_return problem(page.error());
-            any_full = any_full || page->tasks.size() > limit;
-            since = std::max(since, page->complete_since);
-            for (auto& t : page->tasks) batch.push_back(std::move(t));
-        }
-        std::erase_if(batch, [since](const Task& t) { return t.closed_at < since; });
-        std::sort(batch.begin(), batch.end(), [](const Task& a, const Task& b) {
-            return redis::DonePosition::of(b) < redis::DonePosition::of(a);
-        });
-        batch.erase(std::unique(batch.begin(), batch.end(),
-                                [](const Task& a, const Task& b) { return a.id == b.id; }),
-                    batch.end());
-        more = any_full;
-        for (auto& t : batch) {
+        auto batch = co_await service_.done_tasks(lists, limit + 1, position);
+        if (!batch) co_return page_refusal(batch.error());
+        more = batch->full;
+        for (auto& [at, t] : batch->items) {
             if (merged.size() == limit) {
                 more = true;
                 break;
             }
-            position = redis::DonePosition::of(t);
+            position = at;
             if (!state.empty() && t.state != state) continue;
             if (!workflow.empty() && t.workflow != workflow) continue;
             if (!engine::policy::may_see(cx.who, engine::policy::TaskFacts::of(t, cx.now)))
                 continue;
             merged.push_back(std::move(t));
+            last = at;
         }
-        if (!more || batch.empty()) break;
+        if (!more || batch->items.empty()) break;
     }
     std::string next;
-    if (more && !merged.empty()) next = redis::DonePosition::of(merged.back()).encode();
+    if (more && !merged.empty()) next = std::move(last);
     co_return task_page(merged, next, cx.now, cx.who);
 }
 
@@ -1079,9 +996,9 @@ Awaitable<Response> Api::get_task(Context& cx) {
             co_return problem(404, "task_not_found", "no task " + id);
         co_return problem(inst.error());
     }
-    auto task = co_await store_.find_task(id);
+    auto task = co_await service_.find_task(id);
     if (!task) co_return problem(task.error());
-    auto def = co_await store_.definition(inst->workflow, inst->version);
+    auto def = co_await service_.definition(inst->workflow, inst->version);
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
@@ -1125,17 +1042,17 @@ Awaitable<Response> Api::act_on_task(Context& cx) {
         input = engine::ReassignTaskInput{id, std::move(assignee).value()};
     }
     engine::Input in{std::move(input), cx.who.actor()};
-    redis::SendOptions options;
+    SendOptions options;
     options.idempotency_key = cx.request.idempotency_key;
     options.admit = visible_to(cx.who);
     options.task_id = id;
-    auto sent = co_await runtime_.send(instance_id, std::move(in), std::move(options));
+    auto sent = co_await service_.send(instance_id, std::move(in), std::move(options));
     if (!sent) {
         if (sent.error().code == ErrorCode::not_found)
             co_return problem(404, "task_not_found", "no task " + id);
         // Not a task of the current state: closed in a state left since, or never there.
         if (sent.error().code == ErrorCode::task_not_found) {
-            auto task = co_await store_.find_task(id);
+            auto task = co_await service_.find_task(id);
             if (task && !task->is_open())
                 co_return problem(409, "task_closed",
                                   "task " + id + " is " + engine::to_string(task->status) +
@@ -1144,12 +1061,12 @@ Awaitable<Response> Api::act_on_task(Context& cx) {
         co_return problem(sent.error());
     }
     if (!sent->task) {  // a repeated input whose instance moved on since: the task is in history
-        auto found = co_await store_.find_task(id);
+        auto found = co_await service_.find_task(id);
         if (!found) co_return problem(found.error());
         sent->task = std::move(found).value();
     }
     const Instance& after = *sent->instance;
-    auto def = co_await store_.definition(after.workflow, after.version);
+    auto def = co_await service_.definition(after.workflow, after.version);
     if (!def) co_return problem(def.error());
     std::string text;
     engine::JsonWriter w(text);
@@ -1237,10 +1154,10 @@ Awaitable<Response> Api::once(Context& cx, Handler handler) {
     for (const auto& segment : cx.request.segments) scope += '/' + segment;
     // The parsed body, re-serialised (members sorted, no spaces): the same JSON sent with
     // other spacing or member order is the same request.
-    const std::string fingerprint = redis::sha256_hex(without_secrets(cx.body).dump());
-    auto claim = co_await requests_.claim(scope, key, fingerprint);
+    const std::string fingerprint = without_secrets(cx.body).dump();
+    auto claim = co_await service_.claim_request(scope, key, fingerprint);
     if (!claim) co_return problem(claim.error());
-    using Kind = redis::RequestClaim::Kind;
+    using Kind = RequestClaim::Kind;
     if (claim->kind == Kind::busy)
         co_return problem(409, "idempotency_key_in_use",
                           "a request with this Idempotency-Key is being served; try again");
@@ -1258,13 +1175,13 @@ Awaitable<Response> Api::once(Context& cx, Handler handler) {
     // A 5xx applied nothing that the client could not retry: the key is free again. Any
     // other answer is kept (a refusal too: the same request would be refused again).
     if (response.status >= 500) {
-        (void)co_await requests_.forget(std::move(scope), key);
+        (void)co_await service_.forget_request(std::move(scope), key);
         co_return response;
     }
-    redis::KeptAnswer kept{response.status, response.content_type, response.body, response.headers};
+    KeptAnswer kept{response.status, response.content_type, response.body, response.headers};
     if (auto body = json::parse(kept.body, nullptr, false); !body.is_discarded())
         kept.body = without_secrets(std::move(body)).dump();
-    auto saved = co_await requests_.answer(scope, key, fingerprint, std::move(kept));
+    auto saved = co_await service_.keep_answer(scope, key, fingerprint, std::move(kept));
     if (!saved)
         spdlog::warn("Idempotency-Key of {} not kept: {}", scope, saved.error().to_string());
     co_return response;

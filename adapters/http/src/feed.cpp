@@ -19,6 +19,7 @@
 #include "accord/engine/time.hpp"
 #include "accord/http/views.hpp"
 #include "accord/redis/blocking_reads.hpp"
+#include "accord/redis/runtime.hpp"
 
 namespace accord::http {
 
@@ -104,7 +105,8 @@ void iso_times(json& j, std::initializer_list<const char*> names) {
 
 }  // namespace
 
-Feed::Feed(Api& api, FeedOptions options) : api_(api), options_(std::move(options)) {}
+Feed::Feed(Api& api, redis::Runtime& runtime, FeedOptions options)
+    : api_(api), runtime_(runtime), options_(std::move(options)) {}
 
 Feed::~Feed() {
     *alive_ = false;
@@ -113,7 +115,7 @@ Feed::~Feed() {
 Feed::Positions Feed::positions(const std::string& cursor) const {
     redis::FeedCursor c;
     Positions out;
-    if (!redis::FeedCursor::decode(cursor, api_.runtime().store().keys().shards(), c)) return out;
+    if (!redis::FeedCursor::decode(cursor, runtime_.store().keys().shards(), c)) return out;
     for (const auto& id : c.ids) out.push_back(FeedPosition::parse(id));
     return out;
 }
@@ -162,7 +164,7 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
             return;
         }
     }
-    asio::co_spawn(api_.runtime().store().client().executor(), begin(sub, param("cursor"), false),
+    asio::co_spawn(runtime_.store().client().executor(), begin(sub, param("cursor"), false),
                    asio::detached);
 }
 
@@ -187,10 +189,10 @@ bool Feed::deliver(Subscriber& sub, std::shared_ptr<const std::string> text) {
 }
 
 Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool resync) {
-    auto& store = api_.runtime().store();
+    auto& store = runtime_.store();
     auto end = co_await store.feed_end();  // before the queues: later changes follow it
     if (!end) co_return end.error();
-    const auto now = api_.runtime().now();
+    const auto now = runtime_.now();
     const std::size_t limit = options_.snapshot_limit;
     // The person's own queue and their roles' (or the one asked for), in one round trip.
     std::vector<redis::TaskQueue> queues;
@@ -233,7 +235,7 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
 
 Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync) {
     auto alive = alive_;
-    auto& store = api_.runtime().store();
+    auto& store = runtime_.store();
     while (!ready_ && running_) co_await sleep_for(std::chrono::milliseconds(5));
     if (!*alive || !subscribers_.contains(sub->socket.get())) co_return;
     if (resync) {
@@ -285,7 +287,7 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
             }
             continue;
         }
-        const auto now = api_.runtime().now();
+        const auto now = runtime_.now();
         for (const auto& e : page->events) {
             const Facts facts(e.event, now);
             if (concerns(*sub, facts) &&
@@ -301,7 +303,7 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
 
 Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
     auto alive = alive_;
-    auto& store = api_.runtime().store();
+    auto& store = runtime_.store();
     std::vector<std::string> streams;
     for (int s = 0; s < store.keys().shards(); ++s) streams.push_back(store.keys().feed(s));
     redis::BlockingReadOptions wait_options;
@@ -531,7 +533,7 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
                     int shard) {
     // Made once for every socket not ahead and allowed the same actions.
     std::array<std::shared_ptr<const std::string>, 16> shared;
-    const Facts facts(event, api_.runtime().now());
+    const Facts facts(event, runtime_.now());
     const auto s = static_cast<std::size_t>(shard);
     const FeedPosition& position = after[s];
     for (auto& [raw, sub] : subscribers_) {
@@ -564,7 +566,7 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
 void Feed::receive(const std::shared_ptr<FeedSocket>& socket, std::string text) {
     auto it = subscribers_.find(socket.get());
     if (it == subscribers_.end()) return;
-    asio::co_spawn(api_.runtime().store().client().executor(), act(it->second, std::move(text)),
+    asio::co_spawn(runtime_.store().client().executor(), act(it->second, std::move(text)),
                    asio::detached);
 }
 

@@ -24,10 +24,10 @@ public:
 
     void set_observer(Observer observer) { observer_ = std::move(observer); }
 
-    // Starts an instance of the latest version of `workflow`. With a business key that is taken,
-    // returns the instance started under it and starts nothing.
+    // Starts an instance of `workflow` (version 0: the latest). With a business key that is
+    // taken, returns the instance started under it and starts nothing.
     Result<Instance> start(std::string_view workflow, json data, const Actor& actor, TimeMs now,
-                           std::string business_key = {});
+                           std::string business_key = {}, int version = 0);
 
     // Applies an input to an instance, then everything it causes in other instances.
     Result<Instance> send(std::string_view instance_id, Input input, TimeMs now);

@@ -1,8 +1,9 @@
 // Api: the REST API of docs/api.md, as a function from a parsed request to a response. It knows
-// nothing of sockets (server.hpp reads and writes the bytes), so that it is tested and fuzzed
-// without a network, and Beast stays in one translation unit.
+// nothing of sockets (server.hpp reads and writes the bytes) nor of storage (it asks a Service),
+// so that it is tested and fuzzed without a network or Redis, and Beast stays in one
+// translation unit.
 //
-// Thread safety: use it from its runtime's executor only.
+// Thread safety: use it from its service's executor only.
 #pragma once
 
 #include <chrono>
@@ -16,16 +17,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "accord/engine/policy.hpp"
 #include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
-#include "accord/redis/request_log.hpp"
-#include "accord/redis/runtime.hpp"
+#include "accord/http/service.hpp"
 
 namespace accord::http {
-
-template <typename T>
-using Awaitable = redis::Awaitable<T>;
-using engine::Result;
 
 // Who sent a request: an authenticated user (Actor::id is their name) and their roles.
 struct Principal : engine::Actor {
@@ -84,7 +81,8 @@ struct ApiOptions {
     std::chrono::seconds feed_heartbeat{30};
     DevClockHooks dev_clock;
     UserAdminHooks users;
-    // /readyz: whether the node can serve (Redis reachable, scripts loaded).
+    // /readyz: whether the node can serve (its background loops run), asked before the
+    // service's own ready().
     std::function<Awaitable<Result<void>>()> ready;
     std::function<std::string()> extra_metrics;  // appended to /metrics (the feed's)
 };
@@ -112,7 +110,7 @@ public:
     // The route table, in the order routes are matched (and `Allow` lists methods).
     static const std::vector<Route>& routes();
 
-    Api(redis::Runtime& runtime, Authenticator authenticate, ApiOptions options);
+    Api(Service& service, Authenticator authenticate, ApiOptions options);
 
     Awaitable<Response> handle(Request request);
     // Authenticates a request's bearer token; with `query_token` (the feed's upgrade, which
@@ -120,7 +118,6 @@ public:
     Awaitable<Result<Principal>> authenticate(const Request& request, bool query_token);
 
     Metrics& metrics() { return metrics_; }
-    redis::Runtime& runtime() { return runtime_; }
     const ApiOptions& options() const { return options_; }
 
 private:
@@ -161,21 +158,18 @@ private:
     // Members that hold secrets (a new user's token, a password) are neither compared nor kept:
     // a retry gets the answer without them (a new user's token is shown once).
     Awaitable<Response> once(Context& cx, Handler handler);
-    Awaitable<void> store_metrics(std::string& out);
 
     // The instance, if the principal may see it; otherwise the refusal to answer with.
     Awaitable<Result<engine::Instance>> visible_instance(const Principal& who,
                                                          const std::string& id);
     Awaitable<Response> send_input(Context& cx, const std::string& instance_id,
-                                   engine::InputKind input, redis::SendOptions options);
+                                   engine::InputKind input, SendOptions options);
     bool allow_rate(std::uint64_t credential, double& retry_after);
 
-    redis::Runtime& runtime_;
-    redis::RedisStore& store_;
+    Service& service_;
     Authenticator authenticate_;
     ApiOptions options_;
     Metrics metrics_;
-    redis::RequestLog requests_;
     struct Bucket {
         double tokens;
         std::chrono::steady_clock::time_point at;

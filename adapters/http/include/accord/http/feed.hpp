@@ -19,11 +19,13 @@
 
 #include "accord/http/feed_hub.hpp"
 #include "accord/redis/keyspace.hpp"
+#include "accord/redis/redis_store.hpp"
 #include "accord/redis/supervisor.hpp"
 
 namespace accord::redis {
 class BlockingReads;
-}
+class Runtime;
+}  // namespace accord::redis
 
 namespace accord::http {
 
@@ -43,7 +45,9 @@ struct FeedOptions {
 
 class Feed final : public FeedHub {
 public:
-    Feed(Api& api, FeedOptions options);
+    // The feed is Redis's own (its streams, cursors and blocking reads): it reads `runtime`'s
+    // store directly, and asks `api` to authenticate and to answer what sockets send.
+    Feed(Api& api, redis::Runtime& runtime, FeedOptions options);
     ~Feed() override;
 
     // Starts the reader under `supervisor`; it begins at the feed's end once a socket is
@@ -87,6 +91,7 @@ private:
     Positions positions(const std::string& cursor) const;
 
     Api& api_;
+    redis::Runtime& runtime_;
     FeedOptions options_;
     std::unordered_map<FeedSocket*, std::shared_ptr<Subscriber>> subscribers_;
     std::unordered_map<std::uint64_t, std::size_t> per_token_;  // open sockets by credential
