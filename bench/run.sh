@@ -259,14 +259,16 @@ n = mem["instances"]
 print(f"\n| Redis memory, {n:,} mou_proposal instances waiting on the dean's task (AOF server) | bytes per instance |")
 print("|---|---:|")
 print(f"| used_memory delta, everything | {mem['perInstance']:,.0f} |")
-print(f"| **used_memory delta, history excluded** (history streams deleted, measured again; goal ≤ 1,024) | **{mem['perInstanceNoHistory']:,.0f}** |")
+print(f"| **used_memory delta, history excluded** (history streams and their closed-task index `ct:` deleted, measured again; goal ≤ 1,024) | **{mem['perInstanceNoHistory']:,.0f}** |")
 print(f"| used_memory delta, history excluded, feed excluded too | {mem['perInstanceNoHistory'] - u['feed']:,.0f} |")
 print(f"| … instance string `i:` (revision, head, document) | {u['instance']:,.0f} |")
 print(f"| … feed streams `feed` (capped at ~10,000 entries per shard) | {u['feed']:,.0f} |")
 print(f"| … timer zsets `timers` (task due + 2 reminders) | {u['timers']:,.0f} |")
 print(f"| … role queues `role:` | {u['roleQueues']:,.0f} |")
 print(f"| … workflow index `wf:` | {u['workflowIndex']:,.0f} |")
-print(f"| history streams `h:` (2 entries), by used_memory / by MEMORY USAGE | {mem['historyPerInstance']:,.0f} / {u['history']:,.0f} |")
+print(f"| history streams `h:` (2 entries) and `ct:`, by used_memory / `h:` by MEMORY USAGE | {mem['historyPerInstance']:,.0f} / {u['history']:,.0f} |")
+if "closedTaskIndex" in u:
+    print(f"| closed-task index `ct:` (one task closed), by MEMORY USAGE (in the used_memory figure above) | {u['closedTaskIndex']:,.0f} |")
 rss = mem["rssKiB"]
 marks = ", ".join(f"{int(k):,}: {v / 1024:.1f} MiB" for k, v in rss.items())
 print(f"\nEngine process RSS by instances stored (instance cache 4,096): {marks}")

@@ -450,28 +450,33 @@ int memory(const std::string& url, const std::string& prefix, int in_flight, int
     const std::string p = prefix + ":{s*}:";
     auto total = [&b](const std::vector<std::string>& keys) { return b.memory_usage(keys); };
     const auto history = b.scan(p + "h:*");
+    // Each instance's index of where its closed tasks are in its history: part of the history.
+    const auto closed_index = b.scan(p + "ct:*");
     const auto docs = b.scan(p + "i:*");
     const long long docs_bytes = total(docs);
     const long long history_usage = total(history);
+    const long long closed_index_usage = total(closed_index);
     const long long queues = total(b.scan(p + "role:*")), timers = total(b.scan(p + "timers"));
     const long long feed = total(b.scan(p + "feed")), listed = total(b.scan(p + "wf:*"));
     if (history.size() != static_cast<std::size_t>(instances) || docs.size() != history.size())
         fail("found " + std::to_string(docs.size()) + " instances and " +
              std::to_string(history.size()) + " histories");
 
-    // History apart, exactly: delete it and measure again.
+    // History apart, exactly: delete it (and its index of closed tasks) and measure again.
     b.delete_keys(history);
+    b.delete_keys(closed_index);
     const long long used2 = b.used_memory();
     const double n = instances;
     std::printf(
         "RESULT {\"mode\": \"memory\", \"instances\": %d, \"usedBefore\": %lld, "
         "\"usedAfter\": %lld, \"usedAfterHistoryDeleted\": %lld, "
         "\"perInstance\": %.0f, \"perInstanceNoHistory\": %.0f, \"historyPerInstance\": %.0f, "
-        "\"usage\": {\"instance\": %.0f, \"history\": %.0f, "
+        "\"usage\": {\"instance\": %.0f, \"history\": %.0f, \"closedTaskIndex\": %.0f, "
         "\"roleQueues\": %.0f, \"timers\": %.0f, \"feed\": %.0f, \"workflowIndex\": %.0f}, "
         "\"rssKiB\": {\"0\": %ld",
         instances, used0, used1, used2, (used1 - used0) / n, (used2 - used0) / n,
-        (used1 - used2) / n, docs_bytes / n, history_usage / n, queues / n, timers / n, feed / n,
+        (used1 - used2) / n, docs_bytes / n, history_usage / n, closed_index_usage / n,
+        queues / n, timers / n, feed / n,
         listed / n, rss0);
     for (auto [at, kib] : rss) std::printf(", \"%d\": %ld", at, kib);
     std::printf("}}\n");
