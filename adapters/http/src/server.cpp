@@ -1,5 +1,5 @@
-// The server: listening, accepting, stopping; each connection is served by server_plain.cpp or
-// server_tls.cpp (Beast is in those three translation units and server_impl.hpp only).
+// The server: listening, accepting, stopping; each connection is served by server_session.cpp
+// (Beast is in those translation units and server_impl.hpp only).
 #include "server_impl.hpp"
 
 namespace accord::http {
@@ -65,13 +65,10 @@ asio::awaitable<void> Server::Impl::accept_loop() {
             }
             self->connections.erase(conn);
         };
-        if (tls)
-            asio::co_spawn(
-                executor,
-                serve_tls(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), conn),
-                done);
-        else
-            asio::co_spawn(executor, serve_plain(beast::tcp_stream(std::move(socket)), conn), done);
+        ByteStream stream = tls ? ByteStream(beast::ssl_stream<beast::tcp_stream>(
+                                      beast::tcp_stream(std::move(socket)), *tls))
+                                : ByteStream(beast::tcp_stream(std::move(socket)));
+        asio::co_spawn(executor, serve_bytes(std::move(stream), conn), done);
     }
 }
 

@@ -1,6 +1,6 @@
 // The server's insides, shared by its translation units: the connection loop, the WebSocket
-// upgrade and the feed's sockets, as templates over the stream (plain TCP or TLS), each
-// instantiated once, in server_plain.cpp or server_tls.cpp. Private to accord_http.
+// upgrade and the feed's sockets, as templates over the stream, instantiated once, for
+// ByteStream (plain TCP or TLS alike), in server_session.cpp. Private to accord_http.
 #pragma once
 
 #include <deque>
@@ -27,6 +27,7 @@
 #include "accord/http/parse.hpp"
 #include "accord/http/server.hpp"
 #include "accord/http/views.hpp"
+#include "byte_stream.hpp"
 
 namespace accord::http {
 
@@ -64,12 +65,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     bool stopping = false;
 
     asio::awaitable<void> accept_loop();
-    // A connection's requests, in plain HTTP or in TLS: each in a translation unit of its own
-    // (server_plain.cpp, server_tls.cpp), so that the two instantiations of Beast build apart.
-    asio::awaitable<void> serve_plain(beast::tcp_stream stream,
-                                      std::list<Connection>::iterator conn);
-    asio::awaitable<void> serve_tls(beast::ssl_stream<beast::tcp_stream> stream,
-                                    std::list<Connection>::iterator conn);
+    // A connection's requests, plain or over TLS alike (ByteStream): Beast is instantiated once,
+    // in server_session.cpp.
+    asio::awaitable<void> serve_bytes(ByteStream stream, std::list<Connection>::iterator conn);
     template <typename Stream>
     asio::awaitable<void> serve(Stream stream, std::list<Connection>::iterator conn);
     template <typename Stream>
@@ -90,11 +88,11 @@ asio::awaitable<bool> Server::Impl::write(Stream& stream, Response response, uns
 template <typename Stream>
 asio::awaitable<void> Server::Impl::serve(Stream stream, std::list<Connection>::iterator conn) {
     auto self = shared_from_this();
-    beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+    beast::tcp_stream& lowest = stream.tcp();
     conn->stream = &lowest;
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    if (stream.tls()) {
         lowest.expires_after(options.request_timeout);
-        auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        auto [ec] = co_await stream.async_handshake(use_tuple);
         if (ec) co_return;
     }
     beast::flat_buffer buffer;
@@ -175,13 +173,9 @@ asio::awaitable<void> Server::Impl::serve(Stream stream, std::list<Connection>::
         if (!written || !keep_alive) break;
     }
     conn->busy = false;
-    beast::error_code ignored;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    } else {
-        lowest.expires_after(std::chrono::seconds(2));
-        co_await stream.async_shutdown(use_tuple);
-    }
+    // TLS's close_notify within 2 s; plain TCP: the sending side shut at once.
+    if (stream.tls()) lowest.expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(use_tuple);
 }
 
 // ---------------------------------------------------------------------------------------------
