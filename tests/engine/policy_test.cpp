@@ -178,7 +178,8 @@ TEST(Policy, EveryKindOfPersonAgainstEveryKindOfTask) {
 TEST(Policy, RefusalsSayWhyWithTheirCode) {
     const Actor& hal = people().at("holder");
     const Actor& sam = people().at("stranger");
-    const auto claimed = TaskFacts::of(task_of_kind("claimed"), kNow);
+    const Task claimed_task = task_of_kind("claimed");
+    const auto claimed = TaskFacts::of(claimed_task, kNow);
     // Someone else's claim: a conflict to claim, forbidden to complete.
     const auto claim = policy::may(hal, TaskAction::claim, claimed);
     EXPECT_EQ(claim.error().code, ErrorCode::conflict);
@@ -189,18 +190,21 @@ TEST(Policy, RefusalsSayWhyWithTheirCode) {
     EXPECT_EQ(by_stranger.error().code, ErrorCode::forbidden);
     EXPECT_NE(by_stranger.error().message.find("role legal"), std::string::npos);
     // Separation of duties is named.
-    const auto excluded = TaskFacts::of(task_of_kind("excludes holder"), kNow);
+    const Task excluded_task = task_of_kind("excludes holder");
+    const auto excluded = TaskFacts::of(excluded_task, kNow);
     EXPECT_NE(policy::may(hal, TaskAction::complete, excluded)
                   .error()
                   .message.find("separation of duties"),
               std::string::npos);
     // Release: nothing to release is a conflict.
-    const auto open = TaskFacts::of(task_of_kind("open"), kNow);
+    const Task open_task = task_of_kind("open");
+    const auto open = TaskFacts::of(open_task, kNow);
     EXPECT_EQ(policy::may(people().at("lead"), TaskAction::release, open).error().code,
               ErrorCode::conflict);
     EXPECT_EQ(policy::may(hal, TaskAction::release, claimed).error().code, ErrorCode::forbidden);
     // A closed task: task_closed whatever the action.
-    const auto closed = TaskFacts::of(task_of_kind("closed"), kNow);
+    const Task closed_task = task_of_kind("closed");
+    const auto closed = TaskFacts::of(closed_task, kNow);
     for (auto a : policy::kTaskActions)
         EXPECT_EQ(policy::may(people().at("admin"), a, closed).error().code,
                   ErrorCode::task_closed);

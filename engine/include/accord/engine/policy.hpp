@@ -43,6 +43,7 @@ struct TaskFacts {
     std::vector<std::string_view> excluded;  // separation of duties
 
     static TaskFacts of(const Task& task, TimeMs now);
+    static TaskFacts of(Task&& task, TimeMs now) = delete;  // the views would dangle
     bool excludes(std::string_view person) const;
 };
 
