@@ -29,6 +29,7 @@ examples: build
 	@./scripts/examples.sh build/$(PRESET)
 
 bench: build
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target api_bench
 	@./bench/run.sh build/$(PRESET)
 
 format:

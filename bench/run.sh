@@ -343,7 +343,7 @@ api_part() {
     command -v "$tool" >/dev/null || { echo "bench: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
   done
   for exe in apps/accordd/accordd bench/api_bench bench/redis_bench; do
-    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make build)" >&2; exit 1; }
+    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make bench builds it)" >&2; exit 1; }
   done
   [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
   local port dir results tokens url rep side value admin
@@ -480,7 +480,7 @@ stop_idle_nodes() {
 }
 
 idle_part() {
-  [ -x "$build/bench/api_bench" ] || { echo "bench: $build/bench/api_bench is not built (make build)" >&2; exit 1; }
+  [ -x "$build/bench/api_bench" ] || { echo "bench: $build/bench/api_bench is not built (make bench builds it)" >&2; exit 1; }
   [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
   local port dir url tokens results nodes sockets ports log i value
   port=$(start_redis idle aof)
@@ -530,7 +530,7 @@ PY
 # running (redis_bench timers: one process, one thread, so the three share one core). Goal: p99
 # lag at most 1 s.
 timers_part() {
-  [ -x "$build/bench/redis_bench" ] || { echo "bench: $build/bench/redis_bench is not built (make build)" >&2; exit 1; }
+  [ -x "$build/bench/redis_bench" ] || { echo "bench: $build/bench/redis_bench is not built (make bench builds it)" >&2; exit 1; }
   [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
   local port url value rep
   port=$(start_redis timers aof)

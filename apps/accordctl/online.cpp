@@ -1,5 +1,5 @@
 // accordctl's online commands: each a REST call (or the feed) to an accordd, with a readable
-// table by default and the server's JSON with --json. The only file of accordctl with Beast.
+// table by default and the server's JSON with --json, through accord/http/client.hpp.
 #include "online.hpp"
 
 #include <chrono>
@@ -7,25 +7,20 @@
 #include <iostream>
 #include <sstream>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
+
+#include "accord/http/client.hpp"
 
 namespace accord::accordctl {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
 using json = nlohmann::json;
-using tcp = asio::ip::tcp;
 
 namespace {
 
 struct Server {
-    std::string host, port, base;  // base: a path prefix before /api/v1, usually empty
+    std::string host;
+    int port = 80;
+    std::string base;  // a path prefix before /api/v1, usually empty
     std::string token;
 };
 
@@ -41,7 +36,14 @@ bool parse_server(const std::string& url, Server& out) {
     while (!out.base.empty() && out.base.back() == '/') out.base.pop_back();
     const auto colon = authority.rfind(':');
     out.host = authority.substr(0, colon);
-    out.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+    if (colon != std::string::npos) {
+        const std::string port = authority.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string::npos)
+            return false;
+        out.port = std::stoi(port);
+        if (out.port == 0 || out.port > 65535) return false;
+    }
     return !out.host.empty();
 }
 
@@ -51,31 +53,20 @@ struct Reply {
     std::string text;
 };
 
+http::Headers auth(const Server& s) {
+    if (s.token.empty()) return {};
+    return {{"Authorization", "Bearer " + s.token}};
+}
+
 // One request on a fresh connection (a CLI makes one or two).
-Reply call(const Server& s, bhttp::verb method, const std::string& target, const json* body) {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(resolver.resolve(s.host, s.port));
-    bhttp::request<bhttp::string_body> req{method, s.base + target, 11};
-    req.set(bhttp::field::host, s.host);
-    req.set(bhttp::field::user_agent, "accordctl");
-    if (!s.token.empty()) req.set(bhttp::field::authorization, "Bearer " + s.token);
-    if (body != nullptr) {
-        req.set(bhttp::field::content_type, "application/json");
-        req.body() = body->dump();
-    }
-    req.prepare_payload();
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(stream, buffer, res);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+Reply call(const Server& s, const char* method, const std::string& target, const json* body) {
+    http::HttpClient client(s.host, s.port, std::chrono::seconds(30));
+    client.set_user_agent("accordctl");
+    const auto res = client.request(method, s.base + target, body != nullptr ? body->dump() : "",
+                                    auth(s));
     Reply r;
-    r.status = static_cast<int>(res.result_int());
-    r.text = res.body();
+    r.status = res.status;
+    r.text = res.body;
     r.body = json::parse(r.text, nullptr, false);
     return r;
 }
@@ -194,44 +185,35 @@ json field_value(const std::string& v) {
 }
 
 int watch(const Server& s, const std::string& query, bool as_json) {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::websocket::stream<beast::tcp_stream> ws(io);
-    beast::get_lowest_layer(ws).connect(resolver.resolve(s.host, s.port));
-    ws.set_option(beast::websocket::stream_base::decorator([&](beast::websocket::request_type& r) {
-        r.set(bhttp::field::authorization, "Bearer " + s.token);
-    }));
-    beast::websocket::response_type upgrade;
-    beast::error_code refusal;
-    ws.handshake(upgrade, s.host, s.base + "/api/v1/feed" + query, refusal);
-    if (refusal == beast::websocket::error::upgrade_declined) {
+    http::WsClient ws;
+    ws.set_user_agent("accordctl");
+    if (!ws.connect(s.host, s.port, s.base + "/api/v1/feed" + query, auth(s))) {
+        if (ws.upgrade_status() == 0) {
+            std::cerr << "feed: no answer to the upgrade\n";
+            return 1;
+        }
         // The server answered, with a problem (a bad token is a 401): say it as REST refusals.
         Reply r;
-        r.status = static_cast<int>(upgrade.result_int());
-        r.text = upgrade.body();
+        r.status = ws.upgrade_status();
+        r.text = ws.upgrade_body();
         r.body = json::parse(r.text, nullptr, false);
         return refused(r);
     }
-    if (refusal) throw beast::system_error(refusal);
-    beast::flat_buffer buffer;
     while (true) {
-        beast::error_code ec;
-        ws.read(buffer, ec);
-        if (ec) {
-            if (ec == beast::websocket::error::closed)
-                std::cerr << "feed closed: " << ws.reason().code << " " << ws.reason().reason
-                          << "\n";
+        const auto msg = ws.read_text(std::chrono::hours(1));
+        if (!msg) {
+            if (ws.is_open()) continue;  // an hour without a change
+            if (const auto code = ws.close_code())
+                std::cerr << "feed closed: " << *code << " " << ws.close_reason() << "\n";
             else
-                std::cerr << "feed: " << ec.message() << "\n";
+                std::cerr << "feed: connection lost\n";
             return 1;
         }
-        const std::string msg = beast::buffers_to_string(buffer.data());
-        buffer.consume(buffer.size());
         if (as_json) {
-            std::cout << msg << std::endl;
+            std::cout << *msg << std::endl;
             continue;
         }
-        json m = json::parse(msg, nullptr, false);
+        json m = json::parse(*msg, nullptr, false);
         if (!m.is_object()) continue;
         const std::string type = text(m, "type");
         if (type == "snapshot") {
@@ -328,7 +310,7 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
         Reply r;
         if (command == "tasks") {
             if (!need(0)) return 2;
-            r = call(s, bhttp::verb::get, "/api/v1/tasks" + query, nullptr);
+            r = call(s, "GET", "/api/v1/tasks" + query, nullptr);
             if (r.status != 200) return refused(r);
             if (as_json)
                 std::cout << r.body.dump(2) << "\n";
@@ -340,7 +322,7 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
             command == "reassign") {
             if (!need(1)) return 2;
             if (command == "complete" && !fields.empty()) body["fields"] = fields;
-            r = call(s, bhttp::verb::post, "/api/v1/tasks/" + encode(args[0]) + "/" + command,
+            r = call(s, "POST", "/api/v1/tasks/" + encode(args[0]) + "/" + command,
                      &body);
             if (r.status != 200) return refused(r);
             if (as_json) {
@@ -362,7 +344,7 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
             if (!need(1)) return 2;
             body["workflow"] = args[0];
             body["data"] = data;
-            r = call(s, bhttp::verb::post, "/api/v1/instances", &body);
+            r = call(s, "POST", "/api/v1/instances", &body);
             if (r.status != 200 && r.status != 201) return refused(r);
             if (as_json)
                 std::cout << r.body.dump(2) << "\n";
@@ -373,18 +355,18 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
         if (command == "send") {
             if (!need(2)) return 2;
             body = {{"event", args[1]}, {"data", data}};
-            r = call(s, bhttp::verb::post, "/api/v1/instances/" + encode(args[0]) + "/events",
+            r = call(s, "POST", "/api/v1/instances/" + encode(args[0]) + "/events",
                      &body);
         } else if (command == "cancel") {
             if (!need(1)) return 2;
-            r = call(s, bhttp::verb::post, "/api/v1/instances/" + encode(args[0]) + "/cancel",
+            r = call(s, "POST", "/api/v1/instances/" + encode(args[0]) + "/cancel",
                      &body);
         } else if (command == "instance") {
             if (!need(1)) return 2;
-            r = call(s, bhttp::verb::get, "/api/v1/instances/" + encode(args[0]), nullptr);
+            r = call(s, "GET", "/api/v1/instances/" + encode(args[0]), nullptr);
         } else if (command == "instances") {
             if (!need(0)) return 2;
-            r = call(s, bhttp::verb::get, "/api/v1/instances" + query, nullptr);
+            r = call(s, "GET", "/api/v1/instances" + query, nullptr);
             if (r.status != 200) return refused(r);
             if (as_json) {
                 std::cout << r.body.dump(2) << "\n";
@@ -400,7 +382,7 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
             return 0;
         } else if (command == "history") {
             if (!need(1)) return 2;
-            r = call(s, bhttp::verb::get, "/api/v1/instances/" + encode(args[0]) + "/history",
+            r = call(s, "GET", "/api/v1/instances/" + encode(args[0]) + "/history",
                      nullptr);
             if (r.status != 200) return refused(r);
             if (as_json) {
@@ -415,7 +397,7 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
             return 0;
         } else if (command == "definitions") {
             if (!need(0)) return 2;
-            r = call(s, bhttp::verb::get, "/api/v1/definitions", nullptr);
+            r = call(s, "GET", "/api/v1/definitions", nullptr);
             if (r.status != 200) return refused(r);
             if (as_json) {
                 std::cout << r.body.dump(2) << "\n";
@@ -439,9 +421,8 @@ int run_online(const std::string& command, const std::vector<std::string>& all_a
         else
             print_instance(r.body);
         return 0;
-    } catch (const boost::system::system_error& e) {
-        // The code's message only: what() adds Boost's source location.
-        std::cerr << "cannot reach " << server_url << ": " << e.code().message() << "\n";
+    } catch (const http::ConnectionError& e) {
+        std::cerr << "cannot reach " << server_url << ": " << e.reason() << "\n";
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "cannot reach " << server_url << ": " << e.what() << "\n";

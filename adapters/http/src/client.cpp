@@ -1,12 +1,11 @@
-// The test clients on Boost.Beast. Every operation is asynchronous on a private io_context run
-// until it completes or its deadline passes, so that a silent server fails a test in seconds.
-#include "http_client.hpp"
+// The HTTP and WebSocket clients on Boost.Beast. Every operation is asynchronous on a private
+// io_context run until it completes or its deadline passes, so that a silent server fails the
+// call in seconds.
+#include "accord/http/client.hpp"
 
-#include <array>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
-#include <functional>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -18,7 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace accord::testing {
+namespace accord::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -29,8 +28,21 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-tcp::endpoint loopback(int port) {
-    return {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)};
+// An IP address as it is; a name resolved (its first address).
+tcp::endpoint endpoint_of(asio::io_context& io, const std::string& host, int port) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (!ec) return {address, static_cast<unsigned short>(port)};
+    tcp::resolver resolver(io);
+    const auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty())
+        throw ConnectionError(host, ec ? ec.message() : "no address");
+    return found.begin()->endpoint();
+}
+
+std::string authority(const std::string& host, int port) {
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           std::to_string(port);
 }
 
 // Runs the io_context until `done` holds; false if the deadline came first.
@@ -47,8 +59,8 @@ bool iequal(std::string_view a, std::string_view b) {
 }
 
 // With ACCORD_HTTP_EXCHANGES naming a directory, every answer the clients get is appended to
-// <dir>/<pid>.jsonl, one JSON object a line, for tests/e2e/check_exchanges.py to check against
-// the OpenAPI document: {"method", "target", "status", "headers": [[name, value]...], "body"}
+// <dir>/<pid>.jsonl, one JSON object a line (tests/e2e/check_exchanges.py checks them against
+// the OpenAPI document): {"method", "target", "status", "headers": [[name, value]...], "body"}
 // for HTTP answers and WebSocket handshakes, {"feed_message": text} for each feed message.
 void record(const nlohmann::json& exchange) {
     static const char* dir = std::getenv("ACCORD_HTTP_EXCHANGES");
@@ -91,7 +103,9 @@ nlohmann::json HttpResponse::json() const {
 // ---------------------------------------------------------------------------------------------
 
 struct HttpClient::Impl {
+    std::string host;
     int port;
+    std::string user_agent = "accord-e2e";
     std::chrono::milliseconds timeout;
     asio::io_context io;
     std::optional<beast::tcp_stream> stream;
@@ -115,20 +129,20 @@ struct HttpClient::Impl {
         stream->expires_after(timeout);
         bool done = false;
         beast::error_code result;
-        stream->async_connect(loopback(port), [&](beast::error_code ec) {
+        stream->async_connect(endpoint_of(io, host, port), [&](beast::error_code ec) {
             result = ec;
             done = true;
         });
         if (!run_until(io, done, Clock::now() + timeout) || result) {
             close();
-            throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port) + ": " +
-                                     (result ? result.message() : "timeout"));
+            throw ConnectionError(authority(host, port), result ? result.message() : "timeout");
         }
     }
 };
 
-HttpClient::HttpClient(int port, std::chrono::milliseconds timeout)
+HttpClient::HttpClient(std::string host, int port, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()) {
+    impl_->host = std::move(host);
     impl_->port = port;
     impl_->timeout = timeout;
 }
@@ -141,6 +155,10 @@ bool HttpClient::connected() const {
     return impl_->stream.has_value();
 }
 
+void HttpClient::set_user_agent(std::string agent) {
+    impl_->user_agent = std::move(agent);
+}
+
 HttpResponse HttpClient::request(std::string_view method, std::string_view target,
                                  const std::string& body, const Headers& headers) {
     auto& m = *impl_;
@@ -149,8 +167,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     req.method_string(method);
     req.target(target);
     req.version(11);
-    req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(m.port));
-    req.set(bhttp::field::user_agent, "accord-e2e");
+    req.set(bhttp::field::host, authority(m.host, m.port));
+    req.set(bhttp::field::user_agent, m.user_agent);
     bool has_content_type = false;
     for (const auto& [name, value] : headers) {
         req.set(name, value);
@@ -212,54 +230,9 @@ HttpResponse HttpClient::post(std::string_view target, const nlohmann::json& bod
 
 // ---------------------------------------------------------------------------------------------
 
-struct RawConnection::Impl {
-    asio::io_context io;
-    tcp::socket socket{io};
-};
-
-RawConnection::RawConnection(int port) : impl_(std::make_unique<Impl>()) {
-    impl_->socket.connect(loopback(port));
-}
-
-RawConnection::~RawConnection() {
-    beast::error_code ignored;
-    impl_->socket.close(ignored);
-}
-
-bool RawConnection::send(std::string_view bytes) {
-    beast::error_code ec;
-    asio::write(impl_->socket, asio::buffer(bytes.data(), bytes.size()), ec);
-    return !ec;
-}
-
-std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
-    auto& m = *impl_;
-    std::string out;
-    std::array<char, 4096> chunk{};
-    bool done = false;
-    std::function<void()> next = [&] {
-        m.socket.async_read_some(asio::buffer(chunk), [&](beast::error_code ec, std::size_t n) {
-            out.append(chunk.data(), n);
-            if (ec) {
-                done = true;
-                closed_ = ec != asio::error::operation_aborted;
-                return;
-            }
-            next();
-        });
-    };
-    next();
-    if (!run_until(m.io, done, Clock::now() + timeout)) {
-        m.socket.cancel();
-        run_until(m.io, done, Clock::now() + std::chrono::seconds(1));
-    }
-    return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-
 struct WsClient::Impl {
     asio::io_context io;
+    std::string user_agent = "accord-e2e";
     std::optional<websocket::stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
     bool open = false;
@@ -317,6 +290,10 @@ WsClient::~WsClient() {
     impl_->drop();
 }
 
+void WsClient::set_user_agent(std::string agent) {
+    impl_->user_agent = std::move(agent);
+}
+
 int WsClient::upgrade_status() const {
     return impl_->upgrade_status;
 }
@@ -333,7 +310,8 @@ std::string WsClient::close_reason() const {
     return impl_->close_reason;
 }
 
-bool WsClient::connect(int port, const std::string& target, const Headers& headers) {
+bool WsClient::connect(const std::string& host, int port, const std::string& target,
+                       const Headers& headers) {
     auto& m = *impl_;
     m.drop();
     m.ws.emplace(m.io);
@@ -345,21 +323,22 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
     lowest.expires_at(deadline);
     bool done = false;
     beast::error_code result;
-    lowest.async_connect(loopback(port), [&](beast::error_code ec) {
+    lowest.async_connect(endpoint_of(m.io, host, port), [&](beast::error_code ec) {
         result = ec;
         done = true;
     });
     if (!run_until(m.io, done, deadline) || result) {
         m.drop();
-        throw std::runtime_error("WebSocket: cannot connect to port " + std::to_string(port));
+        throw ConnectionError(authority(host, port), result ? result.message() : "timeout");
     }
-    m.ws->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-        req.set(bhttp::field::user_agent, "accord-e2e");
+    m.ws->set_option(websocket::stream_base::decorator([headers, agent = m.user_agent](
+                                                           websocket::request_type& req) {
+        req.set(bhttp::field::user_agent, agent);
         for (const auto& [name, value] : headers) req.set(name, value);
     }));
     websocket::response_type res;
     done = false;
-    m.ws->async_handshake(res, "127.0.0.1:" + std::to_string(port), target,
+    m.ws->async_handshake(res, authority(host, port), target,
                           [&](beast::error_code ec) {
                               result = ec;
                               done = true;
@@ -384,14 +363,20 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
     return true;
 }
 
-std::optional<nlohmann::json> WsClient::read_json(std::chrono::milliseconds timeout) {
+std::optional<std::string> WsClient::read_text(std::chrono::milliseconds timeout) {
     auto& m = *impl_;
     m.pump(Clock::now() + timeout, true);
     if (m.inbox.empty()) return std::nullopt;
     std::string text = std::move(m.inbox.front());
     m.inbox.pop_front();
     record(nlohmann::json{{"feed_message", text}});
-    return nlohmann::json::parse(text);
+    return text;
+}
+
+std::optional<nlohmann::json> WsClient::read_json(std::chrono::milliseconds timeout) {
+    auto text = read_text(timeout);
+    if (!text) return std::nullopt;
+    return nlohmann::json::parse(*text);
 }
 
 std::vector<nlohmann::json> WsClient::drain(std::chrono::milliseconds quiet) {
@@ -437,4 +422,4 @@ bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
     return !impl_->reading;
 }
 
-}  // namespace accord::testing
+}  // namespace accord::http
