@@ -10,6 +10,7 @@ PACKAGES=(
   libhiredis-dev redis-server redis-tools libssl-dev openssl libjemalloc-dev libzstd-dev
   clang libclang-rt-14-dev
   python3 python3-jsonschema
+  libsodium-dev libhowardhinnant-date-dev tzdata
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
 
 )

@@ -27,14 +27,16 @@ echo "run: Redis on 127.0.0.1:$port (AOF everysec, noeviction), data in $dir"
 ctl="$build/apps/accordctl/accordctl"
 redis_url="redis://127.0.0.1:$port/0"
 listen=${ACCORD_LISTEN:-127.0.0.1:8080}
-# A demo user per role. Tokens are shown once (Redis keeps their hashes), so a user made by an
-# earlier run gets a fresh one.
-echo "run: demo users and their tokens (Authorization: Bearer TOKEN):"
+# A demo user per role, each signing in with the demo password (POST /api/v1/session). Tokens
+# are shown once (Redis keeps their hashes), so a user made by an earlier run gets a fresh one.
+demo_password=${ACCORD_DEMO_PASSWORD:-"olive grove in spring"}
+echo "run: demo users, their password \"$demo_password\" and tokens (Authorization: Bearer TOKEN):"
 for spec in olga:officer dmitri:dean irene:ir_director lena:legal lars:legal_lead \
             sam:signatory sofia:signatory audrey:auditor admin:admin; do
   name=${spec%%:*} role=${spec#*:}
   token=$("$ctl" user add "$name" --role "$role" --redis "$redis_url" 2>/dev/null ||
           "$ctl" user token "$name" --redis "$redis_url" 2>/dev/null)
+  echo "$demo_password" | "$ctl" user passwd "$name" --redis "$redis_url" 2>/dev/null
   printf '  %-7s %-12s %s\n' "$name" "$role" "$token"
 done
 echo "run: API on http://$listen/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C stops"

@@ -9,6 +9,9 @@
 #include <map>
 #include <sstream>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -16,6 +19,8 @@
 #include "accord/engine/simulator.hpp"
 #include "accord/engine/validator.hpp"
 #include "accord/redis/redis_store.hpp"
+#include "accord/http/passwords.hpp"
+#include "accord/http/time_zones.hpp"
 #include "accord/redis/users.hpp"
 #include "online.hpp"
 
@@ -50,7 +55,16 @@ Against Redis (--redis URL, or ACCORD_REDIS; default redis://127.0.0.1:6379/0; -
   accordctl user revoke NAME
       Revoke the user and every token of theirs at once. The name stays taken.
   accordctl user list [--json]
-      Print the users: NAME ROLES CREATED REVOKED, or a JSON array.
+      Print the users: NAME ROLES UNITS CREATED REVOKED, or a JSON array with their profiles.
+  accordctl user set NAME [--display-name TEXT] [--email ADDRESS] [--language en|ar]
+                          [--time-zone ZONE] [--unit UNIT...] [--email-notices
+                          immediately|daily|never] [--digest-hour H] [--email-role-tasks yes|no]
+                          [--away FROM TO DEPUTY | --back] [--role ROLE...]
+      Change a user's profile (each option given; an empty value clears it, --unit '' every
+      unit) and, with --role, replace their roles. Recorded in the audit as by accordctl.
+  accordctl user passwd NAME
+      Set the user's password, read from stdin (asked twice without echo on a terminal): at
+      least 10 characters, not the name, not one of the commonest. Ends their sessions.
   Exit status: 0 done, 1 refused (a bad name or role, a taken name, an unknown user; Redis
   unreachable), 2 a usage error.
 
@@ -363,25 +377,25 @@ int cmd_history(const std::vector<std::string>& args) {
         });
 }
 
-// A table NAME ROLES CREATED REVOKED, or a JSON array of {name, roles, created_at, revoked}.
+// A table NAME ROLES UNITS CREATED REVOKED, or a JSON array of the users with their profiles.
 void print_users(const std::vector<accord::redis::User>& users, bool as_json) {
     if (as_json) {
-        nlohmann::ordered_json out = nlohmann::ordered_json::array();
-        for (const auto& u : users)
-            out.push_back({{"name", u.name},
-                           {"roles", u.roles},
-                           {"created_at", u.created_at},
-                           {"revoked", u.revoked}});
+        json out = json::array();
+        for (const auto& u : users) out.push_back(to_json(u));
         std::cout << out.dump() << "\n";
         return;
     }
-    std::vector<std::array<std::string, 4>> rows = {{"NAME", "ROLES", "CREATED", "REVOKED"}};
-    for (const auto& u : users) {
-        std::string roles;
-        for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
-        rows.push_back({u.name, roles, format_date_time(u.created_at), u.revoked ? "yes" : "no"});
-    }
-    std::array<std::size_t, 4> width{};
+    std::vector<std::array<std::string, 5>> rows = {
+        {"NAME", "ROLES", "UNITS", "CREATED", "REVOKED"}};
+    const auto joined = [](const std::vector<std::string>& words) {
+        std::string out;
+        for (const auto& w : words) out += (out.empty() ? "" : ",") + w;
+        return out;
+    };
+    for (const auto& u : users)
+        rows.push_back({u.name, joined(u.roles), joined(u.profile.units),
+                        format_date_time(u.created_at), u.revoked ? "yes" : "no"});
+    std::array<std::size_t, 5> width{};
     for (const auto& row : rows)
         for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
     for (const auto& row : rows) {
@@ -393,29 +407,99 @@ void print_users(const std::vector<accord::redis::User>& users, bool as_json) {
     }
 }
 
-// `user add NAME --role ROLE...`, `user list [--json]`, `user revoke NAME`, `user token NAME`.
+// A password from stdin: on a terminal asked twice without echo; otherwise its first line.
+std::optional<std::string> read_password(const std::string& name) {
+    const bool tty = ::isatty(STDIN_FILENO) == 1;
+    const auto ask = [&](const char* prompt) -> std::optional<std::string> {
+        termios saved{};
+        if (tty) {
+            std::cerr << prompt << std::flush;
+            ::tcgetattr(STDIN_FILENO, &saved);
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        }
+        std::string line;
+        const bool got = static_cast<bool>(std::getline(std::cin, line));
+        if (tty) {
+            ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+            std::cerr << "\n";
+        }
+        if (!got) return std::nullopt;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return line;
+    };
+    auto first = ask(("new password for " + name + ": ").c_str());
+    if (!first || !tty) return first;
+    auto again = ask("again: ");
+    if (!again || *again != *first) {
+        std::cerr << "the two passwords differ\n";
+        return std::nullopt;
+    }
+    return first;
+}
+
+// `user set`'s options: the profile member each sets, and how its text becomes JSON.
+json profile_option(const std::string& option, const std::string& value, bool& known) {
+    known = true;
+    const json text = value.empty() ? json(nullptr) : json(value);
+    if (option == "--display-name") return {{"display_name", value}};
+    if (option == "--email") return {{"email", text}};
+    if (option == "--language") return {{"language", text}};
+    if (option == "--time-zone") return {{"time_zone", text}};
+    if (option == "--email-notices") return {{"email_notices", text}};
+    if (option == "--digest-hour") {
+        json hour = json::parse(value, nullptr, false);
+        return {{"digest_hour", hour.is_discarded() ? text : hour}};
+    }
+    if (option == "--email-role-tasks")
+        return {{"email_role_tasks", value == "yes"   ? json(true)
+                                     : value == "no" ? json(false)
+                                                     : text}};
+    known = false;
+    return json::object();
+}
+
+// `user add NAME --role ROLE...`, `user list [--json]`, `user revoke NAME`, `user token NAME`,
+// `user set NAME --option VALUE...`, `user passwd NAME`.
 int cmd_user(const std::vector<std::string>& args) {
     using accord::redis::IssuedToken;
     using accord::redis::UserStore;
     const RedisArgs redis = redis_args(args);
     const std::vector<std::string>& rest = redis.rest;
     const std::string verb = rest.empty() ? "" : rest[0];
-    std::vector<std::string> names, roles;
-    bool as_json = false;
+    std::vector<std::string> names, roles, units;
+    bool as_json = false, set_units = false;
+    json changes = json::object();
     for (std::size_t i = 1; i < rest.size(); ++i) {
-        if (rest[i] == "--role" && verb == "add" && i + 1 < rest.size())
+        bool known = false;
+        if (rest[i] == "--role" && (verb == "add" || verb == "set") && i + 1 < rest.size()) {
             roles.push_back(rest[++i]);
-        else if (rest[i] == "--json" && verb == "list")
+        } else if (rest[i] == "--json" && verb == "list") {
             as_json = true;
-        else if (rest[i].starts_with("--"))
+        } else if (verb == "set" && rest[i] == "--unit" && i + 1 < rest.size()) {
+            set_units = true;
+            if (!rest[++i].empty()) units.push_back(rest[i]);
+        } else if (verb == "set" && rest[i] == "--away" && i + 3 < rest.size()) {
+            changes["away"] = {{"from", rest[i + 1]}, {"to", rest[i + 2]}, {"deputy", rest[i + 3]}};
+            i += 3;
+        } else if (verb == "set" && rest[i] == "--back") {
+            changes["away"] = nullptr;
+        } else if (verb == "set" && i + 1 < rest.size() &&
+                   (changes.update(profile_option(rest[i], rest[i + 1], known)), known)) {
+            ++i;
+        } else if (rest[i].starts_with("--")) {
             names.push_back({});  // an option this verb does not take: a usage error below
-        else
+        } else {
             names.push_back(rest[i]);
+        }
     }
+    if (set_units) changes["units"] = units;
     const bool named = names.size() == 1 && !names[0].empty();
     const bool usage_ok = (verb == "add" && named && !roles.empty()) ||
                           (verb == "list" && names.empty()) ||
-                          ((verb == "revoke" || verb == "token") && named);
+                          (verb == "set" && named && (!changes.empty() || !roles.empty())) ||
+                          ((verb == "revoke" || verb == "token" || verb == "passwd") && named);
     if (!usage_ok) {
         std::cerr << kUsage;
         return 2;
@@ -448,7 +532,53 @@ int cmd_user(const std::vector<std::string>& args) {
             if (verb == "revoke") {
                 auto revoked = co_await users.revoke(name);
                 if (!revoked) co_return refused(revoked.error());
-                std::cerr << name << " is revoked, and every token of theirs\n";
+                std::cerr << name << " is revoked, and every token and session of theirs\n";
+                co_return 0;
+            }
+            if (verb == "set") {
+                auto user = co_await users.get(name);
+                if (!user) co_return refused(user.error());
+                auto profile = patch_profile(user->profile, changes, ProfileEditor::admin,
+                                             accord::http::known_time_zone);
+                if (!profile) co_return refused(profile.error());
+                // What the profile names must exist: its units and its deputy.
+                if (!profile->units.empty()) {
+                    auto known_units = co_await users.units();
+                    if (!known_units) co_return refused(known_units.error());
+                    for (std::size_t i = 0; i < profile->units.size(); ++i)
+                        if (!known_units->contains(profile->units[i]))
+                            co_return refused(make_error(ErrorCode::invalid_input,
+                                                         "no unit " + profile->units[i],
+                                                         "/units/" + std::to_string(i)));
+                }
+                if (profile->away) {
+                    auto deputy = co_await users.get(profile->away->deputy);
+                    if (!deputy || deputy->revoked || profile->away->deputy == name)
+                        co_return refused(make_error(ErrorCode::invalid_input,
+                                                     "no other user " + profile->away->deputy,
+                                                     "/away/deputy"));
+                }
+                std::optional<std::vector<std::string>> new_roles;
+                if (!roles.empty()) new_roles = roles;
+                const accord::redis::ChangedBy by;  // "accordctl"
+                auto updated = co_await users.update(name, std::move(profile).value(),
+                                                     std::move(new_roles), by);
+                if (!updated) co_return refused(updated.error());
+                print_users({*updated}, true);
+                co_return 0;
+            }
+            if (verb == "passwd") {
+                auto password = read_password(name);
+                if (!password) co_return refused(make_error(ErrorCode::invalid_input,
+                                                            "no password read from stdin"));
+                if (auto ok = accord::http::check_new_password(*password, name, "/password"); !ok)
+                    co_return refused(ok.error());
+                auto hash = accord::http::hash_password(*password);
+                if (!hash) co_return refused(hash.error());
+                const accord::redis::ChangedBy by;  // "accordctl"
+                auto set = co_await users.set_password(name, std::move(hash).value(), by);
+                if (!set) co_return refused(set.error());
+                std::cerr << "the password of " << name << " is set; their sessions ended\n";
                 co_return 0;
             }
             auto listed = co_await users.list();

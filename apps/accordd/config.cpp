@@ -22,7 +22,8 @@ const char* kUsage =
                [--node-id NAME] [--prefix PREFIX] [--shards N] [--compression LEVEL]
                [--history-compression LEVEL] [--dev-clock] [--tls-cert FILE --tls-key FILE]
                [--max-body BYTES] [--max-json-depth N] [--rate PER_SECOND] [--burst N]
-               [--max-feed-sockets N] [--log-level LEVEL]
+               [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
+               [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -49,7 +50,29 @@ Each setting comes from the flag, else the environment variable, else the --conf
   --idle-timeout S  close a keep-alive connection idle this long (ACCORD_IDLE_TIMEOUT; 60)
   --request-timeout S  time to send a whole request once it began (ACCORD_REQUEST_TIMEOUT; 10)
   --log-level L    trace, debug, info, warn, error (ACCORD_LOG_LEVEL; default info)
+  --public-url URL  the address people open, https://accord.example.edu (ACCORD_PUBLIC_URL):
+                   requests with the session cookie must come from its origin (without it,
+                   from the scheme served and the request's Host)
+  --trusted-proxy A[,B]  reverse proxies whose X-Forwarded-For names the client
+                   (ACCORD_TRUSTED_PROXY; default none: the connection's address counts)
+  --session-idle S, --session-lifetime S  a sign-in session ends S seconds after its last use,
+                   and at most S seconds after it began (ACCORD_SESSION_IDLE,
+                   ACCORD_SESSION_LIFETIME; default 28800 and 86400)
 )";
+
+// "https://Accord.example.edu:8443/x" -> "https://accord.example.edu:8443"; empty if not a URL.
+std::string origin_of(const std::string& url) {
+    std::string lower = url;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* scheme : {"http://", "https://"}) {
+        if (!lower.starts_with(scheme)) continue;
+        const std::size_t from = std::string_view(scheme).size();
+        const std::size_t end = std::min(lower.find_first_of("/?#", from), lower.size());
+        if (end == from || lower.find('@', from) < end) return {};
+        return lower.substr(0, end);
+    }
+    return {};
+}
 
 struct Setting {
     const char* flag;  // without the dashes
@@ -136,6 +159,35 @@ const std::vector<Setting>& settings() {
         {"request-timeout", "ACCORD_REQUEST_TIMEOUT", false,
          [](Config& c, const std::string& v) {
              return parse_number(v, c.request_timeout, 1, 3600);
+         }},
+        {"public-url", "ACCORD_PUBLIC_URL", false,
+         [](Config& c, const std::string& v) {
+             c.public_url = v;
+             c.public_origin = origin_of(v);
+             return !c.public_origin.empty();
+         }},
+        {"trusted-proxy", "ACCORD_TRUSTED_PROXY", false,
+         [](Config& c, const std::string& v) {
+             c.trusted_proxies.clear();
+             std::string_view rest = v;
+             while (!rest.empty()) {
+                 const auto comma = std::min(rest.find(','), rest.size());
+                 std::string_view one = rest.substr(0, comma);
+                 rest.remove_prefix(std::min(comma + 1, rest.size()));
+                 while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+                 while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+                 if (one.empty()) return false;
+                 c.trusted_proxies.emplace_back(one);
+             }
+             return !c.trusted_proxies.empty();
+         }},
+        {"session-idle", "ACCORD_SESSION_IDLE", false,
+         [](Config& c, const std::string& v) {
+             return parse_number(v, c.session_idle, 1, 30 * 86400);
+         }},
+        {"session-lifetime", "ACCORD_SESSION_LIFETIME", false,
+         [](Config& c, const std::string& v) {
+             return parse_number(v, c.session_lifetime, 1, 365 * 86400);
          }},
         {"log-level", "ACCORD_LOG_LEVEL", false,
          [](Config& c, const std::string& v) {

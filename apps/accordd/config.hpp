@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "accord/engine/result.hpp"
 
@@ -28,6 +29,14 @@ struct Config {
     double requests_per_second = 50;
     double burst = 100;
     std::string log_level = "info";
+    // People: the server's public address (its origin is what browsers' requests must come
+    // from; e-mail links), the reverse proxies whose X-Forwarded-For is believed, and how long
+    // sign-in sessions last.
+    std::string public_url;
+    std::string public_origin;  // public_url's scheme://host[:port], lower case
+    std::vector<std::string> trusted_proxies;
+    int session_idle = 8 * 3600;       // seconds
+    int session_lifetime = 24 * 3600;  // seconds
     int idle_timeout = 60;     // seconds a keep-alive connection may sit idle
     int request_timeout = 10;  // seconds to send a whole request once it began
 };

@@ -23,6 +23,7 @@
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
 #include "accord/http/feed.hpp"
+#include "accord/http/redis_people.hpp"
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
 #include "accord/redis/dev_clock.hpp"
@@ -113,7 +114,11 @@ int main(int argc, char** argv) {
         std::cerr << "--redis: " << users_client.error().message << "\n";
         return 2;
     }
-    redis::UserStore users(users_client.value(), config.prefix);
+    redis::SessionLimits session_limits;
+    session_limits.idle = std::chrono::seconds(config.session_idle);
+    session_limits.absolute =
+        std::chrono::seconds(std::max(config.session_lifetime, config.session_idle));
+    redis::UserStore users(users_client.value(), config.prefix, session_limits);
 
     redis::RuntimeOptions runtime_options;
     runtime_options.node_id = config.node_id;
@@ -148,30 +153,6 @@ int main(int argc, char** argv) {
             return dev_clock->advance_to(runtime, target);
         };
     }
-    const auto user_json = [](const redis::User& u) {
-        return engine::json{{"name", u.name},
-                            {"roles", u.roles},
-                            {"created_at", engine::format_date_time(u.created_at)},
-                            {"revoked", u.revoked}};
-    };
-    api_options.users.list = [&users,
-                              user_json]() -> http::Awaitable<engine::Result<engine::json>> {
-        auto listed = co_await users.list();
-        if (!listed) co_return listed.error();
-        engine::json out = engine::json::array();
-        for (const auto& u : *listed) out.push_back(user_json(u));
-        co_return out;
-    };
-    api_options.users.add =
-        [&users, &runtime, user_json](
-            std::string name,
-            std::vector<std::string> roles) -> http::Awaitable<engine::Result<engine::json>> {
-        auto added = co_await users.add(std::move(name), std::move(roles), runtime.now());
-        if (!added) co_return added.error();
-        engine::json out = user_json(added->user);
-        out["token"] = added->token;
-        co_return out;
-    };
     // Revocations are pushed to this node on a connection of their own (its reads block):
     // known tokens are then answered from memory, with no read of Redis per request.
     redis::ConnectionOptions watch_connection;
@@ -182,12 +163,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     redis::TokenCache tokens(users);
-    api_options.users.revoke =
-        [&users, &tokens](std::string name) -> http::Awaitable<engine::Result<void>> {
-        auto revoked = co_await users.revoke(std::move(name));
-        if (revoked) tokens.forget();
-        co_return revoked;
-    };
+    // Passwords are hashed and checked on a thread of their own.
+    http::PasswordWorker passwords;
+    http::RedisPeople people(users, &tokens, passwords);
+    api_options.people = &people;
+    api_options.public_origin = config.public_origin;
+    api_options.trusted_proxies = config.trusted_proxies;
     auto authenticate =
         [&tokens](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {

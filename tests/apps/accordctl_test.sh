@@ -108,6 +108,53 @@ check "user token exits 0 and prints another token" \
 "$ctl" user token nobody "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
 check "user token of an unknown user exits 1" $([ $code -eq 1 ] && grep -qF not_found "$tmp/err"; echo $?)
 
+# user set: a profile and roles, checked as the API checks them; each change in the audit.
+out=$("$ctl" user set ana --display-name "رنا الخطيب" --language ar --time-zone Asia/Hebron \
+  --email ana@example.edu --email-notices daily --digest-hour 7 "${r[@]}"); code=$?
+check "user set exits 0" $code
+check "user set prints the user with the profile" $(/usr/bin/python3 -c '
+import json, sys
+[u] = json.loads(sys.argv[1])
+assert u["display_name"] == "رنا الخطيب" and u["language"] == "ar", u
+assert u["time_zone"] == "Asia/Hebron" and u["email"] == "ana@example.edu", u
+assert u["email_notices"] == "daily" and u["digest_hour"] == 7 and u["roles"] == ["director"], u
+' "$out"; echo $?)
+"$ctl" user set ana --time-zone Mars/Olympus "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user set of an unknown time zone exits 1 at /time_zone" \
+  $([ $code -eq 1 ] && grep -qF "invalid_input: /time_zone: " "$tmp/err"; echo $?)
+"$ctl" user set ana --unit eng "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user set of a unit that does not exist exits 1" \
+  $([ $code -eq 1 ] && grep -qF "/units/0: no unit eng" "$tmp/err"; echo $?)
+"$ctl" user set ana --away 2027-07-01 2027-07-14 nobody "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user set --away with an unknown deputy exits 1" \
+  $([ $code -eq 1 ] && grep -qF "/away/deputy" "$tmp/err"; echo $?)
+out=$("$ctl" user set ana --away 2027-07-01 2027-07-14 olga --role director --role dean "${r[@]}")
+check "user set --away and --role" $(/usr/bin/python3 -c '
+import json, sys
+[u] = json.loads(sys.argv[1])
+assert u["away"] == {"from": "2027-07-01", "to": "2027-07-14", "deputy": "olga"}, u
+assert u["roles"] == ["dean", "director"] and u["language"] == "ar", u' "$out"; echo $?)
+out=$("$ctl" user set ana --back --email "" "${r[@]}")
+check "user set --back ends the leave; an empty value clears" $(/usr/bin/python3 -c '
+import json, sys
+[u] = json.loads(sys.argv[1])
+assert u["away"] is None and u["email"] is None, u' "$out"; echo $?)
+# user passwd: read from stdin, checked, kept as an Argon2id hash only.
+echo "cedar forest long path" | "$ctl" user passwd ana "${r[@]}" >/dev/null 2>&1
+check "user passwd exits 0" $?
+check "the password is kept as an Argon2id hash, not as itself" \
+  $(redis-cli -p "$port" hget 'ctl:{u}:user:ana' password | grep -q '^\$argon2id\$' &&
+    ! redis-cli -p "$port" --scan --pattern 'ctl:*' | xargs -n1 redis-cli -p "$port" dump 2>/dev/null \
+      | grep -qa "cedar forest"; echo $?)
+echo "password123" | "$ctl" user passwd ana "${r[@]}" >/dev/null 2>"$tmp/err"; code=$?
+check "user passwd refuses one of the commonest passwords" \
+  $([ $code -eq 1 ] && grep -qF "commonest" "$tmp/err"; echo $?)
+"$ctl" user passwd ana "${r[@]}" </dev/null >/dev/null 2>&1; code=$?
+check "user passwd with nothing on stdin exits 1" $([ $code -eq 1 ]; echo $?)
+check "the audit records each change by accordctl" \
+  $([ "$(redis-cli -p "$port" xrevrange 'ctl:{u}:audit' + - count 1 | grep -c '"action":"user.password"')" -eq 1 ] &&
+    [ "$(redis-cli -p "$port" xlen 'ctl:{u}:audit')" -ge 6 ]; echo $?)
+
 "$ctl" user revoke olga "${r[@]}" >/dev/null 2>&1
 check "user revoke exits 0" $?
 check "revoke deletes both of olga's tokens" \
@@ -121,7 +168,7 @@ check "user revoke of an unknown user exits 1" $([ $code -eq 1 ] && grep -qF not
 
 for usage in "user" "user add olga" "user add --role officer" "user add a b --role officer" \
   "user add olga --role" "user list extra" "user list --role x" "user revoke" "user token a b" \
-  "user remove olga"; do
+  "user remove olga" "user set olga" "user set --language ar" "user passwd" "user passwd a b"; do
   # shellcheck disable=SC2086
   "$ctl" $usage "${r[@]}" >/dev/null 2>&1; code=$?
   check "accordctl $usage exits 2" $([ $code -eq 2 ]; echo $?)

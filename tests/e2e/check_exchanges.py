@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Every answer the e2e tests got, checked against the OpenAPI document.
 
-tests/support/http_client.cpp records each answer (ACCORD_HTTP_EXCHANGES=DIR: DIR/<pid>.jsonl);
+adapters/http/src/client.cpp records each answer (ACCORD_HTTP_EXCHANGES=DIR: DIR/<pid>.jsonl);
 this checks each one: its status is declared by the operation (a path the document does not
 name may only be refused; a method its path does not take only with 405 and the path's methods
 in Allow), the headers the API sends are declared for that answer, and the body is of the
@@ -21,7 +21,8 @@ import urllib.parse
 import jsonschema
 
 # Headers the API sets on purpose; each must be declared for the answer that carries it.
-API_HEADERS = {"allow", "location", "retry-after", "www-authenticate", "idempotent-replayed"}
+API_HEADERS = {"allow", "location", "retry-after", "www-authenticate", "idempotent-replayed",
+               "set-cookie"}
 # What a request the document has no operation for may get: malformed, too large, no token,
 # rate limited, no such route; the document's own response for each.
 UNROUTED = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "PayloadTooLarge",

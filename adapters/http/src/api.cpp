@@ -1,6 +1,6 @@
 // Api: the route table, authentication, the handlers of docs/api.md and the problem answers,
 // each asking the Service behind it.
-#include "accord/http/api.hpp"
+#include "api_internal.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -27,55 +27,7 @@ using engine::make_error;
 using engine::Task;
 using engine::TimeMs;
 
-// ---------------------------------------------------------------------------------------------
-// What a handler has at hand.
-
-struct Api::Context {
-    Request request;
-    std::string route;  // the pattern, for metrics and logs
-    std::vector<std::pair<std::string_view, std::string>> params;  // the pattern's {name}s
-    Principal who;
-    json body;  // the parsed body of a write (an object), once parse_body() succeeded
-    TimeMs now = 0;
-
-    std::string param(const std::string& name) const {
-        auto it = request.query.find(name);
-        return it == request.query.end() ? std::string() : it->second;
-    }
-    // A "{name}" segment of the route's pattern.
-    const std::string& path(std::string_view name) const {
-        for (const auto& [n, value] : params)
-            if (n == name) return value;
-        throw std::logic_error("the route has no {" + std::string(name) + "}");
-    }
-    // A yes/no query parameter: absent is no; anything but 1/true/yes/0/false/no is refused.
-    Result<bool> flag(const std::string& name) const {
-        auto it = request.query.find(name);
-        if (it == request.query.end()) return false;
-        const std::string& v = it->second;
-        if (v == "1" || v == "true" || v == "yes") return true;
-        if (v == "0" || v == "false" || v == "no") return false;
-        return make_error(ErrorCode::invalid_input,
-                          name + ": 1, true or yes; 0, false or no (not \"" + v + "\")",
-                          "/query/" + name);
-    }
-};
-
 namespace {
-
-Response json_response(int status, const json& body) {
-    Response r;
-    r.status = status;
-    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    return r;
-}
-
-Response text_response(int status, std::string body) {
-    Response r;
-    r.status = status;
-    r.body = std::move(body);
-    return r;
-}
 
 int status_of(ErrorCode code) {
     switch (code) {
@@ -184,21 +136,6 @@ Response method_not_allowed(const std::string& allowed) {
     return r;
 }
 
-// A member of the body that must have a type when present.
-Result<std::string> string_member(const json& body, const char* name, bool required) {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) {
-        if (required)
-            return make_error(ErrorCode::invalid_input, std::string(name) + " is required",
-                              std::string("/") + name);
-        return std::string();
-    }
-    if (!it->is_string())
-        return make_error(ErrorCode::invalid_input, std::string(name) + " must be a string",
-                          std::string("/") + name);
-    return it->get<std::string>();
-}
-
 Result<json> object_member(const json& body, const char* name) {
     auto it = body.find(name);
     if (it == body.end() || it->is_null()) return json::object();
@@ -222,16 +159,6 @@ Response task_page(const std::vector<Task>& tasks, const std::string& next, Time
         w.value(nullptr);
     w.end_object();
     return text_response(200, std::move(text));
-}
-
-Result<std::size_t> page_limit(const std::string& text, std::size_t max) {
-    if (text.empty()) return std::min<std::size_t>(50, max);
-    std::size_t n = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || p != text.data() + text.size() || n == 0)
-        return make_error(ErrorCode::invalid_input, "limit must be a positive integer",
-                          "/query/limit");
-    return std::min(n, max);
 }
 
 // The instance a task id belongs to: "<instance>.t<n>".
@@ -268,19 +195,62 @@ bool Api::allow_rate(std::uint64_t credential, double& retry_after) {
 
 Awaitable<Result<Principal>> Api::authenticate(const Request& r, bool query_token) {
     std::string token;
-    if (r.authorization.starts_with("Bearer ") || r.authorization.starts_with("bearer "))
+    bool by_cookie = false;
+    if (r.authorization.starts_with("Bearer ") || r.authorization.starts_with("bearer ")) {
         token = r.authorization.substr(7);
-    else if (auto it = r.query.find("token"); query_token && it != r.query.end())
+    } else if (auto it = r.query.find("token"); query_token && it != r.query.end()) {
         token = it->second;
+    } else if (auto session = cookie_value(r.cookie, kSessionCookie); !session.empty()) {
+        token = std::move(session);
+        by_cookie = true;
+        // A browser sends the cookie with whatever page asks: a feed opened by another site's
+        // page must not get in with it (a write is checked in route()).
+        if (query_token && !same_origin(r))
+            co_return make_error(ErrorCode::forbidden,
+                                 "the session cookie is accepted from this server's own pages "
+                                 "only (Origin " +
+                                     (r.origin.empty() ? std::string("missing") : r.origin) + ")");
+    }
     if (token.empty())
-        co_return make_error(ErrorCode::forbidden, "no bearer token (Authorization: Bearer ...)");
+        co_return make_error(ErrorCode::forbidden,
+                             "no bearer token (Authorization: Bearer ...) nor session cookie");
     const std::uint64_t credential = std::hash<std::string>{}(token);
+    std::string session = by_cookie ? token : std::string();
     auto found = co_await authenticate_(std::move(token));
     if (!found) co_return found.error();
     if (!*found) co_return make_error(ErrorCode::forbidden, "unknown or revoked token");
     Principal who = std::move(**found);
     who.credential = credential;
+    who.session = std::move(session);
     co_return who;
+}
+
+bool Api::same_origin(const Request& r) const {
+    if (r.origin.empty()) return false;
+    const std::string expected = !options_.public_origin.empty()
+                                     ? options_.public_origin
+                                     : (r.tls ? "https://" : "http://") + r.host;
+    return iequals(r.origin, expected);
+}
+
+std::string Api::client_address(const Request& r) const {
+    const auto trusted = [&](std::string_view address) {
+        return std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(),
+                         address) != options_.trusted_proxies.end();
+    };
+    std::string address = r.peer;
+    // From the right: each hop a trusted proxy added, until the first one it did not.
+    std::string_view rest = r.forwarded_for;
+    while (trusted(address) && !rest.empty()) {
+        const auto comma = rest.rfind(',');
+        std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+        while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+        while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+        if (hop.empty()) break;
+        address = std::string(hop);
+    }
+    return address;
 }
 
 Awaitable<Response> Api::handle(Request request) {
@@ -324,7 +294,9 @@ std::vector<int> Api::Route::statuses() const {
         for (int s : {401, 429, 500, 503}) add(s);  // the token lookup needs Redis
         if (access == Access::admin) add(403);
     }
-    if (method == "POST") add(415);
+    if (method == "POST" || method == "PUT" || method == "PATCH") add(415);
+    // A write with the session cookie from another origin.
+    if (access != Access::anyone && method != "GET") add(403);
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -346,6 +318,14 @@ const std::vector<Api::Route>& Api::routes() {
                  anyone,         none,        {200},                     &Api::openapi},
         {"GET",  "/api/v1/me",
                  authenticated,  none,        {200},                     &Api::me},
+        {"PATCH", "/api/v1/me",
+                 authenticated,  none,        {200, 403, 404},           &Api::patch_me},
+        {"PUT",  "/api/v1/me/password",
+                 authenticated,  none,        {204, 403, 404, 429},      &Api::change_password},
+        {"POST", "/api/v1/session",
+                 anyone,         none,        {200, 401, 403, 404, 429, 500, 503}, &Api::sign_in},
+        {"DELETE", "/api/v1/session",
+                 authenticated,  none,        {204, 409},                &Api::sign_out},
         {"GET",  "/api/v1/definitions",
                  authenticated,  none,        {200},                     &Api::list_definitions},
         {"POST", "/api/v1/definitions",
@@ -388,8 +368,18 @@ const std::vector<Api::Route>& Api::routes() {
                  admin,          none,        {200, 404},                &Api::list_users},
         {"POST", "/api/v1/admin/users",
                  admin,          kept_answer, {201, 404, 409},           &Api::add_user},
+        {"PATCH", "/api/v1/admin/users/{name}",
+                 admin,          kept_answer, {200, 404},                &Api::patch_user},
+        {"PUT",  "/api/v1/admin/users/{name}/password",
+                 admin,          none,        {204, 404},                &Api::set_user_password},
         {"POST", "/api/v1/admin/users/{name}/revoke",
                  admin,          kept_answer, {200, 404},                &Api::revoke_user},
+        {"GET",  "/api/v1/admin/units",
+                 authenticated,  none,        {200, 404},                &Api::get_units},
+        {"PUT",  "/api/v1/admin/units",
+                 admin,          none,        {200, 404, 409},           &Api::put_units},
+        {"GET",  "/api/v1/admin/audit",
+                 authenticated,  none,        {200, 403, 404},           &Api::get_audit},
         // The feed is a WebSocket upgrade, which the server hands to the FeedHub (101, or its
         // refusals: 401, 404 without a hub, 429); a plain GET reaches the handler here (400).
         {"GET",  "/api/v1/feed",
@@ -485,7 +475,16 @@ Awaitable<Response> Api::route(Context& cx) {
         co_return problem(403, "forbidden",
                           fmt::format("{} {} is for admins, and {} is not one", found->method,
                                       found->pattern, cx.who.id));
-    if (found->method == "POST") {
+    // A browser sends the session cookie with requests that other sites' pages make: what
+    // changes anything must come from this server's own pages (the sign-in too, if it says).
+    const bool writes = found->method != "GET";
+    if (writes && (!cx.who.session.empty() || !request.origin.empty()) && !same_origin(request))
+        co_return problem(403, "forbidden",
+                          "a request with the session cookie must come from this server's own "
+                          "pages (Origin " +
+                              (request.origin.empty() ? std::string("missing") : request.origin) +
+                              ")");
+    if (found->method == "POST" || found->method == "PUT" || found->method == "PATCH") {
         if (const std::string& ct = request.content_type;
             !request.body.empty() && !ct.empty() && ct.find("json") == std::string::npos)
             co_return problem(415, "unsupported_media_type",
@@ -516,10 +515,6 @@ Awaitable<Response> Api::openapi(Context&) {
     Response r;
     r.body = openapi_document();
     co_return r;
-}
-
-Awaitable<Response> Api::me(Context& cx) {
-    co_return json_response(200, {{"name", cx.who.id}, {"roles", cx.who.roles}});
 }
 
 Awaitable<Response> Api::feed_without_upgrade(Context&) {
@@ -620,6 +615,18 @@ Awaitable<Response> Api::put_definition(Context& cx) {
                            {"warnings", diagnostics_json(loaded.diagnostics, false)}});
     auto put = co_await service_.put_definition(loaded.definition);
     if (!put) co_return problem(put.error());
+    if (options_.people != nullptr) {
+        json detail = json::object();
+        detail["name"] = loaded.definition->name;
+        detail["version"] = loaded.definition->version;
+        auto recorded = co_await options_.people->record(
+            cx.who.id, "definition.put",
+            loaded.definition->name + "@" + std::to_string(loaded.definition->version),
+            std::move(detail));
+        if (!recorded)
+            spdlog::error("definition {} v{} stored but not audited: {}", loaded.definition->name,
+                          loaded.definition->version, recorded.error().to_string());
+    }
     json body = {{"name", loaded.definition->name},
                  {"version", loaded.definition->version},
                  {"warnings", diagnostics_json(loaded.diagnostics, false)}};
@@ -1080,44 +1087,6 @@ Awaitable<Response> Api::act_on_task(Context& cx) {
 
 // ---------------------------------------------------------------------------------------------
 // Users
-
-Awaitable<Response> Api::list_users(Context&) {
-    const auto& hooks = options_.users;
-    if (!hooks.list) co_return problem(404, "not_found", "user administration is not served here");
-    auto users = co_await hooks.list();
-    if (!users) co_return problem(users.error());
-    co_return json_response(200, {{"items", *users}});
-}
-
-Awaitable<Response> Api::add_user(Context& cx) {
-    const auto& hooks = options_.users;
-    if (!hooks.add) co_return problem(404, "not_found", "user administration is not served here");
-    auto name = string_member(cx.body, "name", true);
-    if (!name) co_return problem(name.error());
-    std::vector<std::string> roles;
-    auto it = cx.body.find("roles");
-    if (it == cx.body.end() || !it->is_array())
-        co_return problem(400, "invalid_input", "roles: an array of role names", "/roles");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-        if (!(*it)[i].is_string())
-            co_return problem(400, "invalid_input", "a role is a string",
-                              "/roles/" + std::to_string(i));
-        roles.push_back((*it)[i].get<std::string>());
-    }
-    auto added = co_await hooks.add(std::move(name).value(), std::move(roles));
-    if (!added) co_return problem(added.error());
-    co_return json_response(201, *added);
-}
-
-Awaitable<Response> Api::revoke_user(Context& cx) {
-    const auto& hooks = options_.users;
-    if (!hooks.revoke)
-        co_return problem(404, "not_found", "user administration is not served here");
-    const std::string& name = cx.path("name");
-    auto revoked = co_await hooks.revoke(name);
-    if (!revoked) co_return problem(revoked.error());
-    co_return json_response(200, {{"name", name}, {"revoked", true}});
-}
 
 // ---------------------------------------------------------------------------------------------
 // Answers kept per Idempotency-Key

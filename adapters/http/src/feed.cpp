@@ -147,6 +147,12 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
     sub->socket = socket;
     sub->who = std::move(who);
     sub->credentials.authorization = request.authorization;
+    sub->credentials.cookie = request.cookie;
+    sub->credentials.origin = request.origin;
+    sub->credentials.host = request.host;
+    sub->credentials.forwarded_for = request.forwarded_for;
+    sub->credentials.peer = request.peer;
+    sub->credentials.tls = request.tls;
     if (auto it = request.query.find("token"); it != request.query.end())
         sub->credentials.query.emplace("token", it->second);
     auto param = [&](const char* name) {
@@ -467,8 +473,13 @@ Awaitable<void> Feed::check_tokens() {
     for (auto& sub : subs) {
         auto who = co_await api_.authenticate(sub->credentials, true);
         if (!*alive) co_return;
-        if (!who && who.error().code == engine::ErrorCode::forbidden)
+        if (!who && who.error().code == engine::ErrorCode::forbidden) {
             sub->socket->close(1008, "token revoked");
+        } else if (who) {  // new roles take effect on the socket too
+            const auto credential = sub->who.credential;
+            sub->who = std::move(who).value();
+            sub->who.credential = credential;
+        }
     }
 }
 

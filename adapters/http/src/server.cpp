@@ -4,10 +4,20 @@
 
 namespace accord::http {
 
-engine::Result<Request> to_request(RawRequest& raw) {
-    return make_request(raw.method_string(), raw.target(), raw[bhttp::field::authorization],
-                        raw["Idempotency-Key"], raw[bhttp::field::content_type],
-                        std::move(raw.body()));
+engine::Result<Request> to_request(RawRequest& raw, const beast::tcp_stream& from, bool tls) {
+    auto request = make_request(raw.method_string(), raw.target(), raw[bhttp::field::authorization],
+                                raw["Idempotency-Key"], raw[bhttp::field::content_type],
+                                std::move(raw.body()));
+    if (!request) return request;
+    request->cookie = std::string(raw[bhttp::field::cookie]);
+    request->origin = std::string(raw[bhttp::field::origin]);
+    request->host = std::string(raw[bhttp::field::host]);
+    request->forwarded_for = std::string(raw["X-Forwarded-For"]);
+    boost::system::error_code ec;
+    const auto peer = from.socket().remote_endpoint(ec);
+    if (!ec) request->peer = peer.address().to_string();
+    request->tls = tls;
+    return request;
 }
 
 // One write, one sendmsg. (Beast's serializer cost a copy of the body and a composed operation
@@ -27,7 +37,7 @@ std::string wire(Response& response, unsigned version, bool keep_alive) {
         for (char c : value) out += c == '\r' || c == '\n' ? ' ' : c;  // no header splitting
     };
     header("Server", "accord");
-    header("Content-Type", response.content_type);
+    if (response.status != 204) header("Content-Type", response.content_type);
     header("Cache-Control", "no-store");
     for (const auto& [name, value] : response.headers) header(name, value);
     if (version == 10 && keep_alive) header("Connection", "keep-alive");

@@ -40,8 +40,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 using RawRequest = bhttp::request<bhttp::string_body>;
 
-// The parts of a request the Api looks at. Malformed targets are a 400.
-engine::Result<Request> to_request(RawRequest& raw);
+// The parts of a request the Api looks at, and where it came from. Malformed targets are a 400.
+engine::Result<Request> to_request(RawRequest& raw, const beast::tcp_stream& from, bool tls);
 // The response as it goes on the wire, head and body in one buffer.
 std::string wire(Response& response, unsigned version, bool keep_alive);
 
@@ -162,7 +162,7 @@ asio::awaitable<void> Server::Impl::serve(Stream stream, std::list<Connection>::
             co_await upgrade(std::move(stream), std::move(raw));
             co_return;
         }
-        auto request = to_request(raw);
+        auto request = to_request(raw, lowest, stream.tls());
         Response response;
         if (request)
             response = co_await api.handle(std::move(request).value());
@@ -252,7 +252,7 @@ private:
 template <typename Stream>
 asio::awaitable<void> Server::Impl::upgrade(Stream stream, RawRequest raw) {
     auto self = shared_from_this();
-    auto request = to_request(raw);
+    auto request = to_request(raw, stream.tcp(), stream.tls());
     const bool feed_route = request && request->segments.size() == 3 &&
                             request->segments[0] == "api" && request->segments[1] == "v1" &&
                             request->segments[2] == "feed";

@@ -1,14 +1,18 @@
--- user_add: a new user and their first token, both or neither. A name is taken for good: a
--- revoked user keeps it.
+-- user_add: a new user, their profile, password (if any) and first token, all or nothing, with
+-- the audit entry that records it. A name is taken for good: a revoked user keeps it.
 -- KEYS[1] the user names (set)   KEYS[2] the user (hash)   KEYS[3] the token (string)
+-- KEYS[4] the audit (stream)
 -- ARGV[1] name   ARGV[2] roles, sorted, separated by spaces   ARGV[3] created_at (ms)
--- ARGV[4] the token's SHA-256 (hex)
+-- ARGV[4] the token's SHA-256 (hex)   ARGV[5] the profile (JSON)   ARGV[6] the password's hash
+-- ('' for none)   ARGV[7] the audit entry (JSON)
 -- Returns 'ok' | 'conflict' (the name exists: nothing changes)
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
   return 'conflict'
 end
 redis.call('HSET', KEYS[2], 'name', ARGV[1], 'roles', ARGV[2], 'created_at', ARGV[3],
-           'revoked', '0', 'tokens', ARGV[4])
+           'revoked', '0', 'tokens', ARGV[4], 'profile', ARGV[5], 'password', ARGV[6],
+           'sessions', '')
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'e', ARGV[7])
 return 'ok'

@@ -138,7 +138,10 @@ std::string Keyspace::user_names() const {
     return prefix_ + ":{u}:users";
 }
 std::string Keyspace::user(std::string_view name) const {
-    return prefix_ + ":{u}:user:" + std::string(name);
+    return user_prefix() + std::string(name);
+}
+std::string Keyspace::user_prefix() const {
+    return prefix_ + ":{u}:user:";
 }
 std::string Keyspace::token(std::string_view sha256_hex) const {
     return token_prefix() + std::string(sha256_hex);
@@ -149,8 +152,26 @@ std::string Keyspace::token_prefix() const {
 std::string Keyspace::users_epoch() const {
     return prefix_ + ":{u}:epoch";
 }
-std::string Keyspace::revocations() const {
-    return prefix_ + ":{u}:revoked";
+std::string Keyspace::user_changes() const {
+    return prefix_ + ":{u}:changes";
+}
+std::string Keyspace::session(std::string_view sha256_hex) const {
+    return session_prefix() + std::string(sha256_hex);
+}
+std::string Keyspace::session_prefix() const {
+    return prefix_ + ":{u}:session:";
+}
+std::string Keyspace::units() const {
+    return prefix_ + ":{u}:units";
+}
+std::string Keyspace::audit() const {
+    return prefix_ + ":{u}:audit";
+}
+std::string Keyspace::name_failures(std::string_view name) const {
+    return prefix_ + ":{u}:fails:name:" + std::string(name);
+}
+std::string Keyspace::address_failures(std::string_view address) const {
+    return prefix_ + ":{u}:fails:addr:" + std::string(address);
 }
 
 std::string FeedCursor::encode() const {

@@ -15,6 +15,11 @@ const Script& timer_index();
 const Script& user_add();
 const Script& user_token();
 const Script& user_revoke();
+const Script& user_change();
+const Script& session_open();
+const Script& session_end();
+const Script& units_put();
+const Script& sign_in_failed();
 const Script& next_timer();
 const Script& clock_forward();
 

@@ -1,5 +1,5 @@
-// UserStore: names and roles are checked here, then written by user_add.lua, user_token.lua and
-// user_revoke.lua; reads are plain commands on the {u} slot.
+// UserStore: names and roles are checked here, then written by the user_*, session_* and
+// units_put scripts, each with its audit entry; reads are plain commands on the {u} slot.
 #include "accord/redis/users.hpp"
 
 #include <openssl/rand.h>
@@ -25,6 +25,7 @@ using engine::make_error;
 namespace {
 
 constexpr std::string_view kTokenPrefix = "acc_";
+constexpr std::string_view kSessionPrefix = "acs_";
 constexpr int kTokenBytes = 32;
 constexpr std::size_t kTokenLength = kTokenPrefix.size() + (kTokenBytes * 4 + 2) / 3;
 
@@ -77,13 +78,34 @@ std::vector<std::string> words_of(std::string_view text) {
     return out;
 }
 
-// "acc_" and 32 bytes of OpenSSL's CSPRNG in base64url.
-Result<std::string> new_token() {
+// "acc_" (or another prefix) and 32 bytes of OpenSSL's CSPRNG in base64url.
+Result<std::string> new_token(std::string_view prefix = kTokenPrefix) {
     unsigned char bytes[kTokenBytes];
     if (RAND_bytes(bytes, kTokenBytes) != 1)
         return make_error(ErrorCode::unavailable, "OpenSSL RAND_bytes failed: no token issued");
-    return std::string(kTokenPrefix) +
+    return std::string(prefix) +
            base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), kTokenBytes));
+}
+
+TimeMs wall_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// An audit entry as stored: {"at", "by", "action", "target", "detail"}.
+std::string audit_entry(const ChangedBy& by, std::string_view action, std::string_view target,
+                        engine::json detail) {
+    return engine::json{{"at", wall_now()},
+                        {"by", by.name},
+                        {"action", action},
+                        {"target", target},
+                        {"detail", std::move(detail)}}
+        .dump(-1, ' ', false, engine::json::error_handler_t::replace);
+}
+
+std::string profile_text(const engine::Profile& profile) {
+    return engine::to_json(profile).dump(-1, ' ', false, engine::json::error_handler_t::replace);
 }
 
 // A decimal integer that is the whole of `text`.
@@ -122,6 +144,15 @@ Result<User> user_of(const std::string& name, const Reply& fields) {
         } else if (field == "revoked") {
             user.revoked = value != "0";
             have_revoked = true;
+        } else if (field == "profile" && !value.empty()) {
+            auto profile = engine::profile_from_json(engine::json::parse(value, nullptr, false));
+            if (!profile)
+                return make_error(ErrorCode::storage_error,
+                                  "malformed profile of user " + name + ": " +
+                                      profile.error().to_string());
+            user.profile = std::move(profile).value();
+        } else if (field == "password") {
+            user.has_password = !value.empty();
         }
     }
     if (user.name != name || !have_roles || !have_created || !have_revoked)
@@ -131,27 +162,235 @@ Result<User> user_of(const std::string& name, const Reply& fields) {
 
 }  // namespace
 
-UserStore::UserStore(std::shared_ptr<Client> client, std::string prefix)
-    : client_(std::move(client)), keys_(std::move(prefix)) {}
+UserStore::UserStore(std::shared_ptr<Client> client, std::string prefix, SessionLimits sessions)
+    : client_(std::move(client)), keys_(std::move(prefix)), sessions_(sessions) {}
+
+bool UserStore::is_session(std::string_view secret) {
+    return secret.size() == kTokenLength && secret.starts_with(kSessionPrefix);
+}
 
 Awaitable<Result<IssuedToken>> UserStore::add(std::string name, std::vector<std::string> roles,
-                                              TimeMs now) {
+                                              TimeMs now, engine::Profile profile,
+                                              std::string password_hash, ChangedBy by) {
     if (auto ok = check_name(name); !ok) co_return ok.error();
     auto checked = checked_roles(std::move(roles));
     if (!checked) co_return checked.error();
     auto token = new_token();
     if (!token) co_return token.error();
     const std::string digest = sha256_hex(*token);
+    engine::json detail = engine::json::object();
+    detail["roles"] = *checked;
+    detail["profile"] = engine::to_json(profile);
+    detail["password"] = !password_hash.empty();
+    const std::string audit = audit_entry(by, "user.add", name, std::move(detail));
     auto r = co_await client_->eval(
-        scripts::user_add(), command_of(keys_.user_names(), keys_.user(name), keys_.token(digest)),
-        command_of(name, joined(*checked), std::to_string(now), digest));
+        scripts::user_add(),
+        command_of(keys_.user_names(), keys_.user(name), keys_.token(digest), keys_.audit()),
+        command_of(name, joined(*checked), std::to_string(now), digest, profile_text(profile),
+                   password_hash, audit));
     if (!r) co_return r.error();
     if (r->str == "conflict")
         co_return make_error(ErrorCode::conflict, "user " + name + " exists", "/name");
     if (r->str != "ok")
         co_return make_error(ErrorCode::storage_error, "user_add answered \"" + r->str + "\"");
-    co_return IssuedToken{User{std::move(name), std::move(checked).value(), now, false},
-                          std::move(token).value()};
+    User user{std::move(name), std::move(checked).value(), now, false, std::move(profile),
+              !password_hash.empty()};
+    co_return IssuedToken{std::move(user), std::move(token).value()};
+}
+
+Awaitable<Result<void>> UserStore::change(const std::string& name, std::string action,
+                                          engine::json detail, ChangedBy by, bool end_sessions,
+                                          std::vector<std::string> fields) {
+    std::vector<std::string> args;
+    args.push_back(keys_.session_prefix());
+    args.push_back(audit_entry(by, action, name, std::move(detail)));
+    args.push_back(end_sessions ? "1" : "0");
+    for (auto& f : fields) args.push_back(std::move(f));
+    auto r = co_await client_->eval(
+        scripts::user_change(),
+        command_of(keys_.user(name), keys_.users_epoch(), keys_.user_changes(), keys_.audit()),
+        std::move(args));
+    if (!r) co_return r.error();
+    if (r->str == "missing") co_return make_error(ErrorCode::not_found, "no user " + name, "/name");
+    if (r->str == "revoked")
+        co_return make_error(ErrorCode::not_found, "user " + name + " is revoked", "/name");
+    if (r->str != "ok")
+        co_return make_error(ErrorCode::storage_error, "user_change answered \"" + r->str + "\"");
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<User>> UserStore::update(std::string name,
+                                          std::optional<engine::Profile> profile,
+                                          std::optional<std::vector<std::string>> roles,
+                                          ChangedBy by) {
+    if (auto ok = check_name(name); !ok) co_return ok.error();
+    std::vector<std::string> fields;
+    engine::json detail = engine::json::object();
+    if (roles) {
+        auto checked = checked_roles(std::move(*roles));
+        if (!checked) co_return checked.error();
+        detail["roles"] = *checked;
+        fields.push_back("roles");
+        fields.push_back(joined(*checked));
+    }
+    if (profile) {
+        detail["profile"] = engine::to_json(*profile);
+        fields.push_back("profile");
+        fields.push_back(profile_text(*profile));
+    }
+    if (auto r = co_await change(name, "user.update", std::move(detail), std::move(by), false,
+                                 std::move(fields));
+        !r)
+        co_return r.error();
+    co_return co_await get(std::move(name));
+}
+
+Awaitable<Result<void>> UserStore::set_password(std::string name, std::string hash, ChangedBy by) {
+    if (auto ok = check_name(name); !ok) co_return ok.error();
+    std::vector<std::string> fields;
+    fields.push_back("password");
+    fields.push_back(std::move(hash));
+    co_return co_await change(name, "user.password", engine::json::object(), std::move(by), true,
+                              std::move(fields));
+}
+
+Awaitable<Result<std::optional<std::string>>> UserStore::password_hash(std::string name) {
+    if (!engine::is_name(name)) co_return std::optional<std::string>();
+    auto r = co_await client_->command(keys_.user(name),
+                                       command_of("HMGET", keys_.user(name), "revoked", "password"));
+    if (!r) co_return r.error();
+    if (r->elements.size() != 2 || r->elements[0].is_nil() || r->elements[0].str != "0" ||
+        r->elements[1].is_nil() || r->elements[1].str.empty())
+        co_return std::optional<std::string>();
+    co_return std::optional<std::string>(std::move(r->elements[1].str));
+}
+
+Awaitable<Result<std::string>> UserStore::open_session(std::string name) {
+    if (auto ok = check_name(name); !ok) co_return ok.error();
+    auto secret = new_token(kSessionPrefix);
+    if (!secret) co_return secret.error();
+    const std::string digest = sha256_hex(*secret);
+    const TimeMs until = wall_now() + sessions_.absolute.count();
+    auto r = co_await client_->eval(
+        scripts::session_open(), command_of(keys_.user(name), keys_.session(digest)),
+        command_of(keys_.session_prefix(), digest, name + " " + std::to_string(until),
+                   std::to_string(sessions_.idle.count())));
+    if (!r) co_return r.error();
+    if (r->str == "missing" || r->str == "revoked")
+        co_return make_error(ErrorCode::not_found, "no user " + name, "/name");
+    if (r->str != "ok")
+        co_return make_error(ErrorCode::storage_error, "session_open answered \"" + r->str + "\"");
+    co_return std::move(secret).value();
+}
+
+Awaitable<Result<bool>> UserStore::end_session(std::string session) {
+    if (!is_session(session)) co_return false;
+    const std::string digest = sha256_hex(session);
+    auto r = co_await client_->eval(
+        scripts::session_end(),
+        command_of(keys_.session(digest), keys_.users_epoch(), keys_.user_changes()),
+        command_of(keys_.user_prefix(), digest));
+    if (!r) co_return r.error();
+    co_return r->str == "ok";
+}
+
+Awaitable<Result<SignInFailures>> UserStore::sign_in_failures(std::string name,
+                                                              std::string address) {
+    const std::string by_name = keys_.name_failures(name),
+                      by_address = keys_.address_failures(address);
+    auto replies = co_await client_->all(
+        calls_of(Call::cmd(by_name, command_of("HMGET", by_name, "n", "last")),
+                 Call::cmd(by_address, command_of("HMGET", by_address, "n", "last"))));
+    SignInFailures out;
+    for (int i = 0; i < 2; ++i) {
+        if (!replies[i]) co_return replies[i].error();
+        const auto& e = replies[i]->elements;
+        const std::int64_t n = e.size() == 2 ? integer_of<std::int64_t>(e[0].str).value_or(0) : 0;
+        const TimeMs last = e.size() == 2 ? integer_of<TimeMs>(e[1].str).value_or(0) : 0;
+        (i == 0 ? out.name_count : out.address_count) = n;
+        (i == 0 ? out.name_last : out.address_last) = last;
+    }
+    co_return out;
+}
+
+Awaitable<Result<void>> UserStore::sign_in_failed(std::string name, std::string address,
+                                                  std::chrono::milliseconds window) {
+    auto r = co_await client_->eval(
+        scripts::sign_in_failed(),
+        command_of(keys_.name_failures(name), keys_.address_failures(address)),
+        command_of(std::to_string(wall_now()), std::to_string(window.count())));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<void>> UserStore::sign_in_succeeded(std::string name) {
+    const std::string key = keys_.name_failures(name);
+    auto r = co_await client_->command(key, command_of("DEL", key));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<engine::Units>> UserStore::units() {
+    auto r = co_await client_->command(keys_.units(), command_of("GET", keys_.units()));
+    if (!r) co_return r.error();
+    if (r->is_nil()) co_return engine::Units{};
+    auto units = engine::Units::from_json(engine::json::parse(r->str, nullptr, false));
+    if (!units)
+        co_return make_error(ErrorCode::storage_error,
+                             "malformed units: " + units.error().to_string());
+    co_return std::move(units).value();
+}
+
+Awaitable<Result<void>> UserStore::put_units(const engine::Units& units, ChangedBy by) {
+    const engine::json list = units.to_json();
+    engine::json detail = engine::json::object();
+    detail["units"] = list;
+    const std::string audit = audit_entry(by, "units.put", "units", std::move(detail));
+    auto r = co_await client_->eval(
+        scripts::units_put(),
+        command_of(keys_.units(), keys_.users_epoch(), keys_.user_changes(), keys_.audit()),
+        command_of(list.dump(-1, ' ', false, engine::json::error_handler_t::replace), audit));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<void>> UserStore::audit(ChangedBy by, std::string action, std::string target,
+                                         engine::json detail) {
+    const std::string key = keys_.audit();
+    auto r = co_await client_->command(
+        key, command_of("XADD", key, "*", "e", audit_entry(by, action, target, std::move(detail))));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<AuditPage>> UserStore::audit_page(std::string cursor, std::size_t limit) {
+    // The cursor is the id of the last entry shown: the page goes on before it ("(" excludes).
+    if (!cursor.empty() && (cursor.find_first_not_of("0123456789-") != std::string::npos ||
+                            std::count(cursor.begin(), cursor.end(), '-') != 1))
+        co_return make_error(ErrorCode::invalid_input, "not a cursor of the audit", "/query/cursor");
+    const std::string key = keys_.audit();
+    // (Built apart: GCC 12 mishandles a conditional's temporaries inside a co_await.)
+    const std::string from = cursor.empty() ? std::string("+") : "(" + cursor;
+    Command command = command_of("XREVRANGE", key, from, "-", "COUNT", std::to_string(limit + 1));
+    auto r = co_await client_->command(key, std::move(command));
+    if (!r) co_return r.error();
+    AuditPage page;
+    for (const Reply& entry : r->elements) {
+        if (page.entries.size() == limit) {
+            page.next = page.entries.back()["id"].get<std::string>();
+            break;
+        }
+        if (entry.elements.size() != 2) continue;
+        const auto& fields = entry.elements[1].elements;
+        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+            if (fields[i].str != "e") continue;
+            engine::json e = engine::json::parse(fields[i + 1].str, nullptr, false);
+            if (!e.is_object()) e = {{"detail", fields[i + 1].str}};
+            e["id"] = entry.elements[0].str;
+            page.entries.push_back(std::move(e));
+        }
+    }
+    co_return page;
 }
 
 Awaitable<Result<IssuedToken>> UserStore::issue_token(std::string name, TimeMs /*now*/) {
@@ -170,10 +409,9 @@ Awaitable<Result<IssuedToken>> UserStore::issue_token(std::string name, TimeMs /
         co_return make_error(ErrorCode::not_found, "user " + name + " is revoked", "/name");
     if (reply.size() != 3 || reply[0].str != "ok")
         co_return make_error(ErrorCode::storage_error, "user_token gave a malformed answer");
-    auto created_at = time_of(reply[2].str);
-    if (!created_at) co_return created_at.error();
-    co_return IssuedToken{User{std::move(name), words_of(reply[1].str), *created_at, false},
-                          std::move(token).value()};
+    auto user = co_await get(std::move(name));
+    if (!user) co_return user.error();
+    co_return IssuedToken{std::move(user).value(), std::move(token).value()};
 }
 
 Awaitable<Result<std::vector<User>>> UserStore::list() {
@@ -207,12 +445,13 @@ Awaitable<Result<User>> UserStore::get(std::string name) {
     co_return user_of(name, *r);
 }
 
-Awaitable<Result<void>> UserStore::revoke(std::string name) {
+Awaitable<Result<void>> UserStore::revoke(std::string name, ChangedBy by) {
     if (auto ok = check_name(name); !ok) co_return ok.error();
     auto r = co_await client_->eval(
         scripts::user_revoke(),
-        command_of(keys_.user(name), keys_.users_epoch(), keys_.revocations()),
-        command_of(keys_.token_prefix()));
+        command_of(keys_.user(name), keys_.users_epoch(), keys_.user_changes(), keys_.audit()),
+        command_of(keys_.token_prefix(), keys_.session_prefix(),
+                   audit_entry(by, "user.revoke", name, engine::json::object())));
     if (!r) co_return r.error();
     if (r->str == "missing") co_return make_error(ErrorCode::not_found, "no user " + name, "/name");
     if (r->str != "ok" && r->str != "already")
@@ -221,13 +460,30 @@ Awaitable<Result<void>> UserStore::revoke(std::string name) {
 }
 
 Awaitable<Result<std::optional<User>>> UserStore::authenticate(std::string token) {
-    if (token.size() != kTokenLength || !token.starts_with(kTokenPrefix))
-        co_return std::optional<User>{};
-    const std::string key = keys_.token(sha256_hex(token));
-    auto name = co_await client_->command(key, command_of("GET", key));
-    if (!name) co_return name.error();
-    if (name->is_nil()) co_return std::optional<User>{};
-    auto user = co_await get(name->str);
+    std::string name;
+    if (is_session(token)) {
+        // '<name> <absolute end>', its idle lifetime renewed by the read.
+        const std::string key = keys_.session(sha256_hex(token));
+        auto value = co_await client_->command(
+            key, command_of("GETEX", key, "PX", std::to_string(sessions_.idle.count())));
+        if (!value) co_return value.error();
+        if (value->is_nil()) co_return std::optional<User>{};
+        const auto space = value->str.find(' ');
+        const auto until = space == std::string::npos
+                               ? std::nullopt
+                               : integer_of<TimeMs>(std::string_view(value->str).substr(space + 1));
+        if (!until || *until <= wall_now()) co_return std::optional<User>{};
+        name = value->str.substr(0, space);
+    } else {
+        if (token.size() != kTokenLength || !token.starts_with(kTokenPrefix))
+            co_return std::optional<User>{};
+        const std::string key = keys_.token(sha256_hex(token));
+        auto found = co_await client_->command(key, command_of("GET", key));
+        if (!found) co_return found.error();
+        if (found->is_nil()) co_return std::optional<User>{};
+        name = std::move(found->str);
+    }
+    auto user = co_await get(name);
     if (!user && user.error().code == ErrorCode::not_found) co_return std::optional<User>{};
     if (!user) co_return user.error();
     if (user->revoked) co_return std::optional<User>{};
@@ -251,7 +507,7 @@ Awaitable<Result<std::uint64_t>> UserStore::epoch() {
 }
 
 Awaitable<Result<RevocationMark>> UserStore::revocation_mark() {
-    const std::string stream = keys_.revocations(), epoch = keys_.users_epoch();
+    const std::string stream = keys_.user_changes(), epoch = keys_.users_epoch();
     auto replies = co_await client_->all(
         calls_of(Call::cmd(stream, command_of("XREVRANGE", stream, "+", "-", "COUNT", "1")),
                  Call::cmd(epoch, command_of("GET", epoch))));
@@ -271,7 +527,7 @@ Awaitable<Result<RevocationMark>> UserStore::revocation_mark() {
 }
 
 Call UserStore::revocations_after(const std::string& after, std::chrono::milliseconds block) const {
-    const std::string stream = keys_.revocations();
+    const std::string stream = keys_.user_changes();
     return Call::cmd(stream, command_of("XREAD", "BLOCK", std::to_string(block.count()), "STREAMS",
                                         stream, after));
 }
@@ -468,17 +724,25 @@ Awaitable<Result<std::optional<User>>> TokenCache::authenticate(std::string toke
         saw_epoch(*epoch);
     }
     std::string hash = sha256_hex(token);
-    if (auto it = known_.find(hash); it != known_.end()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (auto it = known_.find(hash); it != known_.end() && now < it->second.until) {
         ++hits_;
-        co_return std::optional<User>(it->second);
+        co_return std::optional<User>(it->second.user);
     }
     ++misses_;
+    const bool session = UserStore::is_session(token);
     auto user = co_await users_.authenticate(std::move(token));
     if (!user) co_return user.error();
-    // Kept only if no revoke was seen meanwhile: this lookup may have read from before it.
+    // Kept only if no change was seen meanwhile: this lookup may have read from before it. A
+    // session is read again (its idle lifetime renewed) after a minute, or a quarter of it.
     if (*user && epoch_ == *epoch) {
         if (known_.size() >= capacity_) known_.clear();
-        known_.emplace(std::move(hash), **user);
+        const auto recheck = session ? std::min<std::chrono::steady_clock::duration>(
+                                           std::chrono::minutes(1), users_.session_limits().idle / 4)
+                                     : std::chrono::steady_clock::duration::max();
+        known_.insert_or_assign(std::move(hash),
+                                Known{**user, session ? now + recheck
+                                                      : std::chrono::steady_clock::time_point::max()});
     }
     co_return user;
 }

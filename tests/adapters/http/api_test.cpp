@@ -208,8 +208,8 @@ TEST_F(ApiTest, AMethodThePathDoesNotTakeIs405WithAllow) {
     const Answer a = call("DELETE", "/api/v1/instances", "t-lee");
     expect_problem(a, 405, "method_not_allowed");
     EXPECT_EQ(a.header("Allow"), "GET, POST");
-    // Nor does /me take anything but GET.
-    EXPECT_EQ(call("PUT", "/api/v1/me", "t-lee").header("Allow"), "GET");
+    // Nor does /me take anything but GET and PATCH.
+    EXPECT_EQ(call("PUT", "/api/v1/me", "t-lee").header("Allow"), "GET, PATCH");
 }
 
 TEST_F(ApiTest, ARouteWithAParameterMatchesAndANamedOneWinsOverIt) {

@@ -98,7 +98,7 @@ protected:
 
 TEST_P(Users, AnAddedUsersTokenAuthenticatesAsThemWithRolesSortedAndDeduplicated) {
     IssuedToken issued = add("olga.k", {"officer", "legal", "officer"});
-    const User expected{"olga.k", {"legal", "officer"}, kNow, false};
+    const User expected{"olga.k", {"legal", "officer"}, kNow, false, {}, false};
     EXPECT_EQ(issued.user, expected);
     EXPECT_TRUE(issued.token.starts_with("acc_")) << issued.token;
     EXPECT_EQ(issued.token.size(), 4u + 43u);
@@ -130,7 +130,7 @@ TEST_P(Users, AddingATakenNameIsAConflictAndTheFirstTokenStillWorks) {
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, ErrorCode::conflict);
     EXPECT_EQ(stored_keys(), keys);
-    EXPECT_EQ(who(first.token), (User{"olga", {"officer"}, kNow, false}));
+    EXPECT_EQ(who(first.token), (User{"olga", {"officer"}, kNow, false, {}, false}));
 
     // A revoked user keeps the name.
     ASSERT_TRUE(run(users_->revoke("olga")).ok());
@@ -280,7 +280,9 @@ TEST_P(Users, OnlyATokensDigestIsStored) {
         ASSERT_TRUE(name.ok());
         EXPECT_EQ(name->str, "olga");
     }
-    std::vector<std::string> expected = {prefix_ + ":{u}:token:" + sha256_hex(olga.token),
+    // (The audit records the user's addition: its name and roles, nothing secret.)
+    std::vector<std::string> expected = {prefix_ + ":{u}:audit",
+                                         prefix_ + ":{u}:token:" + sha256_hex(olga.token),
                                          prefix_ + ":{u}:token:" + sha256_hex(second->token),
                                          prefix_ + ":{u}:user:olga", prefix_ + ":{u}:users"};
     std::sort(expected.begin(), expected.end());
@@ -300,7 +302,7 @@ TEST_P(Users, ListIsSortedByNameWithRevokedUsersAndGetOfAnUnknownOneIsNotFound) 
     EXPECT_EQ(names, (std::vector<std::string>{"ana", "ana.b", "lev", "olga", "zoe"}));
     EXPECT_TRUE((*listed)[2].revoked);
     EXPECT_FALSE((*listed)[3].revoked);
-    EXPECT_EQ((*listed)[0], (User{"ana", {"officer"}, kNow, false}));
+    EXPECT_EQ((*listed)[0], (User{"ana", {"officer"}, kNow, false, {}, false}));
 
     auto unknown = run(users_->get("nobody"));
     ASSERT_FALSE(unknown.ok());

@@ -20,6 +20,7 @@
 #include "accord/engine/policy.hpp"
 #include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
+#include "accord/http/people.hpp"
 #include "accord/http/service.hpp"
 
 namespace accord::http {
@@ -29,6 +30,9 @@ struct Principal : engine::Actor {
     // Which of the user's tokens authenticated: a hash of it (never the token), the key of the
     // per-token limits (request rate, feed sockets).
     std::uint64_t credential = 0;
+    // The sign-in session's secret when the request came with the session cookie rather than
+    // a bearer token (such requests must come from the server's own origin to change anything).
+    std::string session;
 
     Principal() = default;
     Principal(std::string name, std::vector<std::string> held, std::uint64_t token_hash = 0)
@@ -48,16 +52,6 @@ using Authenticator = std::function<Awaitable<Result<std::optional<Principal>>>(
 struct DevClockHooks {
     std::function<engine::TimeMs()> now;
     std::function<Awaitable<Result<engine::TimeMs>>(engine::TimeMs target)> advance_to;
-};
-
-// User administration for admins (/api/v1/admin/users): accordd wires redis::UserStore in.
-// Empty functions: the routes answer 404. Users are JSON {"name", "roles", "created_at",
-// "revoked"}; add's answer has the new "token" too (shown once).
-struct UserAdminHooks {
-    std::function<Awaitable<Result<engine::json>>()> list;
-    std::function<Awaitable<Result<engine::json>>(std::string name, std::vector<std::string> roles)>
-        add;
-    std::function<Awaitable<Result<void>>(std::string name)> revoke;
 };
 
 // Who may call a route; others are refused before its handler runs (401, 403).
@@ -80,7 +74,14 @@ struct ApiOptions {
     // out at half of it.
     std::chrono::seconds feed_heartbeat{30};
     DevClockHooks dev_clock;
-    UserAdminHooks users;
+    // Profiles, passwords, sessions, units and the audit; none: those routes answer 404.
+    People* people = nullptr;
+    SignInLimits sign_in;
+    // The origin a browser's requests come from ("https://accord.example.edu", from
+    // --public-url); empty: the scheme served and the request's Host.
+    std::string public_origin;
+    // Addresses of reverse proxies whose X-Forwarded-For is believed (--trusted-proxy).
+    std::vector<std::string> trusted_proxies;
     // /readyz: whether the node can serve (its background loops run), asked before the
     // service's own ready().
     std::function<Awaitable<Result<void>>()> ready;
@@ -152,6 +153,17 @@ private:
     Awaitable<Response> list_users(Context& cx);
     Awaitable<Response> add_user(Context& cx);
     Awaitable<Response> revoke_user(Context& cx);
+    Awaitable<Response> patch_user(Context& cx);
+    Awaitable<Response> set_user_password(Context& cx);
+    Awaitable<Response> sign_in(Context& cx);
+    Awaitable<Response> sign_out(Context& cx);
+    Awaitable<Response> patch_me(Context& cx);
+    Awaitable<Response> change_password(Context& cx);
+    Awaitable<Response> get_units(Context& cx);
+    Awaitable<Response> put_units(Context& cx);
+    Awaitable<Response> get_audit(Context& cx);
+    // The person's profile checked against the people and units that exist (a deputy, units).
+    Awaitable<Result<void>> check_references(const engine::Profile& profile, const std::string& name);
 
     // Runs the route's handler once per Idempotency-Key (Replay::kept_answer): a retry with the
     // key and the same JSON body gets the first answer back; the key on another body is a 422.
@@ -165,6 +177,10 @@ private:
     Awaitable<Response> send_input(Context& cx, const std::string& instance_id,
                                    engine::InputKind input, SendOptions options);
     bool allow_rate(std::uint64_t credential, double& retry_after);
+    // Whether a browser's request comes from the server's own origin (ApiOptions::public_origin).
+    bool same_origin(const Request& request) const;
+    // The address a request came from: its peer, or behind a trusted proxy, X-Forwarded-For's.
+    std::string client_address(const Request& request) const;
 
     Service& service_;
     Authenticator authenticate_;

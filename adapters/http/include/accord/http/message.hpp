@@ -15,6 +15,12 @@ struct Request {
     std::string authorization;                      // the header, as sent
     std::string idempotency_key;
     std::string content_type;
+    std::string cookie;         // the Cookie header, as sent
+    std::string origin;         // the Origin header
+    std::string host;           // the Host header
+    std::string forwarded_for;  // X-Forwarded-For (believed only from a trusted proxy)
+    std::string peer;           // the address the connection came from
+    bool tls = false;           // whether it came over TLS
     std::string body;
 };
 

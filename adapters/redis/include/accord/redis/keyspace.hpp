@@ -71,8 +71,18 @@ public:
     std::string user(std::string_view name) const;
     std::string token(std::string_view sha256_hex) const;
     std::string token_prefix() const;  // "acc:{u}:token:"
+    std::string user_prefix() const;   // "acc:{u}:user:"
     std::string users_epoch() const;
-    std::string revocations() const;  // a stream: one entry per revoke, for nodes to block on
+    // A stream: one entry per change to users, their sessions or the units, for nodes to block
+    // on (so that they drop what they cached).
+    std::string user_changes() const;
+    std::string session(std::string_view sha256_hex) const;
+    std::string session_prefix() const;  // "acc:{u}:session:"
+    std::string units() const;
+    std::string audit() const;  // a stream: who changed what
+    // Failed sign-ins, counted per name and per address.
+    std::string name_failures(std::string_view name) const;
+    std::string address_failures(std::string_view address) const;
 
 private:
     std::string tag(int shard) const;  // "acc:{s7}:"
