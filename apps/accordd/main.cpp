@@ -23,6 +23,7 @@
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
 #include "accord/http/feed.hpp"
+#include "accord/http/deputies.hpp"
 #include "accord/http/redis_people.hpp"
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
@@ -167,16 +168,20 @@ int main(int argc, char** argv) {
     http::PasswordWorker passwords;
     http::RedisPeople people(users, &tokens, passwords);
     api_options.people = &people;
+    // Who stands in for whom today, read again after any change to users.
+    http::Deputies deputies(people);
+    people.on_change = [&deputies] { deputies.invalidate(); };
     api_options.public_origin = config.public_origin;
     api_options.trusted_proxies = config.trusted_proxies;
     auto authenticate =
-        [&tokens](
+        [&tokens, &deputies, &runtime](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {
         auto user = co_await tokens.authenticate(std::move(token));
         if (!user) co_return user.error();
         if (!*user) co_return std::optional<http::Principal>();
-        co_return std::optional<http::Principal>(
-            http::Principal{std::move((*user)->name), std::move((*user)->roles)});
+        http::Principal who(std::move((*user)->name), std::move((*user)->roles));
+        who.deputy_for = co_await deputies.deputy_for(who.id, runtime.now());
+        co_return std::optional<http::Principal>(std::move(who));
     };
     http::Feed* feed_ptr = nullptr;
     api_options.extra_metrics = [&feed_ptr, &supervisor] {
@@ -188,7 +193,10 @@ int main(int argc, char** argv) {
     feed_options.epoch = [&tokens] { return tokens.epoch(); };
     http::Feed feed(api, runtime, feed_options);
     feed_ptr = &feed;
-    tokens.on_epoch_change = [&feed] { feed.recheck_tokens(); };
+    tokens.on_epoch_change = [&feed, &deputies] {
+        deputies.invalidate();
+        feed.recheck_tokens();
+    };
 
     http::ServerOptions server_options;
     server_options.max_body = config.max_body;

@@ -105,11 +105,13 @@ json to_json(const Task& t) {
     if (!t.description.empty()) j["description"] = t.description;
     if (t.due_at != 0) j["due_at"] = t.due_at;
     if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
+    if (!t.claimed_for.empty()) j["claimed_for"] = t.claimed_for;
     if (t.claim_until != 0) j["claim_until"] = t.claim_until;
     if (t.status != TaskStatus::open) {
         j["closed_at"] = t.closed_at;
         if (!t.outcome.empty()) j["outcome"] = t.outcome;
         if (!t.closed_by.empty()) j["closed_by"] = t.closed_by;
+        if (!t.closed_for.empty()) j["closed_for"] = t.closed_for;
         if (!t.fields.is_null()) j["fields"] = t.fields;
         if (!t.comment.empty()) j["comment"] = t.comment;
     }
@@ -151,11 +153,13 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     if (!t.description.empty()) w.str("description", t.description);
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
+    if (!t.claimed_for.empty()) w.str("claimed_for", t.claimed_for);
     if (t.claim_until != 0) w.num("claim_until", t.claim_until);
     if (t.status != TaskStatus::open) {
         w.num("closed_at", t.closed_at);
         if (!t.outcome.empty()) w.str("outcome", t.outcome);
         if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+        if (!t.closed_for.empty()) w.str("closed_for", t.closed_for);
         if (!t.fields.is_null()) w.json("fields", t.fields);
         if (!t.comment.empty()) w.str("comment", t.comment);
     }
@@ -195,10 +199,12 @@ Result<Task> task_from(const json& j, const Instance* owner) {
         t.description = j.value("description", "");
         t.due_at = j.value("due_at", TimeMs{0});
         t.claimed_by = j.value("claimed_by", "");
+        t.claimed_for = j.value("claimed_for", "");
         t.claim_until = j.value("claim_until", TimeMs{0});
         t.closed_at = j.value("closed_at", TimeMs{0});
         t.outcome = j.value("outcome", "");
         t.closed_by = j.value("closed_by", "");
+        t.closed_for = j.value("closed_for", "");
         if (j.contains("fields")) t.fields = j["fields"];
         t.comment = j.value("comment", "");
         return t;
@@ -411,11 +417,15 @@ json to_json(const Effect& effect) {
             if constexpr (std::is_same_v<T, TaskOpened>)
                 return {{"type", "task.opened"}, {"task", to_json(e.task)}};
             else if constexpr (std::is_same_v<T, TaskClosed>)
-                return {{"type",
-                         e.status == TaskStatus::completed ? "task.completed" : "task.cancelled"},
-                        {"task", e.task_id},
-                        {"outcome", e.outcome},
-                        {"by", e.by}};
+            {
+                json j = {{"type", e.status == TaskStatus::completed ? "task.completed"
+                                                                     : "task.cancelled"},
+                          {"task", e.task_id},
+                          {"outcome", e.outcome},
+                          {"by", e.by}};
+                if (!e.for_person.empty()) j["for"] = e.for_person;
+                return j;
+            }
             else if constexpr (std::is_same_v<T, TaskEscalated>)
                 return {{"type", "task.escalated"}, {"task", e.task_id}, {"role", e.role}};
             else if constexpr (std::is_same_v<T, TaskOverdue>)
@@ -425,6 +435,7 @@ json to_json(const Effect& effect) {
             else if constexpr (std::is_same_v<T, TaskClaimed>) {
                 json j = {{"type", "task.claimed"}, {"task", e.task_id}, {"by", e.by}};
                 if (e.until != 0) j["until"] = e.until;
+                if (!e.for_person.empty()) j["for"] = e.for_person;
                 return j;
             } else if constexpr (std::is_same_v<T, TaskReleased>)
                 return {{"type", "task.released"}, {"task", e.task_id}, {"by", e.by}};
@@ -547,11 +558,13 @@ void write_members(JsonWriter& w, const Effect& effect, const std::string* owner
             };
             if constexpr (std::is_same_v<T, TaskClosed>) {
                 w.str("outcome", e.outcome).str("by", e.by);
+                if (!e.for_person.empty()) w.str("for", e.for_person);
             } else if constexpr (std::is_same_v<T, TaskEscalated>) {
                 w.str("role", e.role);
             } else if constexpr (std::is_same_v<T, TaskClaimed>) {
                 w.str("by", e.by);
                 if (e.until != 0) w.num("until", e.until);
+                if (!e.for_person.empty()) w.str("for", e.for_person);
             } else if constexpr (std::is_same_v<T, TaskReleased>) {
                 w.str("by", e.by);
             } else if constexpr (std::is_same_v<T, TaskReassigned>) {

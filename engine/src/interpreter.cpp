@@ -630,6 +630,8 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
             policy::may(actor_, policy::TaskAction::complete, policy::TaskFacts::of(*it, now_));
         !r)
         return r;
+    const std::string acting_for(policy::acting_for(
+        actor_, policy::TaskAction::complete, policy::TaskFacts::of(*it, now_)));
     const State& st = def_.state(inst_.state);
     const TaskSpec& spec = *st.task;
     const int outcome_index = spec.outcome_index(in.outcome);
@@ -645,12 +647,13 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     it->status = TaskStatus::completed;
     it->outcome = in.outcome;
     it->closed_by = actor_.id;
+    it->closed_for = acting_for;
     it->closed_at = now_;
     it->fields = in.fields.is_null() ? json::object() : in.fields;
     it->comment = in.comment;
     const Task& done = *it;  // (nothing below adds tasks before `fire`)
     emit_effect(TaskClosed{done.id, TaskStatus::completed, done.outcome, actor_.id, done.fields,
-                           done.comment});
+                           done.comment, acting_for});
     drop_task_timers(done.id);
     // (Members set one by one: nlohmann's initializer lists cost more than the copies.)
     json& detail = history_.detail = json::object();
@@ -658,6 +661,7 @@ Result<void> Machine::complete_task(const CompleteTaskInput& in) {
     detail["outcome"] = done.outcome;
     detail["fields"] = done.fields;
     if (!done.comment.empty()) detail["comment"] = done.comment;
+    if (!acting_for.empty()) detail["for"] = acting_for;
 
     if (spec.save_to.empty()) {
         for (auto f = done.fields.begin(); f != done.fields.end(); ++f)
@@ -730,10 +734,15 @@ Result<void> Machine::claim_task(const ClaimTaskInput& in) {
                           "/lease_until");
     if (!allowed) return allowed;  // someone else's claim binds
     const bool renewal = task.claim_holds(now_) && task.claimed_by == actor_.id;
+    // (A deputy renewing a claim made for someone keeps it for them.)
+    const std::string acting_for(policy::acting_for(actor_, policy::TaskAction::claim,
+                                                    policy::TaskFacts::of(task, now_)));
     task.claimed_by = actor_.id;
+    task.claimed_for = acting_for;
     task.claim_until = in.lease_until;
-    emit_effect(TaskClaimed{task.id, actor_.id, in.lease_until});
+    emit_effect(TaskClaimed{task.id, actor_.id, in.lease_until, acting_for});
     history_.detail = {{"task", task.id}};
+    if (!acting_for.empty()) history_.detail["for"] = acting_for;
     if (in.lease_until != 0) history_.detail["until"] = format_date_time(in.lease_until);
     if (renewal) history_.note = "renewed the claim";
     return Ok{};
@@ -749,6 +758,7 @@ Result<void> Machine::release_task(const ReleaseTaskInput& in) {
         return r;
     history_.detail = {{"task", task.id}, {"claimed_by", task.claimed_by}};
     task.claimed_by.clear();
+    task.claimed_for.clear();
     task.claim_until = 0;
     emit_effect(TaskReleased{task.id, actor_.id});
     return Ok{};
@@ -782,6 +792,7 @@ Result<void> Machine::reassign_task(const ReassignTaskInput& in) {
     }
     std::string from = std::exchange(task.assignee, in.assignee);
     task.claimed_by.clear();
+    task.claimed_for.clear();
     task.claim_until = 0;
     history_.detail = {{"task", task.id}, {"from", from}, {"assignee", task.assignee}};
     emit_effect(TaskReassigned{task.id, std::move(from), task.assignee, actor_.id});
@@ -1033,6 +1044,7 @@ Task closed_task(const Task& task, const TaskClosed& closed, TimeMs at) {
     t.status = closed.status;
     t.outcome = closed.outcome;
     t.closed_by = closed.by;
+    t.closed_for = closed.for_person;
     if (t.closed_at == 0) t.closed_at = at;
     if (closed.status == TaskStatus::completed) {
         t.fields = closed.fields;

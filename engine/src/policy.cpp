@@ -11,6 +11,11 @@ bool Actor::has_role(std::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+bool Actor::represents(std::string_view person) const {
+    return !person.empty() && std::find(deputy_for.begin(), deputy_for.end(), person) !=
+                                  deputy_for.end();
+}
+
 namespace policy {
 
 std::string lead_of(std::string_view role) {
@@ -26,6 +31,7 @@ TaskFacts TaskFacts::of(const Task& task, TimeMs now) {
     f.escalated_to = task.escalated_to;
     f.assignee = task.assignee;
     f.claimed_by = task.claimed_by;
+    f.claimed_for = task.claimed_for;
     f.closed_by = task.closed_by;
     f.open = task.is_open();
     f.personal = task.personal;
@@ -79,11 +85,27 @@ bool oversees(const Actor& who, const TaskFacts& t) {
     return who.system || who.has_role(kAdmin) || leads(who, t.role);
 }
 
+// Whether `who` is the person, or stands in for them while they are away.
+bool is_or_stands_in_for(const Actor& who, std::string_view person) {
+    return !person.empty() && (person == who.id || who.represents(person));
+}
+
+// Whether the claim binds `who` out: someone else's, that binds now. The claimant's deputy
+// acts under it, and so does a deputy on the claim they made for someone.
+bool claimed_by_other(const Actor& who, const TaskFacts& t) {
+    return t.claim_holds && !is_or_stands_in_for(who, t.claimed_by);
+}
+
 // Whether the task is for `who`, claims aside.
 bool for_them(const Actor& who, const TaskFacts& t) {
     if (who.system) return true;
     if (t.excludes(who.id)) return false;
     if (holds(who, t.escalated_to)) return true;
+    // What a deputy claimed for someone stays theirs to finish.
+    if (t.claim_holds && t.claimed_by == who.id && !t.claimed_for.empty()) return true;
+    // What is personally someone's is their deputy's too while they are away.
+    if (who.represents(t.assignee) || (t.claim_holds && who.represents(t.claimed_by)))
+        return true;
     // One of a multi-person group: nobody may act in another member's place.
     if (t.personal) return t.assignee == who.id;
     return (!t.assignee.empty() && t.assignee == who.id) || holds(who, t.role);
@@ -117,6 +139,7 @@ Error claimed_by_another(const TaskFacts& t, ErrorCode code) {
 bool may_see(const Actor& who, const TaskFacts& t) {
     if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor)) return true;
     if (t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id) return true;
+    if (who.represents(t.assignee) || who.represents(t.claimed_by)) return true;
     if (holds(who, t.escalated_to) || leads(who, t.role)) return true;
     return !t.personal && holds(who, t.role);
 }
@@ -129,19 +152,18 @@ Result<void> may(const Actor& who, TaskAction action, const TaskFacts& t) {
             // Claims aside first: someone who may not act on the task learns that, not who
             // holds it.
             if (auto r = is_for(who, t); !r) return r;
-            if (t.claim_holds && t.claimed_by != who.id)
-                return claimed_by_another(t, ErrorCode::conflict);
+            if (claimed_by_other(who, t)) return claimed_by_another(t, ErrorCode::conflict);
             return Ok{};
         case TaskAction::complete:
             if (auto r = is_for(who, t); !r) return r;
-            if (!who.system && t.claim_holds && t.claimed_by != who.id)
+            if (!who.system && claimed_by_other(who, t))
                 return claimed_by_another(t, ErrorCode::forbidden);
             return Ok{};
         case TaskAction::release:
             if (t.claimed_by.empty())
                 return make_error(ErrorCode::conflict,
                                   "task " + std::string(t.id) + " is not claimed");
-            if (t.claimed_by == who.id || oversees(who, t)) return Ok{};
+            if (is_or_stands_in_for(who, t.claimed_by) || oversees(who, t)) return Ok{};
             return make_error(ErrorCode::forbidden,
                               "task " + std::string(t.id) + " is claimed by " +
                                   std::string(t.claimed_by) + "; only they, or a holder of role " +
@@ -162,17 +184,31 @@ TaskActions allowed(const Actor& who, const TaskFacts& t) {
     if (!t.open) return out;
     // The same rules as may(), without building the refusals' messages.
     const bool theirs = for_them(who, t);
-    const bool free = !t.claim_holds || t.claimed_by == who.id;
+    const bool free = !claimed_by_other(who, t);
     if (theirs && free) out.add(TaskAction::claim);
     if (theirs && (free || who.system)) out.add(TaskAction::complete);
     const bool overseer = oversees(who, t);
-    if (!t.claimed_by.empty() && (t.claimed_by == who.id || overseer)) out.add(TaskAction::release);
+    if (!t.claimed_by.empty() && (is_or_stands_in_for(who, t.claimed_by) || overseer))
+        out.add(TaskAction::release);
     if (overseer) out.add(TaskAction::reassign);
     return out;
 }
 
 bool waits_for(const Actor& who, const TaskFacts& t) {
     return t.open && allowed(who, t).has(TaskAction::complete);
+}
+
+std::string_view acting_for(const Actor& who, TaskAction action, const TaskFacts& t) {
+    if (who.system) return {};
+    // Acting under a claim they made for someone: the work is done for them.
+    if (t.claim_holds && t.claimed_by == who.id && !t.claimed_for.empty()) return t.claimed_for;
+    if (who.deputy_for.empty()) return {};
+    Actor alone = who;
+    alone.deputy_for.clear();
+    if (may(alone, action, t)) return {};
+    if (who.represents(t.claimed_by) && t.claim_holds) return t.claimed_by;
+    if (who.represents(t.assignee)) return t.assignee;
+    return {};
 }
 
 Result<void> may_list_role(const Actor& who, std::string_view role) {
@@ -191,7 +227,8 @@ bool may_see_workflow(const Actor& who, const Definition& def) {
 bool may_see(const Actor& who, const Instance& inst, const Definition& def) {
     if (may_see_workflow(who, def)) return true;
     return std::any_of(inst.tasks.begin(), inst.tasks.end(), [&](const Task& t) {
-        return t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id;
+        return t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id ||
+               who.represents(t.assignee) || who.represents(t.claimed_by);
     });
 }
 

@@ -3,7 +3,9 @@
 // ending the other sessions, the cookie refused from a foreign origin, failed sign-ins held back
 // per name and per address (behind a trusted proxy, the forwarded one), profiles, units and the
 // audit.
+#include <ctime>
 #include <thread>
+#include <tuple>
 
 #include "e2e_fixture.hpp"
 
@@ -353,6 +355,126 @@ TEST_F(People, AdminsSetProfilesRolesAndUnitsAndTheAuditSaysWhoDidWhat) {
     for (const auto& e : rest) EXPECT_EQ(e.dump().find("olive"), std::string::npos) << "no password kept";
     EXPECT_TRUE(is_problem(http_->get("/api/v1/admin/audit", olga_.token), 403));
     EXPECT_TRUE(is_problem(http_->get("/api/v1/admin/audit?cursor=zzz", aud.token), 400));
+}
+
+// The date `days` from today in UTC ("YYYY-MM-DD").
+std::string utc_date(int days) {
+    const auto t = std::chrono::system_clock::now() + std::chrono::hours(24 * days);
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+class Deputies : public People {
+protected:
+    void SetUp() override {
+        People::SetUp();
+        start();
+        sam_ = add_user("sam", {"signatory"});
+        sofia_ = add_user("sofia", {"signatory"});
+        dana_ = add_user("dana", {"officer"});  // holds no signatory role
+    }
+    void away(const std::string& who, const std::string& deputy) {
+        auto r = http_->request(
+            "PATCH", "/api/v1/admin/users/" + who,
+            json{{"away", {{"from", utc_date(-1)}, {"to", utc_date(1)}, {"deputy", deputy}}}}
+                .dump(),
+            adam_.bearer());
+        ASSERT_EQ(r.status, 200) << describe(r);
+    }
+    void back(const std::string& who) {
+        auto r = http_->request("PATCH", "/api/v1/admin/users/" + who,
+                                json{{"away", nullptr}}.dump(), adam_.bearer());
+        ASSERT_EQ(r.status, 200) << describe(r);
+    }
+    // A signing by sam and sofia proposed by olga: its id and each signatory's task id.
+    std::tuple<std::string, std::string, std::string> signing() {
+        auto r = http_->post("/api/v1/instances",
+                             {{"workflow", "signing"},
+                              {"data",
+                               {{"partner", {{"name", "Uni Wien"}}},
+                                {"signatories", {"sam", "sofia"}},
+                                {"proposer", "olga"}}}},
+                             adam_.token);
+        EXPECT_EQ(r.status, 201) << describe(r);
+        std::string of_sam, of_sofia;
+        for (const auto& t : r.json().value("tasks", json::array()))
+            (t["assignee"] == "sam" ? of_sam : of_sofia) = t["id"];
+        return {r.json().value("id", ""), of_sam, of_sofia};
+    }
+    std::set<std::string> inbox(const Person& p) {
+        return ids_of(http_->get("/api/v1/tasks", p.token).json()["items"]);
+    }
+    Person sam_, sofia_, dana_;
+};
+
+TEST_F(Deputies, ADeputyActsForAnAwaySignatoryAndTheHistoryAndTheTaskSaySo) {
+    auto [instance, of_sam, of_sofia] = signing();
+    EXPECT_FALSE(inbox(dana_).contains(of_sam));
+    EXPECT_TRUE(is_problem(http_->post("/api/v1/tasks/" + of_sam + "/complete",
+                                       {{"outcome", "sign"}}, dana_.token),
+                           403));
+    away("sam", "dana");
+    // At once, in REST and in the feed's snapshot.
+    EXPECT_EQ(inbox(dana_), (std::set<std::string>{of_sam}));
+    support::WsClient feed;
+    ASSERT_TRUE(feed.connect(accordd_->port(), "/api/v1/feed", dana_.bearer()));
+    const json snapshot = feed.read_json(3s).value_or(json());
+    EXPECT_EQ(ids_of(snapshot["items"]), (std::set<std::string>{of_sam})) << snapshot.dump();
+    auto view = http_->get("/api/v1/tasks/" + of_sam, dana_.token);
+    ASSERT_EQ(view.status, 200) << describe(view);
+    EXPECT_NE(view.body.find("\"complete\""), std::string::npos) << view.body;
+    EXPECT_TRUE(inbox(sam_).contains(of_sam)) << "still sam's own";
+
+    auto done = http_->post("/api/v1/tasks/" + of_sam + "/complete", {{"outcome", "sign"}},
+                            dana_.token);
+    ASSERT_EQ(done.status, 200) << describe(done);
+    const json history = http_->get("/api/v1/instances/" + instance + "/history", adam_.token)
+                             .json()["items"];
+    bool said = false;
+    for (const auto& e : history)
+        if (e["input"] == "complete" && e["actor"] == "dana")
+            said = e["detail"]["for"] == "sam";
+    EXPECT_TRUE(said) << history.dump();
+    const json closed = http_->get("/api/v1/tasks/" + of_sam, adam_.token).json();
+    EXPECT_EQ(closed["closed_by"], "dana");
+    EXPECT_EQ(closed["closed_for"], "sam");
+    EXPECT_TRUE(is_problem(http_->post("/api/v1/tasks/" + of_sofia + "/complete",
+                                       {{"outcome", "sign"}}, dana_.token),
+                           403))
+        << "sofia is not away";
+}
+
+TEST_F(Deputies, ADeputyNamedBySeparationOfDutiesCannotActForTheSignatory) {
+    auto [instance, of_sam, of_sofia] = signing();
+    away("sofia", "olga");  // olga proposed the agreement: she may not sign it
+    EXPECT_FALSE(inbox(olga_).contains(of_sofia));
+    auto refused = http_->post("/api/v1/tasks/" + of_sofia + "/complete", {{"outcome", "sign"}},
+                               olga_.token);
+    EXPECT_TRUE(is_problem(refused, 403)) << describe(refused);
+    EXPECT_NE(refused.json().value("detail", "").find("separation of duties"), std::string::npos);
+}
+
+TEST_F(Deputies, WhenThePersonIsBackTheDeputyKeepsOnlyWhatTheyClaimed) {
+    auto [first, claimed, _a] = signing();
+    auto [second, unclaimed, _b] = signing();
+    away("sam", "dana");
+    auto claim = http_->post("/api/v1/tasks/" + claimed + "/claim", json::object(), dana_.token);
+    ASSERT_EQ(claim.status, 200) << describe(claim);
+    EXPECT_EQ(http_->get("/api/v1/tasks/" + claimed, adam_.token).json()["claimed_for"], "sam");
+    EXPECT_EQ(inbox(dana_), (std::set<std::string>{claimed, unclaimed}));
+    back("sam");
+    EXPECT_EQ(inbox(dana_), (std::set<std::string>{claimed}));
+    auto done = http_->post("/api/v1/tasks/" + claimed + "/complete", {{"outcome", "sign"}},
+                            dana_.token);
+    EXPECT_EQ(done.status, 200) << describe(done);
+    EXPECT_EQ(http_->get("/api/v1/tasks/" + claimed, adam_.token).json()["closed_for"], "sam");
+    EXPECT_TRUE(is_problem(http_->post("/api/v1/tasks/" + unclaimed + "/complete",
+                                       {{"outcome", "sign"}}, dana_.token),
+                           403));
 }
 
 }  // namespace

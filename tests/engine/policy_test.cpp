@@ -292,3 +292,92 @@ TEST(Policy, AnInstanceShowsToThoseItsTasksNamedEvenWithoutItsRoles) {
 
 }  // namespace
 }  // namespace accord::engine
+
+namespace accord::engine {
+namespace {
+
+// Deputies: dee stands in for ann (away) and for lou (away); stan stands in for hal, whom the
+// task's separation of duties does not exclude, but is excluded himself.
+TEST(PolicyDeputies, WhatIsPersonallyTheAwayPersonsIsTheDeputysToo) {
+    const Actor dee{"dee", {}, false, {"ann", "lou"}};
+    const Actor dee_back{"dee", {}, false, {}};
+    const auto facts = [](const Task& t) { return policy::TaskFacts::of(t, 1'800'000'000'000); };
+    for (const char* kind : {"assigned", "personal", "claimed"}) {
+        const Task t = [&] {
+            Task x;
+            x.id = "w-1.t1";
+            x.role = "legal";
+            if (std::string(kind) == "claimed") {
+                x.claimed_by = "lou";
+                x.claim_until = 1'800'000'060'000;
+            } else {
+                x.assignee = "ann";
+                x.personal = std::string(kind) == "personal";
+            }
+            return x;
+        }();
+        const auto f = facts(t);
+        EXPECT_TRUE(policy::may_see(dee, f)) << kind;
+        EXPECT_TRUE(policy::waits_for(dee, f)) << kind;
+        EXPECT_TRUE(policy::may(dee, TaskAction::complete, f)) << kind;
+        EXPECT_TRUE(policy::may(dee, TaskAction::claim, f)) << kind;
+        EXPECT_FALSE(policy::may(dee, TaskAction::reassign, f)) << kind;
+        EXPECT_EQ(policy::acting_for(dee, TaskAction::complete, f),
+                  std::string(kind) == "claimed" ? "lou" : "ann")
+            << kind;
+        // Back from leave: nothing.
+        EXPECT_FALSE(policy::may_see(dee_back, f)) << kind;
+        EXPECT_FALSE(policy::may(dee_back, TaskAction::complete, f)) << kind;
+        EXPECT_EQ(policy::acting_for(dee_back, TaskAction::complete, f), "") << kind;
+    }
+    // A role's task nobody holds personally is not the deputy's.
+    Task open_task;
+    open_task.id = "w-1.t2";
+    open_task.role = "legal";
+    EXPECT_FALSE(policy::may(dee, TaskAction::complete, facts(open_task)));
+    EXPECT_FALSE(policy::may_see(dee, facts(open_task)));
+}
+
+TEST(PolicyDeputies, SeparationOfDutiesAppliesToTheDeputy) {
+    Task t;
+    t.id = "w-1.t1";
+    t.role = "signatory";
+    t.assignee = "ann";
+    t.personal = true;
+    t.excluded = {"olga"};
+    const Actor olga{"olga", {"officer"}, false, {"ann"}};
+    const auto f = policy::TaskFacts::of(t, 0);
+    auto refused = policy::may(olga, TaskAction::complete, f);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
+    EXPECT_FALSE(policy::waits_for(olga, f));
+}
+
+TEST(PolicyDeputies, AClaimMadeForSomeoneStaysTheClaimantsWhenTheyAreBack) {
+    Task t;
+    t.id = "w-1.t1";
+    t.role = "signatory";
+    t.assignee = "ann";
+    t.personal = true;
+    t.claimed_by = "dee";
+    t.claimed_for = "ann";
+    const Actor dee_back{"dee", {}, false, {}};
+    const auto f = policy::TaskFacts::of(t, 0);
+    EXPECT_TRUE(policy::may(dee_back, TaskAction::complete, f));
+    EXPECT_TRUE(policy::waits_for(dee_back, f));
+    EXPECT_EQ(policy::acting_for(dee_back, TaskAction::complete, f), "ann");
+    // ann, back, finds her task claimed by her deputy: she may not complete it over the claim,
+    // but may see it; a lead may release it.
+    const Actor ann{"ann", {"signatory"}, false, {}};
+    EXPECT_TRUE(policy::may_see(ann, f));
+    EXPECT_FALSE(policy::may(ann, TaskAction::complete, f));
+    // A deputy may release the claim of the person they stand in for.
+    Task claimed_by_ann = t;
+    claimed_by_ann.claimed_by = "ann";
+    claimed_by_ann.claimed_for.clear();
+    const Actor dee{"dee", {}, false, {"ann"}};
+    EXPECT_TRUE(policy::may(dee, TaskAction::release, policy::TaskFacts::of(claimed_by_ann, 0)));
+}
+
+}  // namespace
+}  // namespace accord::engine

@@ -907,7 +907,11 @@ Awaitable<Response> Api::list_tasks(Context& cx) {
     // person (their own and their roles' queues), merged most urgent first.
     std::vector<TaskQueue> queues;
     if (!role.empty()) queues.push_back(TaskQueue{true, role});
-    if (mine || role.empty()) queues.push_back(TaskQueue{false, cx.who.id});
+    if (mine || role.empty()) {
+        queues.push_back(TaskQueue{false, cx.who.id});
+        // A deputy's: what is personally theirs who are away.
+        for (const auto& p : cx.who.deputy_for) queues.push_back(TaskQueue{false, p});
+    }
     if (!mine && role.empty())
         for (const auto& r : cx.who.roles) queues.push_back(TaskQueue{true, r});
 

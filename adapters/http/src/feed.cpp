@@ -66,6 +66,7 @@ struct Feed::Facts {
             facts.escalated_to = text(*t, "escalated_to");
             facts.assignee = text(*t, "assignee");
             facts.claimed_by = text(*t, "claimed_by");
+            facts.claimed_for = text(*t, "claimed_for");
             facts.closed_by = text(*t, "closed_by");
             facts.open = text(*t, "status") == "open";
             auto p = t->find("personal");
@@ -203,6 +204,7 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     // The person's own queue and their roles' (or the one asked for), in one round trip.
     std::vector<redis::TaskQueue> queues;
     queues.push_back(redis::TaskQueue{false, sub.who.id});
+    for (const auto& p : sub.who.deputy_for) queues.push_back(redis::TaskQueue{false, p});
     if (sub.role.empty())
         for (const auto& r : sub.who.roles) queues.push_back(redis::TaskQueue{true, r});
     else

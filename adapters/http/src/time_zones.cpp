@@ -1,4 +1,4 @@
-// known_time_zone on date/tz (time_zones.hpp).
+// known_time_zone and local_date on date/tz (time_zones.hpp).
 #include "accord/http/time_zones.hpp"
 
 #include <exception>
@@ -14,6 +14,20 @@ bool known_time_zone(std::string_view zone) {
     } catch (const std::exception&) {
         return false;
     }
+}
+
+std::string local_date(std::string_view zone, std::int64_t ms) {
+    const date::sys_time<std::chrono::milliseconds> at{std::chrono::milliseconds(ms)};
+    const date::time_zone* tz = nullptr;
+    try {
+        tz = date::locate_zone(zone);
+    } catch (const std::exception&) {
+        tz = nullptr;
+    }
+    const auto local = tz != nullptr ? tz->to_local(at)
+                                     : date::local_time<std::chrono::milliseconds>(
+                                           at.time_since_epoch());
+    return date::format("%F", date::floor<date::days>(local));
 }
 
 }  // namespace accord::http

@@ -39,12 +39,14 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
         w.str("due_at", format_date_time(t.due_at)).flag("overdue", t.is_open() && t.due_at <= now);
     if (t.is_open() && t.claim_holds(now)) {
         w.str("claimed_by", t.claimed_by);
+        if (!t.claimed_for.empty()) w.str("claimed_for", t.claimed_for);
         if (t.claim_until != 0) w.str("claim_until", format_date_time(t.claim_until));
     }
     if (!t.is_open()) {
         w.str("closed_at", format_date_time(t.closed_at));
         if (!t.outcome.empty()) w.str("outcome", t.outcome);
         if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+        if (!t.closed_for.empty()) w.str("closed_for", t.closed_for);
         if (!t.fields.is_null() && !t.fields.empty()) w.json("fields", t.fields);
         if (!t.comment.empty()) w.str("comment", t.comment);
     }

@@ -167,9 +167,11 @@ void write_task_summary(engine::JsonWriter& w, const Task& t) {
     }
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
+    if (!t.claimed_for.empty()) w.str("claimed_for", t.claimed_for);
     if (t.claim_until != 0) w.num("claim_until", t.claim_until);
     if (!t.outcome.empty()) w.str("outcome", t.outcome);
     if (!t.closed_by.empty()) w.str("closed_by", t.closed_by);
+    if (!t.closed_for.empty()) w.str("closed_for", t.closed_for);
     w.end_object();
 }
 

@@ -56,10 +56,12 @@ struct Task {
     TimeMs due_at = 0;  // 0: no deadline
     TaskStatus status = TaskStatus::open;
     std::string claimed_by;
-    TimeMs claim_until = 0;  // 0: the claim has no expiry
+    std::string claimed_for;  // the away person the claimant stood in for, if any
+    TimeMs claim_until = 0;   // 0: the claim has no expiry
     // Once closed:
     std::string outcome;
     std::string closed_by;
+    std::string closed_for;  // the away person the closer stood in for, if any
     TimeMs closed_at = 0;
     json fields;
     std::string comment;

@@ -75,6 +75,7 @@ struct TaskClosed {
     std::string by;
     json fields;  // a completion's form and comment
     std::string comment;
+    std::string for_person = {};  // the away person `by` stood in for, if any
 };
 struct TaskEscalated {
     std::string task_id;
@@ -89,7 +90,8 @@ struct TaskReminded {
 struct TaskClaimed {
     std::string task_id;
     std::string by;
-    TimeMs until = 0;  // 0: no expiry
+    TimeMs until = 0;             // 0: no expiry
+    std::string for_person = {};  // the away person `by` stood in for, if any
 };
 struct TaskReleased {
     std::string task_id;

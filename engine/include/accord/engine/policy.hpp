@@ -14,13 +14,16 @@
 
 namespace accord::engine {
 
-// A person (or the system: timers, children, which passes every check) and the roles they hold.
+// A person (or the system: timers, children, which passes every check), the roles they hold,
+// and the people they stand in for now (deputy_for: those away today who named them deputy).
 struct Actor {
     std::string id;
     std::vector<std::string> roles;
     bool system = false;
+    std::vector<std::string> deputy_for = {};
 
     bool has_role(std::string_view role) const;
+    bool represents(std::string_view person) const;
     static Actor system_actor() { return Actor{"system", {}, true}; }
 };
 
@@ -35,7 +38,7 @@ std::string lead_of(std::string_view role);
 // What the policy reads of a task: a Task has it all, and so does the task summary in a feed
 // event (the views point into either; they must outlive the TaskFacts).
 struct TaskFacts {
-    std::string_view id, role, escalated_to, assignee, claimed_by, closed_by;
+    std::string_view id, role, escalated_to, assignee, claimed_by, claimed_for, closed_by;
     bool open = true;
     bool personal = false;                   // one of a multi-person group: its assignee's alone
     bool claim_holds = false;                // someone's claim binds at the time asked about
@@ -85,6 +88,13 @@ TaskActions allowed(const Actor& who, const TaskFacts& task);
 // Whether the task waits for `who`: open, and they may complete it now (their own tasks, their
 // roles' unclaimed ones). This is a person's inbox, in GET /api/v1/tasks and the feed.
 bool waits_for(const Actor& who, const TaskFacts& task);
+
+// Deputies. While a person is away, what is personally theirs (assigned to them, claimed by
+// them, their own task of a group) is offered to their deputy too, who may see, claim and
+// complete it, separation of duties applying to the deputy as to anyone. A claim a deputy made
+// stays theirs when the person is back. acting_for() names the person `who` stands in for when
+// the action is theirs only as a deputy (empty otherwise): the history and the task say so.
+std::string_view acting_for(const Actor& who, TaskAction action, const TaskFacts& task);
 
 // Whether `who` may read the queue of `role` (those of its tasks they may see): its holders,
 // its leads, admins and auditors.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include "accord/http/passwords.hpp"
 #include "accord/http/people.hpp"
@@ -44,9 +45,13 @@ public:
                                    engine::json detail) override;
     bool known_zone(std::string_view zone) const override { return known_time_zone(zone); }
 
+    // Called after every change made here (other nodes' changes come through the epoch).
+    std::function<void()> on_change;
+
 private:
     void forget() {
         if (tokens_ != nullptr) tokens_->forget();
+        if (on_change) on_change();
     }
     redis::UserStore& users_;
     redis::TokenCache* tokens_;
