@@ -142,7 +142,11 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     if (owner == nullptr) w.str("instance", t.instance_id).str("workflow", t.workflow);
     w.str("state", t.state).str("role", t.role).str("title", t.title);
     w.num("created_at", t.created_at).str("status", to_string(t.status));
-    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.escalated_to.empty()) {
+        w.key("escalated_to").array();
+        for (const auto& role : t.escalated_to) w.string(role);
+        w.end_array();
+    }
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     if (!t.excluded.empty()) {
@@ -192,7 +196,14 @@ Result<Task> task_from(const json& j, const Instance* owner) {
         auto status = enum_from(j.at("status"), kTaskStatuses);
         if (!status) return make_error(ErrorCode::invalid_input, "unknown task status", "/status");
         t.status = *status;
-        t.escalated_to = j.value("escalated_to", "");
+        // A list of roles; one role as a string in records made before escalation ladders.
+        if (auto e = j.find("escalated_to"); e != j.end()) {
+            if (e->is_string() && !e->get_ref<const std::string&>().empty())
+                t.escalated_to.push_back(e->get<std::string>());
+            else if (e->is_array())
+                for (const auto& role : *e)
+                    if (role.is_string()) t.escalated_to.push_back(role.get<std::string>());
+        }
         t.assignee = j.value("assignee", "");
         t.personal = j.value("personal", false);
         t.excluded = j.value("excluded", std::vector<std::string>{});

@@ -443,8 +443,9 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
             const TimeMs at = r.negative ? add_duration(*due, r) : add_duration(now_, r);
             if (at > now_) add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), at);
         }
-        if (spec.escalate)
-            add_timer(Timer::Kind::task_escalation, 0, add_duration(now_, spec.escalate->after));
+        for (std::size_t i = 0; i < spec.escalate.size(); ++i)
+            add_timer(Timer::Kind::task_escalation, static_cast<std::uint16_t>(i),
+                      add_duration(now_, spec.escalate[i].after));
         inst_.tasks.push_back(std::move(task));
     }
     return Ok{};
@@ -834,13 +835,20 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
                 emit_effect(TaskReminded{task->id});
                 n.subject = "Reminder: " + task->title;
                 break;
-            case Timer::Kind::task_escalation:
-                task->escalated_to = st.task->escalate->role;
-                emit_effect(TaskEscalated{task->id, task->escalated_to});
-                n.roles = {task->escalated_to};
+            case Timer::Kind::task_escalation: {
+                // One step of the ladder: the task is offered to its role too.
+                const auto& ladder = st.task->escalate;
+                if (timer.index >= ladder.size()) return Ok{};
+                const std::string& role = ladder[timer.index].role;
+                if (std::find(task->escalated_to.begin(), task->escalated_to.end(), role) ==
+                    task->escalated_to.end())
+                    task->escalated_to.push_back(role);
+                emit_effect(TaskEscalated{task->id, role});
+                n.roles = {role};
                 n.people.clear();
                 n.subject = "Escalated to you: " + task->title;
                 break;
+            }
             case Timer::Kind::state:
                 break;
         }

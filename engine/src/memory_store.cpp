@@ -111,7 +111,10 @@ std::vector<Task> most_urgent_first(std::vector<Task> tasks) {
 std::vector<Task> MemoryStore::open_tasks_for_role(std::string_view role) const {
     std::vector<Task> out;
     for (const auto& [id, t] : tasks_)
-        if (t.is_open() && (t.role == role || t.escalated_to == role)) out.push_back(t);
+        if (t.is_open() && (t.role == role || std::find(t.escalated_to.begin(),
+                                                        t.escalated_to.end(),
+                                                        role) != t.escalated_to.end()))
+            out.push_back(t);
     return most_urgent_first(std::move(out));
 }
 

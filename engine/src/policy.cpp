@@ -28,7 +28,7 @@ TaskFacts TaskFacts::of(const Task& task, TimeMs now) {
     TaskFacts f;
     f.id = task.id;
     f.role = task.role;
-    f.escalated_to = task.escalated_to;
+    f.escalated_to.assign(task.escalated_to.begin(), task.escalated_to.end());
     f.assignee = task.assignee;
     f.claimed_by = task.claimed_by;
     f.claimed_for = task.claimed_for;
@@ -80,6 +80,12 @@ bool holds_any(const Actor& who, const std::vector<std::string>& roles) {
                        [&](const std::string& r) { return who.has_role(r); });
 }
 
+// Whether the task was escalated to a role `who` holds.
+bool escalated_to_them(const Actor& who, const TaskFacts& t) {
+    return std::any_of(t.escalated_to.begin(), t.escalated_to.end(),
+                       [&](std::string_view role) { return holds(who, role); });
+}
+
 // Who may hand a task to someone else or break someone's claim.
 bool oversees(const Actor& who, const TaskFacts& t) {
     return who.system || who.has_role(kAdmin) || leads(who, t.role);
@@ -100,7 +106,7 @@ bool claimed_by_other(const Actor& who, const TaskFacts& t) {
 bool for_them(const Actor& who, const TaskFacts& t) {
     if (who.system) return true;
     if (t.excludes(who.id)) return false;
-    if (holds(who, t.escalated_to)) return true;
+    if (escalated_to_them(who, t)) return true;
     // What a deputy claimed for someone stays theirs to finish.
     if (t.claim_holds && t.claimed_by == who.id && !t.claimed_for.empty()) return true;
     // What is personally someone's is their deputy's too while they are away.
@@ -140,7 +146,7 @@ bool may_see(const Actor& who, const TaskFacts& t) {
     if (who.system || who.has_role(kAdmin) || who.has_role(kAuditor)) return true;
     if (t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id) return true;
     if (who.represents(t.assignee) || who.represents(t.claimed_by)) return true;
-    if (holds(who, t.escalated_to) || leads(who, t.role)) return true;
+    if (escalated_to_them(who, t) || leads(who, t.role)) return true;
     return !t.personal && holds(who, t.role);
 }
 

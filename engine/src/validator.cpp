@@ -502,23 +502,38 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
             }
     }
     if (auto it = j.find("escalate"); it != j.end()) {
+        // One step {"after", "role"}, or a ladder of them, each later than the one before.
         const std::string ep = pointer_join(p, "escalate");
-        if (check_object(*it, ep, {"after", "role"}, "escalate")) {
+        const bool ladder = it->is_array();
+        if (ladder && (it->empty() || it->size() > 16))
+            error(ep, "an escalation ladder has 1 to 16 steps");
+        const json steps = ladder ? *it : json::array({*it});
+        TimeMs previous = 0;
+        for (std::size_t i = 0; i < steps.size() && i < 16; ++i) {
+            const json& step = steps[i];
+            const std::string sp = ladder ? pointer_join(ep, i) : ep;
+            if (!check_object(step, sp, {"after", "role"}, "escalate")) continue;
             Escalation e;
             bool ok = true;
-            if (it->contains("after")) {
-                auto d = duration((*it)["after"], pointer_join(ep, "after"), false);
+            if (step.contains("after")) {
+                auto d = duration(step["after"], pointer_join(sp, "after"), false);
                 ok = d.has_value();
                 if (d) e.after = *d;
             } else {
-                error(ep, "missing required key \"after\"");
+                error(sp, "missing required key \"after\"");
                 ok = false;
             }
-            auto role = get_string(*it, ep, "role", true);
-            if (role && check_name(*role, pointer_join(ep, "role"), "a role") && ok) {
-                e.role = *role;
-                t.escalate = e;
+            auto role = get_string(step, sp, "role", true);
+            if (!(role && check_name(*role, pointer_join(sp, "role"), "a role") && ok)) continue;
+            e.role = *role;
+            const TimeMs at = add_duration(0, e.after);
+            if (i > 0 && at <= previous) {
+                error(pointer_join(sp, "after"),
+                      "each step of the ladder comes later than the one before");
+                continue;
             }
+            previous = at;
+            t.escalate.push_back(std::move(e));
         }
     }
     if (auto it = j.find("separate_from"); it != j.end())
@@ -914,7 +929,7 @@ LoadResult DefinitionBuilder::build() {
         if (!s.task) continue;
         def.roles.push_back(s.task->role);
         def.roles.push_back(policy::lead_of(s.task->role));
-        if (s.task->escalate) def.roles.push_back(s.task->escalate->role);
+        for (const auto& step : s.task->escalate) def.roles.push_back(step.role);
     }
     for (const auto& decl : def.event_decls)
         if (decl) def.roles.insert(def.roles.end(), decl->roles.begin(), decl->roles.end());

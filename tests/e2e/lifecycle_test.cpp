@@ -22,7 +22,9 @@ bool is_pending_for(const Person& p, const json& t) {
     if (!claimed.empty()) return false;
     if (assignee == p.name) return true;
     if (t.value("personal", false)) return false;
-    return p.holds(t.value("role", "")) || p.holds(t.value("escalated_to", ""));
+    for (const auto& role : t.value("escalated_to", json::array()))
+        if (p.holds(role.get<std::string>())) return true;
+    return p.holds(t.value("role", ""));
 }
 
 // Whether p is named by a task event: the one who acted, the task's assignee or claimant.

@@ -1431,7 +1431,7 @@ TEST(Tasks, EscalationOffersTheTaskToTheEscalationRoleAndNotifiesIt) {
               ErrorCode::forbidden);
     const Timer& esc = the_timer(s0.instance, Timer::Kind::task_escalation);
     const Step s1 = step_ok(*def, s0.instance, fire_timer(esc.id), esc.due_at);
-    EXPECT_EQ(the_open_task(s1.instance).escalated_to, "legal_lead");
+    EXPECT_EQ(the_open_task(s1.instance).escalated_to, std::vector<std::string>{"legal_lead"});
     const auto escalated = effects_of<TaskEscalated>(s1);
     ASSERT_EQ(escalated.size(), 1u);
     EXPECT_EQ(escalated[0].task_id, id);
@@ -1448,6 +1448,104 @@ TEST(Tasks, EscalationOffersTheTaskToTheEscalationRoleAndNotifiesIt) {
                                complete(id, "approve", legal(), {{"risk", "low"}}), T("2027-01-14"))
                            .instance),
         "approved");
+}
+
+}  // namespace
+}  // namespace accord::engine
+
+namespace accord::engine {
+namespace {
+
+using namespace testkit;
+
+json ladder_workflow(json escalate) {
+    return workflow({{"review",
+                      {{"task",
+                        {{"role", "legal"},
+                         {"title", "Review"},
+                         {"outcomes", {"approve"}},
+                         {"escalate", std::move(escalate)}}},
+                       {"on", {{"approve", "done"}}}}},
+                     {"done", {{"final", "approved"}}}},
+                    "review");
+}
+
+TEST(EscalationLadder, ClimbsOneStepAtATimeEachOfferedNotifiedAndShown) {
+    const auto def = load(ladder_workflow(json::array({{{"after", "P3D"}, {"role", "legal_lead"}},
+                                                       {{"after", "P7D"}, {"role", "director"}}})));
+    EXPECT_EQ(def->state(*def->find_state("review")).task->escalate.size(), 2u);
+    EXPECT_TRUE(std::binary_search(def->roles.begin(), def->roles.end(), "director"));
+    const Step s0 = start_ok(*def, json::object(), T("2027-01-01"));
+    const std::string id = the_open_task(s0.instance).id;
+    std::vector<const Timer*> steps;
+    for (const auto& t : s0.instance.timers)
+        if (t.kind == Timer::Kind::task_escalation) steps.push_back(&t);
+    ASSERT_EQ(steps.size(), 2u);
+    EXPECT_EQ(steps[0]->due_at, T("2027-01-04"));
+    EXPECT_EQ(steps[1]->due_at, T("2027-01-08"));
+    const Actor director = person("dora", {"director"});
+    const Actor lead = person("lena", {"legal_lead"});
+    EXPECT_EQ(refused(*def, s0.instance, complete(id, "approve", director), T("2027-01-05")).code,
+              ErrorCode::forbidden);
+
+    const Step s1 = step_ok(*def, s0.instance, fire_timer(steps[0]->id), steps[0]->due_at);
+    EXPECT_EQ(the_open_task(s1.instance).escalated_to, std::vector<std::string>{"legal_lead"});
+    ASSERT_EQ(effects_of<TaskEscalated>(s1).size(), 1u);
+    EXPECT_EQ(effects_of<TaskEscalated>(s1)[0].role, "legal_lead");
+    EXPECT_EQ(effects_of<Notification>(s1).at(0).roles, std::vector<std::string>{"legal_lead"});
+    EXPECT_EQ(refused(*def, s1.instance, complete(id, "approve", director), T("2027-01-05")).code,
+              ErrorCode::forbidden)
+        << "the director's step has not come";
+
+    const Timer* second = nullptr;
+    for (const auto& t : s1.instance.timers)
+        if (t.kind == Timer::Kind::task_escalation) second = &t;
+    ASSERT_NE(second, nullptr);
+    const Step s2 = step_ok(*def, s1.instance, fire_timer(second->id), second->due_at);
+    EXPECT_EQ(the_open_task(s2.instance).escalated_to,
+              (std::vector<std::string>{"legal_lead", "director"}));
+    EXPECT_EQ(effects_of<Notification>(s2).at(0).roles, std::vector<std::string>{"director"});
+    // Both may act now; the director completes.
+    const Step done = step_ok(*def, s2.instance, complete(id, "approve", director), T("2027-01-09"));
+    EXPECT_EQ(state_of(*def, done.instance), "done");
+    (void)lead;
+}
+
+TEST(EscalationLadder, TheStorageFormKeepsTheRolesAndReadsAnOldSingleRole) {
+    Task t;
+    t.id = "w-1.t1";
+    t.role = "legal";
+    t.escalated_to = {"legal_lead", "director"};
+    auto back = task_from_json(to_json(t));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->escalated_to, t.escalated_to);
+    json old = to_json(t);
+    old["escalated_to"] = "legal_lead";  // as stored before ladders
+    auto read = task_from_json(old);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->escalated_to, std::vector<std::string>{"legal_lead"});
+}
+
+TEST(EscalationLadder, ABadLadderIsRefusedAtItsPointer) {
+    const std::vector<std::pair<json, std::string>> cases = {
+        {json::array(), "/states/review/task/escalate"},
+        {json::array({{{"after", "P7D"}, {"role", "lead"}}, {{"after", "P3D"}, {"role", "dir"}}}),
+         "/states/review/task/escalate/1/after"},
+        {json::array({{{"after", "P3D"}, {"role", "lead"}}, {{"after", "P3D"}, {"role", "dir"}}}),
+         "/states/review/task/escalate/1/after"},
+        {json::array({{{"after", "P3D"}}}), "/states/review/task/escalate/0"},
+        {json::array({{{"after", "P3D"}, {"role", "Lead X"}}}),
+         "/states/review/task/escalate/0/role"},
+        {json::array({{{"after", "P3D"}, {"role", "lead"}, {"unit", "x"}}}),
+         "/states/review/task/escalate/0/unit"},
+    };
+    for (const auto& [escalate, pointer] : cases) {
+        LoadResult r = load_definition(ladder_workflow(escalate), {});
+        ASSERT_FALSE(r.ok()) << escalate.dump();
+        bool found = false;
+        for (const auto& d : r.diagnostics) found = found || d.pointer == pointer;
+        EXPECT_TRUE(found) << escalate.dump() << ":\n" << diagnostics_text(r.diagnostics);
+    }
 }
 
 }  // namespace

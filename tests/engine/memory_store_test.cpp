@@ -291,7 +291,7 @@ TEST(MemoryStore, AnEscalatedTaskIsListedForTheEscalationRoleToo) {
     commit_ok(store, step_ok(*def, s0.instance, fire_timer(esc.id), esc.due_at));
     const auto tasks = store.open_tasks_for_role("legal_lead");
     ASSERT_EQ(tasks.size(), 1u);
-    EXPECT_EQ(tasks[0].escalated_to, "legal_lead");
+    EXPECT_EQ(tasks[0].escalated_to, std::vector<std::string>{"legal_lead"});
     EXPECT_EQ(store.open_tasks_for_role("legal").size(), 1u);
 }
 
@@ -704,7 +704,7 @@ TEST(StorageForm, OpenAndClosedTasksRoundTrip) {
     closed.closed_at = T("2027-01-02");
     closed.fields = {{"reason", "late"}};
     closed.comment = "no";
-    closed.escalated_to = "legal_lead";
+    closed.escalated_to = {"legal_lead"};
     closed.claimed_by = "ann";
     closed.excluded = {"bob"};
     for (const Task& t : {open, closed}) {

@@ -365,7 +365,7 @@ TEST(MultiPerson, OnceEscalatedAHolderOfTheEscalationRoleMayCompleteAPersonalTas
         if (t->task_id == ann.id) esc = t;
     ASSERT_NE(esc, nullptr);
     const Step escalated = step_ok(*def, s.instance, fire_timer(esc->id), esc->due_at);
-    EXPECT_EQ(task_of(escalated.instance, "ann").escalated_to, "chair");
+    EXPECT_EQ(task_of(escalated.instance, "ann").escalated_to, std::vector<std::string>{"chair"});
     const Step s2 =
         step_ok(*def, escalated.instance, complete(ann.id, "sign", chair), T("2027-01-12"));
     EXPECT_FALSE(task_of(s2.instance, "ann").is_open());

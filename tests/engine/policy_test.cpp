@@ -49,7 +49,7 @@ Task task_of_kind(const std::string& kind) {
         t.assignee = "ann";
         t.personal = true;
     } else if (kind == "escalated") {
-        t.escalated_to = "director";
+        t.escalated_to = {"director"};
     } else if (kind == "excludes holder") {
         t.excluded = {"hal"};
     } else if (kind == "closed") {

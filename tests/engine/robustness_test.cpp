@@ -595,7 +595,7 @@ std::vector<std::string> all_roles() {
         for (const State& st : s.def->states)
             if (st.task) {
                 roles.insert(st.task->role);
-                if (st.task->escalate) roles.insert(st.task->escalate->role);
+                for (const auto& step : st.task->escalate) roles.insert(step.role);
             }
         for (const auto& decl : s.def->event_decls)
             if (decl) roles.insert(decl->roles.begin(), decl->roles.end());
@@ -722,7 +722,8 @@ Actor actor_for_task(Rng& rng, const Task& task, const World& world) {
         std::vector<Actor> holders;
         for (const Actor& a : world.people)
             if (a.has_role(task.role) ||
-                (!task.escalated_to.empty() && a.has_role(task.escalated_to)))
+                std::any_of(task.escalated_to.begin(), task.escalated_to.end(),
+                            [&](const std::string& role) { return a.has_role(role); }))
                 holders.push_back(a);
         if (!holders.empty()) return rng.pick(holders);
     }

@@ -155,9 +155,9 @@ TEST(Validator, ATaskIsCompiledWithItsFormDueRemindersAndEscalation) {
     EXPECT_EQ(t.due_after->days, 10);
     ASSERT_EQ(t.reminders.size(), 1u);
     EXPECT_EQ(t.reminders[0].days, 7);
-    ASSERT_TRUE(t.escalate);
-    EXPECT_EQ(t.escalate->role, "legal_lead");
-    EXPECT_EQ(t.escalate->after.days, 12);
+    ASSERT_EQ(t.escalate.size(), 1u);
+    EXPECT_EQ(t.escalate[0].role, "legal_lead");
+    EXPECT_EQ(t.escalate[0].after.days, 12);
     EXPECT_FALSE(t.multi());
 }
 

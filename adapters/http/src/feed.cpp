@@ -63,7 +63,10 @@ struct Feed::Facts {
             task = true;
             facts.id = text(*t, "id");
             facts.role = text(*t, "role");
-            facts.escalated_to = text(*t, "escalated_to");
+            if (auto x = t->find("escalated_to"); x != t->end() && x->is_array())
+                for (const auto& role : *x)
+                    if (role.is_string())
+                        facts.escalated_to.push_back(role.get_ref<const std::string&>());
             facts.assignee = text(*t, "assignee");
             facts.claimed_by = text(*t, "claimed_by");
             facts.claimed_for = text(*t, "claimed_for");
@@ -238,7 +241,10 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     for (const auto& t : tasks) {
         if (seen.size() == limit) break;
         if (!sub.workflow.empty() && t.workflow != sub.workflow) continue;
-        if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role) continue;
+        if (!sub.role.empty() && t.role != sub.role &&
+            std::find(t.escalated_to.begin(), t.escalated_to.end(), sub.role) ==
+                t.escalated_to.end())
+            continue;
         if (seen.insert(t.id).second) write_task(w, t, now, sub.who);
     }
     w.end_array().end_object();
@@ -509,7 +515,9 @@ bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
     }
     if (!e.task) return false;
     const auto& t = e.facts;
-    if (!sub.role.empty() && t.role != sub.role && t.escalated_to != sub.role &&
+    if (!sub.role.empty() && t.role != sub.role &&
+        std::find(t.escalated_to.begin(), t.escalated_to.end(), sub.role) ==
+            t.escalated_to.end() &&
         e.event_role != sub.role)
         return false;
     // Whoever may see the task as the change left it, and whoever the change names (the

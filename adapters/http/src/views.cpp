@@ -32,7 +32,11 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
         .str("status", engine::to_string(t.status))
         .str("created_at", format_date_time(t.created_at));
     if (!t.description.empty()) w.str("description", t.description);
-    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.escalated_to.empty()) {
+        w.key("escalated_to").array();
+        for (const auto& role : t.escalated_to) w.string(role);
+        w.end_array();
+    }
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     if (t.due_at != 0)
@@ -129,7 +133,9 @@ bool matches(const Instance& inst, const Definition& def, const std::string& sta
     if (!state.empty() && def.state(inst.state).name != state) return false;
     if (!status.empty() && status != engine::to_string(inst.status)) return false;
     if (!role.empty() && std::none_of(inst.tasks.begin(), inst.tasks.end(), [&](const Task& t) {
-            return t.is_open() && (t.role == role || t.escalated_to == role);
+            return t.is_open() &&
+                   (t.role == role || std::find(t.escalated_to.begin(), t.escalated_to.end(),
+                                                role) != t.escalated_to.end());
         }))
         return false;
     const json& d = inst.data.get();

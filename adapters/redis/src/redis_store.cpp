@@ -55,8 +55,8 @@ std::vector<IndexEntry> index_entries(const Keyspace& keys, int shard, const Ins
         if (!t.is_open()) continue;
         const TimeMs score = t.due_at ? t.due_at : kNoDue;
         out.push_back({keys.role_queue(shard, t.role), t.id, score});
-        if (!t.escalated_to.empty() && t.escalated_to != t.role)
-            out.push_back({keys.role_queue(shard, t.escalated_to), t.id, score});
+        for (const auto& role : t.escalated_to)
+            if (role != t.role) out.push_back({keys.role_queue(shard, role), t.id, score});
         if (!t.assignee.empty())
             out.push_back({keys.assignee_queue(shard, t.assignee), t.id, score});
         if (!t.claimed_by.empty() && t.claimed_by != t.assignee)
@@ -157,7 +157,11 @@ private:
 void write_task_summary(engine::JsonWriter& w, const Task& t) {
     w.object().str("id", t.id).str("state", t.state).str("role", t.role).str("title", t.title);
     w.str("status", engine::to_string(t.status));
-    if (!t.escalated_to.empty()) w.str("escalated_to", t.escalated_to);
+    if (!t.escalated_to.empty()) {
+        w.key("escalated_to").array();
+        for (const auto& role : t.escalated_to) w.string(role);
+        w.end_array();
+    }
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     if (!t.excluded.empty()) {

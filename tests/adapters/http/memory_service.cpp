@@ -280,7 +280,9 @@ Awaitable<Result<TaskPage>> MemoryService::open_tasks(std::vector<TaskQueue> que
         // As RedisStore queues them: a role's holds its tasks and those escalated to it; a
         // person's, those assigned to them and those they hold a running claim on.
         const auto in_queue = [&](const Task& t) {
-            if (q.by_role) return t.role == q.name || t.escalated_to == q.name;
+            if (q.by_role)
+                return t.role == q.name || std::find(t.escalated_to.begin(), t.escalated_to.end(),
+                                                     q.name) != t.escalated_to.end();
             return t.assignee == q.name || (t.claimed_by == q.name && t.claim_holds(now));
         };
         std::vector<Task> tasks;

@@ -63,6 +63,8 @@ struct Join {
     int needed(int n) const { return kind == Kind::all ? n : kind == Kind::any ? 1 : at_least; }
 };
 
+// One step of an escalation ladder: `after` that long since the task opened, it is offered to
+// `role` too (and the role is notified).
 struct Escalation {
     Duration after;
     std::string role;
@@ -80,7 +82,7 @@ struct TaskSpec {
     std::optional<Duration> due_after;
     std::optional<logic::Expression> due_at;
     std::vector<Duration> reminders;  // positive: after opening; negative: before due
-    std::optional<Escalation> escalate;
+    std::vector<Escalation> escalate;  // the ladder, in the order its steps come
     std::optional<logic::Expression> separate_from;
     DataPath save_to;  // empty: fields merged at the top level
 

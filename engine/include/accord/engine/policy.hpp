@@ -38,7 +38,8 @@ std::string lead_of(std::string_view role);
 // What the policy reads of a task: a Task has it all, and so does the task summary in a feed
 // event (the views point into either; they must outlive the TaskFacts).
 struct TaskFacts {
-    std::string_view id, role, escalated_to, assignee, claimed_by, claimed_for, closed_by;
+    std::string_view id, role, assignee, claimed_by, claimed_for, closed_by;
+    std::vector<std::string_view> escalated_to;  // the roles it was escalated to
     bool open = true;
     bool personal = false;                   // one of a multi-person group: its assignee's alone
     bool claim_holds = false;                // someone's claim binds at the time asked about
