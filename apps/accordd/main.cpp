@@ -23,7 +23,7 @@
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
 #include "accord/http/feed.hpp"
-#include "accord/http/deputies.hpp"
+#include "accord/http/directory.hpp"
 #include "accord/http/redis_people.hpp"
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
@@ -45,7 +45,8 @@ constexpr std::chrono::milliseconds kRevocationBlock{4'000};
 
 asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_client,
                             redis::Runtime& runtime, http::Server& server, http::Feed& feed,
-                            redis::TokenCache& tokens, std::shared_ptr<redis::Client> watch_client,
+                            redis::TokenCache& tokens, http::PeopleDirectory& directory,
+                            std::shared_ptr<redis::Client> watch_client,
                             redis::Supervisor& supervisor, const accordd::Config& config,
                             int& status, bool& runtime_stopped) {
     auto opened = co_await store.open();
@@ -70,6 +71,8 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
     }
     for (const auto& w : loaded->warnings) spdlog::warn("{}", w);
     spdlog::info("workflows: {}", fmt::join(loaded->stored, ", "));
+    if (auto read = co_await directory.refresh(); !read)
+        spdlog::warn("people directory not read yet: {}", read.error().to_string());
     auto port = server.listen(config.listen_host, config.listen_port);
     if (!port) {
         spdlog::error("{}", port.error().message);
@@ -130,6 +133,15 @@ int main(int argc, char** argv) {
         runtime_options.now = [&dev_clock] { return dev_clock->now(); };
         runtime_options.refresh_clock = [&dev_clock] { return dev_clock->refresh(); };
     }
+    // People: tokens and sessions cached by the epoch, passwords hashed on a thread of their
+    // own, and the organisation (who stands in for whom, where a unit's task goes), read again
+    // after any change to users or units.
+    redis::TokenCache tokens(users);
+    http::PasswordWorker passwords;
+    http::RedisPeople people(users, &tokens, passwords);
+    http::PeopleDirectory directory(io.get_executor(), people);
+    people.on_change = [&directory] { return directory.changed(); };
+    runtime_options.directory = &directory;
     redis::Runtime runtime(store, runtime_options);
 
     http::ApiOptions api_options;
@@ -163,24 +175,18 @@ int main(int argc, char** argv) {
         std::cerr << "--redis: " << watch_client.error().message << "\n";
         return 2;
     }
-    redis::TokenCache tokens(users);
-    // Passwords are hashed and checked on a thread of their own.
-    http::PasswordWorker passwords;
-    http::RedisPeople people(users, &tokens, passwords);
     api_options.people = &people;
-    // Who stands in for whom today, read again after any change to users.
-    http::Deputies deputies(people);
-    people.on_change = [&deputies] { deputies.invalidate(); };
     api_options.public_origin = config.public_origin;
     api_options.trusted_proxies = config.trusted_proxies;
     auto authenticate =
-        [&tokens, &deputies, &runtime](
+        [&tokens, &directory, &runtime](
             std::string token) -> http::Awaitable<engine::Result<std::optional<http::Principal>>> {
         auto user = co_await tokens.authenticate(std::move(token));
         if (!user) co_return user.error();
         if (!*user) co_return std::optional<http::Principal>();
         http::Principal who(std::move((*user)->name), std::move((*user)->roles));
-        who.deputy_for = co_await deputies.deputy_for(who.id, runtime.now());
+        who.units = std::move((*user)->profile.units);
+        who.deputy_for = co_await directory.deputy_for(who.id, runtime.now());
         co_return std::optional<http::Principal>(std::move(who));
     };
     http::Feed* feed_ptr = nullptr;
@@ -193,8 +199,8 @@ int main(int argc, char** argv) {
     feed_options.epoch = [&tokens] { return tokens.epoch(); };
     http::Feed feed(api, runtime, feed_options);
     feed_ptr = &feed;
-    tokens.on_epoch_change = [&feed, &deputies] {
-        deputies.invalidate();
+    tokens.on_epoch_change = [&feed, &directory] {
+        directory.invalidate();
         feed.recheck_tokens();
     };
 
@@ -234,7 +240,7 @@ int main(int argc, char** argv) {
         wait_for_quiet();
     });
     asio::co_spawn(io,
-                   serve(store, *users_client.value(), runtime, server, feed, tokens,
+                   serve(store, *users_client.value(), runtime, server, feed, tokens, directory,
                          watch_client.value(), supervisor, config, status, runtime_stopped),
                    [&](std::exception_ptr e) {
                        if (e) status = 1;

@@ -98,6 +98,7 @@ json to_json(const Task& t) {
               {"title", t.title},
               {"created_at", t.created_at},
               {"status", to_string(t.status)}};
+    if (!t.unit.empty()) j["unit"] = t.unit;
     if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
     if (!t.assignee.empty()) j["assignee"] = t.assignee;
     if (t.personal) j["personal"] = true;
@@ -142,6 +143,7 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     if (owner == nullptr) w.str("instance", t.instance_id).str("workflow", t.workflow);
     w.str("state", t.state).str("role", t.role).str("title", t.title);
     w.num("created_at", t.created_at).str("status", to_string(t.status));
+    if (!t.unit.empty()) w.str("unit", t.unit);
     if (!t.escalated_to.empty()) {
         w.key("escalated_to").array();
         for (const auto& role : t.escalated_to) w.string(role);
@@ -196,6 +198,7 @@ Result<Task> task_from(const json& j, const Instance* owner) {
         auto status = enum_from(j.at("status"), kTaskStatuses);
         if (!status) return make_error(ErrorCode::invalid_input, "unknown task status", "/status");
         t.status = *status;
+        t.unit = j.value("unit", "");
         // A list of roles; one role as a string in records made before escalation ladders.
         if (auto e = j.find("escalated_to"); e != j.end()) {
             if (e->is_string() && !e->get_ref<const std::string&>().empty())

@@ -93,6 +93,10 @@ public:
 
     Result<Step> start();
     Result<Step> apply(const Input& in);
+    Machine& with(const Directory* directory) {
+        directory_ = directory;
+        return *this;
+    }
 
     // For a timer or a child result whose transition fails: record that it arrived, and why
     // nothing else happened, so that it is spent rather than retried for ever.
@@ -240,6 +244,7 @@ private:
     std::vector<Effect>& effects_ = out_.effects;
     HistoryEntry& history_ = out_.history;
     const Actor& actor_;
+    const Directory* directory_ = nullptr;
     TimeMs now_;
     json meta_;                                      // $instance
     json actor_json_;                                // $actor
@@ -415,6 +420,21 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
                               pointer_join(pointer_join(st.pointer, "task"), "due"));
         due = t->ms;
     }
+    // The unit named, where someone holds the role (or the nearest ancestor where someone
+    // does: the directory knows).
+    std::string unit;
+    if (spec.unit) {
+        json scratch;
+        const json& v = spec.unit->evaluate(data(), sc.ctx, scratch);
+        if (!v.is_null() && !(v.is_string() && is_name(v.get_ref<const std::string&>())))
+            return make_error(ErrorCode::runtime_error,
+                              "the task's unit is not a unit id: " +
+                                  v.dump(-1, ' ', false, json::error_handler_t::replace),
+                              pointer_join(pointer_join(st.pointer, "task"), "unit"));
+        if (v.is_string())
+            unit = directory_ != nullptr ? directory_->offer_unit(spec.role, v.get<std::string>())
+                                         : v.get<std::string>();
+    }
     const std::string title = spec.title.render(data(), sc.ctx);
     const std::string description = spec.description.render(data(), sc.ctx);
     for (auto& person : assignees) {
@@ -424,6 +444,7 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         task.workflow = inst_.workflow;
         task.state = st.name;
         task.role = spec.role;
+        task.unit = unit;
         task.assignee = std::move(person);
         task.personal = spec.multi();
         task.excluded = excluded;
@@ -1036,7 +1057,7 @@ Result<Step> start(const Definition& def, const StartInput& input, const Actor& 
     inst.parent = input.parent;
     inst.depth = input.depth;
     inst.created_at = inst.updated_at = inst.entered_at = now;
-    return Machine(def, std::move(inst), actor, now, false).start();
+    return Machine(def, std::move(inst), actor, now, false).with(input.directory).start();
 }
 
 void record_input(HistoryEntry& entry, const Input& input) {
@@ -1075,18 +1096,21 @@ std::optional<Task> task_after(const Instance& before, const Step& step, std::st
 Result<Step> step(const Definition& def, const Instance& instance, const Input& input, TimeMs now) {
     const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
                               std::holds_alternative<ChildFinishedInput>(input.kind);
-    if (!system_input) return Machine(def, instance, input.actor, now).apply(input);
-    auto result = Machine(def, instance, input.actor, now).apply(input);
+    if (!system_input)
+        return Machine(def, instance, input.actor, now).with(input.directory).apply(input);
+    auto result = Machine(def, instance, input.actor, now).with(input.directory).apply(input);
     if (result || result.error().code == ErrorCode::not_found ||
         result.error().code == ErrorCode::instance_finished)
         return result;
     Machine spend(def, instance, input.actor, now);
+    spend.with(input.directory);
     spend.consume_only("the transition failed and was not taken: " + result.error().to_string());
     return spend.apply(input);
 }
 
 Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now) {
     Machine machine(def, std::move(instance), input.actor, now, /*undoable=*/true);
+    machine.with(input.directory);
     auto result = machine.apply(input);
     if (result) return result;
     instance = machine.take_back();

@@ -11,6 +11,10 @@ bool Actor::has_role(std::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+bool Actor::in_unit(std::string_view unit) const {
+    return std::find(units.begin(), units.end(), unit) != units.end();
+}
+
 bool Actor::represents(std::string_view person) const {
     return !person.empty() && std::find(deputy_for.begin(), deputy_for.end(), person) !=
                                   deputy_for.end();
@@ -28,6 +32,7 @@ TaskFacts TaskFacts::of(const Task& task, TimeMs now) {
     TaskFacts f;
     f.id = task.id;
     f.role = task.role;
+    f.unit = task.unit;
     f.escalated_to.assign(task.escalated_to.begin(), task.escalated_to.end());
     f.assignee = task.assignee;
     f.claimed_by = task.claimed_by;
@@ -80,6 +85,11 @@ bool holds_any(const Actor& who, const std::vector<std::string>& roles) {
                        [&](const std::string& r) { return who.has_role(r); });
 }
 
+// Whether `who` holds the task's role where it is offered: anywhere, or in its unit.
+bool holds_in_unit(const Actor& who, const TaskFacts& t) {
+    return holds(who, t.role) && (t.unit.empty() || who.in_unit(t.unit));
+}
+
 // Whether the task was escalated to a role `who` holds.
 bool escalated_to_them(const Actor& who, const TaskFacts& t) {
     return std::any_of(t.escalated_to.begin(), t.escalated_to.end(),
@@ -114,7 +124,7 @@ bool for_them(const Actor& who, const TaskFacts& t) {
         return true;
     // One of a multi-person group: nobody may act in another member's place.
     if (t.personal) return t.assignee == who.id;
-    return (!t.assignee.empty() && t.assignee == who.id) || holds(who, t.role);
+    return (!t.assignee.empty() && t.assignee == who.id) || holds_in_unit(who, t);
 }
 
 // for_them(), with why not.
@@ -126,6 +136,10 @@ Result<void> is_for(const Actor& who, const TaskFacts& t) {
     if (t.personal)
         return make_error(ErrorCode::forbidden,
                           "the task is " + std::string(t.assignee) + "'s own");
+    if (t.assignee.empty() && !t.unit.empty() && holds(who, t.role))
+        return make_error(ErrorCode::forbidden,
+                          "the task is for role " + std::string(t.role) + " in unit " +
+                              std::string(t.unit) + ", which " + who.id + " is not in");
     return make_error(ErrorCode::forbidden,
                       t.assignee.empty() ? "the task is for role " + std::string(t.role) +
                                                ", which " + who.id + " does not hold"
@@ -147,7 +161,7 @@ bool may_see(const Actor& who, const TaskFacts& t) {
     if (t.assignee == who.id || t.claimed_by == who.id || t.closed_by == who.id) return true;
     if (who.represents(t.assignee) || who.represents(t.claimed_by)) return true;
     if (escalated_to_them(who, t) || leads(who, t.role)) return true;
-    return !t.personal && holds(who, t.role);
+    return !t.personal && holds_in_unit(who, t);
 }
 
 Result<void> may(const Actor& who, TaskAction action, const TaskFacts& t) {

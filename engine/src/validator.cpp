@@ -436,7 +436,7 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     TaskSpec t;
     static const KeySet keys = {"role",     "title",         "description", "assignee", "assignees",
                                 "join",     "fields",        "outcomes",    "due",      "remind",
-                                "escalate", "separate_from", "save_to"};
+                                "escalate", "separate_from", "unit", "save_to"};
     if (!check_object(j, p, keys, "a task")) return t;
     if (auto role = get_string(j, p, "role", true)) {
         if (check_name(*role, pointer_join(p, "role"), "a role")) t.role = *role;
@@ -538,6 +538,7 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     }
     if (auto it = j.find("separate_from"); it != j.end())
         t.separate_from = expression(*it, pointer_join(p, "separate_from"));
+    if (auto it = j.find("unit"); it != j.end()) t.unit = expression(*it, pointer_join(p, "unit"));
     if (auto it = j.find("save_to"); it != j.end())
         t.save_to = data_path(*it, pointer_join(p, "save_to"));
     for (const auto& [name, schema] : t.fields) {

@@ -477,5 +477,107 @@ TEST_F(Deputies, WhenThePersonIsBackTheDeputyKeepsOnlyWhatTheyClaimed) {
                            403));
 }
 
+class Units : public People {
+protected:
+    void SetUp() override {
+        People::SetUp();
+        start();
+        const json units = {
+            {"items",
+             {{{"id", "uni"}, {"name", {{"en", "University"}, {"ar", "الجامعة"}}}, {"parent", nullptr}},
+              {{"id", "eng"}, {"name", {{"en", "Engineering"}, {"ar", "كلية الهندسة"}}}, {"parent", "uni"}},
+              {{"id", "law"}, {"name", {{"en", "Law"}, {"ar", "كلية الحقوق"}}}, {"parent", "uni"}}}}};
+        ASSERT_EQ(http_->request("PUT", "/api/v1/admin/units", units.dump(), adam_.bearer()).status,
+                  200);
+        dina_ = add_user("dina", {"dean"});
+        ulla_ = add_user("ulla", {"dean"});
+        lars_ = add_user("lars", {"officer"});
+        in_unit("dina", "eng");
+        in_unit("ulla", "uni");
+        const json endorse = {
+            {"workflow", "endorsement"},
+            {"version", 1},
+            {"title", "A faculty's endorsement"},
+            {"start", "endorse"},
+            {"states",
+             {{"endorse",
+               {{"task",
+                 {{"role", "dean"},
+                  {"title", "Endorse"},
+                  {"outcomes", {"endorse"}},
+                  {"unit", {{"var", "faculty"}}}}},
+                {"on", {{"endorse", "done"}}}}},
+              {"done", {{"final", "endorsed"}}}}}};
+        auto put = http_->post("/api/v1/definitions", endorse, adam_.token);
+        ASSERT_EQ(put.status, 201) << describe(put);
+    }
+    void in_unit(const std::string& name, const std::string& unit,
+                 std::vector<std::string> roles = {}) {
+        json change = {{"units", {unit}}};
+        if (!roles.empty()) change["roles"] = roles;
+        auto r = http_->request("PATCH", "/api/v1/admin/users/" + name, change.dump(),
+                                adam_.bearer());
+        ASSERT_EQ(r.status, 200) << describe(r);
+    }
+    // An endorsement for `faculty`: its task (id, unit).
+    std::pair<std::string, std::string> endorsement(const std::string& faculty) {
+        auto r = http_->post("/api/v1/instances",
+                             {{"workflow", "endorsement"}, {"data", {{"faculty", faculty}}}},
+                             adam_.token);
+        EXPECT_EQ(r.status, 201) << describe(r);
+        const json task = r.json().value("tasks", json::array()).at(0);
+        return {task["id"], task.value("unit", "")};
+    }
+    bool waits_for(const Person& p, const std::string& task) {
+        return ids_of(http_->get("/api/v1/tasks", p.token).json()["items"]).contains(task);
+    }
+    Person dina_, ulla_, lars_;
+};
+
+TEST_F(Units, AUnitsTaskReachesItsDeanOrTheParentUnitsWhenItHasNone) {
+    const auto [eng_task, eng_unit] = endorsement("eng");
+    EXPECT_EQ(eng_unit, "eng");
+    EXPECT_TRUE(waits_for(dina_, eng_task));
+    EXPECT_FALSE(waits_for(ulla_, eng_task));
+    auto refused = http_->post("/api/v1/tasks/" + eng_task + "/complete", {{"outcome", "endorse"}},
+                               ulla_.token);
+    EXPECT_TRUE(is_problem(refused, 403)) << describe(refused);
+
+    // Law has no dean: the university's.
+    const auto [law_task, law_unit] = endorsement("law");
+    EXPECT_EQ(law_unit, "uni");
+    EXPECT_TRUE(waits_for(ulla_, law_task));
+    EXPECT_FALSE(waits_for(dina_, law_task));
+    EXPECT_EQ(http_->post("/api/v1/tasks/" + law_task + "/complete", {{"outcome", "endorse"}},
+                          ulla_.token)
+                  .status,
+              200);
+
+    // Once law has a dean, its next task is theirs, at once.
+    in_unit("lars", "law", {"dean"});
+    const auto [next_task, next_unit] = endorsement("law");
+    EXPECT_EQ(next_unit, "law");
+    EXPECT_TRUE(waits_for(lars_, next_task));
+    EXPECT_FALSE(waits_for(ulla_, next_task));
+}
+
+TEST_F(Units, PeopleListsWhoCouldTakeATaskForLeadsAndAdmins) {
+    auto all = http_->get("/api/v1/people?role=dean", adam_.token);
+    ASSERT_EQ(all.status, 200) << describe(all);
+    std::vector<std::string> names;
+    const json listed = all.json();
+    for (const auto& p : listed["items"]) names.push_back(p["name"]);
+    EXPECT_EQ(names, (std::vector<std::string>{"dina", "ulla"})) << all.body;
+    auto eng = http_->get("/api/v1/people?role=dean&unit=eng", adam_.token).json()["items"];
+    ASSERT_EQ(eng.size(), 1u);
+    EXPECT_EQ(eng[0]["name"], "dina");
+    EXPECT_EQ(eng[0]["units"], json::array({"eng"}));
+    EXPECT_TRUE(eng[0]["away"].is_null());
+    auto lead = add_user("lena", {"dean_lead"});
+    EXPECT_EQ(http_->get("/api/v1/people?role=dean&unit=eng", lead.token).status, 200);
+    EXPECT_TRUE(is_problem(http_->get("/api/v1/people?role=dean", dina_.token), 403));
+    EXPECT_TRUE(is_problem(http_->get("/api/v1/people", adam_.token), 400));
+}
+
 }  // namespace
 }  // namespace accord::e2e

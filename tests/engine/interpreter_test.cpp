@@ -1550,3 +1550,84 @@ TEST(EscalationLadder, ABadLadderIsRefusedAtItsPointer) {
 
 }  // namespace
 }  // namespace accord::engine
+
+namespace accord::engine {
+namespace {
+
+using namespace testkit;
+
+// A directory in which only the university (uni) has a dean: eng's tasks go up to it.
+class UniOnly final : public Directory {
+public:
+    std::string offer_unit(std::string_view role, std::string_view unit) const override {
+        asked.emplace_back(std::string(role) + "@" + std::string(unit));
+        return unit == "law" ? std::string() : std::string("uni");
+    }
+    mutable std::vector<std::string> asked;
+};
+
+json unit_workflow() {
+    return workflow({{"endorse",
+                      {{"task",
+                        {{"role", "dean"},
+                         {"title", "Endorse"},
+                         {"outcomes", {"endorse"}},
+                         {"unit", {{"var", "faculty"}}}}},
+                       {"on", {{"endorse", "done"}}}}},
+                     {"done", {{"final", "endorsed"}}}},
+                    "endorse");
+}
+
+TEST(UnitTasks, ATaskNamingAUnitIsForTheRolesHoldersInIt) {
+    const auto def = load(unit_workflow());
+    const Step s = start_ok(*def, {{"faculty", "eng"}});
+    const Task& t = the_open_task(s.instance);
+    EXPECT_EQ(t.unit, "eng");
+    const Actor eng_dean{"dina", {"dean"}, false, {}, {"eng"}};
+    const Actor law_dean{"lars", {"dean"}, false, {}, {"law"}};
+    const Actor dean_lead{"lea", {"dean_lead"}, false, {}, {}};
+    const auto f = policy::TaskFacts::of(t, 0);
+    EXPECT_TRUE(policy::waits_for(eng_dean, f));
+    EXPECT_FALSE(policy::waits_for(law_dean, f));
+    EXPECT_FALSE(policy::may_see(law_dean, f));
+    auto refused = policy::may(law_dean, policy::TaskAction::complete, f);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("unit eng"), std::string::npos);
+    EXPECT_TRUE(policy::may_see(dean_lead, f));  // the role's overseers see every unit's
+    EXPECT_EQ(state_of(*def, step_ok(*def, s.instance, complete(t.id, "endorse", eng_dean),
+                                     T("2027-01-02"))
+                                 .instance),
+              "done");
+    // No unit named: any dean.
+    const Step anywhere = start_ok(*def, json::object());
+    EXPECT_EQ(the_open_task(anywhere.instance).unit, "");
+    EXPECT_TRUE(policy::waits_for(law_dean, policy::TaskFacts::of(the_open_task(anywhere.instance), 0)));
+    // A value that is not a unit id is refused.
+    StartInput bad;
+    bad.instance_id = "w-9";
+    bad.data = {{"faculty", 7}};
+    EXPECT_EQ(start(*def, bad, officer(), T("2027-01-01")).error().code, ErrorCode::runtime_error);
+}
+
+TEST(UnitTasks, TheDirectoryOffersItWhereSomeoneHoldsTheRole) {
+    const auto def = load(unit_workflow());
+    UniOnly directory;
+    StartInput in;
+    in.instance_id = "w-1";
+    in.data = {{"faculty", "eng"}};
+    in.directory = &directory;
+    auto up = start(*def, in, officer(), T("2027-01-01"));
+    ASSERT_TRUE(up.ok()) << up.error().to_string();
+    EXPECT_EQ(the_open_task(up->instance).unit, "uni");
+    EXPECT_EQ(directory.asked, std::vector<std::string>{"dean@eng"});
+    StartInput nobody;
+    nobody.instance_id = "w-2";
+    nobody.data = {{"faculty", "law"}};
+    nobody.directory = &directory;
+    auto anywhere = start(*def, nobody, officer(), T("2027-01-01"));
+    ASSERT_TRUE(anywhere.ok());
+    EXPECT_EQ(the_open_task(anywhere->instance).unit, "") << "nobody in its line: the role at large";
+}
+
+}  // namespace
+}  // namespace accord::engine

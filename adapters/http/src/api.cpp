@@ -378,6 +378,8 @@ const std::vector<Api::Route>& Api::routes() {
                  authenticated,  none,        {200, 404},                &Api::get_units},
         {"PUT",  "/api/v1/admin/units",
                  admin,          none,        {200, 404, 409},           &Api::put_units},
+        {"GET",  "/api/v1/people",
+                 authenticated,  none,        {200, 403, 404},           &Api::list_people},
         {"GET",  "/api/v1/admin/audit",
                  authenticated,  none,        {200, 403, 404},           &Api::get_audit},
         // The feed is a WebSocket upgrade, which the server hands to the FeedHub (101, or its

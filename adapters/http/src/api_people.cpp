@@ -360,6 +360,39 @@ Awaitable<Response> Api::put_units(Context& cx) {
     co_return json_response(200, {{"items", units->to_json()}});
 }
 
+Awaitable<Response> Api::list_people(Context& cx) {
+    if (options_.people == nullptr) co_return no_people();
+    const std::string role = cx.param("role"), unit = cx.param("unit");
+    if (role.empty())
+        co_return problem(400, "invalid_input", "role is required: whose holders to list",
+                          "/query/role");
+    // For choosing whom to give a task: admins, auditors and the role's leads.
+    if (!cx.who.admin() && !cx.who.auditor() &&
+        !cx.who.has_role(engine::policy::lead_of(role)))
+        co_return problem(403, "forbidden",
+                          "the holders of " + role + " are listed for admins and the role's leads (" +
+                              engine::policy::lead_of(role) + ")");
+    auto users = co_await options_.people->list();
+    if (!users) co_return problem(users.error());
+    json items = json::array();
+    for (const auto& u : *users) {
+        if (u.revoked || std::find(u.roles.begin(), u.roles.end(), role) == u.roles.end()) continue;
+        if (!unit.empty() &&
+            std::find(u.profile.units.begin(), u.profile.units.end(), unit) == u.profile.units.end())
+            continue;
+        json away = nullptr;
+        if (u.profile.away)
+            away = {{"from", u.profile.away->from},
+                    {"to", u.profile.away->to},
+                    {"deputy", u.profile.away->deputy}};
+        items.push_back({{"name", u.name},
+                         {"display_name", u.profile.display_name},
+                         {"units", u.profile.units},
+                         {"away", std::move(away)}});
+    }
+    co_return json_response(200, {{"items", std::move(items)}});
+}
+
 Awaitable<Response> Api::get_audit(Context& cx) {
     if (options_.people == nullptr) co_return no_people();
     if (!cx.who.admin() && !cx.who.auditor())

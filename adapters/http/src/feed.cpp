@@ -63,6 +63,7 @@ struct Feed::Facts {
             task = true;
             facts.id = text(*t, "id");
             facts.role = text(*t, "role");
+            facts.unit = text(*t, "unit");
             if (auto x = t->find("escalated_to"); x != t->end() && x->is_array())
                 for (const auto& role : *x)
                     if (role.is_string())

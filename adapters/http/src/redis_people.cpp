@@ -37,6 +37,7 @@ Awaitable<Result<std::pair<engine::Person, std::string>>> RedisPeople::add(NewPe
                                       std::move(person.profile), std::move(hash),
                                       std::move(changed_by));
     if (!issued) co_return issued.error();
+    co_await forget();
     co_return std::make_pair(std::move(issued->user), std::move(issued->token));
 }
 
@@ -47,14 +48,14 @@ Awaitable<Result<engine::Person>> RedisPeople::update(std::string name,
     redis::ChangedBy changed_by{std::move(by)};
     auto r = co_await users_.update(std::move(name), std::move(profile), std::move(roles),
                                     std::move(changed_by));
-    forget();
+    co_await forget();
     co_return r;
 }
 
 Awaitable<Result<void>> RedisPeople::revoke(std::string name, std::string by) {
     redis::ChangedBy changed_by{std::move(by)};
     auto r = co_await users_.revoke(std::move(name), std::move(changed_by));
-    forget();
+    co_await forget();
     co_return r;
 }
 
@@ -65,7 +66,7 @@ Awaitable<Result<void>> RedisPeople::set_password(std::string name, std::string 
     if (!hash) co_return hash.error();
     auto r = co_await users_.set_password(std::move(name), std::move(hash).value(),
                                           std::move(changed_by));
-    forget();
+    co_await forget();
     co_return r;
 }
 
@@ -82,7 +83,7 @@ Awaitable<Result<std::string>> RedisPeople::open_session(std::string name) {
 
 Awaitable<Result<bool>> RedisPeople::end_session(std::string secret) {
     auto r = co_await users_.end_session(std::move(secret));
-    forget();
+    co_await forget();
     co_return r;
 }
 
@@ -110,7 +111,9 @@ Awaitable<Result<engine::Units>> RedisPeople::units() {
 
 Awaitable<Result<void>> RedisPeople::put_units(engine::Units units, std::string by) {
     redis::ChangedBy changed_by{std::move(by)};
-    co_return co_await users_.put_units(units, std::move(changed_by));
+    auto r = co_await users_.put_units(units, std::move(changed_by));
+    co_await forget();
+    co_return r;
 }
 
 Awaitable<Result<engine::AuditPage>> RedisPeople::audit(std::string cursor, std::size_t limit) {

@@ -32,6 +32,7 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
         .str("status", engine::to_string(t.status))
         .str("created_at", format_date_time(t.created_at));
     if (!t.description.empty()) w.str("description", t.description);
+    if (!t.unit.empty()) w.str("unit", t.unit);
     if (!t.escalated_to.empty()) {
         w.key("escalated_to").array();
         for (const auto& role : t.escalated_to) w.string(role);

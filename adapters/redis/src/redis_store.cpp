@@ -157,6 +157,7 @@ private:
 void write_task_summary(engine::JsonWriter& w, const Task& t) {
     w.object().str("id", t.id).str("state", t.state).str("role", t.role).str("title", t.title);
     w.str("status", engine::to_string(t.status));
+    if (!t.unit.empty()) w.str("unit", t.unit);
     if (!t.escalated_to.empty()) {
         w.key("escalated_to").array();
         for (const auto& role : t.escalated_to) w.string(role);

@@ -208,6 +208,7 @@ Awaitable<Result<Sent>> repeated(RedisStore& store, Instance first, const SendOp
 }  // namespace
 
 Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions options) {
+    input.directory = options_.directory;
     // The instance as this node last saw it, shared with the cache (immutable: a step copies).
     std::shared_ptr<const StoredInstance> current = cached(id);
     bool from_cache = current != nullptr;
@@ -320,6 +321,7 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
                                                   engine::StartInput in, const Actor& actor,
                                                   const CommitOptions& commit) {
     in.instance_id = std::move(id);
+    in.directory = options_.directory;
     auto step = engine::start(*def, in, actor, now());
     if (!step) co_return step.error();
     auto outcome = co_await store_.commit(*def, *step, nullptr, {}, commit);

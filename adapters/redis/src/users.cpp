@@ -185,7 +185,8 @@ Awaitable<Result<IssuedToken>> UserStore::add(std::string name, std::vector<std:
     const std::string audit = audit_entry(by, "user.add", name, std::move(detail));
     auto r = co_await client_->eval(
         scripts::user_add(),
-        command_of(keys_.user_names(), keys_.user(name), keys_.token(digest), keys_.audit()),
+        command_of(keys_.user_names(), keys_.user(name), keys_.token(digest), keys_.audit(),
+                   keys_.users_epoch(), keys_.user_changes()),
         command_of(name, joined(*checked), std::to_string(now), digest, profile_text(profile),
                    password_hash, audit));
     if (!r) co_return r.error();

@@ -177,12 +177,13 @@ TEST_P(Users, RevokingAUserEndsEveryTokenOfTheirsAtOnceAndBumpsTheEpoch) {
     auto second = run(users_->issue_token("olga", kNow + 1));
     ASSERT_TRUE(second.ok()) << second.error().to_string();
     IssuedToken lev = add("lev", {"legal"});
-    EXPECT_EQ(epoch(), 0u);
+    const std::uint64_t before = epoch();  // (each add moved it too)
+    EXPECT_EQ(before, 2u);
 
     ASSERT_TRUE(run(users_->revoke("olga")).ok());
     EXPECT_EQ(who(olga.token), std::nullopt);
     EXPECT_EQ(who(second->token), std::nullopt);
-    EXPECT_EQ(epoch(), 1u);
+    EXPECT_EQ(epoch(), before + 1);
     EXPECT_EQ(who(lev.token)->name, "lev");
     auto got = run(users_->get("olga"));
     ASSERT_TRUE(got.ok());
@@ -197,14 +198,14 @@ TEST_P(Users, RevokingAUserEndsEveryTokenOfTheirsAtOnceAndBumpsTheEpoch) {
 
     // Again: nothing changes. An unknown user: not_found.
     ASSERT_TRUE(run(users_->revoke("olga")).ok());
-    EXPECT_EQ(epoch(), 1u);
+    EXPECT_EQ(epoch(), before + 1);
     auto unknown = run(users_->revoke("nobody"));
     ASSERT_FALSE(unknown.ok());
     EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
-    EXPECT_EQ(epoch(), 1u);
+    EXPECT_EQ(epoch(), before + 1);
 
     ASSERT_TRUE(run(users_->revoke("lev")).ok());
-    EXPECT_EQ(epoch(), 2u);
+    EXPECT_EQ(epoch(), before + 2);
     EXPECT_EQ(who(lev.token), std::nullopt);
 }
 
@@ -280,8 +281,10 @@ TEST_P(Users, OnlyATokensDigestIsStored) {
         ASSERT_TRUE(name.ok());
         EXPECT_EQ(name->str, "olga");
     }
-    // (The audit records the user's addition: its name and roles, nothing secret.)
-    std::vector<std::string> expected = {prefix_ + ":{u}:audit",
+    // (The audit records the user's addition: its name and roles, nothing secret; the epoch
+    // and the changes stream tell servers of it.)
+    std::vector<std::string> expected = {prefix_ + ":{u}:audit", prefix_ + ":{u}:changes",
+                                         prefix_ + ":{u}:epoch",
                                          prefix_ + ":{u}:token:" + sha256_hex(olga.token),
                                          prefix_ + ":{u}:token:" + sha256_hex(second->token),
                                          prefix_ + ":{u}:user:olga", prefix_ + ":{u}:users"};
@@ -402,10 +405,11 @@ TEST_P(Users, AWatchedTokenCacheReadsNothingPerRequestAndIsToldOfARevokeElsewher
     // Revoked through another store (another node, or accordctl): the watch is answered in the
     // same Redis turn, and her token is refused with still no read of the epoch.
     UserStore elsewhere(client_, prefix_);
+    const std::uint64_t before = *run(cache.epoch());
     ASSERT_TRUE(run(elsewhere.revoke("olga")).ok());
     ASSERT_TRUE(run_until(io_, [&] {
         auto e = run(cache.epoch());
-        return e && *e == 1;
+        return e && *e == before + 1;
     }));
     EXPECT_EQ(who_cached(olga.token), std::nullopt);
     EXPECT_EQ(who_cached(lev.token)->name, "lev");
@@ -459,6 +463,106 @@ TEST_P(Users, ConcurrentRequestsShareReadsOfTheEpochAndEachSeesARevokeThatCameBe
     UserStore elsewhere(client_, prefix_);
     ASSERT_TRUE(run(elsewhere.revoke("olga")).ok());
     EXPECT_EQ(run(burst()), 0) << "every request after the revoke refuses her token";
+}
+
+TEST_P(Users, ProfilesAndRolesChangeWithAnAuditEntryAndTheEpoch) {
+    IssuedToken olga = add("olga", {"officer"});
+    const std::uint64_t before = epoch();
+    engine::Profile p;
+    p.display_name = "علياء";
+    p.language = "ar";
+    p.units = {"eng"};
+    p.away = engine::Away{"2027-07-01", "2027-07-14", "lev"};
+    auto updated = run(users_->update("olga", p, std::vector<std::string>{"dean", "officer"},
+                                      ChangedBy{"adam"}));
+    ASSERT_TRUE(updated.ok()) << updated.error().to_string();
+    EXPECT_EQ(updated->profile, p);
+    EXPECT_EQ(updated->roles, (std::vector<std::string>{"dean", "officer"}));
+    EXPECT_EQ(who(olga.token)->profile, p);
+    EXPECT_EQ(epoch(), before + 1);
+    auto missing = run(users_->update("nobody", p, std::nullopt, ChangedBy{"adam"}));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+    auto bad_role = run(users_->update("olga", std::nullopt, std::vector<std::string>{"Dean X"},
+                                       ChangedBy{"adam"}));
+    ASSERT_FALSE(bad_role.ok());
+    EXPECT_EQ(bad_role.error().pointer, "/roles/0");
+    EXPECT_EQ(epoch(), before + 1) << "a refused change moves nothing";
+
+    auto page = run(users_->audit_page("", 1));
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    ASSERT_EQ(page->entries.size(), 1u);
+    EXPECT_EQ(page->entries[0]["action"], "user.update");
+    EXPECT_EQ(page->entries[0]["by"], "adam");
+    EXPECT_EQ(page->entries[0]["target"], "olga");
+    ASSERT_FALSE(page->next.empty());
+    auto rest = run(users_->audit_page(page->next, 10));
+    ASSERT_TRUE(rest.ok());
+    ASSERT_EQ(rest->entries.size(), 1u);
+    EXPECT_EQ(rest->entries[0]["action"], "user.add");
+    EXPECT_TRUE(rest->next.empty());
+    EXPECT_FALSE(run(users_->audit_page("not a cursor", 10)).ok());
+}
+
+TEST_P(Users, SessionsAuthenticateUntilSignedOutOrEndedByANewPasswordOrARevoke) {
+    add("olga", {"officer"});
+    EXPECT_EQ(run(users_->password_hash("olga"))->value_or("none"), "none");
+    auto first = run(users_->open_session("olga"));
+    auto second = run(users_->open_session("olga"));
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_TRUE(UserStore::is_session(*first));
+    EXPECT_EQ(who(*first)->name, "olga");
+    EXPECT_NE(stored_text().find(sha256_hex(*first)), std::string::npos);
+    EXPECT_EQ(stored_text().find(first->substr(4)), std::string::npos) << "only its digest";
+
+    const std::uint64_t before = epoch();
+    EXPECT_TRUE(*run(users_->end_session(*first)));
+    EXPECT_EQ(epoch(), before + 1);
+    EXPECT_EQ(who(*first), std::nullopt);
+    EXPECT_EQ(who(*second)->name, "olga");
+    EXPECT_FALSE(*run(users_->end_session(*first))) << "ended already";
+
+    ASSERT_TRUE(run(users_->set_password("olga", "$argon2id$stand-in", ChangedBy{"adam"})).ok());
+    EXPECT_EQ(who(*second), std::nullopt) << "a new password ends every session";
+    EXPECT_EQ(run(users_->password_hash("olga"))->value_or(""), "$argon2id$stand-in");
+    EXPECT_TRUE(run(users_->get("olga"))->has_password);
+
+    auto third = run(users_->open_session("olga"));
+    ASSERT_TRUE(third.ok());
+    ASSERT_TRUE(run(users_->revoke("olga")).ok());
+    EXPECT_EQ(who(*third), std::nullopt) << "a revoke ends every session";
+    EXPECT_FALSE(run(users_->open_session("olga")).ok());
+    EXPECT_EQ(run(users_->password_hash("olga"))->value_or("none"), "none");
+}
+
+TEST_P(Users, FailedSignInsAreCountedPerNameAndAddressUntilForgotten) {
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(run(users_->sign_in_failed("olga", "10.0.0.7", std::chrono::minutes(15))).ok());
+    ASSERT_TRUE(run(users_->sign_in_failed("lev", "10.0.0.7", std::chrono::minutes(15))).ok());
+    auto f = run(users_->sign_in_failures("olga", "10.0.0.7"));
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(f->name_count, 3);
+    EXPECT_EQ(f->address_count, 4);
+    EXPECT_GT(f->name_last, 0);
+    ASSERT_TRUE(run(users_->sign_in_succeeded("olga")).ok());
+    f = run(users_->sign_in_failures("olga", "10.0.0.8"));
+    EXPECT_EQ(f->name_count, 0);
+    EXPECT_EQ(f->address_count, 0);
+}
+
+TEST_P(Users, UnitsAreReplacedWholeAndReadBack) {
+    EXPECT_TRUE(run(users_->units())->empty());
+    auto units = engine::Units::from_json(engine::json::array(
+        {{{"id", "uni"}, {"name", {{"en", "University"}, {"ar", "الجامعة"}}}, {"parent", nullptr}},
+         {{"id", "eng"}, {"name", {{"en", "Engineering"}, {"ar", "الهندسة"}}}, {"parent", "uni"}}}));
+    ASSERT_TRUE(units.ok());
+    const std::uint64_t before = epoch();
+    ASSERT_TRUE(run(users_->put_units(*units, ChangedBy{"adam"})).ok());
+    auto back = run(users_->units());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->to_json(), units->to_json());
+    EXPECT_EQ(epoch(), before + 1);
+    EXPECT_EQ(run(users_->audit_page("", 1))->entries.at(0)["action"], "units.put");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Users, ::testing::Values(Backend::single, Backend::cluster),

@@ -84,6 +84,7 @@ struct TaskSpec {
     std::vector<Duration> reminders;  // positive: after opening; negative: before due
     std::vector<Escalation> escalate;  // the ladder, in the order its steps come
     std::optional<logic::Expression> separate_from;
+    std::optional<logic::Expression> unit;  // the organisational unit the task is for
     DataPath save_to;  // empty: fields merged at the top level
 
     bool multi() const { return assignees.has_value(); }

@@ -46,6 +46,7 @@ struct Task {
     std::string workflow;
     std::string state;  // the state that opened it
     std::string role;
+    std::string unit;  // the unit it is offered in (its role's holders there); empty: anywhere
     std::vector<std::string> escalated_to;  // the roles it was escalated to, so far, in order
     std::string assignee;               // empty: anyone holding the role
     bool personal = false;              // one of a multi-person group: the assignee's alone

@@ -10,6 +10,7 @@
 
 #include "accord/engine/definition.hpp"
 #include "accord/engine/instance.hpp"
+#include "accord/engine/people.hpp"
 #include "accord/engine/policy.hpp"
 #include "accord/engine/result.hpp"
 
@@ -20,7 +21,8 @@ struct StartInput {
     json data = json::object();
     std::string business_key;
     std::optional<ParentLink> parent;
-    std::uint16_t depth = 0;  // see Instance::depth
+    std::uint16_t depth = 0;                 // see Instance::depth
+    const Directory* directory = nullptr;    // for tasks that name a unit
 };
 struct EventInput {
     std::string event;
@@ -62,6 +64,7 @@ using InputKind = std::variant<EventInput, CompleteTaskInput, TimerFiredInput, C
 struct Input {
     InputKind kind;
     Actor actor;
+    const Directory* directory = nullptr;  // for tasks that name a unit
 };
 
 // Effects, in the order they happened. The caller applies them all or none.

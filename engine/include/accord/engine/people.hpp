@@ -124,4 +124,15 @@ private:
     std::vector<Unit> units_;
 };
 
+// What the interpreter asks of the organisation when a task names a unit (a runtime's snapshot
+// of its people and units; none: the task is offered in the unit it names).
+class Directory {
+public:
+    virtual ~Directory() = default;
+    // Where a task of `role` for `unit` is offered: `unit` itself when someone there holds the
+    // role, else the nearest of its ancestors where someone does; empty when nobody in its line
+    // does (the task then goes to the role at large).
+    virtual std::string offer_unit(std::string_view role, std::string_view unit) const = 0;
+};
+
 }  // namespace accord::engine

@@ -21,8 +21,10 @@ struct Actor {
     std::vector<std::string> roles;
     bool system = false;
     std::vector<std::string> deputy_for = {};
+    std::vector<std::string> units = {};  // the organisational units they belong to
 
     bool has_role(std::string_view role) const;
+    bool in_unit(std::string_view unit) const;
     bool represents(std::string_view person) const;
     static Actor system_actor() { return Actor{"system", {}, true}; }
 };
@@ -38,7 +40,7 @@ std::string lead_of(std::string_view role);
 // What the policy reads of a task: a Task has it all, and so does the task summary in a feed
 // event (the views point into either; they must outlive the TaskFacts).
 struct TaskFacts {
-    std::string_view id, role, assignee, claimed_by, claimed_for, closed_by;
+    std::string_view id, role, unit, assignee, claimed_by, claimed_for, closed_by;
     std::vector<std::string_view> escalated_to;  // the roles it was escalated to
     bool open = true;
     bool personal = false;                   // one of a multi-person group: its assignee's alone

@@ -162,6 +162,7 @@ private:
     Awaitable<Response> get_units(Context& cx);
     Awaitable<Response> put_units(Context& cx);
     Awaitable<Response> get_audit(Context& cx);
+    Awaitable<Response> list_people(Context& cx);
     // The person's profile checked against the people and units that exist (a deputy, units).
     Awaitable<Result<void>> check_references(const engine::Profile& profile, const std::string& name);
 

@@ -45,13 +45,14 @@ public:
                                    engine::json detail) override;
     bool known_zone(std::string_view zone) const override { return known_time_zone(zone); }
 
-    // Called after every change made here (other nodes' changes come through the epoch).
-    std::function<void()> on_change;
+    // Awaited after every change made here, before it is answered (other nodes hear of it
+    // through the epoch).
+    std::function<Awaitable<void>()> on_change;
 
 private:
-    void forget() {
+    Awaitable<void> forget() {
         if (tokens_ != nullptr) tokens_->forget();
-        if (on_change) on_change();
+        if (on_change) co_await on_change();
     }
     redis::UserStore& users_;
     redis::TokenCache* tokens_;

@@ -57,6 +57,9 @@ struct RuntimeOptions {
     // Called after every commit this runtime applies, in the order they were applied: the step
     // as committed (a trace; the simulator's Redis backend).
     std::function<void(const engine::Step& step)> on_commit;
+    // The organisation, for tasks that name a unit (accordd's snapshot of people and units);
+    // none: such a task is offered in the unit it names.
+    const engine::Directory* directory = nullptr;
 };
 
 struct StartRequest {
