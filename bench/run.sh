@@ -20,7 +20,7 @@ build=build/release
 part=all
 for arg in "$@"; do
   case "$arg" in
-    core | redis | api | idle | timers | all) part=$arg ;;
+    core | redis | api | signin | idle | timers | all) part=$arg ;;
     *) build=$arg ;;
   esac
 done
@@ -465,6 +465,72 @@ PY
   fi
 }
 
+# ---- sign-ins --------------------------------------------------------------------------------
+# Whether sign-ins slow the API: REST task completions/s (as the api part's "rest" side) with
+# SIGNIN_RATE sign-ins a second going on (bench/api/sign_ins.py, each an Argon2id check on the
+# node's password thread), against without, interleaved on one redis-server. Goal: ≥ 90%.
+signin_rate=${SIGNIN_RATE:-10}
+signin_reps=${SIGNIN_REPS:-3}
+
+signin_part() {
+  for exe in apps/accordd/accordd apps/accordctl/accordctl bench/api_bench; do
+    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make bench builds it)" >&2; exit 1; }
+  done
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  local port dir results tokens url rep side value signer_out
+  port=$(start_redis signin aof)
+  url="redis://127.0.0.1:$port"
+  dir="$redis_tmp/signin"
+  results="$dir/results"
+  tokens="$dir/tokens"
+  : >"$results"
+  echo "== bench/signin: REST completions/s with ${signin_rate} sign-ins a second going on, against without (same run, ${signin_reps} runs each, interleaved)"
+  echo "bench/run.sh signin, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?')"
+  for rep in $(seq "$signin_reps"); do
+    local order="plain signins"
+    [ $((rep % 2)) = 0 ] && order="signins plain"
+    for side in $order; do
+      redis-cli -p "$port" flushall >/dev/null
+      "$build/bench/api_bench" users "$url" api "$tokens" 0 >/dev/null
+      echo "olive grove in spring" |
+        "$build/apps/accordctl/accordctl" user passwd admin --redis "$url" --prefix api 2>/dev/null
+      start_accordd "$port" "$dir/accordd-$side$rep.log"
+      signer_out="$dir/signer-$rep"
+      if [ "$side" = signins ]; then
+        python3 bench/api/sign_ins.py "$accordd_port" admin "olive grove in spring" "$signin_rate" \
+          "$((api_seconds + 1))" >"$signer_out" &
+      fi
+      value=$(API_BENCH_SERVER_PID=$accordd_pid API_BENCH_REDIS=$url "$build/bench/api_bench" rest \
+        "$accordd_port" "$tokens" "$api_connections" "$api_seconds" completions |
+        sed -n 's/^RESULT //p') || { echo "bench: REST run $rep ($side) had errors: $value" >&2; exit 1; }
+      if [ "$side" = signins ]; then
+        wait $! || { echo "bench: sign-ins failed: $(cat "$signer_out")" >&2; exit 1; }
+        echo "signer $(sed -n 's/^RESULT //p' "$signer_out")" >>"$results"
+      fi
+      stop_accordd
+      echo "$side $value" >>"$results"
+    done
+  done
+  python3 - "$results" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    side, value = line.rstrip("\n").split(" ", 1)
+    runs.setdefault(side, []).append(json.loads(value))
+plain, busy, signer = runs["plain"], runs["signins"], runs["signer"]
+spread = lambda rs, k: (lambda v: f"{statistics.median(v):,.0f} [{min(v):,.0f}–{max(v):,.0f}]")([r[k] for r in rs])
+ratio = [b["completionsPerS"] / p["completionsPerS"] for p, b in zip(plain, busy)]
+print("| figure | median [min–max] |")
+print("|---|---:|")
+print(f"| REST task completions/s, no sign-ins | {spread(plain, 'completionsPerS')} |")
+print(f"| REST task completions/s, {signer[0]['rate']:.0f} sign-ins/s going on | {spread(busy, 'completionsPerS')} |")
+print(f"| **with ÷ without, paired by rep** (goal ≥ 90%) | **{100 * statistics.median(ratio):.0f}% [{100 * min(ratio):.0f}–{100 * max(ratio):.0f}%]** |")
+print(f"| sign-in latency p50 / p99, ms (Argon2id, 64 MiB) | {statistics.median(s['p50Ms'] for s in signer):.0f} / {statistics.median(s['p99Ms'] for s in signer):.0f} |")
+print(f"| REST latency p50 / p99, ms: without; with | {statistics.median(r['p50Ms'] for r in plain):.1f} / {statistics.median(r['p99Ms'] for r in plain):.1f}; {statistics.median(r['p50Ms'] for r in busy):.1f} / {statistics.median(r['p99Ms'] for r in busy):.1f} |")
+print(f"\n{sum(s['signIns'] for s in signer)} sign-ins, {sum(s['ok'] for s in signer)} answered 200")
+PY
+}
+
 # ---- idle cost --------------------------------------------------------------------------------
 # What idle nodes cost Redis: the commands a second of one accordd with 0, 5 and 100 feed
 # sockets open and nothing happening, and of three accordd on one Redis (sockets spread over
@@ -565,7 +631,8 @@ case "$part" in
   core) core_part ;;
   redis) redis_part ;;
   api) api_part ;;
+  signin) signin_part ;;
   idle) idle_part ;;
   timers) timers_part ;;
-  all) core_part; echo; redis_part; echo; api_part; echo; idle_part; echo; timers_part ;;
+  all) core_part; echo; redis_part; echo; api_part; echo; signin_part; echo; idle_part; echo; timers_part ;;
 esac

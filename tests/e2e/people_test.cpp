@@ -477,6 +477,45 @@ TEST_F(Deputies, WhenThePersonIsBackTheDeputyKeepsOnlyWhatTheyClaimed) {
                            403));
 }
 
+TEST_F(Deputies, ANoticeToTheAwayPersonReachesTheirDeputysFeedToo) {
+    const json notice = {
+        {"workflow", "notice"},
+        {"version", 1},
+        {"title", "A notice"},
+        {"start", "open"},
+        {"events", {{"ping", {{"roles", {"admin"}}}}}},
+        {"states",
+         {{"open",
+           {{"on",
+             {{"ping",
+               {{"actions",
+                 {{{"notify", {{"people", {{"var", "to"}}}, {"subject", "Please sign"}}}}}}}}}},
+            {"task", {{"role", "officer"}, {"title", "Hold"}, {"outcomes", {"done"}}}}}}}}};
+    ASSERT_EQ(http_->post("/api/v1/definitions", notice, adam_.token).status, 201);
+    auto started = http_->post("/api/v1/instances",
+                               {{"workflow", "notice"}, {"data", {{"to", "sam"}}}}, adam_.token);
+    ASSERT_EQ(started.status, 201) << describe(started);
+    const std::string id = started.json()["id"];
+    away("sam", "dana");
+    support::WsClient dana_feed, sofia_feed;
+    ASSERT_TRUE(dana_feed.connect(accordd_->port(), "/api/v1/feed", dana_.bearer()));
+    ASSERT_TRUE(sofia_feed.connect(accordd_->port(), "/api/v1/feed", sofia_.bearer()));
+    ASSERT_EQ(dana_feed.read_json(3s).value_or(json())["type"], "snapshot");
+    ASSERT_EQ(sofia_feed.read_json(3s).value_or(json())["type"], "snapshot");
+    ASSERT_EQ(http_->post("/api/v1/instances/" + id + "/events", {{"event", "ping"}}, adam_.token)
+                  .status,
+              200);
+    std::optional<json> got;
+    while (auto m = dana_feed.read_json(3s))
+        if ((*m)["type"] == "notify") {
+            got = *m;
+            break;
+        }
+    ASSERT_TRUE(got.has_value()) << "dana stands in for sam";
+    EXPECT_EQ((*got)["subject"], "Please sign");
+    for (const auto& m : sofia_feed.drain(300ms)) EXPECT_NE(m["type"], "notify") << m.dump();
+}
+
 class Units : public People {
 protected:
     void SetUp() override {

@@ -505,7 +505,9 @@ bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
     if (e.type == "notify") {
         if (e.people != nullptr && sub.role.empty())
             for (const auto& person : *e.people)
-                if (person.is_string() && person.get_ref<const std::string&>() == who.id)
+                // The person's deputy hears it too while they are away.
+                if (person.is_string() && (person.get_ref<const std::string&>() == who.id ||
+                                           who.represents(person.get_ref<const std::string&>())))
                     return true;
         if (e.roles != nullptr)
             for (const auto& role : *e.roles)

@@ -59,9 +59,8 @@ std::string lower(std::string_view s) {
 engine::Result<std::string> hash_password(std::string_view password) {
     init_sodium();
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, password.data(), password.size(),
-                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    if (crypto_pwhash_str(out, password.data(), password.size(), kPasswordOpsLimit,
+                          kPasswordMemLimit) != 0)
         return make_error(ErrorCode::unavailable, "out of memory hashing a password");
     return std::string(out);
 }
@@ -111,7 +110,7 @@ PasswordWorker::PasswordWorker(std::size_t queue) : impl_(std::make_unique<Impl>
     impl_->queue = queue;
     // Linux gives each thread its own nice value: the worker's, not the server's.
     boost::asio::post(impl_->pool, [] {
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
     });
     unsigned char secret[32];
     randombytes_buf(secret, sizeof secret);

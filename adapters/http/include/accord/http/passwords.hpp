@@ -1,7 +1,9 @@
-// Passwords: hashed and checked with libsodium's crypto_pwhash (Argon2id at its INTERACTIVE
-// limits: 64 MiB and 2 passes), off the serving thread, and the rules a new password must pass.
-// The hashes are crypto_pwhash_str's text ("$argon2id$v=19$m=65536,t=2,p=1$..."), which carries
-// its own salt and limits, so hashes made with other limits still verify.
+// Passwords: hashed and checked with libsodium's crypto_pwhash (Argon2id, 19 MiB and 2 passes:
+// OWASP's recommended minimum, about 13 ms of a core here, where libsodium's INTERACTIVE
+// 64 MiB took 69 ms and cost the API a quarter of its throughput at 10 sign-ins a second;
+// bench/RESULTS.md), off the serving thread, and the rules a new password must pass. The hashes
+// are crypto_pwhash_str's text ("$argon2id$v=19$m=19456,t=2,p=1$..."), which carries its own
+// salt and limits, so hashes made with other limits still verify.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,9 @@ namespace accord::http {
 template <typename T>
 using Awaitable = boost::asio::awaitable<T>;
 
+inline constexpr unsigned long long kPasswordOpsLimit = 2;
+inline constexpr std::size_t kPasswordMemLimit = std::size_t{19} << 20;
+
 // The blocking work, for a command-line tool; the server uses PasswordWorker.
 engine::Result<std::string> hash_password(std::string_view password);
 bool verify_password(const std::string& hash, std::string_view password);
@@ -30,7 +35,7 @@ engine::Result<void> check_new_password(std::string_view password, std::string_v
                                         std::string pointer);
 inline constexpr std::size_t kMinPasswordLength = 10;
 
-// Hashes and verifies on a thread of its own at low CPU priority (nice 10), one at a time, so
+// Hashes and verifies on a thread of its own at the lowest CPU priority (nice 19), one at a time, so
 // that sign-ins neither hold up requests nor take more than a core. Requests beyond `queue`
 // waiting are refused (unavailable) rather than queued.
 class PasswordWorker {
