@@ -100,6 +100,8 @@ json to_json(const Task& t) {
               {"status", to_string(t.status)}};
     if (!t.unit.empty()) j["unit"] = t.unit;
     if (!t.escalated_to.empty()) j["escalated_to"] = t.escalated_to;
+    if (!t.escalated_units.empty()) j["escalated_units"] = t.escalated_units;
+    if (!t.deputy.empty()) j["deputy"] = t.deputy;
     if (!t.assignee.empty()) j["assignee"] = t.assignee;
     if (t.personal) j["personal"] = true;
     if (!t.excluded.empty()) j["excluded"] = t.excluded;
@@ -149,6 +151,12 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
         for (const auto& role : t.escalated_to) w.string(role);
         w.end_array();
     }
+    if (!t.escalated_units.empty()) {
+        w.key("escalated_units").array();
+        for (const auto& unit : t.escalated_units) w.string(unit);
+        w.end_array();
+    }
+    if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     if (!t.excluded.empty()) {
@@ -207,6 +215,11 @@ Result<Task> task_from(const json& j, const Instance* owner) {
                 for (const auto& role : *e)
                     if (role.is_string()) t.escalated_to.push_back(role.get<std::string>());
         }
+        if (auto u = j.find("escalated_units"); u != j.end() && u->is_array())
+            for (const auto& unit : *u)
+                t.escalated_units.push_back(unit.is_string() ? unit.get<std::string>() : "");
+        if (t.escalated_units.size() != t.escalated_to.size()) t.escalated_units.clear();
+        t.deputy = j.value("deputy", "");
         t.assignee = j.value("assignee", "");
         t.personal = j.value("personal", false);
         t.excluded = j.value("excluded", std::vector<std::string>{});

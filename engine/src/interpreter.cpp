@@ -446,6 +446,9 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         task.role = spec.role;
         task.unit = unit;
         task.assignee = std::move(person);
+        // A personal task opened while its person is away names their deputy too.
+        if (directory_ != nullptr && !task.assignee.empty())
+            task.deputy = directory_->deputy_of(task.assignee, now_);
         task.personal = spec.multi();
         task.excluded = excluded;
         task.title = title;
@@ -860,10 +863,26 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
                 // One step of the ladder: the task is offered to its role too.
                 const auto& ladder = st.task->escalate;
                 if (timer.index >= ladder.size()) return Ok{};
-                const std::string& role = ladder[timer.index].role;
+                const Escalation& rung = ladder[timer.index];
+                const std::string& role = rung.role;
+                std::string unit;
+                if (rung.unit) {
+                    json scratch;
+                    auto sc = scope(nullptr);
+                    const json& v = rung.unit->evaluate(data(), sc.ctx, scratch);
+                    if (v.is_string() && is_name(v.get_ref<const std::string&>()))
+                        unit = directory_ != nullptr
+                                   ? directory_->offer_unit(role, v.get<std::string>())
+                                   : v.get<std::string>();
+                }
                 if (std::find(task->escalated_to.begin(), task->escalated_to.end(), role) ==
-                    task->escalated_to.end())
+                    task->escalated_to.end()) {
+                    // Units kept parallel to the roles once a step names one.
+                    if (!unit.empty() && task->escalated_units.empty())
+                        task->escalated_units.assign(task->escalated_to.size(), "");
                     task->escalated_to.push_back(role);
+                    if (!task->escalated_units.empty()) task->escalated_units.push_back(unit);
+                }
                 emit_effect(TaskEscalated{task->id, role});
                 n.roles = {role};
                 n.people.clear();

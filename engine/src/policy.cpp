@@ -34,6 +34,7 @@ TaskFacts TaskFacts::of(const Task& task, TimeMs now) {
     f.role = task.role;
     f.unit = task.unit;
     f.escalated_to.assign(task.escalated_to.begin(), task.escalated_to.end());
+    f.escalated_units.assign(task.escalated_units.begin(), task.escalated_units.end());
     f.assignee = task.assignee;
     f.claimed_by = task.claimed_by;
     f.claimed_for = task.claimed_for;
@@ -92,8 +93,12 @@ bool holds_in_unit(const Actor& who, const TaskFacts& t) {
 
 // Whether the task was escalated to a role `who` holds.
 bool escalated_to_them(const Actor& who, const TaskFacts& t) {
-    return std::any_of(t.escalated_to.begin(), t.escalated_to.end(),
-                       [&](std::string_view role) { return holds(who, role); });
+    for (std::size_t i = 0; i < t.escalated_to.size(); ++i) {
+        const std::string_view unit =
+            i < t.escalated_units.size() ? t.escalated_units[i] : std::string_view();
+        if (holds(who, t.escalated_to[i]) && (unit.empty() || who.in_unit(unit))) return true;
+    }
+    return false;
 }
 
 // Who may hand a task to someone else or break someone's claim.

@@ -512,7 +512,7 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
         for (std::size_t i = 0; i < steps.size() && i < 16; ++i) {
             const json& step = steps[i];
             const std::string sp = ladder ? pointer_join(ep, i) : ep;
-            if (!check_object(step, sp, {"after", "role"}, "escalate")) continue;
+            if (!check_object(step, sp, {"after", "role", "unit"}, "escalate")) continue;
             Escalation e;
             bool ok = true;
             if (step.contains("after")) {
@@ -526,6 +526,8 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
             auto role = get_string(step, sp, "role", true);
             if (!(role && check_name(*role, pointer_join(sp, "role"), "a role") && ok)) continue;
             e.role = *role;
+            if (auto u = step.find("unit"); u != step.end())
+                e.unit = expression(*u, pointer_join(sp, "unit"));
             const TimeMs at = add_duration(0, e.after);
             if (i > 0 && at <= previous) {
                 error(pointer_join(sp, "after"),

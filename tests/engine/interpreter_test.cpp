@@ -1536,8 +1536,8 @@ TEST(EscalationLadder, ABadLadderIsRefusedAtItsPointer) {
         {json::array({{{"after", "P3D"}}}), "/states/review/task/escalate/0"},
         {json::array({{{"after", "P3D"}, {"role", "Lead X"}}}),
          "/states/review/task/escalate/0/role"},
-        {json::array({{{"after", "P3D"}, {"role", "lead"}, {"unit", "x"}}}),
-         "/states/review/task/escalate/0/unit"},
+        {json::array({{{"after", "P3D"}, {"role", "lead"}, {"colour", "x"}}}),
+         "/states/review/task/escalate/0/colour"},
     };
     for (const auto& [escalate, pointer] : cases) {
         LoadResult r = load_definition(ladder_workflow(escalate), {});
@@ -1627,6 +1627,63 @@ TEST(UnitTasks, TheDirectoryOffersItWhereSomeoneHoldsTheRole) {
     auto anywhere = start(*def, nobody, officer(), T("2027-01-01"));
     ASSERT_TRUE(anywhere.ok());
     EXPECT_EQ(the_open_task(anywhere->instance).unit, "") << "nobody in its line: the role at large";
+}
+
+TEST(UnitTasks, AnEscalationStepWithinAUnitIsForTheRoleThereAndAnAwayAssigneesTaskNamesTheDeputy) {
+    class Dir final : public Directory {
+    public:
+        std::string offer_unit(std::string_view, std::string_view unit) const override {
+            return std::string(unit);
+        }
+        std::string deputy_of(std::string_view person, std::int64_t) const override {
+            return person == "sam" ? "dana" : "";
+        }
+    } directory;
+    const auto def = load(workflow(
+        {{"review",
+          {{"task",
+            {{"role", "legal"},
+             {"title", "Review"},
+             {"assignee", {{"var", "who"}}},
+             {"outcomes", {"approve"}},
+             {"escalate", json::array({{{"after", "P1D"}, {"role", "legal_lead"}},
+                                       {{"after", "P2D"},
+                                        {"role", "dean"},
+                                        {"unit", {{"var", "faculty"}}}}})}}},
+           {"on", {{"approve", "done"}}}}},
+         {"done", {{"final", "approved"}}}},
+        "review"));
+    StartInput in;
+    in.instance_id = "w-1";
+    in.data = {{"who", "sam"}, {"faculty", "eng"}};
+    in.directory = &directory;
+    auto s0 = start(*def, in, officer(), T("2027-01-01"));
+    ASSERT_TRUE(s0.ok()) << s0.error().to_string();
+    EXPECT_EQ(the_open_task(s0->instance).deputy, "dana");
+    Instance inst = s0->instance;
+    for (int i = 0; i < 2; ++i) {
+        const Timer* next = nullptr;
+        for (const auto& t : inst.timers)
+            if (t.kind == Timer::Kind::task_escalation && (!next || t.due_at < next->due_at))
+                next = &t;
+        ASSERT_NE(next, nullptr);
+        Input fire = fire_timer(next->id);
+        fire.directory = &directory;
+        auto s = step(*def, inst, fire, next->due_at);
+        ASSERT_TRUE(s.ok()) << s.error().to_string();
+        inst = s->instance;
+    }
+    const Task& t = the_open_task(inst);
+    EXPECT_EQ(t.escalated_to, (std::vector<std::string>{"legal_lead", "dean"}));
+    EXPECT_EQ(t.escalated_units, (std::vector<std::string>{"", "eng"}));
+    const auto f = policy::TaskFacts::of(t, 0);
+    EXPECT_TRUE(policy::waits_for(Actor{"dina", {"dean"}, false, {}, {"eng"}}, f));
+    EXPECT_FALSE(policy::waits_for(Actor{"lars", {"dean"}, false, {}, {"law"}}, f));
+    EXPECT_TRUE(policy::waits_for(Actor{"lena", {"legal_lead"}, false, {}, {}}, f));
+    auto back = task_from_json(to_json(t));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->escalated_units, t.escalated_units);
+    EXPECT_EQ(back->deputy, "dana");
 }
 
 }  // namespace

@@ -98,6 +98,16 @@ Awaitable<std::vector<std::string>> PeopleDirectory::deputy_for(std::string name
     co_return out;
 }
 
+std::string PeopleDirectory::deputy_of(std::string_view person, std::int64_t now) const {
+    for (const auto& u : snapshot_->users)
+        if (u.name == person && u.profile.away) {
+            const std::string today = local_date(u.profile.time_zone, now);
+            if (u.profile.away->from <= today && today <= u.profile.away->to)
+                return u.profile.away->deputy;
+        }
+    return {};
+}
+
 std::string PeopleDirectory::offer_unit(std::string_view role, std::string_view unit) const {
     const auto& s = *snapshot_;
     const auto someone_holds = [&](std::string_view where) {

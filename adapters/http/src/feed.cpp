@@ -68,6 +68,11 @@ struct Feed::Facts {
                 for (const auto& role : *x)
                     if (role.is_string())
                         facts.escalated_to.push_back(role.get_ref<const std::string&>());
+            if (auto x = t->find("escalated_units"); x != t->end() && x->is_array())
+                for (const auto& unit : *x)
+                    facts.escalated_units.push_back(
+                        unit.is_string() ? std::string_view(unit.get_ref<const std::string&>())
+                                         : std::string_view());
             facts.assignee = text(*t, "assignee");
             facts.claimed_by = text(*t, "claimed_by");
             facts.claimed_for = text(*t, "claimed_for");

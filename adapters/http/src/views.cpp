@@ -38,6 +38,12 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
         for (const auto& role : t.escalated_to) w.string(role);
         w.end_array();
     }
+    if (!t.escalated_units.empty()) {
+        w.key("escalated_units").array();
+        for (const auto& unit : t.escalated_units) w.string(unit);
+        w.end_array();
+    }
+    if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     if (t.due_at != 0)

@@ -163,7 +163,13 @@ void write_task_summary(engine::JsonWriter& w, const Task& t) {
         for (const auto& role : t.escalated_to) w.string(role);
         w.end_array();
     }
+    if (!t.escalated_units.empty()) {
+        w.key("escalated_units").array();
+        for (const auto& unit : t.escalated_units) w.string(unit);
+        w.end_array();
+    }
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
+    if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (t.personal) w.flag("personal", true);
     if (!t.excluded.empty()) {
         w.key("excluded").array();

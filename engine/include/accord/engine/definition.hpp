@@ -68,6 +68,7 @@ struct Join {
 struct Escalation {
     Duration after;
     std::string role;
+    std::optional<logic::Expression> unit;  // the role within a unit (as TaskSpec::unit)
 };
 
 struct TaskSpec {

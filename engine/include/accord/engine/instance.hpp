@@ -48,6 +48,9 @@ struct Task {
     std::string role;
     std::string unit;  // the unit it is offered in (its role's holders there); empty: anywhere
     std::vector<std::string> escalated_to;  // the roles it was escalated to, so far, in order
+    // Parallel to escalated_to when a step named a unit: where each role holds it ("": anywhere).
+    std::vector<std::string> escalated_units;
+    std::string deputy;  // the assignee's deputy when it opened while they were away
     std::string assignee;               // empty: anyone holding the role
     bool personal = false;              // one of a multi-person group: the assignee's alone
     std::vector<std::string> excluded;  // separation of duties

@@ -133,6 +133,10 @@ public:
     // role, else the nearest of its ancestors where someone does; empty when nobody in its line
     // does (the task then goes to the role at large).
     virtual std::string offer_unit(std::string_view role, std::string_view unit) const = 0;
+    // Who stands in for `person` at `now` (empty: nobody; they are not away).
+    virtual std::string deputy_of(std::string_view /*person*/, std::int64_t /*now*/) const {
+        return {};
+    }
 };
 
 }  // namespace accord::engine

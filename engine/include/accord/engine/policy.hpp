@@ -41,7 +41,8 @@ std::string lead_of(std::string_view role);
 // event (the views point into either; they must outlive the TaskFacts).
 struct TaskFacts {
     std::string_view id, role, unit, assignee, claimed_by, claimed_for, closed_by;
-    std::vector<std::string_view> escalated_to;  // the roles it was escalated to
+    std::vector<std::string_view> escalated_to;     // the roles it was escalated to
+    std::vector<std::string_view> escalated_units;  // parallel, when a step named a unit
     bool open = true;
     bool personal = false;                   // one of a multi-person group: its assignee's alone
     bool claim_holds = false;                // someone's claim binds at the time asked about

@@ -38,6 +38,8 @@ public:
     Awaitable<std::vector<std::string>> deputy_for(std::string name, engine::TimeMs now);
     // engine::Directory: `unit` or its nearest ancestor where an unrevoked user holds `role`.
     std::string offer_unit(std::string_view role, std::string_view unit) const override;
+    // engine::Directory: the person's deputy when they are away at `now`.
+    std::string deputy_of(std::string_view person, std::int64_t now) const override;
 
 private:
     struct Snapshot;
