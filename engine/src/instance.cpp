@@ -146,24 +146,12 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     w.str("state", t.state).str("role", t.role).str("title", t.title);
     w.num("created_at", t.created_at).str("status", to_string(t.status));
     if (!t.unit.empty()) w.str("unit", t.unit);
-    if (!t.escalated_to.empty()) {
-        w.key("escalated_to").array();
-        for (const auto& role : t.escalated_to) w.string(role);
-        w.end_array();
-    }
-    if (!t.escalated_units.empty()) {
-        w.key("escalated_units").array();
-        for (const auto& unit : t.escalated_units) w.string(unit);
-        w.end_array();
-    }
+    w.strings_if_any("escalated_to", t.escalated_to);
+    w.strings_if_any("escalated_units", t.escalated_units);
     if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
-    if (!t.excluded.empty()) {
-        w.key("excluded").array();
-        for (const auto& e : t.excluded) w.string(e);
-        w.end_array();
-    }
+    w.strings_if_any("excluded", t.excluded);
     if (!t.description.empty()) w.str("description", t.description);
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);

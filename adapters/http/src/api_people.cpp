@@ -45,6 +45,17 @@ std::int64_t wall_ms() {
         .count();
 }
 
+// The 429 for a try that must wait after failed sign-ins; nullopt when it need not.
+std::optional<Response> held_back(const engine::SignInFailures& failures,
+                                  const SignInLimits& limits, const char* detail) {
+    const auto wait = sign_in_wait(failures, wall_ms(), limits);
+    if (wait.count() <= 0) return std::nullopt;
+    Response r = problem(429, "rate_limited", detail);
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(static_cast<long>(std::ceil(wait.count() / 1000.0))));
+    return r;
+}
+
 std::string session_cookie(const std::string& secret, std::chrono::seconds max_age, bool secure) {
     return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", kSessionCookie,
                        secret, max_age.count(), secure ? "; Secure" : "");
@@ -114,14 +125,11 @@ Awaitable<Response> Api::sign_in(Context& cx) {
     const std::string address = client_address(cx.request);
     auto failures = co_await people.sign_in_failures(*name, address);
     if (!failures) co_return problem(failures.error());
-    if (const auto wait = sign_in_wait(*failures, wall_ms(), options_.sign_in); wait.count() > 0) {
-        spdlog::warn("sign-in of {} from {} held back {} ms after {} failures", *name, address,
-                     wait.count(), std::max(failures->name_count, failures->address_count));
-        Response r = problem(429, "rate_limited",
-                             "too many failed sign-ins: wait before trying again");
-        r.headers.emplace_back(
-            "Retry-After", std::to_string(static_cast<long>(std::ceil(wait.count() / 1000.0))));
-        co_return r;
+    if (auto held = held_back(*failures, options_.sign_in,
+                              "too many failed sign-ins: wait before trying again")) {
+        spdlog::warn("sign-in of {} from {} held back after {} failures", *name, address,
+                     std::max(failures->name_count, failures->address_count));
+        co_return std::move(*held);
     }
     auto right = co_await people.check_password(*name, std::move(password).value());
     if (!right) co_return problem(right.error());
@@ -206,12 +214,9 @@ Awaitable<Response> Api::change_password(Context& cx) {
     const std::string address = client_address(cx.request);
     auto failures = co_await people.sign_in_failures(cx.who.id, address);
     if (!failures) co_return problem(failures.error());
-    if (const auto wait = sign_in_wait(*failures, wall_ms(), options_.sign_in); wait.count() > 0) {
-        Response r = problem(429, "rate_limited", "too many wrong passwords: wait a while");
-        r.headers.emplace_back(
-            "Retry-After", std::to_string(static_cast<long>(std::ceil(wait.count() / 1000.0))));
-        co_return r;
-    }
+    if (auto held = held_back(*failures, options_.sign_in,
+                              "too many wrong passwords: wait a while"))
+        co_return std::move(*held);
     auto right = co_await people.check_password(cx.who.id, std::move(old_password).value());
     if (!right) co_return problem(right.error());
     if (!*right) {

@@ -33,16 +33,8 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
         .str("created_at", format_date_time(t.created_at));
     if (!t.description.empty()) w.str("description", t.description);
     if (!t.unit.empty()) w.str("unit", t.unit);
-    if (!t.escalated_to.empty()) {
-        w.key("escalated_to").array();
-        for (const auto& role : t.escalated_to) w.string(role);
-        w.end_array();
-    }
-    if (!t.escalated_units.empty()) {
-        w.key("escalated_units").array();
-        for (const auto& unit : t.escalated_units) w.string(unit);
-        w.end_array();
-    }
+    w.strings_if_any("escalated_to", t.escalated_to);
+    w.strings_if_any("escalated_units", t.escalated_units);
     if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);

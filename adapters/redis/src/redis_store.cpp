@@ -158,24 +158,12 @@ void write_task_summary(engine::JsonWriter& w, const Task& t) {
     w.object().str("id", t.id).str("state", t.state).str("role", t.role).str("title", t.title);
     w.str("status", engine::to_string(t.status));
     if (!t.unit.empty()) w.str("unit", t.unit);
-    if (!t.escalated_to.empty()) {
-        w.key("escalated_to").array();
-        for (const auto& role : t.escalated_to) w.string(role);
-        w.end_array();
-    }
-    if (!t.escalated_units.empty()) {
-        w.key("escalated_units").array();
-        for (const auto& unit : t.escalated_units) w.string(unit);
-        w.end_array();
-    }
+    w.strings_if_any("escalated_to", t.escalated_to);
+    w.strings_if_any("escalated_units", t.escalated_units);
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (!t.deputy.empty()) w.str("deputy", t.deputy);
     if (t.personal) w.flag("personal", true);
-    if (!t.excluded.empty()) {
-        w.key("excluded").array();
-        for (const auto& person : t.excluded) w.string(person);
-        w.end_array();
-    }
+    w.strings_if_any("excluded", t.excluded);
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
     if (!t.claimed_for.empty()) w.str("claimed_for", t.claimed_for);

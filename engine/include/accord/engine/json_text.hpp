@@ -120,6 +120,14 @@ public:
         return *this;
     }
     JsonWriter& flag(JsonKey k, bool v) { return key(k).boolean(v); }
+    // An object member whose value is a list of strings; none at all when the list is empty.
+    template <typename Strings>
+    JsonWriter& strings_if_any(JsonKey k, const Strings& list) {
+        if (list.empty()) return *this;
+        key(k).array();
+        for (const auto& s : list) string(s);
+        return end_array();
+    }
     JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
 
 private:
