@@ -44,7 +44,7 @@ namespace {
 constexpr std::chrono::milliseconds kRevocationBlock{4'000};
 
 asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_client,
-                            redis::Runtime& runtime, http::Server& server, http::Feed& feed,
+                            redis::UserStore& users, redis::Runtime& runtime, http::Server& server, http::Feed& feed,
                             redis::TokenCache& tokens, http::PeopleDirectory& directory,
                             std::shared_ptr<redis::Client> watch_client,
                             redis::Supervisor& supervisor, const accordd::Config& config,
@@ -71,6 +71,19 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
     }
     for (const auto& w : loaded->warnings) spdlog::warn("{}", w);
     spdlog::info("workflows: {}", fmt::join(loaded->stored, ", "));
+    // Definitions this start stored are changes like any: in the audit, by accordd.
+    for (const auto& [name, version] : loaded->added) {
+        engine::json detail = engine::json::object();
+        detail["name"] = name;
+        detail["version"] = version;
+        detail["from"] = config.workflows;
+        const redis::ChangedBy by{"accordd"};
+        auto recorded = co_await users.audit(by, "definition.put",
+                                             name + "@" + std::to_string(version), std::move(detail));
+        if (!recorded)
+            spdlog::warn("definition {} v{} stored but not audited: {}", name, version,
+                         recorded.error().to_string());
+    }
     if (auto read = co_await directory.refresh(); !read)
         spdlog::warn("people directory not read yet: {}", read.error().to_string());
     auto port = server.listen(config.listen_host, config.listen_port);
@@ -240,7 +253,8 @@ int main(int argc, char** argv) {
         wait_for_quiet();
     });
     asio::co_spawn(io,
-                   serve(store, *users_client.value(), runtime, server, feed, tokens, directory,
+                   serve(store, *users_client.value(), users, runtime, server, feed, tokens,
+                         directory,
                          watch_client.value(), supervisor, config, status, runtime_stopped),
                    [&](std::exception_ptr e) {
                        if (e) status = 1;

@@ -395,6 +395,12 @@ Awaitable<Result<void>> RedisStore::open() {
 // ---- definitions ---------------------------------------------------------------------------
 
 Awaitable<Result<void>> RedisStore::put_definition(DefinitionPtr def) {
+    auto stored = co_await store_definition(std::move(def));
+    if (!stored) co_return stored.error();
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<bool>> RedisStore::store_definition(DefinitionPtr def) {
     auto r = co_await client_->eval(
         scripts::put_definition(),
         command_of(keys_.definition_names(), keys_.definition_versions(def->name),
@@ -411,7 +417,7 @@ Awaitable<Result<void>> RedisStore::put_definition(DefinitionPtr def) {
     // A version stored before may have a dictionary already. Without Redis's answer the
     // node learns one itself, and adopts whichever was stored first.
     co_await adopt_dictionary(*def, {});
-    co_return engine::Ok{};
+    co_return r->str == "stored";
 }
 
 Awaitable<Result<DefinitionPtr>> RedisStore::definition(std::string name, int version) {

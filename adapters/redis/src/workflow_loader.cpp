@@ -66,12 +66,14 @@ Awaitable<Result<LoadedWorkflows>> load_workflows(RedisStore& store, std::string
     for (const auto& c : candidates) {
         const auto& def = c.loaded.definition;
         const std::string label = def->name + " v" + std::to_string(def->version);
-        auto put = co_await store.put_definition(def);
+        auto put = co_await store.store_definition(def);
         if (!put && put.error().code != ErrorCode::conflict) co_return put.error();
         if (!put)
             report.warnings.push_back(c.file + ": " + label +
                                       " is stored with another body, which stays (definitions "
                                       "are immutable: publish a new version)");
+        else if (*put)
+            report.added.emplace_back(def->name, def->version);
         report.stored.push_back(label);
     }
     co_return report;

@@ -155,6 +155,8 @@ public:
     const StoreOptions& options() const { return options_; }
 
     Awaitable<Result<void>> put_definition(DefinitionPtr definition);
+    // The same, saying whether the version is new (false: stored before with this body).
+    Awaitable<Result<bool>> store_definition(DefinitionPtr definition);
     // version 0: the latest (as known within the last second across nodes).
     Awaitable<Result<DefinitionPtr>> definition(std::string name, int version = 0);
     Awaitable<Result<std::vector<std::string>>> workflow_names();

@@ -12,6 +12,7 @@ namespace accord::redis {
 
 struct LoadedWorkflows {
     std::vector<std::string> stored;    // "name vN", as now in Redis (new or already there)
+    std::vector<std::pair<std::string, int>> added;  // (name, version) stored by this load
     std::vector<std::string> warnings;  // files refused, or differing from the stored version
 };
 
