@@ -20,6 +20,7 @@
 #include "accord/http/views.hpp"
 #include "accord/redis/blocking_reads.hpp"
 #include "accord/redis/runtime.hpp"
+#include "merge_pages.hpp"
 
 namespace accord::http {
 
@@ -220,22 +221,12 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
         queues.push_back(redis::TaskQueue{true, sub.role});
     auto pages = co_await store.open_tasks_of(queues, limit, now);
     if (!pages) co_return pages.error();
-    // What waits for the person, as GET /api/v1/tasks shows it: the most urgent, so nothing
-    // past where a full page of a queue ends (a task of that queue may come before it).
-    std::optional<redis::QueuePosition> horizon;
-    for (const auto& page : *pages)
-        if (page.size() >= limit && !page.empty()) {
-            auto last = redis::QueuePosition::of(page.back());
-            if (!horizon || last < *horizon) horizon = std::move(last);
-        }
-    std::vector<Task> tasks;
-    for (auto& page : *pages)
-        for (auto& t : page)
-            if ((!horizon || !(*horizon < redis::QueuePosition::of(t))) &&
-                engine::policy::waits_for(sub.who, engine::policy::TaskFacts::of(t, now)))
-                tasks.push_back(std::move(t));
-    std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
-        return redis::QueuePosition::of(a) < redis::QueuePosition::of(b);
+    // What waits for the person, as GET /api/v1/tasks shows it: the most urgent, merged as
+    // the task lists merge their queues.
+    std::vector<Task> tasks = merge_pages(std::move(pages).value(), limit,
+                                          [](const Task& t) { return redis::QueuePosition::of(t); });
+    std::erase_if(tasks, [&](const Task& t) {
+        return !engine::policy::waits_for(sub.who, engine::policy::TaskFacts::of(t, now));
     });
     auto text = std::make_shared<std::string>();
     engine::JsonWriter w(*text);

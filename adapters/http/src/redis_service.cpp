@@ -9,6 +9,7 @@
 
 #include "accord/http/metrics.hpp"
 #include "accord/redis/reply.hpp"
+#include "merge_pages.hpp"
 
 namespace accord::http {
 
@@ -24,29 +25,12 @@ struct Newest {
     std::string encode() const { return at.encode(); }
 };
 
-// Several queues' pages (each at most `limit`) as one, in the order of `position_of` (a store
-// position with encode()), each task once, each with the cursor of its position. A full page
-// ends where its queue may go on: the merge stops at the earliest such end, since a task after
-// it may come after tasks of that queue the page did not hold.
+// Several queues' pages as one (merge_pages), each task with the cursor of its position (a store
+// position with encode()).
 template <typename PositionOf>
 void merge(TaskPage& page, std::vector<std::vector<Task>> pages, std::size_t limit,
            PositionOf position_of) {
-    std::optional<decltype(position_of(std::declval<const Task&>()))> horizon;
-    std::vector<Task> batch;
-    for (auto& tasks : pages) {
-        if (tasks.size() >= limit && !tasks.empty()) {
-            page.full = true;
-            auto end = position_of(tasks.back());
-            if (!horizon || end < *horizon) horizon = std::move(end);
-        }
-        for (auto& t : tasks) batch.push_back(std::move(t));
-    }
-    if (horizon) std::erase_if(batch, [&](const Task& t) { return *horizon < position_of(t); });
-    std::sort(batch.begin(), batch.end(),
-              [&](const Task& a, const Task& b) { return position_of(a) < position_of(b); });
-    batch.erase(std::unique(batch.begin(), batch.end(),
-                            [](const Task& a, const Task& b) { return a.id == b.id; }),
-                batch.end());
+    std::vector<Task> batch = merge_pages(std::move(pages), limit, position_of, &page.full);
     page.items.reserve(batch.size());
     for (auto& t : batch) {
         std::string cursor = position_of(t).encode();
