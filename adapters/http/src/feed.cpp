@@ -337,6 +337,7 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
     } waiting{*this, alive};
     waits_ = &waits;
     auto last_auth = std::chrono::steady_clock::now();
+    auto last_people = last_auth;
     // Restarted after a failure, the reader goes on from where it was (cursor_, ready_): the
     // live sockets miss nothing.
     while (running_ && *alive) {
@@ -419,7 +420,9 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
             state.doing("checking the feed sockets' tokens");
             recheck_tokens_ = false;
             last_auth = std::chrono::steady_clock::now();
-            co_await check_tokens();
+            const bool everyone = last_auth - last_people > options_.people_check;
+            if (everyone) last_people = last_auth;
+            co_await check_tokens(everyone);
             if (!*alive) co_return engine::Ok{};
         }
         // Events held back at the read's horizon are a millisecond from being handed out.
@@ -468,10 +471,13 @@ void Feed::recheck_tokens() {
     if (waits_) waits_->cancel();
 }
 
-Awaitable<void> Feed::check_tokens() {
+// Every socket's credentials authenticated again when the epoch moved (a revoke, a sign-out, a
+// change to people), or, with `everyone`, regardless: a closed socket for who no longer gets
+// in, the new roles and deputies for the others.
+Awaitable<void> Feed::check_tokens(bool everyone) {
     auto alive = alive_;
     auto epoch = co_await options_.epoch();
-    if (!*alive || !epoch || *epoch == epoch_) co_return;
+    if (!*alive || !epoch || (*epoch == epoch_ && !everyone)) co_return;
     epoch_ = *epoch;
     std::vector<std::shared_ptr<Subscriber>> subs;
     for (auto& [raw, sub] : subscribers_) subs.push_back(sub);
@@ -479,7 +485,7 @@ Awaitable<void> Feed::check_tokens() {
         auto who = co_await api_.authenticate(sub->credentials, true);
         if (!*alive) co_return;
         if (!who && who.error().code == engine::ErrorCode::forbidden) {
-            sub->socket->close(1008, "token revoked");
+            sub->socket->close(1008, "token revoked or session ended");
         } else if (who) {  // new roles take effect on the socket too
             const auto credential = sub->who.credential;
             sub->who = std::move(who).value();

@@ -38,6 +38,9 @@ struct FeedOptions {
     // How often, at most, the sockets' tokens are checked while events flow; recheck_tokens()
     // asks for a check at once (a revocation seen).
     std::chrono::milliseconds auth_check{250};
+    // How often every socket's person is read again whatever the epoch: who stands in for whom
+    // changes at midnight of a leave's first and last day, in the person's time zone.
+    std::chrono::milliseconds people_check{60'000};
     // The users' revocation counter (UserStore::epoch); when it moves, every socket's token is
     // authenticated again. Empty: never.
     std::function<Awaitable<Result<std::uint64_t>>()> epoch;
@@ -76,7 +79,7 @@ private:
     void skipped(const redis::FeedEvent& event, const std::exception& why);
     Awaitable<void> begin(std::shared_ptr<Subscriber> sub, std::string cursor, bool resync);
     Awaitable<Result<void>> send_snapshot(Subscriber& sub, bool reset, bool resync);
-    Awaitable<void> check_tokens();
+    Awaitable<void> check_tokens(bool everyone);
     Awaitable<void> act(std::shared_ptr<Subscriber> sub, std::string text);
     void dispatch(const engine::json& event, const std::string& cursor, const Positions& after,
                   int shard);
