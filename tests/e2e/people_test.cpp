@@ -367,6 +367,66 @@ TEST_F(People, AdminsSetProfilesRolesAndUnitsAndTheAuditSaysWhoDidWhat) {
     EXPECT_TRUE(is_problem(http_->get("/api/v1/admin/audit?cursor=zzz", aud.token), 400));
 }
 
+TEST_F(People, AnEscalationLadderClimbsStepByStepAndEachStepIsOnTheFeed) {
+    start({"--dev-clock"});
+    auto lena = add_user("lena", {"legal_lead"});
+    auto dora = add_user("dora", {"director"});
+    const json ladder = {
+        {"workflow", "ladder"},
+        {"version", 1},
+        {"title", "A review that climbs"},
+        {"start", "review"},
+        {"states",
+         {{"review",
+           {{"task",
+             {{"role", "legal"},
+              {"title", "Review"},
+              {"outcomes", {"approve"}},
+              {"escalate", json::array({{{"after", "P3D"}, {"role", "legal_lead"}},
+                                        {{"after", "P7D"}, {"role", "director"}}})}}},
+            {"on", {{"approve", "done"}}}}},
+          {"done", {{"final", "approved"}}}}}};
+    ASSERT_EQ(http_->post("/api/v1/definitions", ladder, adam_.token).status, 201);
+    auto started = http_->post("/api/v1/instances", {{"workflow", "ladder"}}, adam_.token);
+    ASSERT_EQ(started.status, 201) << describe(started);
+    const std::string task = started.json()["tasks"][0]["id"];
+    const auto escalated_to = [&] {
+        return http_->get("/api/v1/tasks/" + task, adam_.token).json().value("escalated_to",
+                                                                             json::array());
+    };
+    const auto waits_for = [&](const Person& p) {
+        return ids_of(http_->get("/api/v1/tasks", p.token).json()["items"]).contains(task);
+    };
+    support::WsClient feed;
+    ASSERT_TRUE(feed.connect(accordd_->port(), "/api/v1/feed", dora.bearer()));
+    ASSERT_EQ(feed.read_json(3s).value_or(json())["type"], "snapshot");
+    EXPECT_FALSE(waits_for(lena));
+
+    auto moved = http_->post("/api/v1/admin/clock", {{"advance", "P4D"}}, adam_.token);
+    ASSERT_EQ(moved.status, 200) << describe(moved);
+    EXPECT_TRUE(eventually([&] { return escalated_to() == json::array({"legal_lead"}); }))
+        << escalated_to().dump();
+    EXPECT_TRUE(waits_for(lena));
+    EXPECT_FALSE(waits_for(dora)) << "the director's step has not come";
+
+    ASSERT_EQ(http_->post("/api/v1/admin/clock", {{"advance", "P4D"}}, adam_.token).status, 200);
+    EXPECT_TRUE(eventually(
+        [&] { return escalated_to() == json::array({"legal_lead", "director"}); }))
+        << escalated_to().dump();
+    EXPECT_TRUE(waits_for(dora));
+    bool told = false;
+    while (auto m = feed.read_json(3s))
+        if ((*m)["type"] == "task.escalated" && (*m)["role"] == "director") {
+            told = true;
+            break;
+        }
+    EXPECT_TRUE(told) << "the director's step on the director's feed";
+    EXPECT_EQ(http_->post("/api/v1/tasks/" + task + "/complete", {{"outcome", "approve"}},
+                          dora.token)
+                  .status,
+              200);
+}
+
 // The date `days` from today in UTC ("YYYY-MM-DD").
 std::string utc_date(int days) {
     const auto t = std::chrono::system_clock::now() + std::chrono::hours(24 * days);
