@@ -103,7 +103,9 @@ TEST_F(People, AWrongPasswordAndAnUnknownNameGetTheSame401) {
     auto wrong = sign_in(*http_, "olga", "not her password");
     auto unknown = sign_in(*http_, "nobody", kPassword);
     auto no_password = sign_in(*http_, "adam", kPassword);  // adam has none
-    for (const auto* r : {&wrong, &unknown, &no_password}) {
+    auto odd_name = sign_in(*http_, std::string(5000, 'X') + "'; --", kPassword);
+    auto huge_password = sign_in(*http_, "olga", std::string(100'000, 'p'));
+    for (const auto* r : {&wrong, &unknown, &no_password, &odd_name, &huge_password}) {
         EXPECT_TRUE(is_problem(*r, 401, "unauthorized")) << describe(*r);
         EXPECT_EQ(r->header("Set-Cookie"), "");
         EXPECT_EQ(r->json()["detail"], wrong.json()["detail"]);

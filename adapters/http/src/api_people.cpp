@@ -123,21 +123,25 @@ Awaitable<Response> Api::sign_in(Context& cx) {
     auto password = string_member(cx.body, "password", true);
     if (!password) co_return problem(password.error());
     const std::string address = client_address(cx.request);
-    auto failures = co_await people.sign_in_failures(*name, address);
+    // A name no user can have is counted (and logged) as "-": nothing it sends is kept, and
+    // a password longer than any allowed is wrong without being hashed.
+    const std::string who = engine::is_name(*name) ? *name : std::string("-");
+    auto failures = co_await people.sign_in_failures(who, address);
     if (!failures) co_return problem(failures.error());
     if (auto held = held_back(*failures, options_.sign_in,
                               "too many failed sign-ins: wait before trying again")) {
-        spdlog::warn("sign-in of {} from {} held back after {} failures", *name, address,
+        spdlog::warn("sign-in of {} from {} held back after {} failures", who, address,
                      std::max(failures->name_count, failures->address_count));
         co_return std::move(*held);
     }
-    auto right = co_await people.check_password(*name, std::move(password).value());
+    Result<bool> right = false;
+    if (password->size() <= 1024) right = co_await people.check_password(who, *password);
     if (!right) co_return problem(right.error());
     if (!*right) {
-        if (auto counted = co_await people.sign_in_failed(*name, address, options_.sign_in.window);
+        if (auto counted = co_await people.sign_in_failed(who, address, options_.sign_in.window);
             !counted)
             co_return problem(counted.error());
-        spdlog::warn("failed sign-in as {} from {}", *name, address);
+        spdlog::warn("failed sign-in as {} from {}", who, address);
         co_return problem(401, "unauthorized", "the name or the password is wrong");
     }
     if (auto forgot = co_await people.sign_in_succeeded(*name); !forgot)
