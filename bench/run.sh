@@ -525,7 +525,7 @@ print("|---|---:|")
 print(f"| REST task completions/s, no sign-ins | {spread(plain, 'completionsPerS')} |")
 print(f"| REST task completions/s, {signer[0]['rate']:.0f} sign-ins/s going on | {spread(busy, 'completionsPerS')} |")
 print(f"| **with ÷ without, paired by rep** (goal ≥ 90%) | **{100 * statistics.median(ratio):.0f}% [{100 * min(ratio):.0f}–{100 * max(ratio):.0f}%]** |")
-print(f"| sign-in latency p50 / p99, ms (Argon2id, 19 MiB, t=2) | {statistics.median(s['p50Ms'] for s in signer):.0f} / {statistics.median(s['p99Ms'] for s in signer):.0f} |")
+print(f"| sign-in latency p50 / p99, ms (Argon2id, 12 MiB, t=3) | {statistics.median(s['p50Ms'] for s in signer):.0f} / {statistics.median(s['p99Ms'] for s in signer):.0f} |")
 print(f"| REST latency p50 / p99, ms: without; with | {statistics.median(r['p50Ms'] for r in plain):.1f} / {statistics.median(r['p99Ms'] for r in plain):.1f}; {statistics.median(r['p50Ms'] for r in busy):.1f} / {statistics.median(r['p99Ms'] for r in busy):.1f} |")
 print(f"\n{sum(s['signIns'] for s in signer)} sign-ins, {sum(s['ok'] for s in signer)} answered 200")
 PY
