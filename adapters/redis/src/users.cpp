@@ -38,7 +38,7 @@ bool is_identifier(std::string_view s, std::string_view also) {
 }
 
 Result<void> check_name(const std::string& name) {
-    if (is_identifier(name, "._-")) return engine::Ok{};
+    if (engine::is_name(name)) return engine::Ok{};
     return make_error(ErrorCode::invalid_input,
                       "user name \"" + name +
                           "\": 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
