@@ -22,12 +22,15 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/http/api.hpp"
-#include "accord/http/feed.hpp"
 #include "accord/http/directory.hpp"
+#include "accord/http/feed.hpp"
+#include "accord/http/notifications.hpp"
 #include "accord/http/redis_people.hpp"
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
+#include "accord/notify/notices.hpp"
 #include "accord/redis/dev_clock.hpp"
+#include "accord/redis/notices.hpp"
 #include "accord/redis/runtime.hpp"
 #include "accord/redis/supervisor.hpp"
 #include "accord/redis/users.hpp"
@@ -155,6 +158,13 @@ int main(int argc, char** argv) {
     http::PeopleDirectory directory(io.get_executor(), people);
     people.on_change = [&directory] { return directory.changed(); };
     runtime_options.directory = &directory;
+    // Notices: the outbox's, delivered by this node or another to each person's list and the
+    // feed (on the users' connection: neither waits behind the commits).
+    redis::NoticeStore notice_store(users_client.value(), config.prefix);
+    notify::Notices notices(notice_store, store, directory);
+    runtime_options.notifier = [&notices](const engine::json& notice) {
+        return notices.deliver(notice);
+    };
     redis::Runtime runtime(store, runtime_options);
 
     http::ApiOptions api_options;
@@ -189,6 +199,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     api_options.people = &people;
+    http::RedisNotifications notifications(notice_store);
+    api_options.notifications = &notifications;
     api_options.public_origin = config.public_origin;
     api_options.trusted_proxies = config.trusted_proxies;
     auto authenticate =
@@ -203,8 +215,8 @@ int main(int argc, char** argv) {
         co_return std::optional<http::Principal>(std::move(who));
     };
     http::Feed* feed_ptr = nullptr;
-    api_options.extra_metrics = [&feed_ptr, &supervisor] {
-        return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics();
+    api_options.extra_metrics = [&feed_ptr, &supervisor, &notices] {
+        return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics() + notices.metrics();
     };
     http::RedisService service(runtime);
     http::Api api(service, authenticate, api_options);

@@ -469,6 +469,8 @@ json to_json(const Effect& effect) {
                           {"roles", e.roles},
                           {"people", e.people},
                           {"subject", e.subject}};
+                if (e.kind != "notify") j["kind"] = e.kind;
+                if (!e.units.empty()) j["units"] = e.units;
                 if (!e.message.empty()) j["message"] = e.message;
                 if (!e.task_id.empty()) j["task"] = e.task_id;
                 return j;
@@ -590,8 +592,10 @@ void write_members(JsonWriter& w, const Effect& effect, const std::string* owner
             } else if constexpr (std::is_same_v<T, TimerCleared>) {
                 w.str("timer", relative(e.timer_id, owner));
             } else if constexpr (std::is_same_v<T, Notification>) {
+                if (e.kind != "notify") w.str("kind", e.kind);
                 strings("roles", e.roles);
                 strings("people", e.people);
+                if (!e.units.empty()) strings("units", e.units);
                 w.str("subject", e.subject);
                 if (!e.message.empty()) w.str("message", e.message);
             } else if constexpr (std::is_same_v<T, ChildStarted>) {

@@ -284,6 +284,7 @@ Result<void> Machine::run_actions(const std::vector<Action>& actions, const json
             Notification n;
             n.roles = notify->roles;
             if (notify->people) n.people = people_from(notify->people->evaluate(data(), sc.ctx));
+            if (notify->units) n.units = people_from(notify->units->evaluate(data(), sc.ctx));
             n.subject = notify->subject.render(data(), sc.ctx);
             n.message = notify->message.render(data(), sc.ctx);
             emit_effect(std::move(n));
@@ -853,10 +854,12 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
         switch (timer.kind) {
             case Timer::Kind::task_due:
                 emit_effect(TaskOverdue{task->id});
+                n.kind = "overdue";
                 n.subject = "Overdue: " + task->title;
                 break;
             case Timer::Kind::task_reminder:
                 emit_effect(TaskReminded{task->id});
+                n.kind = "reminder";
                 n.subject = "Reminder: " + task->title;
                 break;
             case Timer::Kind::task_escalation: {
@@ -884,8 +887,10 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
                     if (!task->escalated_units.empty()) task->escalated_units.push_back(unit);
                 }
                 emit_effect(TaskEscalated{task->id, role});
+                n.kind = "escalation";
                 n.roles = {role};
                 n.people.clear();
+                if (!unit.empty()) n.units = {unit};
                 n.subject = "Escalated to you: " + task->title;
                 break;
             }

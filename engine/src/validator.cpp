@@ -330,7 +330,8 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
             out.emplace_back(std::move(unset));
         } else if (kind == "notify") {
             NotifyAction notify;
-            if (!check_object(body, bp, {"roles", "people", "subject", "message"}, "notify"))
+            if (!check_object(body, bp, {"roles", "people", "units", "subject", "message"},
+                              "notify"))
                 continue;
             if (auto it = body.find("roles"); it != body.end()) {
                 if (!it->is_array() || it->empty())
@@ -344,8 +345,10 @@ std::vector<Action> DefinitionBuilder::actions(const json& j, const std::string&
             }
             if (auto it = body.find("people"); it != body.end())
                 notify.people = expression(*it, pointer_join(bp, "people"));
-            if (!body.contains("roles") && !body.contains("people"))
-                error(bp, "notify needs \"roles\", \"people\" or both");
+            if (auto it = body.find("units"); it != body.end())
+                notify.units = expression(*it, pointer_join(bp, "units"));
+            if (!body.contains("roles") && !body.contains("people") && !body.contains("units"))
+                error(bp, "notify needs \"roles\", \"people\" or \"units\"");
             if (auto it = body.find("subject"); it != body.end())
                 notify.subject = text_template(*it, pointer_join(bp, "subject"));
             else

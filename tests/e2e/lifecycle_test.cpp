@@ -60,7 +60,7 @@ struct Participant {
     std::map<std::string, json> pending;  // task id -> the latest summary, while pending
     std::set<std::string> ever_pending;   // ids that were pending for them at some point
     std::set<std::string> finished;       // instances whose instance.finished came
-    std::vector<std::string> notices;     // the subjects of the notify messages that came
+    std::vector<std::string> notices;     // the subjects of the workflows' notifications that came
     std::vector<std::string> strays;      // messages about what is none of their business
 };
 
@@ -105,14 +105,10 @@ protected:
             p.finished.insert(inst.is_object() ? inst.value("id", "") : inst.get<std::string>());
             return;
         }
-        if (type == "notify") {
-            bool addressed = false;
-            for (const auto& r : m.value("roles", json::array()))
-                addressed = addressed || p.person.holds(r);
-            for (const auto& n : m.value("people", json::array()))
-                addressed = addressed || n == p.person.name;
-            if (!addressed) p.strays.push_back("notify " + m.dump());
-            p.notices.push_back(m.value("subject", ""));
+        if (type == "notification") {
+            // Each reader's own copy: whom else it reached is not in it.
+            if (m.contains("to")) p.strays.push_back("notification naming others " + m.dump());
+            if (m.value("kind", "") == "notify") p.notices.push_back(m.value("subject", ""));
             return;
         }
         if (m.contains("task") && m["task"].is_object()) {

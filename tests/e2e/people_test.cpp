@@ -579,13 +579,22 @@ TEST_F(Deputies, ANoticeToTheAwayPersonReachesTheirDeputysFeedToo) {
               200);
     std::optional<json> got;
     while (auto m = dana_feed.read_json(3s))
-        if ((*m)["type"] == "notify") {
+        if ((*m)["type"] == "notification") {
             got = *m;
             break;
         }
     ASSERT_TRUE(got.has_value()) << "dana stands in for sam";
     EXPECT_EQ((*got)["subject"], "Please sign");
-    for (const auto& m : sofia_feed.drain(300ms)) EXPECT_NE(m["type"], "notify") << m.dump();
+    EXPECT_EQ((*got)["for"], "sam");
+    for (const auto& m : sofia_feed.drain(300ms)) EXPECT_NE(m["type"], "notification") << m.dump();
+    // Both find it in their notifications: sam when back, dana for sam meanwhile.
+    for (const auto* p : {&sam_, &dana_}) {
+        auto list = http_->get("/api/v1/notifications", p->token);
+        ASSERT_EQ(list.status, 200) << describe(list);
+        ASSERT_EQ(list.json()["items"].size(), 1u) << p->name << ": " << list.body;
+        EXPECT_EQ(list.json()["items"][0]["subject"], "Please sign");
+        EXPECT_EQ(list.json()["items"][0].value("for", ""), p == &dana_ ? "sam" : "");
+    }
 }
 
 class Units : public People {

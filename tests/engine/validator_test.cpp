@@ -542,12 +542,12 @@ TEST(Validator, InvokeVersionMustBeAWholeNumberAtLeastOne) {
     expect_error(check(doc), "/states/a/invoke/version", "version must be a whole number");
 }
 
-TEST(Validator, NotifyNeedsASubjectAndRolesOrPeople) {
+TEST(Validator, NotifyNeedsASubjectAndRolesPeopleOrUnits) {
     json doc = minimal();
     doc["states"]["a"]["entry"] = {{{"notify", {{"message", "m"}}}}};
     const LoadResult r = check(doc);
     expect_error(r, "/states/a/entry/0/notify", "missing required key \"subject\"");
-    expect_error(r, "/states/a/entry/0/notify", "needs \"roles\", \"people\" or both");
+    expect_error(r, "/states/a/entry/0/notify", "needs \"roles\", \"people\" or \"units\"");
 }
 
 TEST(Validator, EmitNeedsAnEventName) {

@@ -15,6 +15,7 @@ namespace accord::http {
 
 struct PeopleDirectory::Snapshot {
     std::vector<engine::Person> users;  // unrevoked
+    std::unordered_map<std::string, std::size_t> by_name;  // index into users
     engine::Units units;
     struct Leave {
         std::string person, from, to, zone;
@@ -45,6 +46,7 @@ Awaitable<Result<void>> PeopleDirectory::refresh() {
         if (u.profile.away)
             next->by_deputy[u.profile.away->deputy].push_back(Snapshot::Leave{
                 u.name, u.profile.away->from, u.profile.away->to, u.profile.time_zone});
+        next->by_name.emplace(u.name, next->users.size());
         next->users.push_back(std::move(u));
     }
     snapshot_ = std::move(next);
@@ -99,13 +101,37 @@ Awaitable<std::vector<std::string>> PeopleDirectory::deputy_for(std::string name
 }
 
 std::string PeopleDirectory::deputy_of(std::string_view person, std::int64_t now) const {
-    for (const auto& u : snapshot_->users)
-        if (u.name == person && u.profile.away) {
-            const std::string today = local_date(u.profile.time_zone, now);
-            if (u.profile.away->from <= today && today <= u.profile.away->to)
-                return u.profile.away->deputy;
-        }
+    const engine::Person* u = find(person);
+    if (u == nullptr || !u->profile.away) return {};
+    const std::string today = local_date(u->profile.time_zone, now);
+    if (u->profile.away->from <= today && today <= u->profile.away->to)
+        return u->profile.away->deputy;
     return {};
+}
+
+const engine::Person* PeopleDirectory::find(std::string_view person) const {
+    const auto& s = *snapshot_;
+    auto it = s.by_name.find(std::string(person));
+    return it == s.by_name.end() ? nullptr : &s.users[it->second];
+}
+
+std::vector<std::string> PeopleDirectory::members(std::string_view role,
+                                                  std::string_view unit) const {
+    const auto& s = *snapshot_;
+    std::vector<std::string> out;
+    for (const auto& u : s.users) {
+        if (!role.empty() && std::find(u.roles.begin(), u.roles.end(), role) == u.roles.end())
+            continue;
+        bool in = unit.empty();
+        for (const auto& mine : u.profile.units) {
+            if (in) break;
+            if (mine == unit) in = true;
+            for (const auto& above : s.units.ancestors(mine)) in = in || above == unit;
+        }
+        if (in) out.push_back(u.name);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 std::string PeopleDirectory::offer_unit(std::string_view role, std::string_view unit) const {

@@ -47,8 +47,7 @@ struct Feed::Facts {
     bool task = false;
     engine::policy::TaskFacts facts;        // the task's, as the change left it
     std::string_view from, by, event_role;  // the event's
-    const json* people = nullptr;           // a notification's
-    const json* roles = nullptr;
+    const json* people = nullptr;           // a notification's: whom it reaches
 
     Facts(const json& event, engine::TimeMs now) {
         type = text(event, "type");
@@ -56,10 +55,8 @@ struct Feed::Facts {
         from = text(event, "from");
         by = text(event, "by");
         event_role = text(event, "role");
-        if (type == "notify") {
-            if (auto p = event.find("people"); p != event.end() && p->is_array()) people = &*p;
-            if (auto r = event.find("roles"); r != event.end() && r->is_array()) roles = &*r;
-        }
+        if (type == "notification")
+            if (auto p = event.find("to"); p != event.end() && p->is_array()) people = &*p;
         if (auto t = event.find("task"); t != event.end() && t->is_object()) {
             task = true;
             facts.id = text(*t, "id");
@@ -310,7 +307,7 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
         for (const auto& e : page->events) {
             const Facts facts(e.event, now);
             if (concerns(*sub, facts) &&
-                !deliver(*sub, message(e.event, e.cursor, can(*sub, facts))))
+                !deliver(*sub, message(e.event, e.cursor, can(*sub, facts), sub->who.id)))
                 co_return;
         }
         sub->cursor = page->cursor;
@@ -504,19 +501,12 @@ bool Feed::concerns(const Subscriber& sub, const Facts& e) const {
         return it != workflows_.end() && it->second &&
                engine::policy::may_see_workflow(who, *it->second);
     }
-    if (e.type == "notify") {
-        if (e.people != nullptr && sub.role.empty())
-            for (const auto& person : *e.people)
-                // The person's deputy hears it too while they are away.
-                if (person.is_string() && (person.get_ref<const std::string&>() == who.id ||
-                                           who.represents(person.get_ref<const std::string&>())))
-                    return true;
-        if (e.roles != nullptr)
-            for (const auto& role : *e.roles)
-                if (role.is_string() && holds(role.get_ref<const std::string&>()) &&
-                    (sub.role.empty() || role == sub.role))
-                    return true;
-        return false;
+    if (e.type == "notification") {
+        // Named for each person it reaches (the deputies of those away among them).
+        if (e.people == nullptr || !sub.role.empty()) return false;
+        return std::any_of(e.people->begin(), e.people->end(), [&](const json& person) {
+            return person.is_string() && person.get_ref<const std::string&>() == who.id;
+        });
     }
     if (!e.task) return false;
     const auto& t = e.facts;
@@ -538,9 +528,24 @@ std::optional<engine::policy::TaskActions> Feed::can(const Subscriber& sub, cons
 
 std::shared_ptr<const std::string> Feed::message(
     const json& event, const std::string& cursor,
-    std::optional<engine::policy::TaskActions> can) const {
+    std::optional<engine::policy::TaskActions> can, const std::string& reader) const {
     json msg = event;
     std::string type = msg.value("type", "");
+    if (type == "notification") {
+        // The reader's own copy: whom else it reached is not theirs to know.
+        msg.erase("to");
+        std::string for_person;
+        if (auto f = msg.find("for"); f != msg.end() && f->is_object())
+            for_person = f->value(reader, std::string());
+        if (for_person.empty())
+            msg.erase("for");
+        else
+            msg["for"] = for_person;
+        iso_times(msg, {"at"});
+        msg["cursor"] = cursor;
+        return std::make_shared<const std::string>(
+            msg.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
     if (auto t = msg.find("task"); t != msg.end() && t->is_object()) {
         t->erase("excluded");  // the policy's input; "can" is its answer for this reader
         if (can) {
@@ -576,9 +581,14 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         sub->at[s] = position;
         if (!concerns(*sub, facts)) continue;
         const auto allowed = can(*sub, facts);
+        if (!sub->ahead && facts.type == "notification") {  // each reader's own copy
+            sub->cursor = cursor;
+            deliver(*sub, message(event, cursor, allowed, sub->who.id));
+            continue;
+        }
         if (!sub->ahead) {
             auto& text = shared[allowed ? allowed->bits() : 0];
-            if (!text) text = message(event, cursor, allowed);
+            if (!text) text = message(event, cursor, allowed, sub->who.id);
             sub->cursor = cursor;
             deliver(*sub, text);
             continue;
@@ -593,7 +603,7 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         }
         sub->at = positions(c.encode());
         sub->cursor = c.encode();
-        deliver(*sub, message(event, sub->cursor, allowed));
+        deliver(*sub, message(event, sub->cursor, allowed, sub->who.id));
     }
 }
 

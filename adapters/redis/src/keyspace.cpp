@@ -164,6 +164,9 @@ std::string Keyspace::session_prefix() const {
 std::string Keyspace::units() const {
     return prefix_ + ":{u}:units";
 }
+std::string Keyspace::notices(std::string_view person, std::string_view part) const {
+    return prefix_ + ":{n:" + std::string(person) + "}:" + std::string(part);
+}
 std::string Keyspace::audit() const {
     return prefix_ + ":{u}:audit";
 }

@@ -16,6 +16,7 @@
 
 #include "accord/engine/cross_instance.hpp"
 #include "accord/engine/json_text.hpp"
+#include "accord/engine/notices.hpp"
 #include "accord/engine/validator.hpp"
 #include "codec.hpp"
 #include "dictionaries.hpp"
@@ -231,12 +232,11 @@ void record_effect(engine::JsonWriter& w, const engine::Effect& effect, std::str
     w.end_object();
 }
 
-// Whether people may be waiting for this effect: task changes, reminders, notifications, the
-// end of an instance.
+// Whether people may be waiting for this effect: task changes, reminders, the end of an
+// instance. (Notifications reach the feed once delivered, named for each person: Notices.)
 bool for_the_feed(const engine::Effect& effect) {
     const std::string_view type = engine::effect_type(effect);
-    return type.starts_with("task.") || type == "reminder" || type == "notify" ||
-           type == "instance.finished";
+    return type.starts_with("task.") || type == "reminder" || type == "instance.finished";
 }
 
 // One event of the commit's feed entry, with a summary of the task it concerns.
@@ -259,18 +259,13 @@ void feed_event(engine::JsonWriter& w, const engine::Effect& effect, std::string
 }
 
 // The outbox entry an effect makes, if any: its kind and payload (work for another instance,
-// engine::cross_instance_effect, or for the outside world).
+// engine::cross_instance_effect, or a notice for people, engine::notice_of).
 std::optional<std::pair<std::string_view, json>> outbox_entry(const engine::Effect& effect,
                                                               const Instance& inst) {
     using Out = std::pair<std::string_view, json>;
     if (auto cross = engine::cross_instance_effect(effect, inst))
         return Out{cross->kind_name(), cross->payload()};
-    if (std::holds_alternative<engine::Notification>(effect)) {
-        json payload = engine::to_json(effect);
-        payload["instance"] = inst.id;
-        payload["workflow"] = inst.workflow;
-        return Out{"notify", std::move(payload)};
-    }
+    if (auto notice = engine::notice_of(effect, inst)) return Out{"notify", to_json(*notice)};
     return std::nullopt;
 }
 
@@ -1438,6 +1433,15 @@ Awaitable<Result<FeedPage>> RedisStore::read_feed(std::string token, std::size_t
     }
     page.cursor = cursor.encode();
     co_return page;
+}
+
+Awaitable<Result<void>> RedisStore::add_to_feed(std::string instance_id, std::string entry) {
+    const std::string key = keys_.feed(keys_.shard_of(instance_id));
+    auto r = co_await client_->eval(
+        scripts::feed_add(), command_of(key),
+        command_of(std::to_string(options_.feed_max_length), std::move(entry)));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
 }
 
 Awaitable<Result<std::string>> RedisStore::feed_end() {

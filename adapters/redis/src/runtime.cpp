@@ -415,6 +415,11 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
         // The effect id lets a receiver tell a repeated delivery from a new notification.
         json notification = e.payload;
         notification["effect_id"] = e.effect_id;
+        // When it was committed, and its place in the commit: the outbox entry's stream id
+        // ("<ms>-<seq>"), the same on every delivery.
+        notification["committed_at"] = std::strtoll(e.id.c_str(), nullptr, 10);
+        if (const auto dash = e.id.find('-'); dash != std::string::npos)
+            notification["committed_seq"] = std::strtoll(e.id.c_str() + dash + 1, nullptr, 10);
         co_return co_await options_.notifier(notification);
     }
     auto parsed = engine::CrossInstanceEffect::from_payload(e.kind, e.payload);

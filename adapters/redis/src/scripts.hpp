@@ -22,5 +22,9 @@ const Script& units_put();
 const Script& sign_in_failed();
 const Script& next_timer();
 const Script& clock_forward();
+const Script& notice_add();
+const Script& notice_page();
+const Script& notice_read();
+const Script& feed_add();
 
 }  // namespace accord::redis::scripts

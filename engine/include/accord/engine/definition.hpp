@@ -35,6 +35,7 @@ struct UnsetAction {
 struct NotifyAction {
     std::vector<std::string> roles;
     std::optional<logic::Expression> people;  // an id or a list of ids
+    std::optional<logic::Expression> units;   // a unit id or a list: its members (or `roles`' holders there)
     Template subject, message;
 };
 struct EmitAction {

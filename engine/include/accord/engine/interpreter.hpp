@@ -112,8 +112,11 @@ struct TimerCleared {
     std::string timer_id;
 };
 struct Notification {
+    // What it is: "notify" (a workflow's action), "reminder", "overdue" or "escalation".
+    std::string kind = "notify";
     std::vector<std::string> roles;
     std::vector<std::string> people;
+    std::vector<std::string> units;  // with roles: their holders there; alone: the members
     std::string subject;
     std::string message;
     std::string task_id;  // when about a task

@@ -137,6 +137,12 @@ public:
     virtual std::string deputy_of(std::string_view /*person*/, std::int64_t /*now*/) const {
         return {};
     }
+    // The people who hold `role` (empty: any role) and belong to `unit` or a unit under it
+    // (empty: anywhere), sorted. Used for notices.
+    virtual std::vector<std::string> members(std::string_view /*role*/,
+                                             std::string_view /*unit*/) const {
+        return {};
+    }
 };
 
 }  // namespace accord::engine

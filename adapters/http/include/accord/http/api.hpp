@@ -20,6 +20,7 @@
 #include "accord/engine/policy.hpp"
 #include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
+#include "accord/http/notifications.hpp"
 #include "accord/http/people.hpp"
 #include "accord/http/service.hpp"
 
@@ -77,6 +78,8 @@ struct ApiOptions {
     // Profiles, passwords, sessions, units and the audit; none: those routes answer 404.
     People* people = nullptr;
     SignInLimits sign_in;
+    // Each person's notifications; none: those routes answer 404.
+    Notifications* notifications = nullptr;
     // The origin a browser's requests come from ("https://accord.example.edu", from
     // --public-url); empty: the scheme served and the request's Host.
     std::string public_origin;
@@ -163,6 +166,9 @@ private:
     Awaitable<Response> put_units(Context& cx);
     Awaitable<Response> get_audit(Context& cx);
     Awaitable<Response> list_people(Context& cx);
+    Awaitable<Response> list_notifications(Context& cx);
+    Awaitable<Response> read_notification(Context& cx);
+    Awaitable<Response> read_all_notifications(Context& cx);
     // The person's profile checked against the people and units that exist (a deputy, units).
     Awaitable<Result<void>> check_references(const engine::Profile& profile, const std::string& name);
 

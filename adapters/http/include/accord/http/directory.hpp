@@ -40,6 +40,10 @@ public:
     std::string offer_unit(std::string_view role, std::string_view unit) const override;
     // engine::Directory: the person's deputy when they are away at `now`.
     std::string deputy_of(std::string_view person, std::int64_t now) const override;
+    // engine::Directory: unrevoked holders of `role` in `unit` or under it.
+    std::vector<std::string> members(std::string_view role, std::string_view unit) const override;
+    // An unrevoked user of the snapshot; nullptr if none. Valid until the next refresh.
+    const engine::Person* find(std::string_view person) const;
 
 private:
     struct Snapshot;

@@ -84,6 +84,10 @@ public:
     std::string name_failures(std::string_view name) const;
     std::string address_failures(std::string_view address) const;
 
+    // A person's notices, under a hash tag of their own ({n:<name>}): "list" (a sorted set by
+    // time), "items" (a hash of the notices) and "unread" (a set of ids).
+    std::string notices(std::string_view person, std::string_view part) const;
+
 private:
     std::string tag(int shard) const;  // "acc:{s7}:"
 

@@ -245,6 +245,9 @@ public:
     Awaitable<Result<FeedPage>> read_feed(std::string cursor, std::size_t count);
     // The cursor of the feed's current end, for a client that wants live changes only.
     Awaitable<Result<std::string>> feed_end();
+    // Adds an entry ({"at", "instance", "workflow", "events": [...]}, as a commit's) to the
+    // feed of `instance_id`'s shard, in its place among the commits (a delivered notification).
+    Awaitable<Result<void>> add_to_feed(std::string instance_id, std::string entry);
 
     // New outbox entries for `consumer`, then entries idle longer than `reclaim_after` in a
     // consumer that stopped (a dead node's).

@@ -1,0 +1,93 @@
+// Notices (notices.hpp): whom a notice reaches, their copies, and the feed's message.
+#include "accord/notify/notices.hpp"
+
+#include "accord/engine/time.hpp"
+#include "accord/redis/reply.hpp"
+
+namespace accord::notify {
+
+using engine::json;
+
+Notices::Notices(redis::NoticeStore& store, redis::RedisStore& feed,
+                 const engine::Directory& directory)
+    : store_(store), feed_(feed), directory_(directory) {}
+
+std::string Notices::notice_id(std::string_view effect_id) {
+    return redis::sha1_hex(effect_id).substr(0, 24);
+}
+
+namespace {
+
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// What every reader of a notice is shown (the feed's event and each list's item, "for" apart).
+json shown(const engine::Notice& n, const std::string& id, engine::TimeMs at) {
+    json j = {{"id", id}, {"at", engine::format_date_time(at)}, {"kind", n.kind},
+              {"instance", n.instance}, {"workflow", n.workflow}};
+    if (!n.task.empty()) j["task"] = n.task;
+    if (!n.task_title.empty()) j["task_title"] = n.task_title;
+    j["subject"] = n.subject;
+    if (!n.message.empty()) j["message"] = n.message;
+    return j;
+}
+
+}  // namespace
+
+Awaitable<Result<void>> Notices::deliver(json payload) {
+    auto notice = engine::notice_from_json(payload);
+    if (!notice) co_return notice.error();
+    const std::string effect_id = payload.value("effect_id", std::string());
+    if (effect_id.empty())
+        co_return engine::make_error(engine::ErrorCode::invalid_input, "a notice needs its effect id");
+    const engine::TimeMs at = payload.value("committed_at", engine::TimeMs{0});
+    const int order = payload.value("committed_seq", 0);
+    const std::string id = notice_id(effect_id);
+    const auto reached = engine::recipients(*notice, directory_, at);
+    ++delivered_;
+    if (reached.empty()) {
+        ++unheard_;
+        co_return engine::Ok{};
+    }
+    const json common = shown(*notice, id, at);
+    std::vector<redis::NoticeCopy> copies;
+    copies.reserve(reached.size());
+    json to = json::array(), for_whom = json::object();
+    for (const auto& r : reached) {
+        json item = common;
+        if (!r.for_person.empty()) {
+            item["for"] = r.for_person;
+            for_whom[r.person] = r.for_person;
+        }
+        copies.push_back({r.person, dump(item)});
+        to.push_back(r.person);
+    }
+    auto added = co_await store_.add(id, at, order, std::move(copies));
+    if (!added) co_return added.error();
+    copies_ += *added;
+    // On the feed, in its place among the commits: each socket of someone it names gets it.
+    json event = common;
+    event["type"] = "notification";
+    event["to"] = std::move(to);
+    if (!for_whom.empty()) event["for"] = std::move(for_whom);
+    json entry = {{"at", at}, {"instance", notice->instance}, {"workflow", notice->workflow},
+                  {"events", json::array({std::move(event)})}};
+    auto fed = co_await feed_.add_to_feed(notice->instance, dump(entry));
+    if (!fed) co_return fed.error();
+    co_return engine::Ok{};
+}
+
+std::string Notices::metrics() const {
+    return "# HELP accord_notices_delivered_total Notices delivered to the people they reach.\n"
+           "# TYPE accord_notices_delivered_total counter\n"
+           "accord_notices_delivered_total " + std::to_string(delivered_) + "\n"
+           "# HELP accord_notice_copies_total Notices added to a person's list.\n"
+           "# TYPE accord_notice_copies_total counter\n"
+           "accord_notice_copies_total " + std::to_string(copies_) + "\n"
+           "# HELP accord_notices_unheard_total Notices that reached nobody (no one holds the role).\n"
+           "# TYPE accord_notices_unheard_total counter\n"
+           "accord_notices_unheard_total " + std::to_string(unheard_) + "\n";
+}
+
+}  // namespace accord::notify

@@ -1,0 +1,125 @@
+// Notices (notices.hpp): which effects tell people, and whom they reach.
+#include "accord/engine/notices.hpp"
+
+#include <algorithm>
+#include <map>
+#include <type_traits>
+
+namespace accord::engine {
+
+std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
+    return std::visit(
+        [&](const auto& e) -> std::optional<Notice> {
+            using T = std::decay_t<decltype(e)>;
+            Notice n;
+            n.instance = inst.id;
+            n.workflow = inst.workflow;
+            if constexpr (std::is_same_v<T, Notification>) {
+                n.kind = e.kind;
+                n.people = e.people;
+                n.roles = e.roles;
+                n.units = e.units;
+                n.subject = e.subject;
+                n.message = e.message;
+                n.task = e.task_id;
+                if (const Task* t = inst.find_task(e.task_id)) n.task_title = t->title;
+                return n;
+            } else if constexpr (std::is_same_v<T, TaskOpened>) {
+                // A task for a named person tells them; a role's task waits in the role's queue.
+                if (e.task.assignee.empty()) return std::nullopt;
+                n.kind = "task.assigned";
+                n.people = {e.task.assignee};
+                n.task = e.task.id;
+                n.task_title = e.task.title;
+                n.subject = e.task.title;
+                return n;
+            } else if constexpr (std::is_same_v<T, TaskReassigned>) {
+                if (e.to.empty() || e.to == e.by) return std::nullopt;  // to a queue, or taken
+                n.kind = "task.assigned";
+                n.people = {e.to};
+                n.task = e.task_id;
+                if (const Task* t = inst.find_task(e.task_id)) n.task_title = t->title;
+                n.subject = n.task_title;
+                return n;
+            } else {
+                return std::nullopt;
+            }
+        },
+        effect);
+}
+
+json to_json(const Notice& n) {
+    json j = {{"kind", n.kind}, {"instance", n.instance}, {"workflow", n.workflow}};
+    if (!n.task.empty()) j["task"] = n.task;
+    if (!n.task_title.empty()) j["task_title"] = n.task_title;
+    if (!n.people.empty()) j["people"] = n.people;
+    if (!n.roles.empty()) j["roles"] = n.roles;
+    if (!n.units.empty()) j["units"] = n.units;
+    j["subject"] = n.subject;
+    if (!n.message.empty()) j["message"] = n.message;
+    return j;
+}
+
+Result<Notice> notice_from_json(const json& j) {
+    if (!j.is_object()) return make_error(ErrorCode::invalid_input, "a notice is an object");
+    Notice n;
+    auto text = [&](const char* key, std::string& out, bool required) -> bool {
+        auto it = j.find(key);
+        if (it == j.end()) return !required;
+        if (!it->is_string()) return false;
+        out = it->get<std::string>();
+        return !required || !out.empty();
+    };
+    auto names = [&](const char* key, std::vector<std::string>& out) -> bool {
+        auto it = j.find(key);
+        if (it == j.end()) return true;
+        if (!it->is_array()) return false;
+        for (const auto& x : *it) {
+            if (!x.is_string()) return false;
+            out.push_back(x.get<std::string>());
+        }
+        return true;
+    };
+    for (const char* key : {"kind", "instance"})
+        if (!text(key, key[0] == 'k' ? n.kind : n.instance, true))
+            return make_error(ErrorCode::invalid_input,
+                              std::string("a notice needs a string \"") + key + "\"");
+    if (!text("workflow", n.workflow, false) || !text("task", n.task, false) ||
+        !text("task_title", n.task_title, false) || !text("subject", n.subject, false) ||
+        !text("message", n.message, false) || !names("people", n.people) ||
+        !names("roles", n.roles) || !names("units", n.units))
+        return make_error(ErrorCode::invalid_input, "a notice member has the wrong type");
+    // A notify from before "kind" existed.
+    if (n.kind.empty()) n.kind = "notify";
+    return n;
+}
+
+std::vector<Recipient> recipients(const Notice& notice, const Directory& directory, TimeMs now) {
+    std::map<std::string, std::string> reached;  // person -> whom they stand in for
+    auto add = [&](const std::vector<std::string>& people) {
+        for (const auto& p : people)
+            if (!p.empty()) reached[p];
+    };
+    add(notice.people);
+    if (notice.roles.empty()) {
+        for (const auto& unit : notice.units) add(directory.members("", unit));
+    } else {
+        for (const auto& role : notice.roles) {
+            if (notice.units.empty()) add(directory.members(role, ""));
+            for (const auto& unit : notice.units) add(directory.members(role, unit));
+        }
+    }
+    // The deputies of those away, unless the notice reaches them in their own right.
+    std::vector<std::pair<std::string, std::string>> deputies;
+    for (const auto& [person, unused] : reached) {
+        std::string deputy = directory.deputy_of(person, now);
+        if (!deputy.empty() && deputy != person) deputies.emplace_back(std::move(deputy), person);
+    }
+    for (auto& [deputy, person] : deputies) reached.emplace(std::move(deputy), std::move(person));
+    std::vector<Recipient> out;
+    out.reserve(reached.size());
+    for (auto& [person, for_person] : reached) out.push_back({person, for_person});
+    return out;
+}
+
+}  // namespace accord::engine
