@@ -211,6 +211,7 @@ int main(int argc, char** argv) {
         if (!*user) co_return std::optional<http::Principal>();
         http::Principal who(std::move((*user)->name), std::move((*user)->roles));
         who.units = std::move((*user)->profile.units);
+        who.language = (*user)->profile.language;
         who.deputy_for = co_await directory.deputy_for(who.id, runtime.now());
         co_return std::optional<http::Principal>(std::move(who));
     };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accord/engine/text.hpp"
 #include "accord/engine/time.hpp"
 #include "pointer.hpp"
 
@@ -279,12 +280,17 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
                 errors.emplace_back(p, "required_for must be an array of outcome names");
             else
                 s.required_for = v.get<std::vector<std::string>>();
-        } else if (key == "title" || key == "description" || key == "default" ||
-                   key == "examples") {
-            // For people and editors only.
+        } else if (key == "title" || key == "description" || (key == "help" && form_field)) {
+            // Text for people: a string, or the same in several languages.
+            if (!Text::from_json(v))
+                errors.emplace_back(p, key + " must be a string, or an object of language → "
+                                         "string such as {\"en\": \"...\", \"ar\": \"...\"}");
+        } else if (key == "default" || key == "examples") {
+            // For editors only.
         } else {
             auto known = kSchemaKeys;
             if (form_field) {
+                known.push_back("help");
                 known.push_back("optional");
                 known.push_back("required_for");
             }

@@ -66,6 +66,16 @@ std::vector<const Timer*> Instance::pending_timers() const {
 
 namespace {
 
+// A stored text: a string or a language object (anything else reads as its JSON).
+Text text_of(const json& j) {
+    if (auto t = Text::from_json(j)) return *t;
+    return Text(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+namespace {
+
 template <typename Enum, std::size_t N>
 std::optional<Enum> enum_from(const json& j, const Enum (&values)[N]) {
     if (!j.is_string()) return std::nullopt;
@@ -95,7 +105,7 @@ json to_json(const Task& t) {
               {"workflow", t.workflow},
               {"state", t.state},
               {"role", t.role},
-              {"title", t.title},
+              {"title", t.title.to_json()},
               {"created_at", t.created_at},
               {"status", to_string(t.status)}};
     if (!t.unit.empty()) j["unit"] = t.unit;
@@ -105,7 +115,7 @@ json to_json(const Task& t) {
     if (!t.assignee.empty()) j["assignee"] = t.assignee;
     if (t.personal) j["personal"] = true;
     if (!t.excluded.empty()) j["excluded"] = t.excluded;
-    if (!t.description.empty()) j["description"] = t.description;
+    if (!t.description.empty()) j["description"] = t.description.to_json();
     if (t.due_at != 0) j["due_at"] = t.due_at;
     if (!t.claimed_by.empty()) j["claimed_by"] = t.claimed_by;
     if (!t.claimed_for.empty()) j["claimed_for"] = t.claimed_for;
@@ -143,7 +153,8 @@ std::string absolute(std::string id, const std::string* owner) {
 void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     w.object().str("id", relative(t.id, owner));
     if (owner == nullptr) w.str("instance", t.instance_id).str("workflow", t.workflow);
-    w.str("state", t.state).str("role", t.role).str("title", t.title);
+    w.str("state", t.state).str("role", t.role);
+    write_text(w, "title", t.title);
     w.num("created_at", t.created_at).str("status", to_string(t.status));
     if (!t.unit.empty()) w.str("unit", t.unit);
     w.strings_if_any("escalated_to", t.escalated_to);
@@ -152,7 +163,7 @@ void write_task(JsonWriter& w, const Task& t, const std::string* owner) {
     if (!t.assignee.empty()) w.str("assignee", t.assignee);
     if (t.personal) w.flag("personal", true);
     w.strings_if_any("excluded", t.excluded);
-    if (!t.description.empty()) w.str("description", t.description);
+    if (!t.description.empty()) write_text(w, "description", t.description);
     if (t.due_at != 0) w.num("due_at", t.due_at);
     if (!t.claimed_by.empty()) w.str("claimed_by", t.claimed_by);
     if (!t.claimed_for.empty()) w.str("claimed_for", t.claimed_for);
@@ -189,7 +200,7 @@ Result<Task> task_from(const json& j, const Instance* owner) {
         }
         t.state = j.at("state").get<std::string>();
         t.role = j.at("role").get<std::string>();
-        t.title = j.at("title").get<std::string>();
+        t.title = text_of(j.at("title"));
         t.created_at = j.at("created_at").get<TimeMs>();
         auto status = enum_from(j.at("status"), kTaskStatuses);
         if (!status) return make_error(ErrorCode::invalid_input, "unknown task status", "/status");
@@ -211,7 +222,7 @@ Result<Task> task_from(const json& j, const Instance* owner) {
         t.assignee = j.value("assignee", "");
         t.personal = j.value("personal", false);
         t.excluded = j.value("excluded", std::vector<std::string>{});
-        t.description = j.value("description", "");
+        if (auto d = j.find("description"); d != j.end()) t.description = text_of(*d);
         t.due_at = j.value("due_at", TimeMs{0});
         t.claimed_by = j.value("claimed_by", "");
         t.claimed_for = j.value("claimed_for", "");
@@ -468,10 +479,10 @@ json to_json(const Effect& effect) {
                 json j = {{"type", "notify"},
                           {"roles", e.roles},
                           {"people", e.people},
-                          {"subject", e.subject}};
+                          {"subject", e.subject.to_json()}};
                 if (e.kind != "notify") j["kind"] = e.kind;
                 if (!e.units.empty()) j["units"] = e.units;
-                if (!e.message.empty()) j["message"] = e.message;
+                if (!e.message.empty()) j["message"] = e.message.to_json();
                 if (!e.task_id.empty()) j["task"] = e.task_id;
                 return j;
             } else if constexpr (std::is_same_v<T, ChildStarted>)
@@ -596,8 +607,8 @@ void write_members(JsonWriter& w, const Effect& effect, const std::string* owner
                 strings("roles", e.roles);
                 strings("people", e.people);
                 if (!e.units.empty()) strings("units", e.units);
-                w.str("subject", e.subject);
-                if (!e.message.empty()) w.str("message", e.message);
+                write_text(w, "subject", e.subject);
+                if (!e.message.empty()) write_text(w, "message", e.message);
             } else if constexpr (std::is_same_v<T, ChildStarted>) {
                 w.str("child", e.child_id).str("workflow", e.workflow).num("version", e.version);
                 w.json("data", e.data);

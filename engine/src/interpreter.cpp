@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "accord/engine/notices.hpp"
 #include "pointer.hpp"
 
 namespace accord::engine {
@@ -436,8 +437,8 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
             unit = directory_ != nullptr ? directory_->offer_unit(spec.role, v.get<std::string>())
                                          : v.get<std::string>();
     }
-    const std::string title = spec.title.render(data(), sc.ctx);
-    const std::string description = spec.description.render(data(), sc.ctx);
+    const Text title = spec.title.render(data(), sc.ctx);
+    const Text description = spec.description.render(data(), sc.ctx);
     for (auto& person : assignees) {
         Task task;
         task.id = next_id('t');
@@ -855,12 +856,12 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
             case Timer::Kind::task_due:
                 emit_effect(TaskOverdue{task->id});
                 n.kind = "overdue";
-                n.subject = "Overdue: " + task->title;
+                n.subject = notice_text("overdue", task->title);
                 break;
             case Timer::Kind::task_reminder:
                 emit_effect(TaskReminded{task->id});
                 n.kind = "reminder";
-                n.subject = "Reminder: " + task->title;
+                n.subject = notice_text("reminder", task->title);
                 break;
             case Timer::Kind::task_escalation: {
                 // One step of the ladder: the task is offered to its role too.
@@ -891,7 +892,7 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
                 n.roles = {role};
                 n.people.clear();
                 if (!unit.empty()) n.units = {unit};
-                n.subject = "Escalated to you: " + task->title;
+                n.subject = notice_text("escalation", task->title);
                 break;
             }
             case Timer::Kind::state:

@@ -31,7 +31,7 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
                 n.people = {e.task.assignee};
                 n.task = e.task.id;
                 n.task_title = e.task.title;
-                n.subject = e.task.title;
+                n.subject = notice_text(n.kind, e.task.title);
                 return n;
             } else if constexpr (std::is_same_v<T, TaskReassigned>) {
                 if (e.to.empty() || e.to == e.by) return std::nullopt;  // to a queue, or taken
@@ -39,7 +39,7 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
                 n.people = {e.to};
                 n.task = e.task_id;
                 if (const Task* t = inst.find_task(e.task_id)) n.task_title = t->title;
-                n.subject = n.task_title;
+                n.subject = notice_text(n.kind, n.task_title);
                 return n;
             } else {
                 return std::nullopt;
@@ -48,21 +48,52 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
         effect);
 }
 
+Text notice_text(std::string_view kind, const Text& task_title) {
+    struct Words {
+        std::string_view kind, en, ar;
+    };
+    static constexpr Words kWords[] = {
+        {"reminder", "Reminder: ", "تذكير: "},
+        {"overdue", "Overdue: ", "مهمة متأخرة: "},
+        {"escalation", "Escalated to you: ", "مهمة مُصعَّدة إليك: "},
+        {"task.assigned", "New task: ", "مهمة جديدة: "},
+    };
+    Words words{kind, "", ""};
+    for (const auto& w : kWords)
+        if (w.kind == kind) words = w;
+    std::vector<std::string> languages = {"en", "ar"};
+    for (const auto& [lang, s] : task_title.entries())
+        if (!lang.empty() && std::find(languages.begin(), languages.end(), lang) == languages.end())
+            languages.push_back(lang);
+    Text out;
+    for (const auto& lang : languages)
+        out.add(lang, std::string(lang == "ar" ? words.ar : words.en) + task_title.in(lang));
+    return out;
+}
+
 json to_json(const Notice& n) {
     json j = {{"kind", n.kind}, {"instance", n.instance}, {"workflow", n.workflow}};
     if (!n.task.empty()) j["task"] = n.task;
-    if (!n.task_title.empty()) j["task_title"] = n.task_title;
+    if (!n.task_title.empty()) j["task_title"] = n.task_title.to_json();
     if (!n.people.empty()) j["people"] = n.people;
     if (!n.roles.empty()) j["roles"] = n.roles;
     if (!n.units.empty()) j["units"] = n.units;
-    j["subject"] = n.subject;
-    if (!n.message.empty()) j["message"] = n.message;
+    j["subject"] = n.subject.to_json();
+    if (!n.message.empty()) j["message"] = n.message.to_json();
     return j;
 }
 
 Result<Notice> notice_from_json(const json& j) {
     if (!j.is_object()) return make_error(ErrorCode::invalid_input, "a notice is an object");
     Notice n;
+    auto local = [&](const char* key, Text& out) -> bool {
+        auto it = j.find(key);
+        if (it == j.end()) return true;
+        auto t = Text::from_json(*it);
+        if (!t) return false;
+        out = std::move(*t);
+        return true;
+    };
     auto text = [&](const char* key, std::string& out, bool required) -> bool {
         auto it = j.find(key);
         if (it == j.end()) return !required;
@@ -85,8 +116,8 @@ Result<Notice> notice_from_json(const json& j) {
             return make_error(ErrorCode::invalid_input,
                               std::string("a notice needs a string \"") + key + "\"");
     if (!text("workflow", n.workflow, false) || !text("task", n.task, false) ||
-        !text("task_title", n.task_title, false) || !text("subject", n.subject, false) ||
-        !text("message", n.message, false) || !names("people", n.people) ||
+        !local("task_title", n.task_title) || !local("subject", n.subject) ||
+        !local("message", n.message) || !names("people", n.people) ||
         !names("roles", n.roles) || !names("units", n.units))
         return make_error(ErrorCode::invalid_input, "a notice member has the wrong type");
     // A notify from before "kind" existed.

@@ -121,7 +121,7 @@ void Simulation::observe(const Step& step) {
                 using T = std::decay_t<decltype(e)>;
                 if constexpr (std::is_same_v<T, TaskOpened>) {
                     std::string s =
-                        "    + task " + e.task.id + " \"" + e.task.title + "\" role " + e.task.role;
+                        "    + task " + e.task.id + " \"" + e.task.title.text() + "\" role " + e.task.role;
                     if (!e.task.assignee.empty()) s += " for " + e.task.assignee;
                     if (e.task.due_at) s += ", due " + stamp(e.task.due_at);
                     line(s);
@@ -143,7 +143,7 @@ void Simulation::observe(const Step& step) {
                     std::string to;
                     for (const auto& r : e.roles) to += (to.empty() ? "" : ", ") + ("role " + r);
                     for (const auto& p : e.people) to += (to.empty() ? "" : ", ") + p;
-                    line("    ✉ to " + to + ": " + e.subject);
+                    line("    ✉ to " + to + ": " + e.subject.text());
                 } else if constexpr (std::is_same_v<T, ChildStarted>) {
                     line("    > child " + e.child_id + " (" + e.workflow + ")");
                 } else if constexpr (std::is_same_v<T, ChildCancelled>) {

@@ -57,7 +57,9 @@ private:
                                           bool required);
     std::optional<logic::Expression> expression(const json& rule, const std::string& p);
     std::optional<Duration> duration(const json& j, const std::string& p, bool allow_negative);
-    Template text_template(const json& j, const std::string& p);
+    TextTemplate text_template(const json& j, const std::string& p);
+    // Text for people without placeholders: a string or a language object; empty on error.
+    Text local_text(const json& j, const std::string& p);
     DataPath data_path(const json& j, const std::string& p);
     EventId intern_event(const std::string& name);
     StateId resolve_target(const json& j, const std::string& p);
@@ -120,8 +122,7 @@ bool DefinitionBuilder::check_object(const json& j, const std::string& p, const 
         }
     }
     // Wherever a description is allowed, it is text for people.
-    if (auto d = j.find("description"); d != j.end() && !d->is_string())
-        error(pointer_join(p, "description"), "description must be a string");
+    if (auto d = j.find("description"); d != j.end()) (void)local_text(*d, pointer_join(p, "description"));
     return true;
 }
 
@@ -183,17 +184,32 @@ std::optional<Duration> DefinitionBuilder::duration(const json& j, const std::st
     return d;
 }
 
-Template DefinitionBuilder::text_template(const json& j, const std::string& p) {
-    if (!j.is_string()) {
-        error(p, "must be a string (a template)");
-        return {};
-    }
-    auto t = Template::parse(j.get<std::string>(), p);
+TextTemplate DefinitionBuilder::text_template(const json& j, const std::string& p) {
+    auto t = TextTemplate::parse(j, p);
     if (!t) {
-        error(p, t.error().message);
+        error(t.error().pointer.empty() ? p : t.error().pointer, t.error().message);
         return {};
     }
     return std::move(t).value();
+}
+
+Text DefinitionBuilder::local_text(const json& j, const std::string& p) {
+    if (auto t = Text::from_json(j)) return *t;
+    if (j.is_object())
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (!is_language_tag(it.key())) {
+                error(pointer_join(p, it.key()),
+                      "\"" + it.key() + "\" is not a language tag (such as en, ar)");
+                return {};
+            }
+            if (!it->is_string()) {
+                error(pointer_join(p, it.key()), "must be a string");
+                return {};
+            }
+        }
+    error(p, "must be a string, or an object of language → string such as {\"en\": \"...\", "
+             "\"ar\": \"...\"}");
+    return {};
 }
 
 DataPath DefinitionBuilder::data_path(const json& j, const std::string& p) {
@@ -438,8 +454,8 @@ std::vector<Transition> DefinitionBuilder::transitions(const json& j, const std:
 TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     TaskSpec t;
     static const KeySet keys = {"role",     "title",         "description", "assignee", "assignees",
-                                "join",     "fields",        "outcomes",    "due",      "remind",
-                                "escalate", "separate_from", "unit", "save_to"};
+                                "join",     "fields",        "outcomes",    "labels",   "due",
+                                "remind",   "escalate",      "separate_from", "unit",   "save_to"};
     if (!check_object(j, p, keys, "a task")) return t;
     if (auto role = get_string(j, p, "role", true)) {
         if (check_name(*role, pointer_join(p, "role"), "a role")) t.role = *role;
@@ -546,6 +562,22 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
     if (auto it = j.find("unit"); it != j.end()) t.unit = expression(*it, pointer_join(p, "unit"));
     if (auto it = j.find("save_to"); it != j.end())
         t.save_to = data_path(*it, pointer_join(p, "save_to"));
+    if (auto it = j.find("labels"); it != j.end()) {
+        // What each outcome's button says: {"approve": {"en": "Approve", "ar": "موافقة"}}.
+        const std::string lp = pointer_join(p, "labels");
+        if (!it->is_object()) {
+            error(lp, "labels must be an object: outcome → its label");
+        } else {
+            for (auto l = it->begin(); l != it->end(); ++l) {
+                if (std::find(t.outcomes.begin(), t.outcomes.end(), l.key()) == t.outcomes.end()) {
+                    error(pointer_join(lp, l.key()), "unknown outcome " + quote_name(l.key()) +
+                                                         did_you_mean(l.key(), t.outcomes));
+                    continue;
+                }
+                t.labels.emplace_back(l.key(), local_text(*l, pointer_join(lp, l.key())));
+            }
+        }
+    }
     for (const auto& [name, schema] : t.fields) {
         for (const auto& o : schema.required_for) {
             if (std::find(t.outcomes.begin(), t.outcomes.end(), o) == t.outcomes.end())
@@ -826,9 +858,11 @@ LoadResult DefinitionBuilder::build() {
         error("/version", "version must be a whole number ≥ 1");
     else
         def.version = it->get<int>();
-    if (auto title = get_string(doc_, "", "title", true)) def.title = *title;
-    if (auto d = doc_.find("description"); d != doc_.end() && d->is_string())
-        def.description = d->get<std::string>();
+    if (auto it = doc_.find("title"); it == doc_.end())
+        error("", "missing required key \"title\"");
+    else
+        def.title = local_text(*it, "/title");
+    if (auto d = doc_.find("description"); d != doc_.end()) def.description = local_text(*d, "/description");
     if (auto it = doc_.find("data"); it != doc_.end()) {
         std::vector<std::pair<std::string, std::string>> errors;
         if (!it->is_object())
@@ -875,10 +909,12 @@ LoadResult DefinitionBuilder::build() {
             for (auto e = it->begin(); e != it->end(); ++e) {
                 const std::string ep = pointer_join("/events", e.key());
                 if (!check_name(e.key(), ep, "an event", true)) continue;
-                if (!check_object(e.value(), ep, {"fields", "roles", "description"},
+                if (!check_object(e.value(), ep, {"title", "fields", "roles", "description"},
                                   "an event declaration"))
                     continue;
                 EventDecl decl;
+                if (auto t = e->find("title"); t != e->end())
+                    decl.title = local_text(*t, pointer_join(ep, "title"));
                 if (e->contains("fields"))
                     decl.fields = form((*e)["fields"], pointer_join(ep, "fields"));
                 if (auto r = e->find("roles"); r != e->end()) {

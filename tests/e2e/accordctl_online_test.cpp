@@ -633,7 +633,7 @@ TEST_F(AccordctlOnline, DefinitionsListsTheShippedWorkflows) {
     ASSERT_TRUE(exited_with(table, 0));
     const std::string row = row_of(table.out, "mou_proposal");
     EXPECT_NE(row.find("  1  "), std::string::npos) << table.out;
-    EXPECT_NE(row.find(shipped_definition("mou_proposal")["title"].get<std::string>()),
+    EXPECT_NE(row.find(shipped_definition("mou_proposal")["title"]["en"].get<std::string>()),
               std::string::npos)
         << table.out;
 

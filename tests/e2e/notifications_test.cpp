@@ -85,7 +85,7 @@ TEST_F(Notifications, ReachThePeopleTheyNameEachInTheirOwnList) {
     EXPECT_EQ(subjects(list(omar_)), V({"For the law faculty", "Draft 7 is ready"}))
         << "newest first; omar is legal and in law";
     ASSERT_TRUE(eventually([&] { return list(olga_)["items"].size() == 2; })) << list(olga_).dump();
-    EXPECT_EQ(subjects(list(olga_)), V({"Just you", "Check the draft"}));
+    EXPECT_EQ(subjects(list(olga_)), V({"Just you", "New task: Check the draft"}));
     const json assigned = list(olga_)["items"][1];
     EXPECT_EQ(assigned["kind"], "task.assigned");
     EXPECT_EQ(assigned["instance"], id);
@@ -158,7 +158,7 @@ TEST_F(Notifications, AreOnTheFeedOfThoseTheyNameAndReplayedOnResume) {
     std::vector<std::string> olga_heard;
     for (const auto& m : olga_feed.drain(500ms))
         if (m["type"] == "notification") olga_heard.push_back(m["subject"]);
-    EXPECT_EQ(olga_heard, (std::vector<std::string>{"Check the draft", "Just you"}));
+    EXPECT_EQ(olga_heard, (std::vector<std::string>{"New task: Check the draft", "Just you"}));
 
     // A socket resuming from the snapshot's cursor is given it again, in its place.
     support::WsClient resumed;

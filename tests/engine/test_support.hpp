@@ -31,6 +31,9 @@ inline void PrintTo(TaskStatus status, std::ostream* os) {
 inline void PrintTo(InstanceStatus status, std::ostream* os) {
     *os << to_string(status);
 }
+inline void PrintTo(const Text& text, std::ostream* os) {
+    *os << text.to_json().dump();
+}
 
 namespace testkit {
 

@@ -381,10 +381,18 @@ TEST(Validator, VersionMustBeAWholeNumberAtLeastOne) {
     }
 }
 
-TEST(Validator, TitleMustBeAString) {
+TEST(Validator, ATitleIsAStringOrTheSameInSeveralLanguages) {
     json doc = minimal();
     doc["title"] = 5;
-    expect_error(check(doc), "/title", "title must be a string");
+    expect_error(check(doc), "/title", "must be a string, or an object of language");
+    doc["title"] = {{"en", "Agreement"}, {"Arabic", "اتفاقية"}};
+    expect_error(check(doc), "/title/Arabic", "is not a language tag");
+    doc["title"] = {{"en", "Agreement"}, {"ar", 3}};
+    expect_error(check(doc), "/title/ar", "must be a string");
+    doc["title"] = json::object();
+    expect_error(check(doc), "/title", "must be a string, or an object of language");
+    doc["title"] = {{"en", "Agreement"}, {"ar", "اتفاقية"}};
+    EXPECT_TRUE(check(doc).ok());
 }
 
 TEST(Validator, StatesMustBeANonEmptyObject) {

@@ -147,7 +147,7 @@ Result<json> object_member(const json& body, const char* name) {
 
 // A page of a task list: {"items": [...], "next": the cursor, or null when `next` is empty}.
 Response task_page(const std::vector<Task>& tasks, const std::string& next, TimeMs now,
-                   const engine::Actor& reader) {
+                   const Principal& reader) {
     std::string text;
     engine::JsonWriter w(text);
     w.object().key("items").array();
@@ -501,6 +501,15 @@ Awaitable<Response> Api::route(Context& cx) {
         if (!body) co_return problem(body.error());
         cx.body = std::move(body).value();
     }
+    // ?lang= asks for the texts for people in another language than the profile's.
+    if (const std::string lang = cx.param("lang");
+        !lang.empty() && found->pattern.starts_with("/api/v1")) {
+        if (!engine::is_language_tag(lang))
+            co_return problem(400, "invalid_input",
+                              "lang: a language tag such as en or ar, not \"" + lang + "\"",
+                              "/query/lang");
+        cx.who.language = lang;
+    }
     if (found->replay == Replay::kept_answer && !request.idempotency_key.empty())
         co_return co_await once(cx, found->handler);
     co_return co_await (this->*(found->handler))(cx);
@@ -551,7 +560,7 @@ Awaitable<Response> Api::readiness(Context&) {
 // ---------------------------------------------------------------------------------------------
 // Definitions
 
-Awaitable<Response> Api::list_definitions(Context&) {
+Awaitable<Response> Api::list_definitions(Context& cx) {
     auto names = co_await service_.workflow_names();
     if (!names) co_return problem(names.error());
     std::sort(names->begin(), names->end());
@@ -563,8 +572,8 @@ Awaitable<Response> Api::list_definitions(Context&) {
         if (!versions) co_return problem(versions.error());
         items.push_back({{"name", name},
                          {"version", (*def)->version},
-                         {"title", (*def)->title},
-                         {"description", (*def)->description},
+                         {"title", (*def)->title.in(cx.who.language)},
+                         {"description", (*def)->description.in(cx.who.language)},
                          {"versions", *versions}});
     }
     co_return json_response(200, {{"items", items}});
@@ -1023,7 +1032,8 @@ Awaitable<Response> Api::get_task(Context& cx) {
     engine::JsonWriter w(text);
     w.object();
     write_task_members(w, *task, cx.now, cx.who);
-    if (auto form = task_form(**def, task->state); !form.is_null()) w.json("form", form);
+    if (auto form = task_form(**def, task->state, cx.who.language); !form.is_null())
+        w.json("form", form);
     w.end_object();
     co_return text_response(200, std::move(text));
 }

@@ -21,7 +21,13 @@ Awaitable<Response> Api::list_notifications(Context& cx) {
     auto page = co_await options_.notifications->page(cx.who.id, cx.param("cursor"), *limit, *unread);
     if (!page) co_return problem(page.error());
     json items = json::array();
-    for (auto& n : page->items) items.push_back(std::move(n));
+    for (auto& n : page->items) {
+        // Kept in every language they were written in; shown in the reader's.
+        for (const char* text : {"subject", "message", "task_title"})
+            if (auto it = n.find(text); it != n.end() && it->is_object())
+                *it = engine::text_in(*it, cx.who.language);
+        items.push_back(std::move(n));
+    }
     co_return json_response(200, {{"items", std::move(items)},
                                   {"next", page->next.empty() ? json(nullptr) : json(page->next)},
                                   {"unread", page->unread}});

@@ -35,6 +35,9 @@ struct Feed::Subscriber {
     Principal who;
     Request credentials;         // the upgrade's Authorization and ?token=, to check them again
     std::string workflow, role;  // narrowing, when given
+    std::string language;        // ?lang=, over the person's own
+
+    const std::string& reads_in() const { return language.empty() ? who.language : language; }
     Mode mode = Mode::catching_up;
     Positions at;        // what this socket has been given, by shard
     bool ahead = false;  // at some shard past the reader (it caught up further on its own)
@@ -169,6 +172,7 @@ void Feed::attach(std::shared_ptr<FeedSocket> socket, Principal who, const Reque
     };
     sub->workflow = param("workflow");
     sub->role = param("role");
+    if (engine::is_language_tag(param("lang"))) sub->language = param("lang");
     ++per_token_[sub->who.credential];
     subscribers_[socket.get()] = sub;
     if (wake_) wake_->cancel();
@@ -232,6 +236,8 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
     if (resync) w.flag("resync", true);
     w.key("items").array();
     std::set<std::string> seen;
+    Principal reader = sub.who;
+    reader.language = sub.reads_in();
     for (const auto& t : tasks) {
         if (seen.size() == limit) break;
         if (!sub.workflow.empty() && t.workflow != sub.workflow) continue;
@@ -239,7 +245,7 @@ Awaitable<Result<void>> Feed::send_snapshot(Subscriber& sub, bool reset, bool re
             std::find(t.escalated_to.begin(), t.escalated_to.end(), sub.role) ==
                 t.escalated_to.end())
             continue;
-        if (seen.insert(t.id).second) write_task(w, t, now, sub.who);
+        if (seen.insert(t.id).second) write_task(w, t, now, reader);
     }
     w.end_array().end_object();
     sub.cursor = *end;
@@ -307,7 +313,8 @@ Awaitable<void> Feed::begin(std::shared_ptr<Subscriber> sub, std::string cursor,
         for (const auto& e : page->events) {
             const Facts facts(e.event, now);
             if (concerns(*sub, facts) &&
-                !deliver(*sub, message(e.event, e.cursor, can(*sub, facts), sub->who.id)))
+                !deliver(*sub, message(e.event, e.cursor, can(*sub, facts), sub->who.id,
+                                       sub->reads_in())))
                 co_return;
         }
         sub->cursor = page->cursor;
@@ -528,9 +535,17 @@ std::optional<engine::policy::TaskActions> Feed::can(const Subscriber& sub, cons
 
 std::shared_ptr<const std::string> Feed::message(
     const json& event, const std::string& cursor,
-    std::optional<engine::policy::TaskActions> can, const std::string& reader) const {
+    std::optional<engine::policy::TaskActions> can, const std::string& reader,
+    const std::string& language) const {
     json msg = event;
     std::string type = msg.value("type", "");
+    // Texts for people in the reader's language.
+    for (const char* text : {"subject", "message", "task_title"})
+        if (auto it = msg.find(text); it != msg.end() && it->is_object())
+            *it = engine::text_in(*it, language);
+    if (auto t = msg.find("task"); t != msg.end() && t->is_object())
+        if (auto title = t->find("title"); title != t->end() && title->is_object())
+            *title = engine::text_in(*title, language);
     if (type == "notification") {
         // The reader's own copy: whom else it reached is not theirs to know.
         msg.erase("to");
@@ -570,8 +585,8 @@ std::shared_ptr<const std::string> Feed::message(
 
 void Feed::dispatch(const json& event, const std::string& cursor, const Positions& after,
                     int shard) {
-    // Made once for every socket not ahead and allowed the same actions.
-    std::array<std::shared_ptr<const std::string>, 16> shared;
+    // Made once for every socket not ahead and allowed the same actions, in each language.
+    std::vector<std::pair<std::string, std::array<std::shared_ptr<const std::string>, 16>>> shared;
     const Facts facts(event, runtime_.now());
     const auto s = static_cast<std::size_t>(shard);
     const FeedPosition& position = after[s];
@@ -583,12 +598,16 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         const auto allowed = can(*sub, facts);
         if (!sub->ahead && facts.type == "notification") {  // each reader's own copy
             sub->cursor = cursor;
-            deliver(*sub, message(event, cursor, allowed, sub->who.id));
+            deliver(*sub, message(event, cursor, allowed, sub->who.id, sub->reads_in()));
             continue;
         }
         if (!sub->ahead) {
-            auto& text = shared[allowed ? allowed->bits() : 0];
-            if (!text) text = message(event, cursor, allowed, sub->who.id);
+            const std::string& language = sub->reads_in();
+            auto in = std::find_if(shared.begin(), shared.end(),
+                                   [&](const auto& cached) { return cached.first == language; });
+            if (in == shared.end()) in = shared.insert(shared.end(), {language, {}});
+            auto& text = in->second[allowed ? allowed->bits() : 0];
+            if (!text) text = message(event, cursor, allowed, sub->who.id, language);
             sub->cursor = cursor;
             deliver(*sub, text);
             continue;
@@ -603,7 +622,7 @@ void Feed::dispatch(const json& event, const std::string& cursor, const Position
         }
         sub->at = positions(c.encode());
         sub->cursor = c.encode();
-        deliver(*sub, message(event, sub->cursor, allowed, sub->who.id));
+        deliver(*sub, message(event, sub->cursor, allowed, sub->who.id, sub->reads_in()));
     }
 }
 

@@ -22,16 +22,16 @@ void write_can(JsonWriter& w, engine::policy::TaskActions actions) {
     w.end_array();
 }
 
-void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::Actor& reader) {
+void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const Principal& reader) {
     w.str("id", t.id)
         .str("instance", t.instance_id)
         .str("workflow", t.workflow)
         .str("state", t.state)
         .str("role", t.role)
-        .str("title", t.title)
+        .str("title", t.title.in(reader.language))
         .str("status", engine::to_string(t.status))
         .str("created_at", format_date_time(t.created_at));
-    if (!t.description.empty()) w.str("description", t.description);
+    if (!t.description.empty()) w.str("description", t.description.in(reader.language));
     if (!t.unit.empty()) w.str("unit", t.unit);
     w.strings_if_any("escalated_to", t.escalated_to);
     w.strings_if_any("escalated_units", t.escalated_units);
@@ -56,14 +56,14 @@ void write_task_members(JsonWriter& w, const Task& t, TimeMs now, const engine::
     write_can(w, engine::policy::allowed(reader, engine::policy::TaskFacts::of(t, now)));
 }
 
-void write_task(JsonWriter& w, const Task& t, TimeMs now, const engine::Actor& reader) {
+void write_task(JsonWriter& w, const Task& t, TimeMs now, const Principal& reader) {
     w.object();
     write_task_members(w, t, now, reader);
     w.end_object();
 }
 
 void write_instance_members(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now,
-                            const engine::Actor& reader) {
+                            const Principal& reader) {
     const auto& state = def.state(inst.state);
     w.str("id", inst.id)
         .str("workflow", inst.workflow)
@@ -105,22 +105,42 @@ void write_instance_members(JsonWriter& w, const Instance& inst, const Definitio
 }
 
 void write_instance(JsonWriter& w, const Instance& inst, const Definition& def, TimeMs now,
-                    const engine::Actor& reader) {
+                    const Principal& reader) {
     w.object();
     write_instance_members(w, inst, def, now, reader);
     w.end_object();
 }
 
-json task_form(const Definition& def, const std::string& state_name) {
+namespace {
+
+// "send_back" → "Send back".
+std::string in_words(const std::string& name) {
+    std::string out = name;
+    for (auto& c : out)
+        if (c == '_') c = ' ';
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+
+}  // namespace
+
+json task_form(const Definition& def, const std::string& state_name, std::string_view language) {
     auto id = def.find_state(state_name);
     if (!id || !def.state(*id).task) return nullptr;
-    json form = {{"outcomes", def.state(*id).task->outcomes}};
+    const engine::TaskSpec& spec = *def.state(*id).task;
+    json form = {{"outcomes", spec.outcomes}};
+    json labels = json::object();
+    for (const auto& outcome : spec.outcomes) labels[outcome] = in_words(outcome);
+    for (const auto& [outcome, label] : spec.labels)
+        if (!label.empty()) labels[outcome] = label.in(language);
+    form["labels"] = std::move(labels);
     const auto states = def.source.find("states");
     if (states != def.source.end() && states->is_object()) {
         auto s = states->find(state_name);
         if (s != states->end() && s->contains("task")) {
             const auto& task = (*s)["task"];
-            if (auto f = task.find("fields"); f != task.end()) form["fields"] = *f;
+            if (auto f = task.find("fields"); f != task.end())
+                form["fields"] = engine::localized(*f, language);
         }
     }
     return form;

@@ -27,9 +27,9 @@ json shown(const engine::Notice& n, const std::string& id, engine::TimeMs at) {
     json j = {{"id", id}, {"at", engine::format_date_time(at)}, {"kind", n.kind},
               {"instance", n.instance}, {"workflow", n.workflow}};
     if (!n.task.empty()) j["task"] = n.task;
-    if (!n.task_title.empty()) j["task_title"] = n.task_title;
-    j["subject"] = n.subject;
-    if (!n.message.empty()) j["message"] = n.message;
+    if (!n.task_title.empty()) j["task_title"] = n.task_title.to_json();
+    j["subject"] = n.subject.to_json();
+    if (!n.message.empty()) j["message"] = n.message.to_json();
     return j;
 }
 

@@ -156,7 +156,8 @@ private:
 // (its description, form and fields are one GET /tasks/{id} away). The instance and workflow
 // are the feed entry's, added back by read_feed.
 void write_task_summary(engine::JsonWriter& w, const Task& t) {
-    w.object().str("id", t.id).str("state", t.state).str("role", t.role).str("title", t.title);
+    w.object().str("id", t.id).str("state", t.state).str("role", t.role);
+    engine::write_text(w, "title", t.title);
     w.str("status", engine::to_string(t.status));
     if (!t.unit.empty()) w.str("unit", t.unit);
     w.strings_if_any("escalated_to", t.escalated_to);

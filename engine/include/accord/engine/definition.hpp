@@ -14,7 +14,7 @@
 
 #include "accord/engine/field_schema.hpp"
 #include "accord/engine/jsonlogic.hpp"
-#include "accord/engine/template.hpp"
+#include "accord/engine/text.hpp"
 #include "accord/engine/time.hpp"
 
 namespace accord::engine {
@@ -36,7 +36,7 @@ struct NotifyAction {
     std::vector<std::string> roles;
     std::optional<logic::Expression> people;  // an id or a list of ids
     std::optional<logic::Expression> units;   // a unit id or a list: its members (or `roles`' holders there)
-    Template subject, message;
+    TextTemplate subject, message;
 };
 struct EmitAction {
     EventId event;
@@ -74,13 +74,14 @@ struct Escalation {
 
 struct TaskSpec {
     std::string role;
-    Template title, description;
+    TextTemplate title, description;
     std::optional<logic::Expression> assignee;   // one person
     std::optional<logic::Expression> assignees;  // a list: one task each
     Join join;
     Form fields;
     std::vector<std::string> outcomes;
     std::vector<EventId> outcome_events;  // parallel to outcomes
+    std::vector<std::pair<std::string, Text>> labels;  // outcome → what its button says
     std::optional<Duration> due_after;
     std::optional<logic::Expression> due_at;
     std::vector<Duration> reminders;  // positive: after opening; negative: before due
@@ -129,6 +130,7 @@ struct State {
 };
 
 struct EventDecl {
+    Text title;                      // empty: none given
     std::optional<Form> fields;      // none: the payload is not checked
     std::vector<std::string> roles;  // empty: anyone
 };
@@ -137,8 +139,8 @@ class Definition {
 public:
     std::string name;
     int version = 0;
-    std::string title;
-    std::string description;
+    Text title;
+    Text description;
     FieldSchema data_schema;
     StateId start = 0;
     std::vector<State> states;

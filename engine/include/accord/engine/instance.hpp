@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accord/engine/definition.hpp"
+#include "accord/engine/text.hpp"
 #include "accord/engine/time.hpp"
 
 namespace accord::engine {
@@ -54,8 +55,8 @@ struct Task {
     std::string assignee;               // empty: anyone holding the role
     bool personal = false;              // one of a multi-person group: the assignee's alone
     std::vector<std::string> excluded;  // separation of duties
-    std::string title;
-    std::string description;
+    Text title;
+    Text description;
     TimeMs created_at = 0;
     TimeMs due_at = 0;  // 0: no deadline
     TaskStatus status = TaskStatus::open;

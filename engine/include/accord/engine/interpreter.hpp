@@ -117,8 +117,8 @@ struct Notification {
     std::vector<std::string> roles;
     std::vector<std::string> people;
     std::vector<std::string> units;  // with roles: their holders there; alone: the members
-    std::string subject;
-    std::string message;
+    Text subject;
+    Text message;
     std::string task_id;  // when about a task
 };
 struct ChildStarted {

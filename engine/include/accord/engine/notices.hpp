@@ -20,11 +20,12 @@ struct Notice {
     std::string kind;
     std::string instance, workflow;
     std::string task;        // the task it is about; empty: none
-    std::string task_title;  // as the task has it
+    Text task_title;         // as the task has it
     // Whom it names: people, the holders of roles, the members of units (with roles: the
     // roles' holders in those units).
     std::vector<std::string> people, roles, units;
-    std::string subject, message;
+    // A workflow's notify: its texts; the others: the engine's, in English and Arabic.
+    Text subject, message;
 };
 
 // The notice one effect of a step on `inst` makes, if any: a Notification, a task opened for a
@@ -35,6 +36,11 @@ json to_json(const Notice& notice);
 // Back from to_json; invalid_input when "kind" or "instance" is missing or a member has the
 // wrong type.
 Result<Notice> notice_from_json(const json& j);
+
+// The subject of a notice the engine sends about a task ("reminder", "overdue", "escalation",
+// "task.assigned"), in English and Arabic and any other language the title has (those with
+// the English words): "Reminder: <title>", "تذكير: <title>".
+Text notice_text(std::string_view kind, const Text& task_title);
 
 // One person a notice reaches; `for_person` names the away person they stand in for.
 struct Recipient {

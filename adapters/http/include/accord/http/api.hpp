@@ -34,6 +34,9 @@ struct Principal : engine::Actor {
     // The sign-in session's secret when the request came with the session cookie rather than
     // a bearer token (such requests must come from the server's own origin to change anything).
     std::string session;
+    // The language texts for people are given in: the person's (their profile's), or the
+    // request's ?lang=.
+    std::string language = "en";
 
     Principal() = default;
     Principal(std::string name, std::vector<std::string> held, std::uint64_t token_hash = 0)

@@ -86,10 +86,11 @@ private:
     bool concerns(const Subscriber& sub, const Facts& event) const;
     // What the socket's person may do to the event's task (none: not a task event).
     std::optional<engine::policy::TaskActions> can(const Subscriber& sub, const Facts& event) const;
-    // The event as sent to `reader`, its task with "can" when given.
+    // The event as sent to `reader`, its task with "can" when given, its texts in `language`.
     std::shared_ptr<const std::string> message(
         const engine::json& event, const std::string& cursor,
-        std::optional<engine::policy::TaskActions> can, const std::string& reader) const;
+        std::optional<engine::policy::TaskActions> can, const std::string& reader,
+        const std::string& language) const;
     bool deliver(Subscriber& sub, std::shared_ptr<const std::string> text);
     Positions positions(const std::string& cursor) const;
 

@@ -29,18 +29,21 @@ Response problem(const engine::Error& error);
 // do to it now (engine::policy).
 void write_instance(engine::JsonWriter& w, const engine::Instance& instance,
                     const engine::Definition& definition, engine::TimeMs now,
-                    const engine::Actor& reader);
+                    const Principal& reader);
 void write_instance_members(engine::JsonWriter& w, const engine::Instance& instance,
                             const engine::Definition& definition, engine::TimeMs now,
-                            const engine::Actor& reader);
+                            const Principal& reader);
 void write_task(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now,
-                const engine::Actor& reader);
+                const Principal& reader);
 void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine::TimeMs now,
-                        const engine::Actor& reader);
+                        const Principal& reader);
 // "can": [the actions' names], in their order.
 void write_can(engine::JsonWriter& w, engine::policy::TaskActions actions);
-// The outcomes and the form of the task a state opens; null when the state opens none.
-engine::json task_form(const engine::Definition& definition, const std::string& state);
+// The outcomes, their labels and the form of the task a state opens, its texts in `language`;
+// null when the state opens none. An outcome without a label is labelled with its name in
+// words ("send_back": "Send back").
+engine::json task_form(const engine::Definition& definition, const std::string& state,
+                       std::string_view language);
 
 // The list filters of GET /api/v1/instances.
 bool matches(const engine::Instance& instance, const engine::Definition& definition,
