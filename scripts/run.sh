@@ -40,4 +40,5 @@ for spec in olga:officer dmitri:dean irene:ir_director lena:legal lars:legal_lea
   printf '  %-7s %-12s %s\n' "$name" "$role" "$token"
 done
 echo "run: API on http://$listen/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C stops"
-"$build/apps/accordd/accordd" --redis "$redis_url" --workflows workflows --listen "$listen" "$@"
+"$build/apps/accordd/accordd" --redis "$redis_url" --workflows workflows \
+  --calendar examples/calendar-palestine.json --listen "$listen" "$@"

@@ -24,6 +24,7 @@ const char* kUsage =
                [--max-body BYTES] [--max-json-depth N] [--rate PER_SECOND] [--burst N]
                [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
                [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
+               [--calendar FILE]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -31,6 +32,10 @@ Each setting comes from the flag, else the environment variable, else the --conf
                    (ACCORD_REDIS; default redis://127.0.0.1:6379/0)
   --workflows DIR  definitions loaded into Redis at start when absent (ACCORD_WORKFLOWS;
                    default workflows)
+  --calendar FILE  the office calendar (time zone, weekend, work_starts, holidays, closures),
+                   put into Redis at start when it has none yet; afterwards admins change it
+                   with PUT /api/v1/admin/calendar (ACCORD_CALENDAR; default none: UTC,
+                   Saturday and Sunday off)
   --node-id NAME   this node's name in Redis consumer groups (ACCORD_NODE_ID; default host-pid)
   --prefix PREFIX  key prefix (ACCORD_PREFIX; default acc)
   --shards N       shards of a new keyspace (ACCORD_SHARDS; default 16)
@@ -118,6 +123,8 @@ const std::vector<Setting>& settings() {
          [](Config& c, const std::string& v) { return c.redis = v, !v.empty(); }},
         {"workflows", "ACCORD_WORKFLOWS", false,
          [](Config& c, const std::string& v) { return c.workflows = v, true; }},
+        {"calendar", "ACCORD_CALENDAR", false,
+         [](Config& c, const std::string& v) { return c.calendar = v, true; }},
         {"node-id", "ACCORD_NODE_ID", false,
          [](Config& c, const std::string& v) { return c.node_id = v, true; }},
         {"prefix", "ACCORD_PREFIX", false,

@@ -16,6 +16,7 @@ struct Config {
     std::uint16_t listen_port = 8080;
     std::string redis = "redis://127.0.0.1:6379/0";
     std::string workflows = "workflows";
+    std::string calendar;  // a file; empty: none
     std::string node_id;
     std::string prefix = "acc";
     int shards = 16;

@@ -28,6 +28,7 @@
 #include "accord/http/redis_people.hpp"
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
+#include "accord/http/time_zones.hpp"
 #include "accord/notify/notices.hpp"
 #include "accord/redis/dev_clock.hpp"
 #include "accord/redis/notices.hpp"
@@ -86,6 +87,28 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
         if (!recorded)
             spdlog::warn("definition {} v{} stored but not audited: {}", name, version,
                          recorded.error().to_string());
+    }
+    // --calendar: the office's, put when Redis has none yet (an admin's later change stays).
+    if (!config.calendar.empty()) {
+        std::ifstream in(config.calendar);
+        const engine::json file = engine::json::parse(in, nullptr, false);
+        auto office = file.is_discarded()
+                          ? engine::Result<engine::Calendar>(engine::make_error(
+                                engine::ErrorCode::invalid_input, "not JSON"))
+                          : engine::Calendar::from_json(file, http::zone_rules);
+        if (!office) {
+            spdlog::error("--calendar {}: {}", config.calendar, office.error().to_string());
+            status = 1;
+            co_return;
+        }
+        auto stored = co_await users.calendar();
+        if (stored && !*stored) {
+            const redis::ChangedBy by{"accordd"};
+            if (auto put = co_await users.put_calendar(office->to_json(), by); !put)
+                spdlog::warn("--calendar not stored: {}", put.error().to_string());
+            else
+                spdlog::info("office calendar from {}: {}", config.calendar, office->time_zone());
+        }
     }
     if (auto read = co_await directory.refresh(); !read)
         spdlog::warn("people directory not read yet: {}", read.error().to_string());
@@ -158,6 +181,7 @@ int main(int argc, char** argv) {
     http::PeopleDirectory directory(io.get_executor(), people);
     people.on_change = [&directory] { return directory.changed(); };
     runtime_options.directory = &directory;
+    runtime_options.calendar = [&directory] { return directory.calendar(); };
     // Notices: the outbox's, delivered by this node or another to each person's list and the
     // feed (on the users' connection: neither waits behind the commits).
     redis::NoticeStore notice_store(users_client.value(), config.prefix);

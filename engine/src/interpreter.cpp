@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -94,8 +95,9 @@ public:
 
     Result<Step> start();
     Result<Step> apply(const Input& in);
-    Machine& with(const Directory* directory) {
+    Machine& with(const Directory* directory, const Calendar* calendar) {
         directory_ = directory;
+        calendar_ = calendar;
         return *this;
     }
 
@@ -130,7 +132,39 @@ private:
         if (index) s.roots[s.count++] = {"$index", index};
         s.ctx.now = now_;
         s.ctx.roots = {s.roots.data(), s.count};
+        s.ctx.calendar = calendar_;
         return s;
+    }
+
+    // The office's calendar (or the default: UTC, Saturday and Sunday off).
+    const Calendar& office() const {
+        static const Calendar kDefault;
+        return calendar_ != nullptr ? *calendar_ : kDefault;
+    }
+    // A delay's working days, evaluated; nullopt when it has none or they are no whole number.
+    std::optional<std::int64_t> working_days(const Delay& d) {
+        if (!d.working_days) return std::nullopt;
+        auto sc = scope(nullptr);
+        json scratch;
+        const json& v = d.working_days->evaluate(data(), sc.ctx, scratch);
+        if (!v.is_number()) return std::nullopt;
+        const double n = v.get<double>();
+        if (n != std::floor(n) || std::abs(n) > 3660) return std::nullopt;
+        return static_cast<std::int64_t>(n);
+    }
+    // `from` moved by `d` (backwards when it is negative); nullopt when its working days are
+    // no whole number.
+    std::optional<TimeMs> shifted(TimeMs from, const Delay& d) {
+        if (!d.working_days) return add_duration(from, d.duration);
+        auto n = working_days(d);
+        if (!n) return std::nullopt;
+        return office().add_working_days(from, *n);
+    }
+    // Whether `d` counts backwards (a reminder before the deadline).
+    bool backwards(const Delay& d) {
+        if (!d.working_days) return d.duration.negative;
+        auto n = working_days(d);
+        return n && *n < 0;
     }
     const json& data() const { return inst_.data.get(); }
 
@@ -246,6 +280,7 @@ private:
     HistoryEntry& history_ = out_.history;
     const Actor& actor_;
     const Directory* directory_ = nullptr;
+    const Calendar* calendar_ = nullptr;
     TimeMs now_;
     json meta_;                                      // $instance
     json actor_json_;                                // $actor
@@ -410,7 +445,13 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         assignees.push_back(one);
     }
     std::optional<TimeMs> due;
-    if (spec.due_after) due = add_duration(now_, *spec.due_after);
+    if (spec.due_after) {
+        due = shifted(now_, *spec.due_after);
+        if (!due)
+            return make_error(ErrorCode::runtime_error,
+                              "the task's working days are not a whole number",
+                              pointer_join(pointer_join(st.pointer, "task"), "due"));
+    }
     if (spec.due_at) {
         json scratch;
         const json& v = spec.due_at->evaluate(data(), sc.ctx, scratch);
@@ -420,7 +461,7 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
                               "the task's due date is not a date: " +
                                   v.dump(-1, ' ', false, json::error_handler_t::replace),
                               pointer_join(pointer_join(st.pointer, "task"), "due"));
-        due = t->ms;
+        due = office().resolve(*t);  // a date: that day of the office, when work starts
     }
     // The unit named, where someone holds the role (or the nearest ancestor where someone
     // does: the directory knows).
@@ -465,13 +506,16 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         emit_effect(TaskOpened{task});
         if (due) add_timer(Timer::Kind::task_due, 0, *due);
         for (std::size_t i = 0; i < spec.reminders.size(); ++i) {
-            const Duration& r = spec.reminders[i];
-            const TimeMs at = r.negative ? add_duration(*due, r) : add_duration(now_, r);
-            if (at > now_) add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), at);
+            const Delay& r = spec.reminders[i];
+            const bool before_due = backwards(r);
+            if (before_due && !due) continue;
+            const auto at = shifted(before_due ? *due : now_, r);
+            if (at && *at > now_)
+                add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), *at);
         }
         for (std::size_t i = 0; i < spec.escalate.size(); ++i)
-            add_timer(Timer::Kind::task_escalation, static_cast<std::uint16_t>(i),
-                      add_duration(now_, spec.escalate[i].after));
+            if (const auto at = shifted(now_, spec.escalate[i].after))
+                add_timer(Timer::Kind::task_escalation, static_cast<std::uint16_t>(i), *at);
         inst_.tasks.push_back(std::move(task));
     }
     return Ok{};
@@ -514,7 +558,8 @@ std::optional<TimeMs> Machine::at_timer_due(const TimerSpec& spec) {
     if (!v.is_string()) return std::nullopt;
     auto t = parse_time(v.get_ref<const std::string&>());
     if (!t) return std::nullopt;
-    return add_duration(t->ms, spec.offset);
+    // A date is a day of the office: the timer fires when work starts (or at its "time").
+    return shifted(office().resolve(*t, spec.time_of_day), spec.offset);
 }
 
 void Machine::set_state_timers(const State& st) {
@@ -525,6 +570,10 @@ void Machine::set_state_timers(const State& st) {
             auto at = at_timer_due(spec);
             if (!at || *at <= now_) continue;  // no date, or already past: not set
             due = *at;
+        } else if (spec.kind == TimerSpec::Kind::after) {
+            auto after = shifted(now_, spec.after);
+            if (!after) continue;  // no whole number of working days: not set
+            due = *after;
         } else {
             due = add_duration(now_, spec.period);
         }
@@ -1082,7 +1131,9 @@ Result<Step> start(const Definition& def, const StartInput& input, const Actor& 
     inst.parent = input.parent;
     inst.depth = input.depth;
     inst.created_at = inst.updated_at = inst.entered_at = now;
-    return Machine(def, std::move(inst), actor, now, false).with(input.directory).start();
+    return Machine(def, std::move(inst), actor, now, false)
+        .with(input.directory, input.calendar)
+        .start();
 }
 
 void record_input(HistoryEntry& entry, const Input& input) {
@@ -1122,20 +1173,23 @@ Result<Step> step(const Definition& def, const Instance& instance, const Input& 
     const bool system_input = std::holds_alternative<TimerFiredInput>(input.kind) ||
                               std::holds_alternative<ChildFinishedInput>(input.kind);
     if (!system_input)
-        return Machine(def, instance, input.actor, now).with(input.directory).apply(input);
-    auto result = Machine(def, instance, input.actor, now).with(input.directory).apply(input);
+        return Machine(def, instance, input.actor, now)
+            .with(input.directory, input.calendar)
+            .apply(input);
+    auto result =
+        Machine(def, instance, input.actor, now).with(input.directory, input.calendar).apply(input);
     if (result || result.error().code == ErrorCode::not_found ||
         result.error().code == ErrorCode::instance_finished)
         return result;
     Machine spend(def, instance, input.actor, now);
-    spend.with(input.directory);
+    spend.with(input.directory, input.calendar);
     spend.consume_only("the transition failed and was not taken: " + result.error().to_string());
     return spend.apply(input);
 }
 
 Result<Step> step(const Definition& def, Instance&& instance, const Input& input, TimeMs now) {
     Machine machine(def, std::move(instance), input.actor, now, /*undoable=*/true);
-    machine.with(input.directory);
+    machine.with(input.directory, input.calendar);
     auto result = machine.apply(input);
     if (result) return result;
     instance = machine.take_back();

@@ -17,19 +17,28 @@
 // prints them ("3", not "3.0"); division by zero gives ±Infinity or NaN, which JSON writes as null.
 //
 // Date operators of ours. Dates are "YYYY-MM-DD" or RFC 3339 date-time strings (see time.hpp);
-// results are in UTC. A literal operand that is not a valid date or duration fails compilation.
+// a date is a day of the office's calendar (Context::calendar), date-times are in UTC. A
+// literal operand that is not a valid date or duration fails compilation.
 //   {"now": []}                 the context's `now` as a date-time, "2027-03-01T09:00:00Z"
-//   {"today": []}               the context's `now` as a date, "2027-03-01"
+//   {"today": []}               the context's `now` as a date of the office, "2027-03-01"
 //   {"date_add": [date, dur]}   date + ISO 8601 duration; a date stays a date unless the
 //                               duration has a time part; null if either is unparseable
 //   {"date_sub": [date, dur]}   date - duration, likewise
 //   {"date_before": [a, b]}     a is an earlier instant than b; false if either is unparseable
 //   {"date_after": [a, b]}      a is a later instant than b; false if either is unparseable
-//   {"days_between": [a, b]}    whole civil days (UTC) from a to b, negative when b is
-//                               earlier; null if either is unparseable
+//   {"days_between": [a, b]}    whole days from a's to b's (dates of the office), negative
+//                               when b is earlier; null if either is unparseable
+//   {"add_working_days": [date, n]}  n working days after date (before, when negative), skipping
+//                               the office's weekend, holidays and closures; a date stays a
+//                               date, a date-time keeps its local time of day; null if the date
+//                               is unparseable or n no whole number
+//   {"working_days_between": [a, b]}  the working days after a's day up to b's (negative when
+//                               b is earlier); null if either is unparseable
 // And one more: {"object": {"key": rule, ...}} builds an object, each value a rule, so that a
 // child workflow or a started one can be given exactly the data it needs.
 #include "accord/engine/jsonlogic.hpp"
+
+#include "accord/engine/calendar.hpp"
 
 #include <algorithm>
 #include <array>
@@ -88,6 +97,8 @@ enum class Op : std::uint8_t {
     date_before,
     date_after,
     days_between,
+    add_working_days,
+    working_days_between,
     object
 };
 
@@ -145,6 +156,8 @@ constexpr std::array kOperators = {
     OperatorSpec{"date_before", Op::date_before, 2, 2},
     OperatorSpec{"date_after", Op::date_after, 2, 2},
     OperatorSpec{"days_between", Op::days_between, 2, 2},
+    OperatorSpec{"add_working_days", Op::add_working_days, 2, 2},
+    OperatorSpec{"working_days_between", Op::working_days_between, 2, 2},
 };
 
 const OperatorSpec* find_operator(std::string_view name) {
@@ -930,6 +943,11 @@ const json& eval_iteration(const Node& node, const json& data, const Context& ct
     }
 }
 
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 std::optional<ParsedTime> parse_time_value(const json& v) {
     if (!v.is_string()) return std::nullopt;
     return parse_time(v.get_ref<const std::string&>());
@@ -954,7 +972,27 @@ const json& eval_date(const Node& node, const json& data, const Context& ctx, js
             first->date_only && !duration->has_time_part() ? format_date(t) : format_date_time(t);
         return scratch;
     }
+    static const Calendar kDefault;
+    const Calendar& office = ctx.calendar != nullptr ? *ctx.calendar : kDefault;
+    if (node.op == Op::add_working_days) {
+        if (!first || !b.is_number()) return kNull;
+        const double n = b.get<double>();
+        if (n != std::floor(n) || std::abs(n) > 1e6) return kNull;
+        if (first->date_only) {
+            // A date counts from its own day, as the office's midnight.
+            const TimeMs t = office.add_working_days(
+                office.at_local(floor_div(first->ms, kMsPerDay), 0), static_cast<std::int64_t>(n));
+            scratch = office.local_date(t);
+        } else {
+            scratch = format_date_time(office.add_working_days(first->ms, static_cast<std::int64_t>(n)));
+        }
+        return scratch;
+    }
     const auto second = parse_time_value(b);
+    // The day of a date or date-time, as the office counts days.
+    const auto day_of = [&](const ParsedTime& t) {
+        return t.date_only ? floor_div(t.ms, kMsPerDay) : office.local_day(t.ms);
+    };
     switch (node.op) {
         case Op::date_before:
             return boolean(first && second && first->ms < second->ms);
@@ -962,7 +1000,12 @@ const json& eval_date(const Node& node, const json& data, const Context& ctx, js
             return boolean(first && second && first->ms > second->ms);
         case Op::days_between:
             if (!first || !second) return kNull;
-            scratch = days_between(first->ms, second->ms);
+            scratch = day_of(*second) - day_of(*first);
+            return scratch;
+        case Op::working_days_between:
+            if (!first || !second) return kNull;
+            scratch = office.working_days_between(office.at_local(day_of(*first), 0),
+                                                  office.at_local(day_of(*second), 0));
             return scratch;
         default:
             return kNull;
@@ -1062,13 +1105,15 @@ const json& eval(const Node& node, const json& data, const Context& ctx, json& s
             scratch = format_date_time(ctx.now);
             return scratch;
         case Op::today:
-            scratch = format_date(ctx.now);
+            scratch = ctx.calendar != nullptr ? ctx.calendar->local_date(ctx.now) : format_date(ctx.now);
             return scratch;
         case Op::date_add:
         case Op::date_sub:
         case Op::date_before:
         case Op::date_after:
         case Op::days_between:
+        case Op::add_working_days:
+        case Op::working_days_between:
             return eval_date(node, data, ctx, scratch);
         case Op::object: {
             json out = json::object();
@@ -1234,7 +1279,9 @@ private:
         const Node& operand = node.args[i];
         const bool is_date_op = node.op == Op::date_add || node.op == Op::date_sub ||
                                 node.op == Op::date_before || node.op == Op::date_after ||
-                                node.op == Op::days_between;
+                                node.op == Op::days_between ||
+                                node.op == Op::working_days_between ||
+                                (node.op == Op::add_working_days && i == 0);
         if (!is_date_op || operand.op != Op::literal) return std::nullopt;
         const bool wants_duration = i == 1 && (node.op == Op::date_add || node.op == Op::date_sub);
         if (wants_duration && !parse_duration_value(operand.value)) {

@@ -3,6 +3,7 @@
 #include "accord/engine/validator.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <set>
 
@@ -57,6 +58,8 @@ private:
                                           bool required);
     std::optional<logic::Expression> expression(const json& rule, const std::string& p);
     std::optional<Duration> duration(const json& j, const std::string& p, bool allow_negative);
+    // A duration or {"working_days": N}.
+    std::optional<Delay> delay(const json& j, const std::string& p, bool allow_negative);
     TextTemplate text_template(const json& j, const std::string& p);
     // Text for people without placeholders: a string or a language object; empty on error.
     Text local_text(const json& j, const std::string& p);
@@ -210,6 +213,37 @@ Text DefinitionBuilder::local_text(const json& j, const std::string& p) {
     error(p, "must be a string, or an object of language → string such as {\"en\": \"...\", "
              "\"ar\": \"...\"}");
     return {};
+}
+
+std::optional<Delay> DefinitionBuilder::delay(const json& j, const std::string& p,
+                                              bool allow_negative) {
+    if (!j.is_object()) {
+        auto d = duration(j, p, allow_negative);
+        if (!d) return std::nullopt;
+        return Delay{*d, std::nullopt};
+    }
+    if (j.size() != 1 || !j.contains("working_days")) {
+        error(p, "a span of time is an ISO 8601 duration (\"P10D\") or {\"working_days\": N}");
+        return std::nullopt;
+    }
+    const json& n = j["working_days"];
+    const std::string np = pointer_join(p, "working_days");
+    if (n.is_number()) {
+        if (!n.is_number_integer() || std::abs(n.get<double>()) > 3660) {
+            error(np, "working_days is a whole number of at most 3660");
+            return std::nullopt;
+        }
+        if (n.get<std::int64_t>() < 0 && !allow_negative) {
+            error(np, "must not be negative here, got " + n.dump());
+            return std::nullopt;
+        }
+    } else if (!n.is_object()) {
+        error(np, "working_days is a whole number or an expression giving one");
+        return std::nullopt;
+    }
+    auto e = expression(n, np);
+    if (!e) return std::nullopt;
+    return Delay{Duration{}, std::move(e)};
 }
 
 DataPath DefinitionBuilder::data_path(const json& j, const std::string& p) {
@@ -499,13 +533,14 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
         error(p, "missing required key \"outcomes\"");
     }
     if (auto it = j.find("due"); it != j.end()) {
-        if (it->is_string())
-            t.due_after = duration(*it, pointer_join(p, "due"), false);
+        if (it->is_string() || (it->is_object() && it->contains("working_days")))
+            t.due_after = delay(*it, pointer_join(p, "due"), false);
         else if (it->is_object())
             t.due_at = expression(*it, pointer_join(p, "due"));
         else
             error(pointer_join(p, "due"),
-                  "due must be a duration (\"P10D\") or a rule giving a date");
+                  "due must be a duration (\"P10D\"), {\"working_days\": N} or a rule giving "
+                  "a date");
     }
     if (auto it = j.find("remind"); it != j.end()) {
         const std::string rp = pointer_join(p, "remind");
@@ -513,9 +548,9 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
             error(rp, "remind must be a non-empty array of durations");
         else
             for (std::size_t i = 0; i < it->size(); ++i) {
-                auto d = duration((*it)[i], pointer_join(rp, i), true);
+                auto d = delay((*it)[i], pointer_join(rp, i), true);
                 if (!d) continue;
-                if (d->negative && !j.contains("due"))
+                if (d->negative() && !j.contains("due"))
                     error(pointer_join(rp, i), "a reminder before the deadline needs \"due\"");
                 t.reminders.push_back(*d);
             }
@@ -535,7 +570,7 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
             Escalation e;
             bool ok = true;
             if (step.contains("after")) {
-                auto d = duration(step["after"], pointer_join(sp, "after"), false);
+                auto d = delay(step["after"], pointer_join(sp, "after"), false);
                 ok = d.has_value();
                 if (d) e.after = *d;
             } else {
@@ -547,7 +582,14 @@ TaskSpec DefinitionBuilder::task(const json& j, const std::string& p) {
             e.role = *role;
             if (auto u = step.find("unit"); u != step.end())
                 e.unit = expression(*u, pointer_join(sp, "unit"));
-            const TimeMs at = add_duration(0, e.after);
+            // Working days are compared as 7 days a week of 5 (an expression is not compared).
+            TimeMs at = add_duration(0, e.after.duration);
+            if (e.after.working_days && e.after.working_days->is_literal())
+                at = static_cast<TimeMs>(
+                    e.after.working_days->evaluate(json(), logic::Context{}).get<double>() *
+                    kMsPerDay * 7 / 5);
+            else if (e.after.working_days)
+                at = previous + 1;
             if (i > 0 && at <= previous) {
                 error(pointer_join(sp, "after"),
                       "each step of the ladder comes later than the one before");
@@ -644,7 +686,8 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
     for (std::size_t i = 0; i < j.size(); ++i) {
         const std::string tp = pointer_join(p, i);
         const json& t = j[i];
-        if (!check_object(t, tp, {"after", "every", "at", "offset", "event", "name"}, "a timer"))
+        if (!check_object(t, tp, {"after", "every", "at", "offset", "time", "event", "name"},
+                          "a timer"))
             continue;
         TimerSpec spec;
         const int forms =
@@ -655,11 +698,17 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
         }
         if (t.contains("offset") && !t.contains("at"))
             error(pointer_join(tp, "offset"), "offset goes with \"at\"");
+        if (t.contains("time") && !t.contains("at"))
+            error(pointer_join(tp, "time"), "time goes with \"at\"");
         if (t.contains("after")) {
             spec.kind = TimerSpec::Kind::after;
-            if (auto d = duration(t["after"], pointer_join(tp, "after"), false)) {
-                spec.period = *d;
-                if (d->is_zero())
+            if (auto d = delay(t["after"], pointer_join(tp, "after"), false)) {
+                spec.after = *d;
+                const bool zero =
+                    d->working_days ? d->working_days->is_literal() &&
+                                          d->working_days->evaluate(json(), logic::Context{}) == 0
+                                    : d->duration.is_zero();
+                if (zero)
                     error(pointer_join(tp, "after"),
                           "a timer needs a delay above zero (use emit to act at once)");
             }
@@ -674,8 +723,20 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
             spec.kind = TimerSpec::Kind::at;
             if (auto e = expression(t["at"], pointer_join(tp, "at"))) spec.at = *e;
             if (t.contains("offset"))
-                if (auto d = duration(t["offset"], pointer_join(tp, "offset"), true))
+                if (auto d = delay(t["offset"], pointer_join(tp, "offset"), true))
                     spec.offset = *d;
+            if (auto time = t.find("time"); time != t.end()) {
+                const std::string s = time->is_string() ? time->get<std::string>() : "";
+                const bool ok = s.size() == 5 && s[2] == ':' && std::isdigit(s[0]) &&
+                                std::isdigit(s[1]) && std::isdigit(s[3]) && std::isdigit(s[4]) &&
+                                (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[3] < '6';
+                if (ok)
+                    spec.time_of_day = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 +
+                                       (s[3] - '0') * 10 + (s[4] - '0');
+                else
+                    error(pointer_join(tp, "time"),
+                          "time is the local time \"HH:MM\" an at timer on a date fires at");
+            }
         }
         if (!t.contains("event")) {
             error(tp, "missing required key \"event\"");

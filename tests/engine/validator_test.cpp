@@ -152,12 +152,12 @@ TEST(Validator, ATaskIsCompiledWithItsFormDueRemindersAndEscalation) {
     EXPECT_EQ(t.outcome_index("nope"), -1);
     ASSERT_EQ(t.fields.size(), 2u);
     ASSERT_TRUE(t.due_after);
-    EXPECT_EQ(t.due_after->days, 10);
+    EXPECT_EQ(t.due_after->duration.days, 10);
     ASSERT_EQ(t.reminders.size(), 1u);
-    EXPECT_EQ(t.reminders[0].days, 7);
+    EXPECT_EQ(t.reminders[0].duration.days, 7);
     ASSERT_EQ(t.escalate.size(), 1u);
     EXPECT_EQ(t.escalate[0].role, "legal_lead");
-    EXPECT_EQ(t.escalate[0].after.days, 12);
+    EXPECT_EQ(t.escalate[0].after.duration.days, 12);
     EXPECT_FALSE(t.multi());
 }
 

@@ -7,6 +7,7 @@
 
 #include "accord/engine/time.hpp"
 #include "accord/http/passwords.hpp"
+#include "accord/http/time_zones.hpp"
 #include "api_internal.hpp"
 
 namespace accord::http {
@@ -367,6 +368,41 @@ Awaitable<Response> Api::put_units(Context& cx) {
                                       fmt::join(stranded, ", ")));
     if (auto put = co_await people.put_units(*units, cx.who.id); !put) co_return problem(put.error());
     co_return json_response(200, {{"items", units->to_json()}});
+}
+
+// The office calendar as stored, read back through its rules (the default until one is put).
+Awaitable<Result<engine::Calendar>> Api::office_calendar() {
+    auto stored = co_await options_.people->calendar();
+    if (!stored) co_return stored.error();
+    if (!*stored) co_return engine::Calendar();
+    auto office = engine::Calendar::from_json(**stored, zone_rules);
+    if (!office)
+        co_return make_error(ErrorCode::storage_error,
+                             "the stored calendar is refused: " + office.error().to_string());
+    co_return std::move(office).value();
+}
+
+Awaitable<Response> Api::get_calendar(Context& cx) {
+    if (options_.people == nullptr) co_return no_people();
+    auto office = co_await office_calendar();
+    if (!office) co_return problem(office.error());
+    json body = office->to_json();
+    // For everyone: the names in the reader's language; admins edit both (admin/calendar).
+    if (cx.route == "/api/v1/calendar") {
+        for (auto& h : body["holidays"]) h["name"] = engine::text_in(h["name"], cx.who.language);
+        for (auto& c : body["closures"]) c["name"] = engine::text_in(c["name"], cx.who.language);
+    }
+    co_return json_response(200, body);
+}
+
+Awaitable<Response> Api::put_calendar(Context& cx) {
+    if (options_.people == nullptr) co_return no_people();
+    auto office = engine::Calendar::from_json(cx.body, zone_rules);
+    if (!office) co_return problem(office.error());
+    const json stored = office->to_json();
+    if (auto put = co_await options_.people->put_calendar(stored, cx.who.id); !put)
+        co_return problem(put.error());
+    co_return json_response(200, stored);
 }
 
 Awaitable<Response> Api::list_people(Context& cx) {

@@ -17,6 +17,7 @@ struct PeopleDirectory::Snapshot {
     std::vector<engine::Person> users;  // unrevoked
     std::unordered_map<std::string, std::size_t> by_name;  // index into users
     engine::Units units;
+    std::shared_ptr<const engine::Calendar> calendar = std::make_shared<engine::Calendar>();
     struct Leave {
         std::string person, from, to, zone;
     };
@@ -39,8 +40,20 @@ Awaitable<Result<void>> PeopleDirectory::refresh() {
     auto units = co_await people_.units();
     if (!*alive) co_return engine::Ok{};
     if (!units) co_return units.error();
+    auto calendar = co_await people_.calendar();
+    if (!*alive) co_return engine::Ok{};
+    if (!calendar) co_return calendar.error();
     auto next = std::make_shared<Snapshot>();
     next->units = std::move(units).value();
+    if (*calendar) {
+        auto office = engine::Calendar::from_json(**calendar, zone_rules);
+        if (office)
+            next->calendar = std::make_shared<const engine::Calendar>(std::move(office).value());
+        else
+            spdlog::error("the stored office calendar is refused ({}): UTC, Saturday and Sunday "
+                          "off meanwhile",
+                          office.error().to_string());
+    }
     for (auto& u : *users) {
         if (u.revoked) continue;
         if (u.profile.away)
@@ -107,6 +120,10 @@ std::string PeopleDirectory::deputy_of(std::string_view person, std::int64_t now
     if (u->profile.away->from <= today && today <= u->profile.away->to)
         return u->profile.away->deputy;
     return {};
+}
+
+std::shared_ptr<const engine::Calendar> PeopleDirectory::calendar() const {
+    return snapshot_->calendar;
 }
 
 const engine::Person* PeopleDirectory::find(std::string_view person) const {

@@ -116,6 +116,17 @@ Awaitable<Result<void>> RedisPeople::put_units(engine::Units units, std::string 
     co_return r;
 }
 
+Awaitable<Result<std::optional<engine::json>>> RedisPeople::calendar() {
+    co_return co_await users_.calendar();
+}
+
+Awaitable<Result<void>> RedisPeople::put_calendar(engine::json calendar, std::string by) {
+    redis::ChangedBy changed_by{std::move(by)};
+    auto r = co_await users_.put_calendar(std::move(calendar), std::move(changed_by));
+    co_await forget();
+    co_return r;
+}
+
 Awaitable<Result<engine::AuditPage>> RedisPeople::audit(std::string cursor, std::size_t limit) {
     co_return co_await users_.audit_page(std::move(cursor), limit);
 }

@@ -167,6 +167,9 @@ std::string Keyspace::units() const {
 std::string Keyspace::notices(std::string_view person, std::string_view part) const {
     return prefix_ + ":{n:" + std::string(person) + "}:" + std::string(part);
 }
+std::string Keyspace::calendar() const {
+    return prefix_ + ":{u}:calendar";
+}
 std::string Keyspace::audit() const {
     return prefix_ + ":{u}:audit";
 }

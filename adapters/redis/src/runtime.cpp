@@ -209,6 +209,8 @@ Awaitable<Result<Sent>> repeated(RedisStore& store, Instance first, const SendOp
 
 Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions options) {
     input.directory = options_.directory;
+    const auto calendar = options_.calendar ? options_.calendar() : nullptr;
+    input.calendar = calendar.get();
     // The instance as this node last saw it, shared with the cache (immutable: a step copies).
     std::shared_ptr<const StoredInstance> current = cached(id);
     bool from_cache = current != nullptr;
@@ -322,6 +324,8 @@ Awaitable<Result<Started>> Runtime::start_with_id(const engine::DefinitionPtr& d
                                                   const CommitOptions& commit) {
     in.instance_id = std::move(id);
     in.directory = options_.directory;
+    const auto calendar = options_.calendar ? options_.calendar() : nullptr;
+    in.calendar = calendar.get();
     auto step = engine::start(*def, in, actor, now());
     if (!step) co_return step.error();
     auto outcome = co_await store_.commit(*def, *step, nullptr, {}, commit);

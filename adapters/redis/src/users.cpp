@@ -355,6 +355,27 @@ Awaitable<Result<void>> UserStore::put_units(const engine::Units& units, Changed
     co_return engine::Ok{};
 }
 
+Awaitable<Result<std::optional<engine::json>>> UserStore::calendar() {
+    auto r = co_await client_->command(keys_.calendar(), command_of("GET", keys_.calendar()));
+    if (!r) co_return r.error();
+    if (r->is_nil()) co_return std::optional<engine::json>();
+    engine::json j = engine::json::parse(r->str, nullptr, false);
+    if (j.is_discarded()) co_return make_error(ErrorCode::storage_error, "malformed calendar");
+    co_return std::optional<engine::json>(std::move(j));
+}
+
+Awaitable<Result<void>> UserStore::put_calendar(engine::json calendar, ChangedBy by) {
+    engine::json detail = engine::json::object();
+    detail["calendar"] = calendar;
+    const std::string audit = audit_entry(by, "calendar.put", "calendar", std::move(detail));
+    auto r = co_await client_->eval(
+        scripts::units_put(),
+        command_of(keys_.calendar(), keys_.users_epoch(), keys_.user_changes(), keys_.audit()),
+        command_of(calendar.dump(-1, ' ', false, engine::json::error_handler_t::replace), audit));
+    if (!r) co_return r.error();
+    co_return engine::Ok{};
+}
+
 Awaitable<Result<void>> UserStore::audit(ChangedBy by, std::string action, std::string target,
                                          engine::json detail) {
     const std::string key = keys_.audit();

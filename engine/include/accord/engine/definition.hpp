@@ -26,6 +26,23 @@ constexpr StateId kNoState = 0xFFFF;
 // A data path such as "legal.approved_on", split at load time.
 using DataPath = std::vector<std::string>;
 
+// A span of time a definition gives: an ISO 8601 duration ("P10D"), or {"working_days": N}
+// counted on the office's calendar, N a whole number or an expression giving one (negative:
+// before).
+struct Delay {
+    Duration duration;
+    std::optional<logic::Expression> working_days;
+
+    // Whether it counts backwards, as far as the definition says (an expression's sign is
+    // known when it is evaluated).
+    bool negative() const {
+        if (!working_days) return duration.negative;
+        if (!working_days->is_literal()) return false;
+        const json v = working_days->evaluate(json(), logic::Context{});
+        return v.is_number() && v.get<double>() < 0;
+    }
+};
+
 struct SetAction {
     std::vector<std::pair<DataPath, logic::Expression>> assignments;
 };
@@ -67,7 +84,7 @@ struct Join {
 // One step of an escalation ladder: `after` that long since the task opened, it is offered to
 // `role` too (and the role is notified).
 struct Escalation {
-    Duration after;
+    Delay after;
     std::string role;
     std::optional<logic::Expression> unit;  // the role within a unit (as TaskSpec::unit)
 };
@@ -82,9 +99,9 @@ struct TaskSpec {
     std::vector<std::string> outcomes;
     std::vector<EventId> outcome_events;  // parallel to outcomes
     std::vector<std::pair<std::string, Text>> labels;  // outcome → what its button says
-    std::optional<Duration> due_after;
+    std::optional<Delay> due_after;
     std::optional<logic::Expression> due_at;
-    std::vector<Duration> reminders;  // positive: after opening; negative: before due
+    std::vector<Delay> reminders;  // positive: after opening; negative: before due
     std::vector<Escalation> escalate;  // the ladder, in the order its steps come
     std::optional<logic::Expression> separate_from;
     std::optional<logic::Expression> unit;  // the organisational unit the task is for
@@ -97,9 +114,11 @@ struct TaskSpec {
 struct TimerSpec {
     enum class Kind { after, every, at };
     Kind kind = Kind::after;
-    Duration period;  // after, every
+    Duration period;  // every
+    Delay after;      // after
     logic::Expression at;
-    Duration offset;  // at
+    Delay offset;                     // at
+    std::optional<int> time_of_day;   // at, on a date: minutes after local midnight
     EventId event = 0;
     std::string name;
 };

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "accord/engine/calendar.hpp"
 #include "accord/engine/definition.hpp"
 #include "accord/engine/instance.hpp"
 #include "accord/engine/people.hpp"
@@ -23,6 +24,7 @@ struct StartInput {
     std::optional<ParentLink> parent;
     std::uint16_t depth = 0;                 // see Instance::depth
     const Directory* directory = nullptr;    // for tasks that name a unit
+    const Calendar* calendar = nullptr;      // the office's; none: UTC, Saturday and Sunday off
 };
 struct EventInput {
     std::string event;
@@ -65,6 +67,7 @@ struct Input {
     InputKind kind;
     Actor actor;
     const Directory* directory = nullptr;  // for tasks that name a unit
+    const Calendar* calendar = nullptr;    // the office's; none: UTC, Saturday and Sunday off
 };
 
 // Effects, in the order they happened. The caller applies them all or none.

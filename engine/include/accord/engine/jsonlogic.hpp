@@ -2,7 +2,8 @@
 // A rule is compiled to an expression tree (operator resolved, var paths pre-split, literals
 // kept); evaluation never re-parses JSON and returns references into the data where it can.
 // Semantics follow jsonlogic.com (truthiness, loose equality, numeric coercions), plus date
-// operators of ours: now, today, date_add, date_sub, date_before, date_after, days_between.
+// operators of ours: now, today, date_add, date_sub, date_before, date_after, days_between,
+// add_working_days, working_days_between.
 #pragma once
 
 #include <memory>
@@ -17,6 +18,10 @@
 #include "accord/engine/result.hpp"
 #include "accord/engine/time.hpp"
 
+namespace accord::engine {
+class Calendar;
+}
+
 namespace accord::engine::logic {
 
 using json = nlohmann::json;
@@ -28,6 +33,9 @@ using json = nlohmann::json;
 struct Context {
     TimeMs now = 0;
     std::span<const std::pair<std::string_view, const json*>> roots;
+    // The office's: its local dates (today, days_between) and working days. None: UTC, with
+    // Saturday and Sunday off.
+    const Calendar* calendar = nullptr;
 
     const json* root(std::string_view name) const;
 };

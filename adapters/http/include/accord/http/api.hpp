@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "accord/engine/calendar.hpp"
 #include "accord/engine/policy.hpp"
 #include "accord/http/message.hpp"
 #include "accord/http/metrics.hpp"
@@ -169,6 +170,9 @@ private:
     Awaitable<Response> put_units(Context& cx);
     Awaitable<Response> get_audit(Context& cx);
     Awaitable<Response> list_people(Context& cx);
+    Awaitable<Response> get_calendar(Context& cx);
+    Awaitable<Response> put_calendar(Context& cx);
+    Awaitable<Result<engine::Calendar>> office_calendar();
     Awaitable<Response> list_notifications(Context& cx);
     Awaitable<Response> read_notification(Context& cx);
     Awaitable<Response> read_all_notifications(Context& cx);

@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "accord/engine/calendar.hpp"
 #include "accord/engine/people.hpp"
 #include "accord/engine/time.hpp"
 #include "accord/http/people.hpp"
@@ -42,6 +43,8 @@ public:
     std::string deputy_of(std::string_view person, std::int64_t now) const override;
     // engine::Directory: unrevoked holders of `role` in `unit` or under it.
     std::vector<std::string> members(std::string_view role, std::string_view unit) const override;
+    // The office calendar as last read (the default until one is put).
+    std::shared_ptr<const engine::Calendar> calendar() const;
     // An unrevoked user of the snapshot; nullptr if none. Valid until the next refresh.
     const engine::Person* find(std::string_view person) const;
 

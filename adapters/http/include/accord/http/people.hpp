@@ -74,6 +74,9 @@ public:
 
     virtual Awaitable<Result<engine::Units>> units() = 0;
     virtual Awaitable<Result<void>> put_units(engine::Units units, std::string by) = 0;
+    // The office calendar as put (nullopt: none yet), and putting one (checked by the caller).
+    virtual Awaitable<Result<std::optional<engine::json>>> calendar() = 0;
+    virtual Awaitable<Result<void>> put_calendar(engine::json calendar, std::string by) = 0;
     virtual Awaitable<Result<engine::AuditPage>> audit(std::string cursor, std::size_t limit) = 0;
     // Records a change made outside People (a new definition).
     virtual Awaitable<Result<void>> record(std::string by, std::string action, std::string target,

@@ -39,6 +39,8 @@ public:
                                            std::chrono::milliseconds window) override;
     Awaitable<Result<void>> sign_in_succeeded(std::string name) override;
     Awaitable<Result<engine::Units>> units() override;
+    Awaitable<Result<std::optional<engine::json>>> calendar() override;
+    Awaitable<Result<void>> put_calendar(engine::json calendar, std::string by) override;
     Awaitable<Result<void>> put_units(engine::Units units, std::string by) override;
     Awaitable<Result<engine::AuditPage>> audit(std::string cursor, std::size_t limit) override;
     Awaitable<Result<void>> record(std::string by, std::string action, std::string target,

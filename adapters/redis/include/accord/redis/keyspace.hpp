@@ -79,6 +79,7 @@ public:
     std::string session(std::string_view sha256_hex) const;
     std::string session_prefix() const;  // "acc:{u}:session:"
     std::string units() const;
+    std::string calendar() const;  // the office calendar (JSON)
     std::string audit() const;  // a stream: who changed what
     // Failed sign-ins, counted per name and per address.
     std::string name_failures(std::string_view name) const;

@@ -60,6 +60,9 @@ struct RuntimeOptions {
     // The organisation, for tasks that name a unit (accordd's snapshot of people and units);
     // none: such a task is offered in the unit it names.
     const engine::Directory* directory = nullptr;
+    // The office's calendar now (accordd's, which an admin may change); none or null: UTC with
+    // Saturday and Sunday off. Each step holds the one it began with.
+    std::function<std::shared_ptr<const engine::Calendar>()> calendar;
 };
 
 struct StartRequest {

@@ -96,6 +96,10 @@ public:
     // The organisation's units (none until put).
     Awaitable<Result<engine::Units>> units();
     Awaitable<Result<void>> put_units(const engine::Units& units, ChangedBy by);
+    // The office calendar as put (JSON); nullopt until one is. Putting it tells every server
+    // (the epoch) and is audited, as units are.
+    Awaitable<Result<std::optional<engine::json>>> calendar();
+    Awaitable<Result<void>> put_calendar(engine::json calendar, ChangedBy by);
 
     // Records a change made elsewhere (a definition) in the audit.
     Awaitable<Result<void>> audit(ChangedBy by, std::string action, std::string target,
