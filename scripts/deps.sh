@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-jsonschema
   libsodium-dev libhowardhinnant-date-dev tzdata
+  libcurl4-openssl-dev python3-aiosmtpd
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
 
 )

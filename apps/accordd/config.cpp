@@ -24,7 +24,7 @@ const char* kUsage =
                [--max-body BYTES] [--max-json-depth N] [--rate PER_SECOND] [--burst N]
                [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
                [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
-               [--calendar FILE]
+               [--calendar FILE] [--smtp-url URL [--smtp-user USER] --mail-from ADDRESS]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -32,6 +32,12 @@ Each setting comes from the flag, else the environment variable, else the --conf
                    (ACCORD_REDIS; default redis://127.0.0.1:6379/0)
   --workflows DIR  definitions loaded into Redis at start when absent (ACCORD_WORKFLOWS;
                    default workflows)
+  --smtp-url URL   e-mail notices through this server: smtp://host:port (STARTTLS when
+                   offered) or smtps://host:port (ACCORD_SMTP_URL; default none: no e-mail)
+  --smtp-user USER  authenticate as USER, with the password in ACCORD_SMTP_PASSWORD
+                   (ACCORD_SMTP_USER)
+  --mail-from ADDRESS  the From of e-mail notices, "Accord <accord@example.edu>"
+                   (ACCORD_MAIL_FROM; required with --smtp-url)
   --calendar FILE  the office calendar (time zone, weekend, work_starts, holidays, closures),
                    put into Redis at start when it has none yet; afterwards admins change it
                    with PUT /api/v1/admin/calendar (ACCORD_CALENDAR; default none: UTC,
@@ -123,6 +129,19 @@ const std::vector<Setting>& settings() {
          [](Config& c, const std::string& v) { return c.redis = v, !v.empty(); }},
         {"workflows", "ACCORD_WORKFLOWS", false,
          [](Config& c, const std::string& v) { return c.workflows = v, true; }},
+        {"smtp-url", "ACCORD_SMTP_URL", false,
+         [](Config& c, const std::string& v) {
+             c.smtp_url = v;
+             return v.starts_with("smtp://") || v.starts_with("smtps://");
+         }},
+        {"smtp-user", "ACCORD_SMTP_USER", false,
+         [](Config& c, const std::string& v) { return c.smtp_user = v, true; }},
+        {"mail-from", "ACCORD_MAIL_FROM", false,
+         [](Config& c, const std::string& v) {
+             c.mail_from = v;
+             return v.find('@') != std::string::npos &&
+                    v.find_first_of("\r\n") == std::string::npos;
+         }},
         {"calendar", "ACCORD_CALENDAR", false,
          [](Config& c, const std::string& v) { return c.calendar = v, true; }},
         {"node-id", "ACCORD_NODE_ID", false,
@@ -272,6 +291,8 @@ engine::Result<Config> load_config(int argc, char** argv) {
         if (!find_setting(name)->set(c, value)) return bad("--" + name + ": bad value " + value);
     if (c.tls_certificate.empty() != c.tls_key.empty())
         return bad("--tls-cert and --tls-key go together");
+    if (!c.smtp_url.empty() && c.mail_from.empty()) return bad("--smtp-url needs --mail-from");
+    if (const char* p = std::getenv("ACCORD_SMTP_PASSWORD"); p != nullptr) c.smtp_password = p;
     return c;
 }
 

@@ -38,6 +38,9 @@ struct Config {
     std::vector<std::string> trusted_proxies;
     int session_idle = 8 * 3600;       // seconds
     int session_lifetime = 24 * 3600;  // seconds
+    // E-mail: the SMTP server (empty: no e-mail), its user (password from ACCORD_SMTP_PASSWORD
+    // only, never a flag) and the From address.
+    std::string smtp_url, smtp_user, smtp_password, mail_from;
     int idle_timeout = 60;     // seconds a keep-alive connection may sit idle
     int request_timeout = 10;  // seconds to send a whole request once it began
 };

@@ -29,7 +29,9 @@
 #include "accord/http/redis_service.hpp"
 #include "accord/http/server.hpp"
 #include "accord/http/time_zones.hpp"
+#include "accord/notify/mailer.hpp"
 #include "accord/notify/notices.hpp"
+#include "accord/notify/smtp.hpp"
 #include "accord/redis/dev_clock.hpp"
 #include "accord/redis/notices.hpp"
 #include "accord/redis/runtime.hpp"
@@ -51,8 +53,8 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
                             redis::UserStore& users, redis::Runtime& runtime, http::Server& server, http::Feed& feed,
                             redis::TokenCache& tokens, http::PeopleDirectory& directory,
                             std::shared_ptr<redis::Client> watch_client,
-                            redis::Supervisor& supervisor, const accordd::Config& config,
-                            int& status, bool& runtime_stopped) {
+                            redis::Supervisor& supervisor, notify::Mailer* mailer,
+                            const accordd::Config& config, int& status, bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
         spdlog::error("cannot open the keyspace on {}: {}", config.redis,
@@ -120,6 +122,7 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
     }
     runtime.run(supervisor, [&runtime_stopped] { runtime_stopped = true; });
     feed.start(supervisor);
+    if (mailer != nullptr) mailer->start(supervisor);
     tokens.watch(supervisor, std::move(watch_client), kRevocationBlock);
     spdlog::info("node {} serving {}://{}:{}/api/v1", runtime.node_id(),
                  config.tls_certificate.empty() ? "http" : "https", config.listen_host, *port);
@@ -190,6 +193,24 @@ int main(int argc, char** argv) {
         return notices.deliver(notice);
     };
     redis::Runtime runtime(store, runtime_options);
+    // E-mail: queued in Redis by the notices, sent by any node's mail loop.
+    std::unique_ptr<notify::Smtp> smtp;
+    std::unique_ptr<notify::Mailer> mailer;
+    if (!config.smtp_url.empty()) {
+        notify::SmtpSettings smtp_settings;
+        smtp_settings.url = config.smtp_url;
+        smtp_settings.user = config.smtp_user;
+        smtp_settings.password = config.smtp_password;
+        smtp_settings.from = config.mail_from;
+        smtp = std::make_unique<notify::Smtp>(smtp_settings);
+        notify::OutboundOptions mailer_options;
+        mailer_options.prefix = config.prefix;
+        mailer_options.slot = "mail";
+        mailer_options.node_id = runtime.node_id();
+        if (dev_clock) mailer_options.now = [&dev_clock] { return dev_clock->now(); };
+        mailer = std::make_unique<notify::Mailer>(users_client.value(), *smtp, mailer_options);
+        notices.mail_through(mailer.get(), notify::MailSettings{config.mail_from, config.public_url});
+    }
 
     http::ApiOptions api_options;
     api_options.requests_per_second = config.requests_per_second;
@@ -209,8 +230,15 @@ int main(int argc, char** argv) {
     };
     if (dev_clock) {
         api_options.dev_clock.now = [&dev_clock] { return dev_clock->now(); };
-        api_options.dev_clock.advance_to = [&dev_clock, &runtime](engine::TimeMs target) {
-            return dev_clock->advance_to(runtime, target);
+        // Moving the clock also sends the e-mail that became due meanwhile (retries).
+        api_options.dev_clock.advance_to =
+            [&dev_clock, &runtime, &mailer](
+                engine::TimeMs target) -> http::Awaitable<engine::Result<engine::TimeMs>> {
+            auto moved = co_await dev_clock->advance_to(runtime, target);
+            if (moved && mailer)
+                if (auto sent = co_await mailer->drain(); !sent)
+                    spdlog::warn("e-mail after moving the clock: {}", sent.error().to_string());
+            co_return moved;
         };
     }
     // Revocations are pushed to this node on a connection of their own (its reads block):
@@ -240,8 +268,9 @@ int main(int argc, char** argv) {
         co_return std::optional<http::Principal>(std::move(who));
     };
     http::Feed* feed_ptr = nullptr;
-    api_options.extra_metrics = [&feed_ptr, &supervisor, &notices] {
-        return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics() + notices.metrics();
+    api_options.extra_metrics = [&feed_ptr, &supervisor, &notices, &mailer] {
+        return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics() + notices.metrics() +
+               (mailer ? mailer->metrics() : "");
     };
     http::RedisService service(runtime);
     http::Api api(service, authenticate, api_options);
@@ -292,7 +321,8 @@ int main(int argc, char** argv) {
     asio::co_spawn(io,
                    serve(store, *users_client.value(), users, runtime, server, feed, tokens,
                          directory,
-                         watch_client.value(), supervisor, config, status, runtime_stopped),
+                         watch_client.value(), supervisor, mailer.get(), config, status,
+                         runtime_stopped),
                    [&](std::exception_ptr e) {
                        if (e) status = 1;
                        if (status != 0) io.stop();

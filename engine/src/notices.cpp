@@ -14,6 +14,7 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
             Notice n;
             n.instance = inst.id;
             n.workflow = inst.workflow;
+            n.at = inst.updated_at;
             if constexpr (std::is_same_v<T, Notification>) {
                 n.kind = e.kind;
                 n.people = e.people;
@@ -73,6 +74,7 @@ Text notice_text(std::string_view kind, const Text& task_title) {
 
 json to_json(const Notice& n) {
     json j = {{"kind", n.kind}, {"instance", n.instance}, {"workflow", n.workflow}};
+    if (n.at != 0) j["at"] = n.at;
     if (!n.task.empty()) j["task"] = n.task;
     if (!n.task_title.empty()) j["task_title"] = n.task_title.to_json();
     if (!n.people.empty()) j["people"] = n.people;
@@ -120,18 +122,25 @@ Result<Notice> notice_from_json(const json& j) {
         !local("message", n.message) || !names("people", n.people) ||
         !names("roles", n.roles) || !names("units", n.units))
         return make_error(ErrorCode::invalid_input, "a notice member has the wrong type");
+    if (auto at = j.find("at"); at != j.end()) {
+        if (!at->is_number_integer())
+            return make_error(ErrorCode::invalid_input, "a notice's \"at\" is a time in ms");
+        n.at = at->get<TimeMs>();
+    }
     // A notify from before "kind" existed.
     if (n.kind.empty()) n.kind = "notify";
     return n;
 }
 
 std::vector<Recipient> recipients(const Notice& notice, const Directory& directory, TimeMs now) {
-    std::map<std::string, std::string> reached;  // person -> whom they stand in for
+    // person -> (whom they stand in for, named personally)
+    std::map<std::string, std::pair<std::string, bool>> reached;
     auto add = [&](const std::vector<std::string>& people) {
         for (const auto& p : people)
             if (!p.empty()) reached[p];
     };
-    add(notice.people);
+    for (const auto& p : notice.people)
+        if (!p.empty()) reached[p].second = true;
     if (notice.roles.empty()) {
         for (const auto& unit : notice.units) add(directory.members("", unit));
     } else {
@@ -141,15 +150,16 @@ std::vector<Recipient> recipients(const Notice& notice, const Directory& directo
         }
     }
     // The deputies of those away, unless the notice reaches them in their own right.
-    std::vector<std::pair<std::string, std::string>> deputies;
-    for (const auto& [person, unused] : reached) {
+    std::vector<std::pair<std::string, std::pair<std::string, bool>>> deputies;
+    for (const auto& [person, how] : reached) {
         std::string deputy = directory.deputy_of(person, now);
-        if (!deputy.empty() && deputy != person) deputies.emplace_back(std::move(deputy), person);
+        if (!deputy.empty() && deputy != person)
+            deputies.emplace_back(std::move(deputy), std::make_pair(person, how.second));
     }
-    for (auto& [deputy, person] : deputies) reached.emplace(std::move(deputy), std::move(person));
+    for (auto& [deputy, how] : deputies) reached.emplace(std::move(deputy), std::move(how));
     std::vector<Recipient> out;
     out.reserve(reached.size());
-    for (auto& [person, for_person] : reached) out.push_back({person, for_person});
+    for (auto& [person, how] : reached) out.push_back({person, how.first, how.second});
     return out;
 }
 

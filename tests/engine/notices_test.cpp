@@ -139,6 +139,7 @@ TEST(NoticeOf, ReadsBackWhatItWritesAndRefusesAMalformedOne) {
     n.task_title = "Sign";
     n.subject = "Please sign";
     n.message = "By Friday";
+    n.at = 1'796'000'000'000;
     auto back = notice_from_json(to_json(n));
     ASSERT_TRUE(back) << back.error().to_string();
     EXPECT_EQ(to_json(*back), to_json(n));

@@ -1,7 +1,11 @@
 // Notices (notices.hpp): whom a notice reaches, their copies, and the feed's message.
 #include "accord/notify/notices.hpp"
 
+#include "accord/engine/calendar.hpp"
 #include "accord/engine/time.hpp"
+#include "accord/http/time_zones.hpp"
+#include "accord/notify/mail.hpp"
+#include "accord/notify/mailer.hpp"
 #include "accord/redis/reply.hpp"
 
 namespace accord::notify {
@@ -41,7 +45,9 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
     const std::string effect_id = payload.value("effect_id", std::string());
     if (effect_id.empty())
         co_return engine::make_error(engine::ErrorCode::invalid_input, "a notice needs its effect id");
-    const engine::TimeMs at = payload.value("committed_at", engine::TimeMs{0});
+    // The step's time (the instance's clock), else when Redis took the commit.
+    const engine::TimeMs at =
+        notice->at != 0 ? notice->at : payload.value("committed_at", engine::TimeMs{0});
     const int order = payload.value("committed_seq", 0);
     const std::string id = notice_id(effect_id);
     const auto reached = engine::recipients(*notice, directory_, at);
@@ -75,7 +81,76 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
                   {"events", json::array({std::move(event)})}};
     auto fed = co_await feed_.add_to_feed(notice->instance, dump(entry));
     if (!fed) co_return fed.error();
+    if (mailer_ != nullptr) {
+        std::vector<Digested> digested;
+        auto jobs = mail_jobs(*notice, id, at, reached, digested);
+        if (auto queued = co_await mailer_->enqueue(std::move(jobs)); !queued)
+            co_return queued.error();
+        for (auto& d : digested)
+            if (auto kept = co_await mailer_->add_to_digest(std::move(d.person), d.due,
+                                                            std::move(d.item));
+                !kept)
+                co_return kept.error();
+    }
     co_return engine::Ok{};
+}
+
+namespace {
+
+// The next time it is `hour` o'clock in `zone` after `at` (UTC when the zone is unknown).
+engine::TimeMs next_local_hour(const std::string& zone, int hour, engine::TimeMs at) {
+    auto office = engine::Calendar::from_json(json{{"time_zone", zone}}, http::zone_rules);
+    const engine::Calendar c = office ? std::move(office).value() : engine::Calendar();
+    const std::int64_t day = c.local_day(at);
+    const engine::TimeMs today = c.at_local(day, hour * 60);
+    return today > at ? today : c.at_local(day + 1, hour * 60);
+}
+
+}  // namespace
+
+std::vector<MailJob> Notices::mail_jobs(const engine::Notice& notice, const std::string& id,
+                                        engine::TimeMs at,
+                                        const std::vector<engine::Recipient>& reached,
+                                        std::vector<Digested>& digested) {
+    std::vector<MailJob> jobs;
+    for (const auto& r : reached) {
+        const engine::Person* p = directory_.person(r.person);
+        if (p == nullptr) continue;
+        const engine::Profile& profile = p->profile;
+        // A role's notices by e-mail only for those who asked for them.
+        if (!r.personal && !profile.email_role_tasks) continue;
+        if (profile.email_notices == engine::EmailNotices::never) continue;
+        if (profile.email.empty()) {
+            mailer_->skipped();
+            continue;
+        }
+        const bool task = !notice.task.empty();
+        std::string link;
+        if (!mail_.public_url.empty())
+            link = mail_.public_url + (task ? "/tasks/" + notice.task : "/instances/" + notice.instance);
+        if (profile.email_notices == engine::EmailNotices::daily) {
+            const json item = {{"kind", notice.kind},
+                               {"subject", notice.subject.in(profile.language)},
+                               {"link", link},
+                               {"to", profile.email},
+                               {"language", profile.language}};
+            digested.push_back({r.person,
+                                next_local_hour(profile.time_zone, profile.digest_hour, at),
+                                dump(item)});
+            continue;
+        }
+        Mail m;
+        m.notice_id = id;
+        m.person = r.person;
+        m.to = profile.email;
+        m.language = profile.language;
+        m.subject = notice.subject.in(profile.language);
+        m.message = notice.message.in(profile.language);
+        m.task = task;
+        m.link = link;
+        jobs.push_back({id + "." + r.person, profile.email, compose(m, mail_.from, at)});
+    }
+    return jobs;
 }
 
 std::string Notices::metrics() const {

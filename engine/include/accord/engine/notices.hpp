@@ -19,6 +19,7 @@ struct Notice {
     // "notify", "reminder", "overdue", "escalation" (Notification::kind) or "task.assigned".
     std::string kind;
     std::string instance, workflow;
+    TimeMs at = 0;           // the step's time (the instance's clock)
     std::string task;        // the task it is about; empty: none
     Text task_title;         // as the task has it
     // Whom it names: people, the holders of roles, the members of units (with roles: the
@@ -46,6 +47,8 @@ Text notice_text(std::string_view kind, const Text& task_title);
 struct Recipient {
     std::string person;
     std::string for_person;
+    // Named by the notice, or the deputy of one named: theirs personally, not their role's.
+    bool personal = false;
 
     bool operator==(const Recipient&) const = default;
 };

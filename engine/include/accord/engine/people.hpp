@@ -143,6 +143,8 @@ public:
                                              std::string_view /*unit*/) const {
         return {};
     }
+    // A person's record (their profile: e-mail, language, notices); nullptr if unknown.
+    virtual const Person* person(std::string_view /*name*/) const { return nullptr; }
 };
 
 }  // namespace accord::engine

@@ -47,6 +47,7 @@ public:
     std::shared_ptr<const engine::Calendar> calendar() const;
     // An unrevoked user of the snapshot; nullptr if none. Valid until the next refresh.
     const engine::Person* find(std::string_view person) const;
+    const engine::Person* person(std::string_view name) const override { return find(name); }
 
 private:
     struct Snapshot;

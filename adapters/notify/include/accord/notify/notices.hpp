@@ -22,9 +22,24 @@ template <typename T>
 using Awaitable = boost::asio::awaitable<T>;
 using engine::Result;
 
+class Mailer;
+struct MailJob;
+
+// How notices become e-mail: who it is from, and where links point.
+struct MailSettings {
+    std::string from;        // --mail-from
+    std::string public_url;  // --public-url; empty: no links
+};
+
 class Notices {
 public:
     Notices(redis::NoticeStore& store, redis::RedisStore& feed, const engine::Directory& directory);
+    // E-mails, too, to those who want them (their profile's email_notices: "immediately";
+    // a role's notices only with email_role_tasks), queued on `mailer`.
+    void mail_through(Mailer* mailer, MailSettings settings) {
+        mailer_ = mailer;
+        mail_ = std::move(settings);
+    }
 
     // One outbox "notify" entry's payload (engine::to_json(Notice) with "effect_id" and
     // "committed_at", as the runtime hands it over). invalid_input for one that is malformed
@@ -37,9 +52,21 @@ public:
     std::string metrics() const;  // Prometheus text
 
 private:
+    // A notice kept for someone's daily digest.
+    struct Digested {
+        std::string person;
+        engine::TimeMs due;
+        std::string item;
+    };
+    // The e-mails the notice makes now, and (into `digested`) what waits for a digest.
+    std::vector<MailJob> mail_jobs(const engine::Notice& notice, const std::string& id,
+                                   engine::TimeMs at, const std::vector<engine::Recipient>& reached,
+                                   std::vector<Digested>& digested);
     redis::NoticeStore& store_;
     redis::RedisStore& feed_;
     const engine::Directory& directory_;
+    Mailer* mailer_ = nullptr;
+    MailSettings mail_;
     std::uint64_t delivered_ = 0, copies_ = 0, unheard_ = 0;
 };
 

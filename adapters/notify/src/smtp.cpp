@@ -1,0 +1,112 @@
+// Smtp (smtp.hpp): libcurl's SMTP on a thread pool.
+#include "accord/notify/smtp.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "accord/notify/mail.hpp"
+
+namespace accord::notify {
+
+namespace asio = boost::asio;
+using engine::ErrorCode;
+using engine::make_error;
+
+struct Smtp::Pool {
+    explicit Pool(int threads) : pool(static_cast<std::size_t>(std::max(1, threads))) {}
+    asio::thread_pool pool;
+};
+
+namespace {
+
+struct Upload {
+    std::string_view data;
+    std::size_t at = 0;
+};
+
+std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* up = static_cast<Upload*>(user);
+    const std::size_t n = std::min(size * count, up->data.size() - up->at);
+    std::memcpy(buffer, up->data.data() + up->at, n);
+    up->at += n;
+    return n;
+}
+
+// One easy handle per pool thread: libcurl keeps its connection for the next message.
+CURL* thread_handle() {
+    struct Handle {
+        CURL* curl = curl_easy_init();
+        ~Handle() {
+            if (curl != nullptr) curl_easy_cleanup(curl);
+        }
+    };
+    thread_local Handle handle;
+    return handle.curl;
+}
+
+engine::Result<void> send_now(const SmtpSettings& s, const std::string& to,
+                              const std::string& message) {
+    CURL* curl = thread_handle();
+    if (curl == nullptr) return make_error(ErrorCode::unavailable, "curl_easy_init failed");
+    curl_easy_reset(curl);
+    Upload up{message};
+    curl_slist* recipients = curl_slist_append(nullptr, ("<" + to + ">").c_str());
+    const std::string from = "<" + address_of(s.from) + ">";
+    curl_easy_setopt(curl, CURLOPT_URL, s.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, s.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+    if (!s.user.empty()) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, s.user.c_str());
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, s.password.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &up);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(s.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    char error[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    const CURLcode rc = curl_easy_perform(curl);
+    long answer = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer);
+    curl_slist_free_all(recipients);
+    if (rc == CURLE_OK) return engine::Ok{};
+    const std::string why = std::string(curl_easy_strerror(rc)) +
+                            (error[0] != '\0' ? std::string(": ") + error : std::string()) +
+                            (answer != 0 ? " (server answered " + std::to_string(answer) + ")"
+                                         : std::string());
+    // A permanent refusal (5xx) is not retried; anything else may pass later.
+    if (answer >= 500 && answer < 600 && rc != CURLE_OPERATION_TIMEDOUT)
+        return make_error(ErrorCode::invalid_input, "SMTP refused the message: " + why);
+    return make_error(ErrorCode::unavailable, "SMTP: " + why);
+}
+
+}  // namespace
+
+Smtp::Smtp(SmtpSettings settings)
+    : settings_(std::move(settings)), pool_(std::make_unique<Pool>(settings_.threads)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+Smtp::~Smtp() {
+    pool_->pool.join();
+}
+
+asio::awaitable<engine::Result<void>> Smtp::send(std::string to, std::string message) {
+    auto home = co_await asio::this_coro::executor;
+    co_await asio::post(pool_->pool.get_executor(), asio::use_awaitable);
+    engine::Result<void> result = send_now(settings_, to, message);
+    co_await asio::post(home, asio::use_awaitable);
+    co_return result;
+}
+
+}  // namespace accord::notify
