@@ -25,6 +25,7 @@ const char* kUsage =
                [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
                [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
                [--calendar FILE] [--smtp-url URL [--smtp-user USER] --mail-from ADDRESS]
+               [--webhook-allow PREFIX[,...]]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -38,6 +39,8 @@ Each setting comes from the flag, else the environment variable, else the --conf
                    (ACCORD_SMTP_USER)
   --mail-from ADDRESS  the From of e-mail notices, "Accord <accord@example.edu>"
                    (ACCORD_MAIL_FROM; required with --smtp-url)
+  --webhook-allow P[,Q]  webhooks only to URLs that begin with one of these prefixes
+                   ("https://erp.example.edu/") (ACCORD_WEBHOOK_ALLOW; default any http(s) URL)
   --calendar FILE  the office calendar (time zone, weekend, work_starts, holidays, closures),
                    put into Redis at start when it has none yet; afterwards admins change it
                    with PUT /api/v1/admin/calendar (ACCORD_CALENDAR; default none: UTC,
@@ -141,6 +144,21 @@ const std::vector<Setting>& settings() {
              c.mail_from = v;
              return v.find('@') != std::string::npos &&
                     v.find_first_of("\r\n") == std::string::npos;
+         }},
+        {"webhook-allow", "ACCORD_WEBHOOK_ALLOW", false,
+         [](Config& c, const std::string& v) {
+             c.webhook_allow.clear();
+             std::string_view rest = v;
+             while (!rest.empty()) {
+                 const auto comma = std::min(rest.find(','), rest.size());
+                 std::string_view one = rest.substr(0, comma);
+                 rest.remove_prefix(std::min(comma + 1, rest.size()));
+                 while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+                 while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+                 if (!one.starts_with("http://") && !one.starts_with("https://")) return false;
+                 c.webhook_allow.emplace_back(one);
+             }
+             return !c.webhook_allow.empty();
          }},
         {"calendar", "ACCORD_CALENDAR", false,
          [](Config& c, const std::string& v) { return c.calendar = v, true; }},

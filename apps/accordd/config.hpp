@@ -41,6 +41,7 @@ struct Config {
     // E-mail: the SMTP server (empty: no e-mail), its user (password from ACCORD_SMTP_PASSWORD
     // only, never a flag) and the From address.
     std::string smtp_url, smtp_user, smtp_password, mail_from;
+    std::vector<std::string> webhook_allow;  // URL prefixes; empty: any http(s) URL
     int idle_timeout = 60;     // seconds a keep-alive connection may sit idle
     int request_timeout = 10;  // seconds to send a whole request once it began
 };

@@ -32,6 +32,7 @@
 #include "accord/notify/mailer.hpp"
 #include "accord/notify/notices.hpp"
 #include "accord/notify/smtp.hpp"
+#include "accord/notify/webhooks.hpp"
 #include "accord/redis/dev_clock.hpp"
 #include "accord/redis/notices.hpp"
 #include "accord/redis/runtime.hpp"
@@ -54,6 +55,7 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
                             redis::TokenCache& tokens, http::PeopleDirectory& directory,
                             std::shared_ptr<redis::Client> watch_client,
                             redis::Supervisor& supervisor, notify::Mailer* mailer,
+                            notify::Webhooks& webhooks,
                             const accordd::Config& config, int& status, bool& runtime_stopped) {
     auto opened = co_await store.open();
     if (!opened) {
@@ -112,6 +114,8 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
                 spdlog::info("office calendar from {}: {}", config.calendar, office->time_zone());
         }
     }
+    if (auto hooks = co_await webhooks.refresh(); !hooks)
+        spdlog::warn("webhooks not read yet: {}", hooks.error().to_string());
     if (auto read = co_await directory.refresh(); !read)
         spdlog::warn("people directory not read yet: {}", read.error().to_string());
     auto port = server.listen(config.listen_host, config.listen_port);
@@ -123,6 +127,7 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
     runtime.run(supervisor, [&runtime_stopped] { runtime_stopped = true; });
     feed.start(supervisor);
     if (mailer != nullptr) mailer->start(supervisor);
+    webhooks.start(supervisor);
     tokens.watch(supervisor, std::move(watch_client), kRevocationBlock);
     spdlog::info("node {} serving {}://{}:{}/api/v1", runtime.node_id(),
                  config.tls_certificate.empty() ? "http" : "https", config.listen_host, *port);
@@ -192,6 +197,12 @@ int main(int argc, char** argv) {
     runtime_options.notifier = [&notices](const engine::json& notice) {
         return notices.deliver(notice);
     };
+    notify::Webhooks* hooks_ptr = nullptr;  // set once it exists (after the runtime)
+    runtime_options.feed_events =
+        [&hooks_ptr](const engine::json& entry) -> http::Awaitable<engine::Result<void>> {
+        if (hooks_ptr == nullptr) co_return engine::Ok{};
+        co_return co_await hooks_ptr->dispatch(entry);
+    };
     redis::Runtime runtime(store, runtime_options);
     // E-mail: queued in Redis by the notices, sent by any node's mail loop.
     std::unique_ptr<notify::Smtp> smtp;
@@ -211,6 +222,19 @@ int main(int argc, char** argv) {
         mailer = std::make_unique<notify::Mailer>(users_client.value(), *smtp, mailer_options);
         notices.mail_through(mailer.get(), notify::MailSettings{config.mail_from, config.public_url});
     }
+    // Webhooks: registered beside the users; while any exists, commits write their events to
+    // the outbox too, and any node sends the deliveries.
+    notify::OutboundOptions hook_options;
+    hook_options.prefix = config.prefix;
+    hook_options.slot = "hooks";
+    hook_options.node_id = runtime.node_id();
+    if (dev_clock) hook_options.now = [&dev_clock] { return dev_clock->now(); };
+    notify::WebhookSettings hook_settings;
+    hook_settings.allow = config.webhook_allow;
+    notify::Webhooks webhooks(users_client.value(), hook_options, hook_settings);
+    store.feed_to_outbox([&webhooks] { return webhooks.any(); });
+    hooks_ptr = &webhooks;
+    notices.hook_through(&webhooks);
 
     http::ApiOptions api_options;
     api_options.requests_per_second = config.requests_per_second;
@@ -232,12 +256,15 @@ int main(int argc, char** argv) {
         api_options.dev_clock.now = [&dev_clock] { return dev_clock->now(); };
         // Moving the clock also sends the e-mail that became due meanwhile (retries).
         api_options.dev_clock.advance_to =
-            [&dev_clock, &runtime, &mailer](
+            [&dev_clock, &runtime, &mailer, &webhooks](
                 engine::TimeMs target) -> http::Awaitable<engine::Result<engine::TimeMs>> {
             auto moved = co_await dev_clock->advance_to(runtime, target);
             if (moved && mailer)
                 if (auto sent = co_await mailer->drain(); !sent)
                     spdlog::warn("e-mail after moving the clock: {}", sent.error().to_string());
+            if (moved)
+                if (auto sent = co_await webhooks.drain(); !sent)
+                    spdlog::warn("webhooks after moving the clock: {}", sent.error().to_string());
             co_return moved;
         };
     }
@@ -251,6 +278,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     api_options.people = &people;
+    api_options.webhooks = &webhooks;
     http::RedisNotifications notifications(notice_store);
     api_options.notifications = &notifications;
     api_options.public_origin = config.public_origin;
@@ -268,9 +296,9 @@ int main(int argc, char** argv) {
         co_return std::optional<http::Principal>(std::move(who));
     };
     http::Feed* feed_ptr = nullptr;
-    api_options.extra_metrics = [&feed_ptr, &supervisor, &notices, &mailer] {
+    api_options.extra_metrics = [&feed_ptr, &supervisor, &notices, &mailer, &webhooks] {
         return (feed_ptr ? feed_ptr->metrics() : "") + supervisor.metrics() + notices.metrics() +
-               (mailer ? mailer->metrics() : "");
+               (mailer ? mailer->metrics() : "") + webhooks.metrics();
     };
     http::RedisService service(runtime);
     http::Api api(service, authenticate, api_options);
@@ -278,9 +306,17 @@ int main(int argc, char** argv) {
     feed_options.epoch = [&tokens] { return tokens.epoch(); };
     http::Feed feed(api, runtime, feed_options);
     feed_ptr = &feed;
-    tokens.on_epoch_change = [&feed, &directory] {
+    tokens.on_epoch_change = [&feed, &directory, &webhooks, &io] {
         directory.invalidate();
         feed.recheck_tokens();
+        // A webhook added or deleted on another node: whether commits feed the outbox.
+        asio::co_spawn(
+            io,
+            [&webhooks]() -> asio::awaitable<void> {
+                if (auto r = co_await webhooks.refresh(); !r)
+                    spdlog::warn("webhooks not read: {}", r.error().to_string());
+            },
+            asio::detached);
     };
 
     http::ServerOptions server_options;
@@ -321,7 +357,7 @@ int main(int argc, char** argv) {
     asio::co_spawn(io,
                    serve(store, *users_client.value(), users, runtime, server, feed, tokens,
                          directory,
-                         watch_client.value(), supervisor, mailer.get(), config, status,
+                         watch_client.value(), supervisor, mailer.get(), webhooks, config, status,
                          runtime_stopped),
                    [&](std::exception_ptr e) {
                        if (e) status = 1;

@@ -5,7 +5,7 @@
 // who want no e-mail get none; a refused first attempt is retried with the same Message-ID
 // and shows in /metrics.
 #include "e2e_fixture.hpp"
-#include "smtp_sink.hpp"
+#include "helper_servers.hpp"
 
 namespace accord::e2e {
 namespace {

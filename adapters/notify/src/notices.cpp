@@ -6,6 +6,7 @@
 #include "accord/http/time_zones.hpp"
 #include "accord/notify/mail.hpp"
 #include "accord/notify/mailer.hpp"
+#include "accord/notify/webhooks.hpp"
 #include "accord/redis/reply.hpp"
 
 namespace accord::notify {
@@ -77,6 +78,9 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
     event["type"] = "notification";
     event["to"] = std::move(to);
     if (!for_whom.empty()) event["for"] = std::move(for_whom);
+    if (webhooks_ != nullptr && webhooks_->any())
+        if (auto hooked = co_await webhooks_->notification(event, effect_id); !hooked)
+            co_return hooked.error();
     json entry = {{"at", at}, {"instance", notice->instance}, {"workflow", notice->workflow},
                   {"events", json::array({std::move(event)})}};
     auto fed = co_await feed_.add_to_feed(notice->instance, dump(entry));

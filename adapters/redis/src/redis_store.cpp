@@ -764,6 +764,9 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     }
     hw.end_array().end_object();
     if (!feed.empty()) fw.end_array().end_object();
+    // For webhooks, the events as the outside world sees them, in the same commit.
+    if (!feed.empty() && feed_to_outbox_ && feed_to_outbox_())
+        plan.outbox(keys_.outbox(shard), "feed", inst.id + "@" + rev + ".feed", feed);
 
     // The document and the entries as kept (codec): with the version's dictionary, or else
     // zstd frames at the configured levels (the feed's entry as JSON) while the records are

@@ -426,6 +426,12 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
             notification["committed_seq"] = std::strtoll(e.id.c_str() + dash + 1, nullptr, 10);
         co_return co_await options_.notifier(notification);
     }
+    if (e.kind == "feed") {
+        if (!options_.feed_events) co_return engine::Ok{};
+        json entry = e.payload;
+        entry["effect_id"] = e.effect_id;
+        co_return co_await options_.feed_events(entry);
+    }
     auto parsed = engine::CrossInstanceEffect::from_payload(e.kind, e.payload);
     if (!parsed) {
         // A kind this version does not know is nothing to do; a known one without what it

@@ -27,6 +27,8 @@
 
 namespace accord::http {
 
+class Webhooks;
+
 // Who sent a request: an authenticated user (Actor::id is their name) and their roles.
 struct Principal : engine::Actor {
     // Which of the user's tokens authenticated: a hash of it (never the token), the key of the
@@ -84,6 +86,8 @@ struct ApiOptions {
     SignInLimits sign_in;
     // Each person's notifications; none: those routes answer 404.
     Notifications* notifications = nullptr;
+    // Webhooks for other systems; none: those routes answer 404.
+    Webhooks* webhooks = nullptr;
     // The origin a browser's requests come from ("https://accord.example.edu", from
     // --public-url); empty: the scheme served and the request's Host.
     std::string public_origin;
@@ -171,6 +175,12 @@ private:
     Awaitable<Response> get_audit(Context& cx);
     Awaitable<Response> list_people(Context& cx);
     Awaitable<Response> get_calendar(Context& cx);
+    Awaitable<Response> add_webhook(Context& cx);
+    Awaitable<Response> list_webhooks(Context& cx);
+    Awaitable<Response> delete_webhook(Context& cx);
+    Awaitable<Response> webhook_deliveries(Context& cx);
+    Awaitable<Response> test_webhook(Context& cx);
+    Awaitable<Response> redeliver_webhook(Context& cx);
     Awaitable<Response> put_calendar(Context& cx);
     Awaitable<Result<engine::Calendar>> office_calendar();
     Awaitable<Response> list_notifications(Context& cx);

@@ -23,6 +23,7 @@ using Awaitable = boost::asio::awaitable<T>;
 using engine::Result;
 
 class Mailer;
+class Webhooks;
 struct MailJob;
 
 // How notices become e-mail: who it is from, and where links point.
@@ -40,6 +41,8 @@ public:
         mailer_ = mailer;
         mail_ = std::move(settings);
     }
+    // And to the webhooks that want "notification" events.
+    void hook_through(Webhooks* webhooks) { webhooks_ = webhooks; }
 
     // One outbox "notify" entry's payload (engine::to_json(Notice) with "effect_id" and
     // "committed_at", as the runtime hands it over). invalid_input for one that is malformed
@@ -66,6 +69,7 @@ private:
     redis::RedisStore& feed_;
     const engine::Directory& directory_;
     Mailer* mailer_ = nullptr;
+    Webhooks* webhooks_ = nullptr;
     MailSettings mail_;
     std::uint64_t delivered_ = 0, copies_ = 0, unheard_ = 0;
 };

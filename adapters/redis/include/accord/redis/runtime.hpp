@@ -51,6 +51,10 @@ struct RuntimeOptions {
     // Called for each `notify` the workflows send, at least once (its "effect_id" is the same
     // on every delivery of one notification); an error leaves it for later.
     std::function<Awaitable<Result<void>>(const engine::json& notification)> notifier;
+    // Called for each commit's events written to the outbox for webhooks
+    // (RedisStore::feed_to_outbox): the feed entry {"at", "instance", "workflow", "events"}
+    // with "effect_id". Unset: such entries are spent.
+    std::function<Awaitable<Result<void>>(const engine::json& entry)> feed_events;
     // Called at the start of every background round, before its timers: a shared clock reads
     // itself again there (DevClock::refresh), so the round runs on one time.
     std::function<Awaitable<Result<void>>()> refresh_clock;

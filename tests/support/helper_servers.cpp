@@ -1,5 +1,6 @@
-// SmtpSink (smtp_sink.hpp): fork + exec of smtp_sink.py; messages read from its directory.
-#include "smtp_sink.hpp"
+// HelperServer (helper_servers.hpp): fork + exec of a Python helper; what it kept, read from its
+// directory.
+#include "helper_servers.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,18 +17,21 @@ namespace accord::testing {
 
 namespace fs = std::filesystem;
 
-SmtpSink::SmtpSink(int fail_first) {
-    char pattern[] = "/tmp/accord-smtp-XXXXXX";
+HelperServer::HelperServer(const std::string& script, const std::vector<std::string>& args) {
+    char pattern[] = "/tmp/accord-helper-XXXXXX";
     if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
     const std::string port_file = dir_ + "/port", out = dir_ + "/mail";
-    const std::string script = std::string(ACCORD_SOURCE_DIR) + "/tests/support/smtp_sink.py";
-    const std::string fails = std::to_string(fail_first);
+    std::vector<std::string> argv_text = {
+        "python3", std::string(ACCORD_SOURCE_DIR) + "/tests/support/" + script, port_file, out};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
-        ::execl("/usr/bin/python3", "python3", script.c_str(), port_file.c_str(), out.c_str(),
-                "--fail-first", fails.c_str(), static_cast<char*>(nullptr));
+        ::execv("/usr/bin/python3", argv.data());
         ::_exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -37,14 +41,14 @@ SmtpSink::SmtpSink(int fail_first) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("smtp_sink.py exited (is python3-aiosmtpd installed?)");
+            throw std::runtime_error(script + " exited (is python3-aiosmtpd installed?)");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error("smtp_sink.py did not listen within 10 s");
+    throw std::runtime_error(script + " did not listen within 10 s");
 }
 
-SmtpSink::~SmtpSink() {
+HelperServer::~HelperServer() {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
@@ -53,7 +57,7 @@ SmtpSink::~SmtpSink() {
     fs::remove_all(dir_, ignored);
 }
 
-std::vector<nlohmann::json> SmtpSink::messages() const {
+std::vector<nlohmann::json> HelperServer::messages() const {
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir_ + "/mail", ec))
@@ -78,7 +82,7 @@ std::vector<std::string> SmtpSink::refused() const {
     return out;
 }
 
-std::vector<nlohmann::json> SmtpSink::wait_for(std::size_t n,
+std::vector<nlohmann::json> HelperServer::wait_for(std::size_t n,
                                                std::chrono::milliseconds timeout) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto got = messages();
