@@ -218,6 +218,7 @@ int main(int argc, char** argv) {
         mailer_options.prefix = config.prefix;
         mailer_options.slot = "mail";
         mailer_options.node_id = runtime.node_id();
+        mailer_options.reclaim_after = std::chrono::seconds(config.outbound_reclaim);
         if (dev_clock) mailer_options.now = [&dev_clock] { return dev_clock->now(); };
         mailer = std::make_unique<notify::Mailer>(users_client.value(), *smtp, mailer_options);
         notices.mail_through(mailer.get(), notify::MailSettings{config.mail_from, config.public_url});
@@ -228,6 +229,7 @@ int main(int argc, char** argv) {
     hook_options.prefix = config.prefix;
     hook_options.slot = "hooks";
     hook_options.node_id = runtime.node_id();
+    hook_options.reclaim_after = std::chrono::seconds(config.outbound_reclaim);
     if (dev_clock) hook_options.now = [&dev_clock] { return dev_clock->now(); };
     notify::WebhookSettings hook_settings;
     hook_settings.allow = config.webhook_allow;

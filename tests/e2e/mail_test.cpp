@@ -4,6 +4,8 @@
 // Message-ID that stays the same; a person without an address is skipped and counted; those
 // who want no e-mail get none; a refused first attempt is retried with the same Message-ID
 // and shows in /metrics.
+#include <thread>
+
 #include "e2e_fixture.hpp"
 #include "helper_servers.hpp"
 
@@ -12,10 +14,14 @@ namespace {
 
 class Mail : public E2eTest {
 protected:
-    void start_with(int fail_first) {
-        sink_ = std::make_unique<support::SmtpSink>(fail_first);
-        serve({"--dev-clock", "--smtp-url", sink_->url(), "--mail-from",
-               "Accord <accord@birzeit.example>", "--public-url", "https://accord.birzeit.example"});
+    std::vector<std::string> flags() const {
+        return {"--dev-clock", "--smtp-url", sink_->url(), "--mail-from",
+                "Accord <accord@birzeit.example>", "--public-url",
+                "https://accord.birzeit.example", "--outbound-reclaim", "2"};
+    }
+    void start_with(int fail_first, int hang_first = 0) {
+        sink_ = std::make_unique<support::SmtpSink>(fail_first, hang_first);
+        serve(flags());
         adam_ = add_user("adam", {"admin"});
         lina_ = add_user("lina", {"legal"});
         omar_ = add_user("omar", {"legal"});
@@ -178,6 +184,25 @@ TEST_F(Mail, ADailyReaderGetsOneDigestAtTheirHourInTheirTimeZone) {
     EXPECT_NE(std::string((*digest)["html"]).find("dir=\"rtl\""), std::string::npos);
     set_clock("2027-01-12T07:00:00Z");
     EXPECT_EQ(sink_->wait_for(6, 500ms).size(), 5u) << "one digest, not one a day when nothing came";
+}
+
+TEST_F(Mail, ANodeKilledWhileSendingLeavesTheEMailToAnother) {
+    start_with(0, 1);  // the first message is held: its sender hears nothing
+    ping();
+    try {
+        ASSERT_TRUE(eventually([&] {
+            return !http_->get("/api/v1/notifications", lina_.token).json()["items"].empty();
+        }));
+    } catch (const std::exception& e) {
+        FAIL() << e.what() << "\n" << accordd_->log();
+    }
+    std::this_thread::sleep_for(1s);  // the node is sending the first e-mail, the other queued
+    EXPECT_TRUE(sink_->messages().empty());
+    accordd_->kill();
+    auto other = start_accordd(flags());
+    const auto all = sink_->wait_for(2, 20s);
+    ASSERT_EQ(all.size(), 2u) << "both, sent by the node still running";
+    EXPECT_NE(all[0]["rcpt_to"], all[1]["rcpt_to"]);
 }
 
 }  // namespace

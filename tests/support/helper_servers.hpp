@@ -38,9 +38,11 @@ private:
 
 class SmtpSink : public HelperServer {
 public:
-    // The first `fail_first` messages are answered 451.
-    explicit SmtpSink(int fail_first = 0)
-        : HelperServer("smtp_sink.py", {"--fail-first", std::to_string(fail_first)}) {}
+    // The first `fail_first` messages are answered 451; the first `hang_first` are held a
+    // minute first (and then answered 451).
+    explicit SmtpSink(int fail_first = 0, int hang_first = 0)
+        : HelperServer("smtp_sink.py", {"--fail-first", std::to_string(fail_first), "--hang-first",
+                                        std::to_string(hang_first)}) {}
     std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
     // messages(): {"rcpt_to", "to", "subject" (decoded), "raw_subject", "message_id", "text",
     // "html", "defects", ...}.

@@ -2,10 +2,12 @@
 """A real SMTP server for the tests (Debian's python3-aiosmtpd): every message it accepts is
 kept as OUT/<n>.eml, and read back by Python's own email package (the reference decoder of
 RFC 2047 headers and MIME parts) into OUT/<n>.json. With --fail-first N it answers the first N
-messages 451 (try again later), as a server with a passing problem does.
+messages 451 (try again later), as a server with a passing problem does; with --hang-first N
+it holds them 60 s first (a sender killed meanwhile never hears).
 
-usage: smtp_sink.py PORT_FILE OUT_DIR [--fail-first N]
+usage: smtp_sink.py PORT_FILE OUT_DIR [--fail-first N] [--hang-first N]
 The port it listens on (127.0.0.1, chosen free) is written to PORT_FILE once it is ready."""
+import asyncio
 import json
 import os
 import socket
@@ -18,12 +20,17 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, out, fail_first):
+    def __init__(self, out, fail_first, hang_first):
         self.out = out
         self.fail_first = fail_first
+        self.hang_first = hang_first
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.hang_first > 0:
+            self.hang_first -= 1
+            await asyncio.sleep(60)
+            return "451 4.3.0 too late"
         if self.fail_first > 0:
             self.fail_first -= 1
             refused = BytesParser(policy=policy.default).parsebytes(envelope.content)
@@ -60,12 +67,14 @@ class Sink:
 
 def main():
     port_file, out = sys.argv[1], sys.argv[2]
-    fail_first = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--fail-first" else 0
+    options = dict(zip(sys.argv[3::2], sys.argv[4::2]))
+    fail_first = int(options.get("--fail-first", "0"))
+    hang_first = int(options.get("--hang-first", "0"))
     os.makedirs(out, exist_ok=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = Controller(Sink(out, fail_first), hostname="127.0.0.1", port=port)
+    controller = Controller(Sink(out, fail_first, hang_first), hostname="127.0.0.1", port=port)
     controller.start()
     with open(port_file + ".tmp", "w") as f:
         f.write(str(port))

@@ -209,7 +209,10 @@ Awaitable<Result<void>> Outbound::loop(redis::LoopState& state) {
     state.doing("opening the queue");
     if (auto o = co_await open(); !o) co_return o.error();
     redis::BlockingReadOptions read_options;
-    read_options.block = options_.block;
+    // Awake often enough to take over a stopped node's jobs in time.
+    read_options.block = std::min(options_.block,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      options_.reclaim_after / 2));
     read_options.count = 16;
     read_options.group = kGroup;
     read_options.consumer = options_.node_id;

@@ -6,8 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -51,10 +50,16 @@ CURL* thread_handle() {
     return handle.curl;
 }
 
-engine::Result<void> send_now(const SmtpSettings& s, const std::string& to,
-                              const std::string& message) {
+// What a send came to (default-constructible, as co_spawn's result must be).
+struct Sent {
+    bool ok = false;
+    bool permanent = false;  // refused for good: not worth another attempt
+    std::string why;
+};
+
+Sent send_now(const SmtpSettings& s, const std::string& to, const std::string& message) {
     CURL* curl = thread_handle();
-    if (curl == nullptr) return make_error(ErrorCode::unavailable, "curl_easy_init failed");
+    if (curl == nullptr) return {false, false, "curl_easy_init failed"};
     curl_easy_reset(curl);
     Upload up{message};
     curl_slist* recipients = curl_slist_append(nullptr, ("<" + to + ">").c_str());
@@ -79,15 +84,13 @@ engine::Result<void> send_now(const SmtpSettings& s, const std::string& to,
     long answer = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer);
     curl_slist_free_all(recipients);
-    if (rc == CURLE_OK) return engine::Ok{};
+    if (rc == CURLE_OK) return {true, false, {}};
     const std::string why = std::string(curl_easy_strerror(rc)) +
                             (error[0] != '\0' ? std::string(": ") + error : std::string()) +
                             (answer != 0 ? " (server answered " + std::to_string(answer) + ")"
                                          : std::string());
     // A permanent refusal (5xx) is not retried; anything else may pass later.
-    if (answer >= 500 && answer < 600 && rc != CURLE_OPERATION_TIMEDOUT)
-        return make_error(ErrorCode::invalid_input, "SMTP refused the message: " + why);
-    return make_error(ErrorCode::unavailable, "SMTP: " + why);
+    return {false, answer >= 500 && answer < 600 && rc != CURLE_OPERATION_TIMEDOUT, why};
 }
 
 }  // namespace
@@ -102,11 +105,16 @@ Smtp::~Smtp() {
 }
 
 asio::awaitable<engine::Result<void>> Smtp::send(std::string to, std::string message) {
-    auto home = co_await asio::this_coro::executor;
-    co_await asio::post(pool_->pool.get_executor(), asio::use_awaitable);
-    engine::Result<void> result = send_now(settings_, to, message);
-    co_await asio::post(home, asio::use_awaitable);
-    co_return result;
+    // On the pool: this coroutine resumes on its own executor once the send is done.
+    auto work = [settings = &settings_, to = std::move(to),
+                 message = std::move(message)]() -> asio::awaitable<Sent> {
+        co_return send_now(*settings, to, message);
+    };
+    const Sent sent = co_await asio::co_spawn(pool_->pool, std::move(work), asio::use_awaitable);
+    if (sent.ok) co_return engine::Ok{};
+    if (sent.permanent)
+        co_return make_error(ErrorCode::invalid_input, "SMTP refused the message: " + sent.why);
+    co_return make_error(ErrorCode::unavailable, "SMTP: " + sent.why);
 }
 
 }  // namespace accord::notify

@@ -7,8 +7,7 @@
 #include <algorithm>
 #include <array>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -440,10 +439,13 @@ Awaitable<Result<void>> Webhooks::send(json& job) {
         "Accord-Delivery: " + job.value("id", ""),
         "Accord-Signature: " + webhook_signature(h.value("secret", ""), t, body),
         "Expect:"};
-    auto home = co_await asio::this_coro::executor;
-    co_await asio::post(pool_->pool.get_executor(), asio::use_awaitable);
-    const Posted posted = post_now(url, body, headers, settings_.timeout);
-    co_await asio::post(home, asio::use_awaitable);
+    // On the pool: this coroutine resumes on its own executor once the POST is done.
+    auto work = [url, body, headers = std::move(headers),
+                 timeout = settings_.timeout]() -> asio::awaitable<Posted> {
+        co_return post_now(url, body, headers, timeout);
+    };
+    const Posted posted =
+        co_await asio::co_spawn(pool_->pool, std::move(work), asio::use_awaitable);
     job["last_status"] = posted.status;
     job["last_error"] = posted.error;
     if (posted.error.empty() && posted.status >= 200 && posted.status < 300) co_return engine::Ok{};
