@@ -534,7 +534,8 @@ PY
 # ---- idle cost --------------------------------------------------------------------------------
 # What idle nodes cost Redis: the commands a second of one accordd with 0, 5 and 100 feed
 # sockets open and nothing happening, and of three accordd on one Redis (sockets spread over
-# them). Goal: at most 20 a second per node in each case.
+# them), each with its e-mail and webhook loops (an SMTP server configured) and the office
+# calendar. Goal: at most 20 a second per node in each case.
 idle_seconds=${IDLE_SECONDS:-20}
 idle_pids=()
 
@@ -565,7 +566,9 @@ idle_part() {
       log="$dir/accordd-$nodes-$sockets-$i.log"
       : >"$log"
       "$build/apps/accordd/accordd" --listen 127.0.0.1:0 --redis "$url" --prefix api \
-        --workflows workflows --rate 0 --max-feed-sockets 2000 --node-id "idle$i" 2>"$log" &
+        --workflows workflows --rate 0 --max-feed-sockets 2000 --node-id "idle$i" \
+        --calendar examples/calendar-palestine.json --smtp-url smtp://127.0.0.1:9 \
+        --mail-from bench@accord.invalid 2>"$log" &
       idle_pids+=($!)
       local p=""
       for _ in $(seq 100); do

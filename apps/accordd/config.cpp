@@ -120,6 +120,22 @@ bool parse_listen(Config& c, const std::string& text) {
     return true;
 }
 
+// "a, b,c" into its items, each trimmed, none empty and each one `ok` accepts.
+template <typename Check>
+bool parse_list(std::string_view text, std::vector<std::string>& out, Check ok) {
+    out.clear();
+    while (!text.empty()) {
+        const auto comma = std::min(text.find(','), text.size());
+        std::string_view one = text.substr(0, comma);
+        text.remove_prefix(std::min(comma + 1, text.size()));
+        while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+        while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+        if (one.empty() || !ok(one)) return false;
+        out.emplace_back(one);
+    }
+    return !out.empty();
+}
+
 bool parse_switch(const std::string& text, bool& out) {
     if (text == "1" || text == "true" || text == "yes" || text == "on") return out = true, true;
     if (text == "0" || text == "false" || text == "no" || text == "off" || text.empty())
@@ -153,18 +169,9 @@ const std::vector<Setting>& settings() {
          }},
         {"webhook-allow", "ACCORD_WEBHOOK_ALLOW", false,
          [](Config& c, const std::string& v) {
-             c.webhook_allow.clear();
-             std::string_view rest = v;
-             while (!rest.empty()) {
-                 const auto comma = std::min(rest.find(','), rest.size());
-                 std::string_view one = rest.substr(0, comma);
-                 rest.remove_prefix(std::min(comma + 1, rest.size()));
-                 while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-                 while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-                 if (!one.starts_with("http://") && !one.starts_with("https://")) return false;
-                 c.webhook_allow.emplace_back(one);
-             }
-             return !c.webhook_allow.empty();
+             return parse_list(v, c.webhook_allow, [](std::string_view one) {
+                 return one.starts_with("http://") || one.starts_with("https://");
+             });
          }},
         {"calendar", "ACCORD_CALENDAR", false,
          [](Config& c, const std::string& v) { return c.calendar = v, true; }},
@@ -218,18 +225,7 @@ const std::vector<Setting>& settings() {
          }},
         {"trusted-proxy", "ACCORD_TRUSTED_PROXY", false,
          [](Config& c, const std::string& v) {
-             c.trusted_proxies.clear();
-             std::string_view rest = v;
-             while (!rest.empty()) {
-                 const auto comma = std::min(rest.find(','), rest.size());
-                 std::string_view one = rest.substr(0, comma);
-                 rest.remove_prefix(std::min(comma + 1, rest.size()));
-                 while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-                 while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-                 if (one.empty()) return false;
-                 c.trusted_proxies.emplace_back(one);
-             }
-             return !c.trusted_proxies.empty();
+             return parse_list(v, c.trusted_proxies, [](std::string_view) { return true; });
          }},
         {"session-idle", "ACCORD_SESSION_IDLE", false,
          [](Config& c, const std::string& v) {
