@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their peers in one run, on this machine, and prints the tables.
-#   bench/run.sh [BUILD_DIR] [core|redis|api|idle|timers|all]  (make bench: all)
+#   bench/run.sh [BUILD_DIR] [core|redis|api|idle|timers|notices|all]  (make bench: all)
 #     core   the interpreter against xstate                    (REPS, default 5)
 #     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
 #            redis-servers this script starts on free ports   (REDIS_REPS, default 3;
@@ -20,7 +20,7 @@ build=build/release
 part=all
 for arg in "$@"; do
   case "$arg" in
-    core | redis | api | signin | idle | timers | all) part=$arg ;;
+    core | redis | api | signin | idle | timers | notices | all) part=$arg ;;
     *) build=$arg ;;
   esac
 done
@@ -594,6 +594,37 @@ for line in open(sys.argv[1]):
 PY
 }
 
+# ---- notices ------------------------------------------------------------------------------------
+# One notice to a role of NOTICE_PEOPLE (10,000) readers with e-mail: time to the last e-mail at a
+# local SMTP server (aiosmtpd) and the webhook delivery, without other load (NOTICE_SECONDS=0)
+# and while the REST bench runs for NOTICE_SECONDS, with its completions/s against a run just
+# before on the same node (bench/api/notices.py).
+notices_part() {
+  for exe in apps/accordd/accordd bench/api_bench; do
+    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make bench builds it)" >&2; exit 1; }
+  done
+  [ -n "$redis_tmp" ] || redis_tmp=$(mktemp -d /tmp/accord-bench-redis.XXXXXX)
+  local port url value seconds
+  port=$(start_redis notices aof)
+  url="redis://127.0.0.1:$port"
+  echo "== notices: one notice to ${NOTICE_PEOPLE:-10000} readers, e-mailed and sent to a webhook"
+  echo "bench/run.sh notices, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?')"
+  echo "| REST beside it | e-mails | first ms | last ms | e-mails/s | webhook (signature valid) | REST completions/s without → with |"
+  echo "|---|---|---|---|---|---|---|"
+  for seconds in 0 "${NOTICE_SECONDS:-10}"; do
+    redis-cli -p "$port" flushall >/dev/null
+    value=$(/usr/bin/python3 bench/api/notices.py "$build" "$url" "${NOTICE_PEOPLE:-10000}" "$seconds" \
+      "$redis_tmp/notices" | sed -n 's/^RESULT //p') || { echo "bench: notices failed: $value" >&2; exit 1; }
+    python3 - "$seconds" "$value" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+rest = "none" if sys.argv[1] == "0" else f"{r['restWithout']:,} → {r['restWith']:,} ({r['ratio']:.0%})"
+print(f"| {sys.argv[1]} s | {r['emails']:,} | {r['firstMs']:,} | {r['lastMs']:,} | "
+      f"{r['emailsPerSecond']:,} | {r['webhooks']} ({r['signatureValid']}) | {rest} |")
+PY
+  done
+}
+
 # ---- timer lag ----------------------------------------------------------------------------------
 # TIMER_INSTANCES (10,000) timers due at one moment, fired by three runtimes with their loops
 # running (redis_bench timers: one process, one thread, so the three share one core). Goal: p99
@@ -637,5 +668,6 @@ case "$part" in
   signin) signin_part ;;
   idle) idle_part ;;
   timers) timers_part ;;
+  notices) notices_part ;;
   all) core_part; echo; redis_part; echo; api_part; echo; signin_part; echo; idle_part; echo; timers_part ;;
 esac

@@ -323,6 +323,45 @@ int users(const std::string& url, const std::string& prefix, const std::string& 
     return 0;
 }
 
+// People who hold the role "reader", each with an e-mail address and e-mail for their role's
+// notices: the audience of a notice to a
+// large role (bench/run.sh notices). Written straight into Redis, as users() does.
+int readers(const std::string& url, const std::string& prefix, int people) {
+    asio::io_context io;
+    auto client = accord::redis::Client::create(io.get_executor(), url);
+    if (!client) fail(client.error().to_string());
+    std::string error;
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> Awaitable<void> {
+            if (auto c = co_await client.value()->connect(); !c) {
+                error = c.error().to_string();
+                co_return;
+            }
+            accord::redis::UserStore store(client.value(), prefix);
+            const auto now = static_cast<accord::engine::TimeMs>(wall_ms_now());
+            for (int i = 0; i < people; ++i) {
+                accord::engine::Profile profile;
+                profile.email = "r" + std::to_string(i) + "@bench.invalid";
+                profile.email_role_tasks = true;  // their role's notices by e-mail too
+                std::vector<std::string> roles{"reader"};
+                const accord::redis::ChangedBy by;
+                auto issued = co_await store.add("r" + std::to_string(i), std::move(roles), now,
+                                                 std::move(profile), std::string(), by);
+                if (!issued) {
+                    error = "user add r" + std::to_string(i) + ": " + issued.error().to_string();
+                    co_return;
+                }
+            }
+        },
+        [&](std::exception_ptr) { done = true; });
+    while (!done) io.run_one();
+    if (!error.empty()) fail(error);
+    std::printf("RESULT {\"mode\": \"readers\", \"users\": %d}\n", people);
+    return 0;
+}
+
 // ---- rest ------------------------------------------------------------------------------------
 
 Workload mou_workload(const std::map<std::string, std::string>& tokens) {
@@ -747,6 +786,7 @@ int number(const char* text, const char* what) {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "users" && argc == 6) return users(argv[2], argv[3], argv[4], std::atoi(argv[5]));
+    if (mode == "readers" && argc == 5) return readers(argv[2], argv[3], std::atoi(argv[4]));
     const std::string load = argc == 7 ? argv[6] : "lifecycles";
     if (mode == "rest" && (argc == 6 || argc == 7) &&
         (load == "completions" || load == "lifecycles"))
@@ -760,6 +800,7 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: api_bench users URL PREFIX TOKENS_FILE PEOPLE\n"
+        "       api_bench readers URL PREFIX PEOPLE\n"
         "       api_bench rest PORT TOKENS_FILE CONNECTIONS SECONDS [lifecycles|completions]\n"
         "       api_bench feed PORT ADMIN_TOKEN TOKENS_FILE SUBSCRIBERS RATE SECONDS\n"
         "       api_bench idle PORT[,PORT...] TOKENS_FILE SOCKETS SECONDS REDIS_URL\n");

@@ -97,8 +97,14 @@ TEST_F(Webhooks, AFailedDeliveryIsRetriedWithTheSameIdAndItsAttemptsAreKept) {
     const json hook = add_hook({"task.opened"});
     start_instance();
     ASSERT_EQ(receiver_->wait_for(1, 10s).size(), 1u);
-    // The next attempts come after 30 s and 60 s of back-off: move the clock.
-    for (int i = 0; i < 2; ++i) {
+    // The next attempts come after 30 s and 60 s of back-off: move the clock past each, once
+    // the attempt before it is on record (and so its retry set).
+    const auto attempts = [&] {
+        const json d = deliveries(hook["id"]);
+        return d.size() == 1 ? d[0]["attempts"].size() : 0u;
+    };
+    for (std::size_t i = 1; i <= 2; ++i) {
+        ASSERT_TRUE(eventually([&] { return attempts() == i; }, 10s)) << deliveries(hook["id"]);
         auto moved = http_->post("/api/v1/admin/clock", {{"advance", "PT2M"}}, adam_.token);
         ASSERT_EQ(moved.status, 200) << describe(moved);
     }

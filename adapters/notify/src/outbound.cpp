@@ -2,7 +2,14 @@
 #include "accord/notify/outbound.hpp"
 
 #include <algorithm>
+#include <optional>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "accord/redis/blocking_reads.hpp"
@@ -136,11 +143,11 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
         if (attempted_) co_await attempted_(job, sent, true);
         co_return engine::Ok{};
     }
-    ++failures_;
+    // Filed first (set aside, or set to retry), then counted and told: whoever sees the attempt
+    // finds its next one already set.
     const engine::TimeMs first = std::strtoll(job.value("first", "0").c_str(), nullptr, 10);
     const bool final =
         sent.error().code != ErrorCode::unavailable || at - first >= options_.give_up_after.count();
-    if (attempted_) co_await attempted_(job, sent, final);
     if (final) {
         spdlog::warn("{} {} set aside after {} attempt(s): {}", options_.slot, job.value("id", ""),
                      attempt, sent.error().message);
@@ -148,15 +155,52 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
                                         command_of(id, kGroup, dump(job), sent.error().message));
         if (!r) co_return r.error();
         ++given_up_;
+    } else {
+        const auto wait = std::min<std::int64_t>(
+            options_.max_retry.count(), options_.first_retry.count() << std::min(attempt - 1, 20));
+        spdlog::info("{} {} failed (attempt {}), again in {} s: {}", options_.slot,
+                     job.value("id", ""), attempt, wait / 1000, sent.error().message);
+        auto r = co_await client_->eval(kRetry, command_of(queue_, retry_),
+                                        command_of(id, kGroup, std::to_string(at + wait), dump(job)));
+        if (!r) co_return r.error();
+    }
+    ++failures_;
+    if (attempted_) co_await attempted_(job, sent, final);
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<void>> Outbound::settle_all(std::vector<Reply> entries) {
+    if (entries.empty()) co_return engine::Ok{};
+    if (entries.size() == 1 || options_.parallel <= 1) {
+        for (const auto& entry : entries)
+            if (auto s = co_await settle(entry); !s) co_return s.error();
         co_return engine::Ok{};
     }
-    const auto wait = std::min<std::int64_t>(options_.max_retry.count(),
-                                             options_.first_retry.count() << std::min(attempt - 1, 20));
-    spdlog::info("{} {} failed (attempt {}), again in {} s: {}", options_.slot, job.value("id", ""),
-                 attempt, wait / 1000, sent.error().message);
-    auto r = co_await client_->eval(kRetry, command_of(queue_, retry_),
-                                    command_of(id, kGroup, std::to_string(at + wait), dump(job)));
-    if (!r) co_return r.error();
+    // A few workers take the entries in turn; this waits on a timer they cancel when the last
+    // of them is done.
+    struct Shared {
+        explicit Shared(boost::asio::any_io_executor e) : done(e) {}
+        std::size_t next = 0, running = 0;
+        std::optional<engine::Error> error;
+        boost::asio::steady_timer done;
+    };
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto shared = std::make_shared<Shared>(executor);
+    shared->done.expires_at(boost::asio::steady_timer::time_point::max());
+    auto worker = [this, shared, &entries]() -> Awaitable<void> {
+        while (shared->next < entries.size() && !shared->error) {
+            const Reply& entry = entries[shared->next++];
+            auto s = co_await settle(entry);
+            if (!s && !shared->error) shared->error = s.error();
+        }
+        if (--shared->running == 0) shared->done.cancel();
+    };
+    shared->running = std::min(options_.parallel, entries.size());
+    for (std::size_t i = 0, n = shared->running; i < n; ++i)
+        boost::asio::co_spawn(executor, worker(), boost::asio::detached);
+    boost::system::error_code ignored;
+    co_await shared->done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    if (shared->error) co_return *shared->error;
     co_return engine::Ok{};
 }
 
@@ -192,10 +236,9 @@ Awaitable<Result<std::size_t>> Outbound::drain() {
         if (r->is_nil() || r->elements.empty() || r->elements[0].elements.size() < 2 ||
             r->elements[0].elements[1].elements.empty())
             break;
-        for (const auto& entry : r->elements[0].elements[1].elements) {
-            if (auto s = co_await settle(entry); !s) co_return s.error();
-            ++done;
-        }
+        done += r->elements[0].elements[1].elements.size();
+        if (auto s = co_await settle_all(std::move(r->elements[0].elements[1].elements)); !s)
+            co_return s.error();
     }
     co_return done;
 }
@@ -226,8 +269,7 @@ Awaitable<Result<void>> Outbound::loop(redis::LoopState& state) {
             state.doing("taking over what a stopped node held");
             auto taken = co_await reclaim();
             if (!taken) co_return taken.error();
-            for (const auto& entry : *taken)
-                if (auto s = co_await settle(entry); !s) co_return s.error();
+            if (auto s = co_await settle_all(std::move(taken).value()); !s) co_return s.error();
             next_reclaim = std::chrono::steady_clock::now() + options_.reclaim_after / 2;
         }
         state.doing("waiting for something to send");
@@ -235,9 +277,10 @@ Awaitable<Result<void>> Outbound::loop(redis::LoopState& state) {
         if (!*alive) co_return engine::Ok{};
         if (!got) co_return got.error();
         state.doing("sending");
-        for (const auto& stream : *got)
-            for (const auto& entry : stream.entries)
-                if (auto s = co_await settle(entry); !s) co_return s.error();
+        std::vector<Reply> entries;
+        for (auto& stream : *got)
+            for (auto& entry : stream.entries) entries.push_back(std::move(entry));
+        if (auto s = co_await settle_all(std::move(entries)); !s) co_return s.error();
         state.healthy();
     }
     co_return engine::Ok{};

@@ -1,6 +1,6 @@
 // Outbound: a durable queue of things to send to the outside world (e-mails, webhook
 // deliveries) and the loop that empties it. Jobs (JSON objects) are kept in a Redis stream every
-// node reads as one consumer group, so any node sends each one. A send that fails for now is
+// node reads as one consumer group, so any node sends each one (a few at a time: `parallel`). A send that fails for now is
 // retried with exponential back-off (first_retry, doubled each time, at most max_retry apart)
 // until give_up_after has passed since the job was queued, then set aside with why; a node
 // stopped while sending leaves its jobs to another once they have been pending for
@@ -43,6 +43,7 @@ struct OutboundOptions {
     std::chrono::milliseconds max_retry{3'600'000};
     std::chrono::milliseconds give_up_after{24 * 3'600'000};
     std::chrono::milliseconds reclaim_after{120'000};
+    std::size_t parallel = 8;  // jobs a node sends at once
     std::function<engine::TimeMs()> now;  // default: the system clock
 };
 
@@ -81,6 +82,8 @@ private:
     Awaitable<Result<void>> loop(redis::LoopState& state);
     Awaitable<Result<void>> open();
     Awaitable<Result<void>> settle(const redis::Reply& entry);
+    // Settles them, `parallel` at a time; the first error, once all are done.
+    Awaitable<Result<void>> settle_all(std::vector<redis::Reply> entries);
     Awaitable<Result<void>> round();
     Awaitable<Result<std::vector<redis::Reply>>> reclaim();
 
