@@ -50,9 +50,16 @@ Mailer::Mailer(std::shared_ptr<redis::Client> client, Smtp& smtp, OutboundOption
 Awaitable<Result<void>> Mailer::enqueue(std::vector<MailJob> jobs) {
     std::vector<json> out;
     out.reserve(jobs.size());
-    for (auto& job : jobs)
-        out.push_back({{"id", std::move(job.id)}, {"to", std::move(job.to)},
-                       {"m", std::move(job.message)}});
+    for (auto& job : jobs) {
+        const Mail& m = job.mail;
+        json mail = {{"notice", m.notice_id}, {"person", m.person},   {"language", m.language},
+                     {"subject", m.subject},  {"message", m.message}, {"link", m.link},
+                     {"task", m.task}};
+        out.push_back({{"id", std::move(job.id)},
+                       {"to", m.to},
+                       {"at", job.at},
+                       {"mail", std::move(mail)}});
+    }
     co_return co_await out_.enqueue(std::move(out));
 }
 
@@ -90,6 +97,21 @@ Awaitable<Result<void>> Mailer::send(json& job) {
         job["to"] = d.to;
         job["m"] = compose_digest(d, smtp_.settings().from, at);
         job.erase("items");
+    }
+    // A notice's e-mail, composed now: the same text on every attempt.
+    if (auto mail = job.find("mail"); mail != job.end() && mail->is_object() && job["to"].is_string()) {
+        Mail m;
+        m.notice_id = mail->value("notice", "");
+        m.person = mail->value("person", "");
+        m.to = job["to"].get<std::string>();
+        m.language = mail->value("language", "en");
+        m.subject = mail->value("subject", "");
+        m.message = mail->value("message", "");
+        m.link = mail->value("link", "");
+        m.task = mail->value("task", false);
+        const std::string message =
+            compose(m, smtp_.settings().from, job.value("at", engine::TimeMs{0}));
+        co_return co_await smtp_.send(m.to, message);
     }
     if (!job.contains("to") || !job.contains("m") || !job["to"].is_string() ||
         !job["m"].is_string())

@@ -152,7 +152,7 @@ std::vector<MailJob> Notices::mail_jobs(const engine::Notice& notice, const std:
         m.message = notice.message.in(profile.language);
         m.task = task;
         m.link = link;
-        jobs.push_back({id + "." + r.person, profile.email, compose(m, mail_.from, at)});
+        jobs.push_back({id + "." + r.person, std::move(m), at});
     }
     return jobs;
 }

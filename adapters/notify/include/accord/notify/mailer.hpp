@@ -15,16 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "accord/notify/mail.hpp"
 #include "accord/notify/outbound.hpp"
 #include "accord/notify/smtp.hpp"
 
 namespace accord::notify {
 
-// One e-mail to send.
+// One e-mail to send: what it says, composed (compose()) each time it is sent, the same on
+// every attempt, so that the queue holds a few hundred bytes an e-mail rather than the message.
 struct MailJob {
-    std::string id;       // the notice and the person: retries and logs
-    std::string to;       // the address
-    std::string message;  // RFC 5322
+    std::string id;  // the notice and the person: retries and logs
+    Mail mail;
+    engine::TimeMs at = 0;  // its Date
 };
 
 class Mailer {
