@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
     notify::WebhookSettings hook_settings;
     hook_settings.allow = config.webhook_allow;
     notify::Webhooks webhooks(users_client.value(), hook_options, hook_settings);
-    store.feed_to_outbox([&webhooks] { return webhooks.any(); });
+    store.feed_to_outbox([&webhooks](std::string_view type) { return webhooks.wants(type); });
     hooks_ptr = &webhooks;
     notices.hook_through(&webhooks);
 

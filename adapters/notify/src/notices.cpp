@@ -78,7 +78,7 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
     event["type"] = "notification";
     event["to"] = std::move(to);
     if (!for_whom.empty()) event["for"] = std::move(for_whom);
-    if (webhooks_ != nullptr && webhooks_->any())
+    if (webhooks_ != nullptr && webhooks_->wants("notification"))
         if (auto hooked = co_await webhooks_->notification(event, effect_id); !hooked)
             co_return hooked.error();
     json entry = {{"at", at}, {"instance", notice->instance}, {"workflow", notice->workflow},

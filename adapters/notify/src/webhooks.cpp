@@ -191,10 +191,22 @@ Awaitable<Result<std::vector<json>>> Webhooks::hooks() {
 }
 
 Awaitable<Result<void>> Webhooks::refresh() {
-    auto r = co_await client_->command(hooks_key_, command_of("HLEN", hooks_key_));
-    if (!r) co_return r.error();
-    any_ = r->integer > 0;
+    auto all = co_await hooks();
+    if (!all) co_return all.error();
+    std::vector<std::string> wanted;
+    for (const auto& h : *all)
+        for (const auto& e : h.value("events", json::array()))
+            if (e.is_string() && std::find(wanted.begin(), wanted.end(), e) == wanted.end())
+                wanted.push_back(e.get<std::string>());
+    wanted_ = std::move(wanted);
     co_return engine::Ok{};
+}
+
+bool Webhooks::wants(std::string_view type) const {
+    const auto has = [&](std::string_view t) {
+        return std::find(wanted_.begin(), wanted_.end(), t) != wanted_.end();
+    };
+    return has("*") || has(type) || (type == "reminder" && has("task.due_soon"));
 }
 
 Awaitable<Result<json>> Webhooks::add(json spec, std::string by) {
@@ -251,7 +263,7 @@ Awaitable<Result<json>> Webhooks::add(json spec, std::string by) {
         kHookChange, command_of(hooks_key_, epoch_key_, changes_key_, audit_key_),
         command_of(hook["id"].get<std::string>(), dump(hook), dump(audit)));
     if (!r) co_return r.error();
-    any_ = true;
+    if (auto read = co_await refresh(); !read) co_return read.error();
     hook.erase("secret");
     co_return hook;
 }

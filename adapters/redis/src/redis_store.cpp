@@ -764,8 +764,12 @@ Result<RedisStore::PlannedCommit> RedisStore::plan_commit(const Step& step, cons
     }
     hw.end_array().end_object();
     if (!feed.empty()) fw.end_array().end_object();
-    // For webhooks, the events as the outside world sees them, in the same commit.
-    if (!feed.empty() && feed_to_outbox_ && feed_to_outbox_())
+    // For webhooks, the events as the outside world sees them, in the same commit, when one
+    // of them is of a type some webhook wants.
+    if (!feed.empty() && feed_to_outbox_ &&
+        std::any_of(step.effects.begin(), step.effects.end(), [&](const engine::Effect& e) {
+            return for_the_feed(e) && feed_to_outbox_(engine::effect_type(e));
+        }))
         plan.outbox(keys_.outbox(shard), "feed", inst.id + "@" + rev + ".feed", feed);
 
     // The document and the entries as kept (codec): with the version's dictionary, or else

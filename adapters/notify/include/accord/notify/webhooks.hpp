@@ -55,9 +55,12 @@ public:
     // A delivered notification (Notices): one "notification" event.
     Awaitable<Result<void>> notification(const nlohmann::json& event, std::string effect_id);
 
-    // Reads whether any webhook exists (at start, and when the users' epoch moves).
+    // Reads which event types the webhooks want (at start, and when the users' epoch moves).
     Awaitable<Result<void>> refresh();
-    bool any() const { return any_; }
+    bool any() const { return !wanted_.empty(); }
+    // Whether a webhook wants events of this type (a commit's effect type: "reminder" stands
+    // for task.due_soon too).
+    bool wants(std::string_view type) const;
 
     void start(redis::Supervisor& supervisor) { out_.start(supervisor); }
     Awaitable<Result<std::size_t>> drain() { return out_.drain(); }
@@ -79,7 +82,7 @@ private:
     Outbound out_;
     std::unique_ptr<Pool> pool_;
     std::string hooks_key_, epoch_key_, changes_key_, audit_key_;
-    bool any_ = false;
+    std::vector<std::string> wanted_;  // the event types some webhook wants ("*": all)
 };
 
 // The Accord-Signature header of `body` sent at `t` (unix seconds) with `secret`.

@@ -154,10 +154,13 @@ public:
     Client& client() { return *client_; }
     const StoreOptions& options() const { return options_; }
 
-    // While `wanted()` answers true, each commit's feed entry is also written to its shard's
-    // outbox (kind "feed"), for webhooks: the commit and its events for the outside world are
-    // one write. Unset or false: not (a commit without webhooks costs nothing more).
-    void feed_to_outbox(std::function<bool()> wanted) { feed_to_outbox_ = std::move(wanted); }
+    // A commit whose feed entry holds an event of a type `wanted(type)` answers true for also
+    // writes that entry to its shard's outbox (kind "feed"), for webhooks: the commit and its
+    // events for the outside world are one write. Unset, or no such event: not (a commit no
+    // webhook wants costs nothing more).
+    void feed_to_outbox(std::function<bool(std::string_view type)> wanted) {
+        feed_to_outbox_ = std::move(wanted);
+    }
 
     Awaitable<Result<void>> put_definition(DefinitionPtr definition);
     // The same, saying whether the version is new (false: stored before with this body).
@@ -305,7 +308,7 @@ private:
     std::map<std::string, Latest, std::less<>> latest_;
     // Feed entries this node added per shard: one in kFeedTrimEvery asks Redis to trim.
     std::vector<std::uint32_t> feed_adds_;
-    std::function<bool()> feed_to_outbox_;
+    std::function<bool(std::string_view)> feed_to_outbox_;
 };
 
 }  // namespace accord::redis
