@@ -8,14 +8,20 @@
 namespace accord::engine {
 
 std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
+    // Asked of every effect of every commit: a Notice (and its strings) is made only for the
+    // effects that tell someone.
+    const auto notice = [&inst] {
+        Notice n;
+        n.instance = inst.id;
+        n.workflow = inst.workflow;
+        n.at = inst.updated_at;
+        return n;
+    };
     return std::visit(
         [&](const auto& e) -> std::optional<Notice> {
             using T = std::decay_t<decltype(e)>;
-            Notice n;
-            n.instance = inst.id;
-            n.workflow = inst.workflow;
-            n.at = inst.updated_at;
             if constexpr (std::is_same_v<T, Notification>) {
+                Notice n = notice();
                 n.kind = e.kind;
                 n.people = e.people;
                 n.roles = e.roles;
@@ -28,6 +34,7 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
             } else if constexpr (std::is_same_v<T, TaskOpened>) {
                 // A task for a named person tells them; a role's task waits in the role's queue.
                 if (e.task.assignee.empty()) return std::nullopt;
+                Notice n = notice();
                 n.kind = "task.assigned";
                 n.people = {e.task.assignee};
                 n.task = e.task.id;
@@ -36,6 +43,7 @@ std::optional<Notice> notice_of(const Effect& effect, const Instance& inst) {
                 return n;
             } else if constexpr (std::is_same_v<T, TaskReassigned>) {
                 if (e.to.empty() || e.to == e.by) return std::nullopt;  // to a queue, or taken
+                Notice n = notice();
                 n.kind = "task.assigned";
                 n.people = {e.to};
                 n.task = e.task_id;

@@ -51,6 +51,11 @@ struct Api::Context {
 };
 
 
+// The 404 of routes whose part this server was built without ("people", "webhooks").
+inline Response not_served(std::string_view what) {
+    return problem(404, "not_found", std::string(what) + " are not served here");
+}
+
 inline Response json_response(int status, const json& body) {
     Response r;
     r.status = status;

@@ -4,16 +4,8 @@
 
 namespace accord::http {
 
-namespace {
-
-Response no_notifications() {
-    return problem(404, "not_found", "notifications are not served here");
-}
-
-}  // namespace
-
 Awaitable<Response> Api::list_notifications(Context& cx) {
-    if (options_.notifications == nullptr) co_return no_notifications();
+    if (options_.notifications == nullptr) co_return not_served("notifications");
     auto limit = page_limit(cx.param("limit"), options_.max_page);
     if (!limit) co_return problem(limit.error());
     auto unread = cx.flag("unread");
@@ -34,14 +26,14 @@ Awaitable<Response> Api::list_notifications(Context& cx) {
 }
 
 Awaitable<Response> Api::read_notification(Context& cx) {
-    if (options_.notifications == nullptr) co_return no_notifications();
+    if (options_.notifications == nullptr) co_return not_served("notifications");
     auto r = co_await options_.notifications->mark_read(cx.who.id, cx.path("id"));
     if (!r) co_return problem(r.error());
     co_return text_response(204, "");
 }
 
 Awaitable<Response> Api::read_all_notifications(Context& cx) {
-    if (options_.notifications == nullptr) co_return no_notifications();
+    if (options_.notifications == nullptr) co_return not_served("notifications");
     auto r = co_await options_.notifications->mark_all_read(cx.who.id);
     if (!r) co_return problem(r.error());
     co_return text_response(204, "");

@@ -28,10 +28,6 @@ std::chrono::milliseconds sign_in_wait(const engine::SignInFailures& f, std::int
 
 namespace {
 
-Response no_people() {
-    return problem(404, "not_found", "people are not served here");
-}
-
 // A person as the API shows them: the profile's members, "name", "roles", "created_at",
 // "revoked" and whether a password is set.
 json person_view(const engine::Person& p) {
@@ -117,7 +113,7 @@ Awaitable<Result<void>> Api::check_references(const engine::Profile& profile,
 // Signing in and out
 
 Awaitable<Response> Api::sign_in(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     auto name = string_member(cx.body, "name", true);
     if (!name) co_return problem(name.error());
@@ -163,7 +159,7 @@ Awaitable<Response> Api::sign_in(Context& cx) {
 }
 
 Awaitable<Response> Api::sign_out(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     if (cx.who.session.empty())
         co_return problem(409, "conflict",
                           "this request came with a token, not a session: a token ends when an "
@@ -191,7 +187,7 @@ Awaitable<Response> Api::me(Context& cx) {
 }
 
 Awaitable<Response> Api::patch_me(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     auto person = co_await people.get(cx.who.id);
     if (!person) co_return problem(person.error());
@@ -207,7 +203,7 @@ Awaitable<Response> Api::patch_me(Context& cx) {
 }
 
 Awaitable<Response> Api::change_password(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     auto old_password = string_member(cx.body, "old", true);
     if (!old_password) co_return problem(old_password.error());
@@ -250,7 +246,7 @@ Awaitable<Response> Api::change_password(Context& cx) {
 // Users, for admins
 
 Awaitable<Response> Api::list_users(Context&) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto users = co_await options_.people->list();
     if (!users) co_return problem(users.error());
     json items = json::array();
@@ -259,7 +255,7 @@ Awaitable<Response> Api::list_users(Context&) {
 }
 
 Awaitable<Response> Api::add_user(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     auto name = string_member(cx.body, "name", true);
     if (!name) co_return problem(name.error());
@@ -286,7 +282,7 @@ Awaitable<Response> Api::add_user(Context& cx) {
 }
 
 Awaitable<Response> Api::patch_user(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     const std::string& name = cx.path("name");
     auto person = co_await people.get(name);
@@ -311,7 +307,7 @@ Awaitable<Response> Api::patch_user(Context& cx) {
 }
 
 Awaitable<Response> Api::set_user_password(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     const std::string& name = cx.path("name");
     auto password = string_member(cx.body, "password", true);
     if (!password) co_return problem(password.error());
@@ -326,7 +322,7 @@ Awaitable<Response> Api::set_user_password(Context& cx) {
 }
 
 Awaitable<Response> Api::revoke_user(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     const std::string& name = cx.path("name");
     auto revoked = co_await options_.people->revoke(name, cx.who.id);
     if (!revoked) co_return problem(revoked.error());
@@ -337,14 +333,14 @@ Awaitable<Response> Api::revoke_user(Context& cx) {
 // Units and the audit
 
 Awaitable<Response> Api::get_units(Context&) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto units = co_await options_.people->units();
     if (!units) co_return problem(units.error());
     co_return json_response(200, {{"items", units->to_json()}});
 }
 
 Awaitable<Response> Api::put_units(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto& people = *options_.people;
     auto it = cx.body.find("items");
     if (it == cx.body.end())
@@ -383,7 +379,7 @@ Awaitable<Result<engine::Calendar>> Api::office_calendar() {
 }
 
 Awaitable<Response> Api::get_calendar(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto office = co_await office_calendar();
     if (!office) co_return problem(office.error());
     json body = office->to_json();
@@ -396,7 +392,7 @@ Awaitable<Response> Api::get_calendar(Context& cx) {
 }
 
 Awaitable<Response> Api::put_calendar(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     auto office = engine::Calendar::from_json(cx.body, zone_rules);
     if (!office) co_return problem(office.error());
     const json stored = office->to_json();
@@ -406,7 +402,7 @@ Awaitable<Response> Api::put_calendar(Context& cx) {
 }
 
 Awaitable<Response> Api::list_people(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     const std::string role = cx.param("role"), unit = cx.param("unit");
     if (role.empty())
         co_return problem(400, "invalid_input", "role is required: whose holders to list",
@@ -439,7 +435,7 @@ Awaitable<Response> Api::list_people(Context& cx) {
 }
 
 Awaitable<Response> Api::get_audit(Context& cx) {
-    if (options_.people == nullptr) co_return no_people();
+    if (options_.people == nullptr) co_return not_served("people");
     if (!cx.who.admin() && !cx.who.auditor())
         co_return problem(403, "forbidden", "the audit is for admins and auditors");
     auto limit = page_limit(cx.param("limit"), options_.max_page);

@@ -6,23 +6,15 @@
 
 namespace accord::http {
 
-namespace {
-
-Response no_webhooks() {
-    return problem(404, "not_found", "webhooks are not served here");
-}
-
-}  // namespace
-
 Awaitable<Response> Api::add_webhook(Context& cx) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto added = co_await options_.webhooks->add(cx.body, cx.who.id);
     if (!added) co_return problem(added.error());
     co_return json_response(201, *added);
 }
 
 Awaitable<Response> Api::list_webhooks(Context&) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto all = co_await options_.webhooks->list();
     if (!all) co_return problem(all.error());
     json items = json::array();
@@ -31,14 +23,14 @@ Awaitable<Response> Api::list_webhooks(Context&) {
 }
 
 Awaitable<Response> Api::delete_webhook(Context& cx) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto removed = co_await options_.webhooks->remove(cx.path("id"), cx.who.id);
     if (!removed) co_return problem(removed.error());
     co_return text_response(204, "");
 }
 
 Awaitable<Response> Api::webhook_deliveries(Context& cx) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto limit = page_limit(cx.param("limit"), options_.max_page);
     if (!limit) co_return problem(limit.error());
     auto found = co_await options_.webhooks->deliveries(cx.path("id"), *limit);
@@ -49,14 +41,14 @@ Awaitable<Response> Api::webhook_deliveries(Context& cx) {
 }
 
 Awaitable<Response> Api::test_webhook(Context& cx) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto delivery = co_await options_.webhooks->test(cx.path("id"));
     if (!delivery) co_return problem(delivery.error());
     co_return json_response(202, *delivery);
 }
 
 Awaitable<Response> Api::redeliver_webhook(Context& cx) {
-    if (options_.webhooks == nullptr) co_return no_webhooks();
+    if (options_.webhooks == nullptr) co_return not_served("webhooks");
     auto delivery = co_await options_.webhooks->redeliver(cx.path("id"), cx.path("delivery"));
     if (!delivery) co_return problem(delivery.error());
     co_return json_response(202, *delivery);
