@@ -108,10 +108,14 @@ asio::awaitable<void> serve(redis::RedisStore& store, redis::Client& users_clien
         auto stored = co_await users.calendar();
         if (stored && !*stored) {
             const redis::ChangedBy by{"accordd"};
-            if (auto put = co_await users.put_calendar(office->to_json(), by); !put)
+            if (auto put = co_await users.put_calendar(office->to_json(), by); !put) {
                 spdlog::warn("--calendar not stored: {}", put.error().to_string());
-            else
+            } else {
                 spdlog::info("office calendar from {}: {}", config.calendar, office->time_zone());
+                // Instances that ran on the default calendar count on this one now.
+                if (auto queued = co_await runtime.calendar_changed(); !queued)
+                    spdlog::warn("rescheduling not queued: {}", queued.error().to_string());
+            }
         }
     }
     if (auto hooks = co_await webhooks.refresh(); !hooks)
@@ -190,6 +194,16 @@ int main(int argc, char** argv) {
     people.on_change = [&directory] { return directory.changed(); };
     runtime_options.directory = &directory;
     runtime_options.calendar = [&directory] { return directory.calendar(); };
+    // A calendar change's rescheduling reads the calendar as stored, not the snapshot.
+    runtime_options.stored_calendar =
+        [&users]() -> http::Awaitable<engine::Result<std::shared_ptr<const engine::Calendar>>> {
+        auto stored = co_await users.calendar();
+        if (!stored) co_return stored.error();
+        if (!*stored) co_return std::shared_ptr<const engine::Calendar>();
+        auto office = engine::Calendar::from_json(**stored, http::zone_rules);
+        if (!office) co_return office.error();
+        co_return std::make_shared<const engine::Calendar>(std::move(office).value());
+    };
     // Notices: the outbox's, delivered by this node or another to each person's list and the
     // feed (on the users' connection: neither waits behind the commits).
     redis::NoticeStore notice_store(users_client.value(), config.prefix);
@@ -243,6 +257,7 @@ int main(int argc, char** argv) {
     api_options.burst = config.burst;
     api_options.max_json_depth = config.max_json_depth;
     api_options.max_feed_sockets = config.max_feed_sockets;
+    api_options.calendar_changed = [&runtime] { return runtime.calendar_changed(); };
     // Every background loop of this node runs under one supervisor: a failed loop is logged
     // and started again; /readyz names one that has been down for a few seconds.
     redis::Supervisor supervisor(io.get_executor());

@@ -465,6 +465,8 @@ json to_json(const Effect& effect) {
                 return j;
             } else if constexpr (std::is_same_v<T, TaskReleased>)
                 return {{"type", "task.released"}, {"task", e.task_id}, {"by", e.by}};
+            else if constexpr (std::is_same_v<T, TaskRescheduled>)
+                return {{"type", "task.rescheduled"}, {"task", e.task_id}, {"due_at", e.due_at}};
             else if constexpr (std::is_same_v<T, TaskReassigned>)
                 return {{"type", "task.reassigned"},
                         {"task", e.task_id},
@@ -540,6 +542,8 @@ const char* effect_type(const Effect& effect) {
                 return "task.released";
             else if constexpr (std::is_same_v<T, TaskReassigned>)
                 return "task.reassigned";
+            else if constexpr (std::is_same_v<T, TaskRescheduled>)
+                return "task.rescheduled";
             else if constexpr (std::is_same_v<T, TimerSet>)
                 return "timer.set";
             else if constexpr (std::is_same_v<T, TimerCleared>)
@@ -567,7 +571,9 @@ std::string_view effect_task(const Effect& effect) {
             else if constexpr (std::is_same_v<T, TaskClosed> || std::is_same_v<T, TaskEscalated> ||
                                std::is_same_v<T, TaskOverdue> || std::is_same_v<T, TaskReminded> ||
                                std::is_same_v<T, TaskClaimed> || std::is_same_v<T, TaskReleased> ||
-                               std::is_same_v<T, TaskReassigned> || std::is_same_v<T, Notification>)
+                               std::is_same_v<T, TaskReassigned> ||
+                               std::is_same_v<T, TaskRescheduled> ||
+                               std::is_same_v<T, Notification>)
                 return e.task_id;
             else
                 return {};
@@ -597,6 +603,8 @@ void write_members(JsonWriter& w, const Effect& effect, const std::string* owner
                 w.str("by", e.by);
             } else if constexpr (std::is_same_v<T, TaskReassigned>) {
                 w.str("from", e.from).str("to", e.to).str("by", e.by);
+            } else if constexpr (std::is_same_v<T, TaskRescheduled>) {
+                w.num("due_at", e.due_at);
             } else if constexpr (std::is_same_v<T, TimerSet>) {
                 w.key("timer");
                 write_timer(w, e.timer, owner);

@@ -237,8 +237,14 @@ private:
     Result<void> enter(StateId target, const json* payload);
     Result<void> open_tasks(const TaskSpec& spec, const json* payload);
     Result<void> start_children(const InvokeSpec& spec, const json* payload);
+    Result<std::optional<TimeMs>> task_due(const TaskSpec& spec, TimeMs opened,
+                                           const json* payload);
+    // When a reminder falls for a task opened at `opened` and due at `due` (0: no deadline).
+    std::optional<TimeMs> reminder_due(const Delay& r, TimeMs opened, TimeMs due);
     void set_state_timers(const State& st);
     std::optional<TimeMs> at_timer_due(const TimerSpec& spec);
+    void reschedule();
+    void move_timer(std::vector<Timer>::iterator timer, TimeMs at);
     void recompute_at_timers();
     void drop_task_timers(const std::string& task_id);
     Result<void> drain_emits();
@@ -417,6 +423,36 @@ Result<void> Machine::enter(StateId target, const json* payload) {
     return Ok{};
 }
 
+Result<std::optional<TimeMs>> Machine::task_due(const TaskSpec& spec, TimeMs opened,
+                                                const json* payload) {
+    const State& st = def_.state(inst_.state);
+    if (spec.due_after) {
+        auto due = shifted(opened, *spec.due_after);
+        if (!due)
+            return make_error(ErrorCode::runtime_error,
+                              "the task's working days are not a whole number",
+                              pointer_join(pointer_join(st.pointer, "task"), "due"));
+        return due;
+    }
+    if (!spec.due_at) return std::optional<TimeMs>();
+    auto sc = scope(payload);
+    json scratch;
+    const json& v = spec.due_at->evaluate(data(), sc.ctx, scratch);
+    auto t = v.is_string() ? parse_time(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!t)
+        return make_error(ErrorCode::runtime_error,
+                          "the task's due date is not a date: " +
+                              v.dump(-1, ' ', false, json::error_handler_t::replace),
+                          pointer_join(pointer_join(st.pointer, "task"), "due"));
+    return std::optional<TimeMs>(office().resolve(*t));  // that day of the office, at work_starts
+}
+
+std::optional<TimeMs> Machine::reminder_due(const Delay& r, TimeMs opened, TimeMs due) {
+    if (!backwards(r)) return shifted(opened, r);
+    if (due == 0) return std::nullopt;  // before a deadline the task has not got
+    return shifted(due, r);
+}
+
 Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
     const State& st = def_.state(inst_.state);
     auto sc = scope(payload);
@@ -444,25 +480,8 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         }
         assignees.push_back(one);
     }
-    std::optional<TimeMs> due;
-    if (spec.due_after) {
-        due = shifted(now_, *spec.due_after);
-        if (!due)
-            return make_error(ErrorCode::runtime_error,
-                              "the task's working days are not a whole number",
-                              pointer_join(pointer_join(st.pointer, "task"), "due"));
-    }
-    if (spec.due_at) {
-        json scratch;
-        const json& v = spec.due_at->evaluate(data(), sc.ctx, scratch);
-        auto t = v.is_string() ? parse_time(v.get_ref<const std::string&>()) : std::nullopt;
-        if (!t)
-            return make_error(ErrorCode::runtime_error,
-                              "the task's due date is not a date: " +
-                                  v.dump(-1, ' ', false, json::error_handler_t::replace),
-                              pointer_join(pointer_join(st.pointer, "task"), "due"));
-        due = office().resolve(*t);  // a date: that day of the office, when work starts
-    }
+    auto due = task_due(spec, now_, payload);
+    if (!due) return due.error();
     // The unit named, where someone holds the role (or the nearest ancestor where someone
     // does: the directory knows).
     std::string unit;
@@ -497,19 +516,16 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         task.title = title;
         task.description = description;
         task.created_at = now_;
-        task.due_at = due.value_or(0);
+        task.due_at = due->value_or(0);
         auto add_timer = [&](Timer::Kind kind, std::uint16_t index, TimeMs at) {
             Timer timer{next_id('w'), kind, index, task.id, at, false};
             emit_effect(TimerSet{timer});
             inst_.timers.push_back(std::move(timer));
         };
         emit_effect(TaskOpened{task});
-        if (due) add_timer(Timer::Kind::task_due, 0, *due);
+        if (*due) add_timer(Timer::Kind::task_due, 0, **due);
         for (std::size_t i = 0; i < spec.reminders.size(); ++i) {
-            const Delay& r = spec.reminders[i];
-            const bool before_due = backwards(r);
-            if (before_due && !due) continue;
-            const auto at = shifted(before_due ? *due : now_, r);
+            const auto at = reminder_due(spec.reminders[i], now_, task.due_at);
             if (at && *at > now_)
                 add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), *at);
         }
@@ -608,6 +624,80 @@ void Machine::recompute_at_timers() {
             inst_.timers.push_back(std::move(timer));
         }
     }
+}
+
+// A pending timer set again at `at`, under a new id (as a moved `at` timer is).
+void Machine::move_timer(std::vector<Timer>::iterator timer, TimeMs at) {
+    emit_effect(TimerCleared{timer->id});
+    timer->id = next_id('w');
+    timer->due_at = at;
+    emit_effect(TimerSet{*timer});
+}
+
+void Machine::reschedule() {
+    const State& st = def_.state(inst_.state);
+    if (st.kind != State::Kind::wait) return;
+    json moved = json::array();
+    auto pending = [this](Timer::Kind kind, std::size_t index, const std::string& task_id) {
+        return std::find_if(inst_.timers.begin(), inst_.timers.end(), [&](const Timer& t) {
+            return t.kind == kind && t.index == index && t.task_id == task_id && !t.fired;
+        });
+    };
+    auto move = [&](std::vector<Timer>::iterator timer, std::optional<TimeMs> at) {
+        if (timer == inst_.timers.end() || !at || *at == timer->due_at) return;
+        json entry = {{"timer", to_string(timer->kind)},
+                      {"from", format_date_time(timer->due_at)},
+                      {"to", format_date_time(*at)}};
+        if (!timer->task_id.empty()) entry["task"] = timer->task_id;
+        move_timer(timer, *at);
+        entry["id"] = timer->id;
+        moved.push_back(std::move(entry));
+    };
+    if (st.task) {
+        const TaskSpec& spec = *st.task;
+        for (std::size_t k = 0; k < inst_.tasks.size(); ++k) {
+            if (!inst_.tasks[k].is_open()) continue;
+            const std::string task_id = inst_.tasks[k].id;
+            const TimeMs opened = inst_.tasks[k].created_at;
+            // A deadline no longer counted (its date gone from the data) stays as it was.
+            auto counted = task_due(spec, opened, nullptr);
+            const std::optional<TimeMs> due =
+                counted && *counted ? *counted : std::optional<TimeMs>();
+            if (due && *due != inst_.tasks[k].due_at) {
+                inst_.tasks[k].due_at = *due;
+                emit_effect(TaskRescheduled{task_id, *due});
+                auto timer = pending(Timer::Kind::task_due, 0, task_id);
+                if (timer != inst_.timers.end()) {
+                    move(timer, due);
+                } else if (*due > now_) {
+                    // Overdue on the old calendar, not on the new one: due again.
+                    Timer again{next_id('w'), Timer::Kind::task_due, 0, task_id, *due, false};
+                    emit_effect(TimerSet{again});
+                    inst_.timers.push_back(std::move(again));
+                    moved.push_back(
+                        {{"timer", "task_due"}, {"task", task_id}, {"to", format_date_time(*due)}});
+                }
+            }
+            for (std::size_t i = 0; i < spec.reminders.size(); ++i)
+                move(pending(Timer::Kind::task_reminder, i, task_id),
+                     reminder_due(spec.reminders[i], opened, inst_.tasks[k].due_at));
+            for (std::size_t i = 0; i < spec.escalate.size(); ++i)
+                move(pending(Timer::Kind::task_escalation, i, task_id),
+                     shifted(opened, spec.escalate[i].after));
+        }
+    }
+    for (std::size_t i = 0; i < st.timers.size(); ++i)
+        if (st.timers[i].kind == TimerSpec::Kind::after)
+            move(pending(Timer::Kind::state, i, {}), shifted(inst_.entered_at, st.timers[i].after));
+    const std::size_t before = effects_.size();
+    recompute_at_timers();
+    for (std::size_t e = before; e < effects_.size(); ++e)
+        if (const auto* set = std::get_if<TimerSet>(&effects_[e]))
+            moved.push_back({{"timer", "state"},
+                             {"id", set->timer.id},
+                             {"to", format_date_time(set->timer.due_at)}});
+    if (!moved.empty()) history_.detail = {{"moved", std::move(moved)}};
+    history_.note = "the office calendar changed";
 }
 
 void Machine::drop_task_timers(const std::string& task_id) {
@@ -1102,10 +1192,13 @@ Result<Step> Machine::apply(const Input& in) {
             } else if constexpr (std::is_same_v<T, ReleaseTaskInput>) {
                 history_.input = "release";
                 r = release_task(input);
-            } else {
-                static_assert(std::is_same_v<T, ReassignTaskInput>, "an input without a handler");
+            } else if constexpr (std::is_same_v<T, ReassignTaskInput>) {
                 history_.input = "reassign";
                 r = reassign_task(input);
+            } else {
+                static_assert(std::is_same_v<T, RescheduleInput>, "an input without a handler");
+                history_.input = "reschedule";
+                reschedule();
             }
         },
         in.kind);

@@ -134,6 +134,8 @@ void Simulation::observe(const Step& step) {
                     line("    ! task " + e.task_id + " overdue");
                 } else if constexpr (std::is_same_v<T, TaskReminded>) {
                     line("    ! task " + e.task_id + " reminder");
+                } else if constexpr (std::is_same_v<T, TaskRescheduled>) {
+                    line("    ~ task " + e.task_id + " due " + stamp(e.due_at));
                 } else if constexpr (std::is_same_v<T, TimerSet>) {
                     line("    + timer " + e.timer.id + " (" + to_string(e.timer.kind) + ") at " +
                          stamp(e.timer.due_at));

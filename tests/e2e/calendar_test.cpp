@@ -123,5 +123,51 @@ TEST_F(OfficeCalendar, TheShippedCalendarIsPutAtStartWhenRedisHasNone) {
     EXPECT_EQ(http2.get("/api/v1/calendar", lina_.token).json()["work_starts"], "07:30");
 }
 
+TEST_F(OfficeCalendar, ACalendarChangeReschedulesTheOpenTasksDeadlines) {
+    // Opened on the default calendar: from Thursday 10 June, Fri 11, Mon 14, Tue 15 (UTC).
+    auto started =
+        http_->post("/api/v1/instances",
+                    {{"workflow", "deadline"}, {"data", {{"from", "2027-06-10"}}}}, adam_.token);
+    ASSERT_EQ(started.status, 201) << describe(started);
+    const std::string instance = started.json()["id"];
+    const std::string task = started.json()["tasks"][0]["id"];
+    ASSERT_EQ(started.json()["tasks"][0]["due_at"], "2027-06-15T00:00:00Z");
+    support::WsClient feed;
+    ASSERT_TRUE(feed.connect(accordd_->port(), "/api/v1/feed", lina_.bearer()));
+    ASSERT_EQ(feed.read_json(3s).value_or(json())["type"], "snapshot");
+
+    ASSERT_EQ(put_calendar(kBirzeit, adam_).status, 200);
+    // Counted again on the new one (by some node, through the outbox): Sun 13, Sun 20, Mon 21,
+    // at 08:00 in Hebron.
+    EXPECT_TRUE(eventually([&] {
+        return http_->get("/api/v1/tasks/" + task, lina_.token).json().value("due_at", "") ==
+               "2027-06-21T05:00:00Z";
+    })) << http_->get("/api/v1/tasks/" + task, lina_.token).body;
+    const json history =
+        http_->get("/api/v1/instances/" + instance + "/history", adam_.token).json();
+    ASSERT_FALSE(history["items"].empty());
+    const json& last = history["items"].back();
+    EXPECT_EQ(last["input"], "reschedule");
+    EXPECT_EQ(last["note"], "the office calendar changed");
+    // The people who wait for it hear of it: the feed's task.rescheduled with the new deadline.
+    json event;
+    while (auto m = feed.read_json(3s))
+        if ((*m)["type"] == "task.rescheduled") {
+            event = *m;
+            break;
+        }
+    EXPECT_EQ(event["task"]["id"], task) << event.dump();
+    EXPECT_EQ(event["task"]["due_at"], "2027-06-21T05:00:00Z");
+
+    // Put again unchanged: nothing moves, nothing is written.
+    const std::size_t entries = history["items"].size();
+    ASSERT_EQ(put_calendar(kBirzeit, adam_).status, 200);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(http_->get("/api/v1/instances/" + instance + "/history", adam_.token)
+                  .json()["items"]
+                  .size(),
+              entries);
+}
+
 }  // namespace
 }  // namespace accord::e2e

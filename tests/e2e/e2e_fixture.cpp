@@ -1,6 +1,8 @@
 // The end-to-end fixture's processes and helpers (e2e_fixture.hpp).
 #include "e2e_fixture.hpp"
 
+#include <iostream>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -24,6 +26,13 @@ void E2eTest::SetUpTestSuite() {
 
 void E2eTest::TearDownTestSuite() {
     redis_.reset();
+}
+
+void E2eTest::TearDown() {
+    if (!HasFailure() || !accordd_) return;
+    const std::string log = accordd_->log();
+    std::cerr << "--- the end of accordd's log ---\n"
+              << log.substr(log.size() > 6000 ? log.size() - 6000 : 0) << "\n";
 }
 
 void E2eTest::SetUp() {

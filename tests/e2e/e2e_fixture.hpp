@@ -38,6 +38,8 @@ class E2eTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite();
     static void TearDownTestSuite();
+    // A failed test shows the end of its accordd's log.
+    void TearDown() override;
     void SetUp() override;
 
     static std::string redis_url();

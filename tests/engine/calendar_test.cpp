@@ -217,5 +217,96 @@ TEST(Calendar, AWorkflowsDeadlinesAndTimersCountWorkingDays) {
               std::string::npos);
 }
 
+// What a changed calendar moves: an open task's deadline (and the reminder before it) and the
+// timers counted in working days or on a date's local hour, each counted again from what it
+// counts from; a plain duration stays, a step on the same calendar moves nothing, and a task
+// overdue on the old calendar but not on the new one is due again.
+TEST(Calendar, AChangedCalendarReschedulesOpenItemsFromWhatTheyCountFrom) {
+    const Calendar weekend_sat_sun;  // UTC, Saturday and Sunday off
+    const Calendar c = birzeit();
+    auto def = load(workflow(
+        {{"review",
+          {{"task",
+            {{"role", "legal"},
+             {"title", "Review"},
+             {"outcomes", {"approve"}},
+             {"due", {{"working_days", 5}}},
+             {"remind", json::array({{{"working_days", -1}}})},
+             {"escalate", {{"after", "P10D"}, {"role", "legal_lead"}}}}},
+           {"timers", json::array({{{"after", {{"working_days", 4}}}, {"event", "nudge"}},
+                                   {{"at", {{"var", "end_date"}}}, {"event", "expired"}}})},
+           {"on", {{"approve", "done"}, {"expired", "done"}, {"nudge", "review"}}}}},
+         {"done", {{"final", "ok"}}}},
+        "review"));
+    StartInput in;
+    in.instance_id = "i1";
+    in.data = {{"end_date", "2027-06-30"}};
+    in.calendar = &weekend_sat_sun;
+    // Monday 7 June 2027, 10:00 in Hebron.
+    auto s = start(*def, in, person("olga", {"officer"}), T("2027-06-07T07:00:00Z"));
+    ASSERT_TRUE(s) << s.error().to_string();
+    EXPECT_EQ(the_open_task(s->instance).due_at, T("2027-06-14T07:00:00Z"));  // Tue..Fri, Mon
+    const TimeMs escalation = the_timer(s->instance, Timer::Kind::task_escalation).due_at;
+
+    Input reschedule{RescheduleInput{}, system_actor()};
+    reschedule.calendar = &c;
+    auto r = step(*def, s->instance, reschedule, T("2027-06-08T07:00:00Z"));
+    ASSERT_TRUE(r) << r.error().to_string();
+    const Instance& moved = r->instance;
+    // Five working days from Monday 7 June on a Friday-Saturday week with the Eid closure of
+    // 14-17 June: Tue 8, Wed 9, Thu 10, Sun 13, then (past the closure and the weekend) Sun 20.
+    EXPECT_EQ(the_open_task(moved).due_at, T("2027-06-20T07:00:00Z"));
+    EXPECT_EQ(the_timer(moved, Timer::Kind::task_due).due_at, T("2027-06-20T07:00:00Z"));
+    // One working day before Sunday 20 June: Sunday 13 June.
+    EXPECT_EQ(the_timer(moved, Timer::Kind::task_reminder).due_at, T("2027-06-13T07:00:00Z"));
+    EXPECT_EQ(the_timer(moved, Timer::Kind::task_escalation).due_at, escalation);  // P10D stays
+    std::vector<TimeMs> state_timers;
+    for (const Timer* timer : timers_of_kind(moved, Timer::Kind::state))
+        state_timers.push_back(timer->due_at);
+    std::sort(state_timers.begin(), state_timers.end());
+    // Four working days from the state's entry: Sunday 13 June; 30 June at 08:00 in Hebron.
+    EXPECT_EQ(state_timers,
+              (std::vector<TimeMs>{T("2027-06-13T07:00:00Z"), T("2027-06-30T05:00:00Z")}));
+    const auto changed = effects_of<TaskRescheduled>(*r);
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed[0].due_at, T("2027-06-20T07:00:00Z"));
+    EXPECT_EQ(effects_of<TimerCleared>(*r).size(), 4U);
+    EXPECT_EQ(effects_of<TimerSet>(*r).size(), 4U);
+    EXPECT_EQ(r->history.input, "reschedule");
+    EXPECT_EQ(r->history.detail["moved"].size(), 4U);
+    EXPECT_EQ(moved.state, s->instance.state);
+
+    // The same calendar again: nothing moves.
+    auto again = step(*def, moved, reschedule, T("2027-06-08T08:00:00Z"));
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->effects.empty());
+
+    // Overdue on Tuesday 15 June (two working days from Friday 11 June, Saturday and Sunday
+    // off); on the new calendar it is due on Sunday 20 June, and falls due again then.
+    auto short_def = load(workflow({{"review",
+                                     {{"task",
+                                       {{"role", "legal"},
+                                        {"title", "Review"},
+                                        {"outcomes", {"approve"}},
+                                        {"due", {{"working_days", 2}}}}},
+                                      {"on", {{"approve", "done"}}}}},
+                                    {"done", {{"final", "ok"}}}},
+                                   "review"));
+    in.data = json::object();
+    auto late = start(*short_def, in, person("olga", {"officer"}), T("2027-06-11T07:00:00Z"));
+    ASSERT_TRUE(late);
+    const Timer& due = the_timer(late->instance, Timer::Kind::task_due);
+    EXPECT_EQ(due.due_at, T("2027-06-15T07:00:00Z"));
+    auto overdue = step(*short_def, late->instance, fire_timer(due.id), T("2027-06-15T08:00:00Z"));
+    ASSERT_TRUE(overdue);
+    EXPECT_EQ(effects_of<TaskOverdue>(*overdue).size(), 1U);
+    EXPECT_TRUE(timers_of_kind(overdue->instance, Timer::Kind::task_due).empty());
+    auto rearmed = step(*short_def, overdue->instance, reschedule, T("2027-06-15T09:00:00Z"));
+    ASSERT_TRUE(rearmed);
+    EXPECT_EQ(the_open_task(rearmed->instance).due_at, T("2027-06-20T07:00:00Z"));
+    EXPECT_EQ(the_timer(rearmed->instance, Timer::Kind::task_due).due_at,
+              T("2027-06-20T07:00:00Z"));
+}
+
 }  // namespace
 }  // namespace accord::engine

@@ -757,10 +757,12 @@ std::string describe(const Input& input) {
                 j["lease_until"] = in.lease_until;
             } else if constexpr (std::is_same_v<T, ReleaseTaskInput>) {
                 j["release"] = in.task_id;
-            } else {
-                static_assert(std::is_same_v<T, ReassignTaskInput>);
+            } else if constexpr (std::is_same_v<T, ReassignTaskInput>) {
                 j["reassign"] = in.task_id;
                 j["assignee"] = in.assignee;
+            } else {
+                static_assert(std::is_same_v<T, RescheduleInput>);
+                j["reschedule"] = true;
             }
         },
         input.kind);

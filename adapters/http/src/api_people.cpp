@@ -398,6 +398,11 @@ Awaitable<Response> Api::put_calendar(Context& cx) {
     const json stored = office->to_json();
     if (auto put = co_await options_.people->put_calendar(stored, cx.who.id); !put)
         co_return problem(put.error());
+    // Stored: the rescheduling is queued (Redis away: 503, and putting it again queues it).
+    if (options_.calendar_changed) {
+        if (auto queued = co_await options_.calendar_changed(); !queued)
+            co_return problem(queued.error());
+    }
     co_return json_response(200, stored);
 }
 

@@ -198,8 +198,11 @@ Awaitable<Result<void>> Outbound::settle_all(std::vector<Reply> entries) {
     shared->running = std::min(options_.parallel, entries.size());
     for (std::size_t i = 0, n = shared->running; i < n; ++i)
         boost::asio::co_spawn(executor, worker(), boost::asio::detached);
-    boost::system::error_code ignored;
-    co_await shared->done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    if (shared->running > 0) {  // (workers that never waited may have ended already)
+        boost::system::error_code ignored;
+        co_await shared->done.async_wait(
+            boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
     if (shared->error) co_return *shared->error;
     co_return engine::Ok{};
 }

@@ -26,10 +26,13 @@ using redis::command_of;
 
 namespace {
 
-constexpr std::array<std::string_view, 13> kEvents = {
-    "task.opened",   "task.claimed",   "task.released", "task.reassigned", "task.completed",
-    "task.cancelled", "task.due_soon", "task.overdue",  "task.escalated",  "reminder",
-    "instance.finished", "notification", "*"};
+constexpr std::array<std::string_view, 14> kEvents = {"task.opened",      "task.claimed",
+                                                      "task.released",    "task.reassigned",
+                                                      "task.rescheduled", "task.completed",
+                                                      "task.cancelled",   "task.due_soon",
+                                                      "task.overdue",     "task.escalated",
+                                                      "reminder",         "instance.finished",
+                                                      "notification",     "*"};
 constexpr std::int64_t kRecordTtl = 30 * 86400;  // seconds
 
 std::string dump(const json& j) {
@@ -236,12 +239,13 @@ Awaitable<Result<json>> Webhooks::add(json spec, std::string by) {
         if (!events[i].is_string() ||
             std::find(kEvents.begin(), kEvents.end(), events[i].get_ref<const std::string&>()) ==
                 kEvents.end())
-            co_return make_error(ErrorCode::invalid_input,
-                                 "an event type of the feed: task.opened, task.claimed, "
-                                 "task.released, task.reassigned, task.completed, task.cancelled, "
-                                 "task.due_soon, task.overdue, task.escalated, reminder, "
-                                 "instance.finished, notification, or \"*\"",
-                                 "/events/" + std::to_string(i));
+            co_return make_error(
+                ErrorCode::invalid_input,
+                "an event type of the feed: task.opened, task.claimed, "
+                "task.released, task.reassigned, task.rescheduled, task.completed, task.cancelled, "
+                "task.due_soon, task.overdue, task.escalated, reminder, "
+                "instance.finished, notification, or \"*\"",
+                "/events/" + std::to_string(i));
     const json secret = spec.value("secret", json());
     if (!secret.is_string() || secret.get_ref<const std::string&>().size() < 16 ||
         secret.get_ref<const std::string&>().size() > 256)

@@ -1452,6 +1452,35 @@ Awaitable<Result<void>> RedisStore::add_to_feed(std::string instance_id, std::st
     co_return engine::Ok{};
 }
 
+Awaitable<Result<void>> RedisStore::add_to_outbox(std::vector<OutboxEntry> entries) {
+    std::vector<Call> calls;
+    for (auto& e : entries) {
+        const std::string key = keys_.outbox(e.shard);
+        calls.push_back(Call::cmd(key, command_of("XADD", key, "*", "k", e.kind, "x", e.effect_id,
+                                                  "p", dump(e.payload))));
+    }
+    auto replies = co_await client_->all(std::move(calls));
+    if (any_failed(replies)) co_return first_error(replies);
+    co_return engine::Ok{};
+}
+
+Awaitable<Result<RedisStore::TimerScan>> RedisStore::scan_timer_entries(int shard,
+                                                                        std::string cursor,
+                                                                        std::size_t count) {
+    const std::string key = keys_.timers(shard);
+    auto r = co_await client_->command(
+        key, command_of("ZSCAN", key, cursor, "COUNT", std::to_string(count)));
+    if (!r) co_return r.error();
+    if (r->elements.size() != 2)
+        co_return make_error(ErrorCode::storage_error, "ZSCAN answered no cursor and page");
+    TimerScan page;
+    page.cursor = r->elements[0].str;
+    const auto& members = r->elements[1].elements;
+    for (std::size_t i = 0; i + 1 < members.size(); i += 2)
+        page.instance_ids.push_back(members[i].str);
+    co_return page;
+}
+
 Awaitable<Result<std::string>> RedisStore::feed_end() {
     std::vector<Call> calls;
     for (int s = 0; s < keys_.shards(); ++s)

@@ -55,6 +55,9 @@ Awaitable<void> in_parallel(std::size_t n, std::size_t width, Work work) {
             },
             asio::detached);
     }
+    // Work that never waited may have ended already (co_spawn can run it inline), before there
+    // was a wait to cancel.
+    if (shared->running == 0) co_return;
     boost::system::error_code ec;
     co_await shared->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
@@ -202,15 +205,17 @@ Awaitable<Result<Sent>> repeated(RedisStore& store, Instance first, const SendOp
     }
     std::optional<engine::Task> task;
     if (const engine::Task* t = first.find_task(options.task_id)) task = *t;
-    co_return Sent{std::make_shared<const Instance>(std::move(first)), std::move(task)};
+    co_return Sent{std::make_shared<const Instance>(std::move(first)), std::move(task), false};
 }
 
 }  // namespace
 
 Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions options) {
     input.directory = options_.directory;
-    const auto calendar = options_.calendar ? options_.calendar() : nullptr;
-    input.calendar = calendar.get();
+    // The office's calendar now, unless the input brings its own (rescheduling's, as stored).
+    const auto calendar =
+        input.calendar == nullptr && options_.calendar ? options_.calendar() : nullptr;
+    if (input.calendar == nullptr) input.calendar = calendar.get();
     // The instance as this node last saw it, shared with the cache (immutable: a step copies).
     std::shared_ptr<const StoredInstance> current = cached(id);
     bool from_cache = current != nullptr;
@@ -250,6 +255,9 @@ Awaitable<Result<Sent>> Runtime::send(std::string id, Input input, SendOptions o
             }
             co_return step.error();
         }
+        if (step->effects.empty() && std::holds_alternative<engine::RescheduleInput>(input.kind))
+            co_return Sent{std::shared_ptr<const Instance>(current, &current->instance),
+                           std::nullopt, false};  // nothing moved: nothing to commit
         engine::record_input(step->history, input);
         auto outcome = co_await store_.commit(**def, *step, &before, current->head, commit);
         if (!outcome) {
@@ -426,6 +434,22 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
             notification["committed_seq"] = std::strtoll(e.id.c_str() + dash + 1, nullptr, 10);
         co_return co_await options_.notifier(notification);
     }
+    if (e.kind == "reschedule") {
+        const json& shard = e.payload["shard"];
+        if (!shard.is_number_integer() || shard.get<int>() < 0 ||
+            shard.get<int>() >= store_.keys().shards())
+            co_return make_error(ErrorCode::invalid_input, "a reschedule entry without its shard");
+        if (!options_.stored_calendar) co_return engine::Ok{};
+        auto calendar = co_await options_.stored_calendar();
+        if (!calendar) co_return calendar.error();  // Redis away: taken again later
+        const engine::Calendar office = *calendar ? **calendar : engine::Calendar();
+        auto moved = co_await reschedule_shard(shard.get<int>(), office);
+        if (!moved) co_return moved.error();
+        if (*moved > 0)
+            spdlog::info("office calendar changed: {} instance(s) of shard {} rescheduled", *moved,
+                         shard.get<int>());
+        co_return engine::Ok{};
+    }
     if (e.kind == "feed") {
         if (!options_.feed_events) co_return engine::Ok{};
         json entry = e.payload;
@@ -479,6 +503,46 @@ Awaitable<Result<void>> Runtime::deliver(const OutboxEntry& e) {
     const auto failed = engine::child_failed(effect, *why);
     auto r = co_await send(failed.target, failed.input(), e.effect_id);
     co_return spent_unless_unavailable(r);
+}
+
+Awaitable<Result<void>> Runtime::calendar_changed() {
+    const std::string change = std::to_string(now()) + "." + options_.node_id;
+    std::vector<OutboxEntry> entries;
+    for (int s = 0; s < store_.keys().shards(); ++s) {
+        OutboxEntry e;
+        e.shard = s;
+        e.kind = "reschedule";
+        e.effect_id = "calendar@" + change + "." + std::to_string(s);
+        e.payload = json{{"shard", s}};
+        entries.push_back(std::move(e));
+    }
+    co_return co_await store_.add_to_outbox(std::move(entries));
+}
+
+Awaitable<Result<std::size_t>> Runtime::reschedule_shard(int shard,
+                                                         const engine::Calendar& calendar) {
+    std::size_t moved = 0;
+    std::string cursor = "0";
+    do {
+        auto page = co_await store_.scan_timer_entries(shard, cursor, 256);
+        if (!page) co_return page.error();
+        cursor = std::move(page->cursor);
+        const auto& ids = page->instance_ids;
+        std::optional<engine::Error> failed;
+        co_await in_parallel(ids.size(), 16, [&](std::size_t i) -> Awaitable<void> {
+            engine::Input input;
+            input.kind = engine::RescheduleInput{};
+            input.actor = Actor::system_actor();
+            input.calendar = &calendar;
+            SendOptions options;  // (a temporary in the co_await would be freed twice: GCC 12)
+            auto r = co_await send(ids[i], std::move(input), std::move(options));
+            if (!r && r.error().code == ErrorCode::unavailable) failed = r.error();
+            if (r && r->committed) ++moved;
+        });
+        if (failed) co_return *failed;  // the entry is taken again: the walk starts over
+    } while (cursor != "0");
+    stats_.rescheduled += moved;
+    co_return moved;
 }
 
 Awaitable<Result<std::size_t>> Runtime::deliver_outbox() {

@@ -212,6 +212,86 @@ TEST_P(Background, ABlockingReadAnswersAsSoonAsAnyStreamHasAnEntry) {
     reads.cancel();
 }
 
+TEST_P(Background, ACalendarChangeReschedulesEveryInstanceWithATimerOnWhicheverNodeDeliversIt) {
+    shards_ = 2;  // hundreds of instances a shard: the walk takes several pages
+    auto office = engine::Calendar::from_json(
+        {{"weekend", {"fri", "sat"}}},
+        [](std::string_view) -> std::shared_ptr<const engine::ZoneRules> { return nullptr; });
+    ASSERT_TRUE(office) << office.error().to_string();
+    auto stored = std::make_shared<const engine::Calendar>(std::move(office).value());
+    bool calendar_stored = false;  // until then, the default calendar is stored
+    RuntimeOptions options;
+    options.stored_calendar = [&]() -> Awaitable<Result<std::shared_ptr<const engine::Calendar>>> {
+        co_return calendar_stored ? stored : std::shared_ptr<const engine::Calendar>();
+    };
+    Node& a = add_node(options);
+    Node& b = add_node(options);
+    put(a, definition({{"workflow", "deadline"},
+                       {"version", 1},
+                       {"title", "A deadline"},
+                       {"start", "review"},
+                       {"states",
+                        {{"review",
+                          {{"task",
+                            {{"role", "legal"},
+                             {"title", "Review"},
+                             {"outcomes", {"done"}},
+                             {"due", {{"working_days", 3}}}}},
+                           {"on", {{"done", "end"}}}}},
+                         {"end", {{"final", "ok"}}}}}}));
+    // Friday 15 January 2027, 08:00 UTC: three working days of a Saturday-Sunday week end on
+    // Wednesday 20 January; of a Friday-Saturday week, on Tuesday 19 January.
+    const TimeMs wednesday = 1'800'000'000'000 + 5 * engine::kMsPerDay;
+    const TimeMs tuesday = wednesday - engine::kMsPerDay;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 600; ++i) {
+        StartRequest request;
+        request.workflow = "deadline";
+        auto started = run(a.runtime->start(request, person("olga", {"officer"})));
+        ASSERT_TRUE(started) << started.error().to_string();
+        ASSERT_EQ(started->instance.tasks[0].due_at, wednesday);
+        ids.push_back(started->instance.id);
+    }
+    // One finished instance: it has no timer, and nothing is done to it.
+    auto done = run(a.runtime->send(ids.back(), complete(ids.back() + ".t1", "done", json::object(),
+                                                         person("lina", {"legal"}))));
+    ASSERT_TRUE(done) << done.error().to_string();
+
+    calendar_stored = true;
+    auto queued = run(a.runtime->calendar_changed());
+    ASSERT_TRUE(queued) << queued.error().to_string();
+    // Node b delivers what node a queued.
+    for (int round = 0; round < 20; ++round) {
+        auto delivered = run(b.runtime->deliver_outbox());
+        ASSERT_TRUE(delivered) << delivered.error().to_string();
+        if (*delivered == 0) break;
+    }
+    EXPECT_EQ(b.runtime->stats().rescheduled, 599U);
+    auto loaded = run(a.runtime->get_many(ids));
+    ASSERT_TRUE(loaded);
+    for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+        const auto& inst = (*loaded)[i];
+        ASSERT_TRUE(inst);
+        EXPECT_EQ(inst->tasks[0].due_at, tuesday) << inst->id;
+        EXPECT_EQ(inst->next_timer_due(), tuesday) << inst->id;
+    }
+    EXPECT_EQ((*loaded).back()->revision, 2U) << "the finished one was left alone";
+    // The queues and timer sets follow the new deadlines: due Tuesday, not Wednesday.
+    auto due = run(a.store->instances_due(tuesday));
+    ASSERT_TRUE(due);
+    EXPECT_EQ(*due, 599U);
+
+    // Again: nothing moves, nothing is committed.
+    const auto commits = b.runtime->stats().commits;
+    ASSERT_TRUE(run(a.runtime->calendar_changed()));
+    for (int round = 0; round < 20; ++round) {
+        auto delivered = run(b.runtime->deliver_outbox());
+        ASSERT_TRUE(delivered);
+        if (*delivered == 0) break;
+    }
+    EXPECT_EQ(b.runtime->stats().commits, commits);
+}
+
 // Counted on the single server, whose INFO sees every command.
 class IdleCost : public DurableTest {};
 

@@ -60,9 +60,16 @@ struct ReassignTaskInput {
     std::string task_id;
     std::string assignee;  // empty: back to the role's queue
 };
+// The office calendar changed: the due dates and pending timers of the current state that
+// count on it (working days, a date's day in the office's zone) are counted again from what
+// they count from (the task's opening, the state's entry, the data's date), on the calendar
+// the input carries. Timers already fired stay spent; a step that moves nothing has no
+// effects (and a runtime need not commit it).
+struct RescheduleInput {};
 
-using InputKind = std::variant<EventInput, CompleteTaskInput, TimerFiredInput, ChildFinishedInput,
-                               CancelInput, ClaimTaskInput, ReleaseTaskInput, ReassignTaskInput>;
+using InputKind =
+    std::variant<EventInput, CompleteTaskInput, TimerFiredInput, ChildFinishedInput, CancelInput,
+                 ClaimTaskInput, ReleaseTaskInput, ReassignTaskInput, RescheduleInput>;
 struct Input {
     InputKind kind;
     Actor actor;
@@ -102,6 +109,11 @@ struct TaskClaimed {
 struct TaskReleased {
     std::string task_id;
     std::string by;  // who released it: the claimant, a lead, an admin or the system
+};
+// A task's deadline counted again (RescheduleInput): its new due time (0: none).
+struct TaskRescheduled {
+    std::string task_id;
+    TimeMs due_at = 0;
 };
 struct TaskReassigned {
     std::string task_id;
@@ -145,8 +157,8 @@ struct InstanceFinished {
 
 using Effect =
     std::variant<TaskOpened, TaskClosed, TaskEscalated, TaskOverdue, TaskReminded, TaskClaimed,
-                 TaskReleased, TaskReassigned, TimerSet, TimerCleared, Notification, ChildStarted,
-                 ChildCancelled, WorkflowStarted, InstanceFinished>;
+                 TaskReleased, TaskReassigned, TaskRescheduled, TimerSet, TimerCleared,
+                 Notification, ChildStarted, ChildCancelled, WorkflowStarted, InstanceFinished>;
 
 // One line of the audit history: what the interpreter did with an input. It owns its text, so
 // it outlives the Definition the step ran on. The input itself
@@ -154,7 +166,8 @@ using Effect =
 // copying it here would cost every transition.
 struct HistoryEntry {
     TimeMs at = 0;
-    // A literal: start, event, complete, timer, child, cancel, claim, release, reassign.
+    // A literal: start, event, complete, timer, child, cancel, claim, release, reassign,
+    // reschedule.
     std::string_view input;
     std::string actor;
     std::string from_state, to_state;  // from_state is empty for a start

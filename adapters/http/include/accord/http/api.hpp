@@ -88,6 +88,9 @@ struct ApiOptions {
     Notifications* notifications = nullptr;
     // Webhooks for other systems; none: those routes answer 404.
     Webhooks* webhooks = nullptr;
+    // Told after an admin puts the office calendar: the open items' due dates and timers are
+    // counted again on it (redis::Runtime::calendar_changed). Unset: they keep what they had.
+    std::function<Awaitable<Result<void>>()> calendar_changed;
     // The origin a browser's requests come from ("https://accord.example.edu", from
     // --public-url); empty: the scheme served and the request's Host.
     std::string public_origin;

@@ -132,7 +132,8 @@ struct OutboxEntry {
     int shard = 0;
     std::string id;         // stream id
     std::string effect_id;  // "<instance>@<revision>.<n>": the receiver's idempotency key
-    std::string kind;       // child.start, child.result, child.cancel, start, notify
+    std::string kind;       // child.start, child.result, child.cancel, start, notify, feed,
+                            // reschedule
     engine::json payload;
     // Not empty: the entry is malformed (what is wrong); it is parked, never delivered.
     std::string problem;
@@ -256,6 +257,19 @@ public:
     // Adds an entry ({"at", "instance", "workflow", "events": [...]}, as a commit's) to the
     // feed of `instance_id`'s shard, in its place among the commits (a delivered notification).
     Awaitable<Result<void>> add_to_feed(std::string instance_id, std::string entry);
+    // Adds entries to the outboxes of their shards (work no commit made: a calendar change's
+    // rescheduling), pipelined; each is delivered by some node, at least once.
+    Awaitable<Result<void>> add_to_outbox(std::vector<OutboxEntry> entries);
+
+    // One page of the instances with a pending timer in `shard` (its timer set's members),
+    // by SCAN's rules: from `cursor` ("0" to begin), every member present throughout the walk
+    // at least once; the next cursor is "0" at the end.
+    struct TimerScan {
+        std::string cursor;
+        std::vector<std::string> instance_ids;
+    };
+    Awaitable<Result<TimerScan>> scan_timer_entries(int shard, std::string cursor,
+                                                    std::size_t count);
 
     // New outbox entries for `consumer`, then entries idle longer than `reclaim_after` in a
     // consumer that stopped (a dead node's).

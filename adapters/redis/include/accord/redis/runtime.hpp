@@ -67,6 +67,10 @@ struct RuntimeOptions {
     // The office's calendar now (accordd's, which an admin may change); none or null: UTC with
     // Saturday and Sunday off. Each step holds the one it began with.
     std::function<std::shared_ptr<const engine::Calendar>()> calendar;
+    // The office's calendar as stored now, read afresh (not a snapshot that may lag a change):
+    // what rescheduling after a change counts on (calendar_changed). Unset: nothing is
+    // rescheduled.
+    std::function<Awaitable<Result<std::shared_ptr<const engine::Calendar>>>()> stored_calendar;
 };
 
 struct StartRequest {
@@ -100,6 +104,9 @@ struct Sent {
     // SendOptions::task_id's task as the input left it; nullopt when the instance holds it no
     // longer (an input repeated by its idempotency key, after the state moved on).
     std::optional<engine::Task> task;
+    // Whether this send committed a step: false for an input repeated by its idempotency key,
+    // and for a reschedule that moved nothing.
+    bool committed = true;
 };
 
 struct RuntimeStats {
@@ -107,6 +114,7 @@ struct RuntimeStats {
     std::uint64_t timers_fired = 0, outbox_delivered = 0, outbox_parked = 0;
     std::uint64_t timer_wakeups_sent = 0;  // announcements of an earlier timer
     std::uint64_t starts_refused = 0;      // too deep (see max_start_depth)
+    std::uint64_t rescheduled = 0;         // instances whose timers a calendar change moved
 };
 
 class Runtime {
@@ -135,6 +143,14 @@ public:
     // effect id, so that performing it again changes nothing. invalid_input: an entry of a known
     // kind without what it needs, which can never be delivered.
     Awaitable<Result<void>> deliver(const OutboxEntry& entry);
+
+    // The office calendar changed (it is stored already): every instance with a pending timer
+    // is stepped with engine::RescheduleInput on the stored calendar, so that its due dates and
+    // timers count on the new one. Queued as one outbox entry per shard ("reschedule"), which
+    // any node works through: durable, at least once (rescheduling again changes nothing).
+    Awaitable<Result<void>> calendar_changed();
+    // Reschedules the instances with a pending timer in `shard` on `calendar`; how many moved.
+    Awaitable<Result<std::size_t>> reschedule_shard(int shard, const engine::Calendar& calendar);
 
     // Starts the background loops (timers, the timer wake-ups, the outbox) under `supervisor`,
     // on the store's executor; without one, under a supervisor of the runtime's own. stop()
