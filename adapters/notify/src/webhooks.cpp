@@ -202,6 +202,7 @@ Awaitable<Result<void>> Webhooks::refresh() {
             if (e.is_string() && std::find(wanted.begin(), wanted.end(), e) == wanted.end())
                 wanted.push_back(e.get<std::string>());
     wanted_ = std::move(wanted);
+    registered_ = std::move(all).value();
     co_return engine::Ok{};
 }
 
@@ -346,9 +347,9 @@ Awaitable<Result<void>> Webhooks::make(std::vector<json> deliveries) {
 }
 
 Awaitable<Result<void>> Webhooks::dispatch(json entry) {
-    auto all = co_await hooks();
-    if (!all) co_return all.error();
-    if (all->empty()) co_return engine::Ok{};
+    // The webhooks as last read (refresh), not read again for every entry.
+    const std::vector<json> all = registered_;
+    if (all.empty()) co_return engine::Ok{};
     const std::string effect = entry.value("effect_id", "");
     const json events = entry.value("events", json::array());
     std::vector<json> deliveries;
@@ -376,7 +377,7 @@ Awaitable<Result<void>> Webhooks::dispatch(json entry) {
         body["at"] = engine::format_date_time(at);
         if (!body.contains("instance")) body["instance"] = entry.value("instance", json());
         body["workflow"] = entry.value("workflow", json());
-        for (const auto& hook : *all) {
+        for (const auto& hook : all) {
             const json wants = hook.value("events", json::array());
             if (std::find(wants.begin(), wants.end(), type) == wants.end() &&
                 std::find(wants.begin(), wants.end(), "*") == wants.end())

@@ -55,7 +55,8 @@ public:
     // A delivered notification (Notices): one "notification" event.
     Awaitable<Result<void>> notification(const nlohmann::json& event, std::string effect_id);
 
-    // Reads which event types the webhooks want (at start, and when the users' epoch moves).
+    // Reads the webhooks and which event types they want (at start, and when the users' epoch
+    // moves); dispatch() makes deliveries for the webhooks as last read.
     Awaitable<Result<void>> refresh();
     bool any() const { return !wanted_.empty(); }
     // Whether a webhook wants events of this type (a commit's effect type: "reminder" stands
@@ -83,6 +84,7 @@ private:
     std::unique_ptr<Pool> pool_;
     std::string hooks_key_, epoch_key_, changes_key_, audit_key_;
     std::vector<std::string> wanted_;  // the event types some webhook wants ("*": all)
+    std::vector<nlohmann::json> registered_;  // the webhooks as last read, by creation
 };
 
 // The Accord-Signature header of `body` sent at `t` (unix seconds) with `secret`.
