@@ -11,6 +11,8 @@
 #            accordd kept there)
 #     idle   Redis commands a second of idle accordd nodes: one node with 0, 5 and 100 feed
 #            sockets, three nodes with 0, 6 and 100   (IDLE_SECONDS, default 20)
+#     notices one notice to 10,000 readers e-mailed and sent to a webhook, alone and beside the
+#            REST bench   (NOTICE_PEOPLE, NOTICE_SECONDS, NOTICE_REPS: 10000, 10, 3)
 #     timers the lag of 10,000 timers due at once, fired by three nodes   (TIMER_INSTANCES,
 #            TIMER_REPS, default 10000 and 3)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
@@ -607,20 +609,25 @@ notices_part() {
   local port url value seconds
   port=$(start_redis notices aof)
   url="redis://127.0.0.1:$port"
-  echo "== notices: one notice to ${NOTICE_PEOPLE:-10000} readers, e-mailed and sent to a webhook"
+  echo "== notices: one notice to ${NOTICE_PEOPLE:-10000} readers, e-mailed and sent to a webhook (REST beside it: ${NOTICE_REPS:-3} runs each way, alternating)"
   echo "bench/run.sh notices, $(date -u '+%F %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo '?')"
   echo "| REST beside it | e-mails | first ms | last ms | e-mails/s | webhook (signature valid) | REST completions/s without → with |"
   echo "|---|---|---|---|---|---|---|"
   for seconds in 0 "${NOTICE_SECONDS:-10}"; do
     redis-cli -p "$port" flushall >/dev/null
+    local reps=1
+    [ "$seconds" = 0 ] || reps=${NOTICE_REPS:-3}
     value=$(/usr/bin/python3 bench/api/notices.py "$build" "$url" "${NOTICE_PEOPLE:-10000}" "$seconds" \
-      "$redis_tmp/notices" | sed -n 's/^RESULT //p') || { echo "bench: notices failed: $value" >&2; exit 1; }
+      "$redis_tmp/notices" "$reps" | sed -n 's/^RESULT //p') || { echo "bench: notices failed: $value" >&2; exit 1; }
     python3 - "$seconds" "$value" <<'PY'
 import json, sys
 r = json.loads(sys.argv[2])
 rest = "none" if sys.argv[1] == "0" else f"{r['restWithout']:,} → {r['restWith']:,} ({r['ratio']:.0%})"
+runs = "" if sys.argv[1] == "0" else (
+    f" median of {len(r['runs'])}: " + ", ".join(f"{x['ratio']:.0%}" for x in r["runs"]) +
+    f"; AOF rewrites during the runs: {r['rewritesDuring']}")
 print(f"| {sys.argv[1]} s | {r['emails']:,} | {r['firstMs']:,} | {r['lastMs']:,} | "
-      f"{r['emailsPerSecond']:,} | {r['webhooks']} ({r['signatureValid']}) | {rest} |")
+      f"{r['emailsPerSecond']:,} | {r['webhooks']} ({r['signatureValid']}) | {rest}{runs} |")
 PY
   done
 }

@@ -25,7 +25,7 @@ const char* kUsage =
                [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
                [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
                [--calendar FILE] [--smtp-url URL [--smtp-user USER] --mail-from ADDRESS]
-               [--webhook-allow PREFIX[,...]] [--outbound-reclaim S]
+               [--smtp-rate PER_SECOND] [--webhook-allow PREFIX[,...]] [--outbound-reclaim S]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -39,6 +39,8 @@ Each setting comes from the flag, else the environment variable, else the --conf
                    (ACCORD_SMTP_USER)
   --mail-from ADDRESS  the From of e-mail notices, "Accord <accord@example.edu>"
                    (ACCORD_MAIL_FROM; required with --smtp-url)
+  --smtp-rate N    e-mails a second this node sends at most, 0 for no limit
+                   (ACCORD_SMTP_RATE; default 200)
   --outbound-reclaim S  e-mails and webhook deliveries a stopped node was sending are taken
                    over by another after S seconds (ACCORD_OUTBOUND_RECLAIM; default 120)
   --webhook-allow P[,Q]  webhooks only to URLs that begin with one of these prefixes
@@ -162,6 +164,13 @@ const std::vector<Setting>& settings() {
              c.mail_from = v;
              return v.find('@') != std::string::npos &&
                     v.find_first_of("\r\n") == std::string::npos;
+         }},
+        {"smtp-rate", "ACCORD_SMTP_RATE", false,
+         [](Config& c, const std::string& v) {
+             char* end = nullptr;
+             c.smtp_rate = std::strtod(v.c_str(), &end);
+             return !v.empty() && end == v.c_str() + v.size() && c.smtp_rate >= 0 &&
+                    c.smtp_rate <= 100000;
          }},
         {"outbound-reclaim", "ACCORD_OUTBOUND_RECLAIM", false,
          [](Config& c, const std::string& v) {

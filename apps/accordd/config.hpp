@@ -42,6 +42,7 @@ struct Config {
     // only, never a flag) and the From address.
     std::string smtp_url, smtp_user, smtp_password, mail_from;
     std::vector<std::string> webhook_allow;  // URL prefixes; empty: any http(s) URL
+    double smtp_rate = 200;                  // e-mails a second a node sends at most (0: no limit)
     int outbound_reclaim = 120;  // seconds before a stopped node's e-mails and deliveries move
     int idle_timeout = 60;     // seconds a keep-alive connection may sit idle
     int request_timeout = 10;  // seconds to send a whole request once it began

@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
         mailer_options.slot = "mail";
         mailer_options.node_id = runtime.node_id();
         mailer_options.reclaim_after = std::chrono::seconds(config.outbound_reclaim);
+        mailer_options.rate = config.smtp_rate;
         if (dev_clock) mailer_options.now = [&dev_clock] { return dev_clock->now(); };
         mailer = std::make_unique<notify::Mailer>(users_client.value(), *smtp, mailer_options);
         notices.mail_through(mailer.get(), notify::MailSettings{config.mail_from, config.public_url});

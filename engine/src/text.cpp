@@ -32,16 +32,30 @@ bool is_language_tag(std::string_view tag) {
 }
 
 Text::Text(std::string plain) {
-    entries_.emplace_back(std::string(), std::move(plain));
+    mutable_entries().emplace_back(std::string(), std::move(plain));
+}
+
+const Text::Entries& Text::none() {
+    static const Entries kNone;
+    return kNone;
+}
+
+Text::Entries& Text::mutable_entries() {
+    if (!p_)
+        p_ = std::make_shared<Entries>();
+    else if (p_.use_count() > 1)
+        p_ = std::make_shared<Entries>(*p_);
+    return *p_;
 }
 
 void Text::add(std::string language, std::string text) {
-    for (auto& [lang, s] : entries_)
+    Entries& entries = mutable_entries();
+    for (auto& [lang, s] : entries)
         if (lang == language) {
             s = std::move(text);
             return;
         }
-    entries_.emplace_back(std::move(language), std::move(text));
+    entries.emplace_back(std::move(language), std::move(text));
 }
 
 std::optional<Text> Text::from_json(const json& j) {
@@ -50,19 +64,21 @@ std::optional<Text> Text::from_json(const json& j) {
     Text t;
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (!is_language_tag(it.key()) || !it->is_string()) return std::nullopt;
-        t.entries_.emplace_back(it.key(), it->get<std::string>());
+        t.mutable_entries().emplace_back(it.key(), it->get<std::string>());
     }
     return t;
 }
 
 json Text::to_json() const {
-    if (plain()) return entries_.empty() ? json("") : json(entries_[0].second);
+    const Entries& entries = this->entries();
+    if (plain()) return entries.empty() ? json("") : json(entries[0].second);
     json j = json::object();
-    for (const auto& [lang, s] : entries_) j[lang] = s;
+    for (const auto& [lang, s] : entries) j[lang] = s;
     return j;
 }
 
 const std::string& Text::in(std::string_view language) const {
+    const Entries& entries_ = entries();
     if (entries_.empty()) return empty_string();
     for (const auto& [lang, s] : entries_)
         if (lang == language) return s;
@@ -109,10 +125,25 @@ Text TextTemplate::render(const json& data, const logic::Context& ctx) const {
 }
 
 void write_text(JsonWriter& w, JsonKey key, const Text& t) {
-    if (t.plain())
+    if (t.plain()) {
         w.str(key, t.text());
-    else
+        return;
+    }
+    // The object to_json() gives, written straight (this is on every commit's path): its
+    // members in the order of their keys, as nlohmann writes an object.
+    const auto& entries = t.entries();
+    std::array<std::size_t, 8> order{};
+    const std::size_t n = entries.size();
+    if (n > order.size()) {
         w.json(key, t.to_json());
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n),
+              [&](std::size_t a, std::size_t b) { return entries[a].first < entries[b].first; });
+    w.key(key).object();
+    for (std::size_t i = 0; i < n; ++i) w.member(entries[order[i]].first, entries[order[i]].second);
+    w.end_object();
 }
 
 std::string text_in(const json& text, std::string_view language) {

@@ -19,9 +19,11 @@ protected:
                 "Accord <accord@birzeit.example>", "--public-url",
                 "https://accord.birzeit.example", "--outbound-reclaim", "2"};
     }
-    void start_with(int fail_first, int hang_first = 0) {
+    void start_with(int fail_first, int hang_first = 0, std::vector<std::string> extra = {}) {
         sink_ = std::make_unique<support::SmtpSink>(fail_first, hang_first);
-        serve(flags());
+        auto all = flags();
+        all.insert(all.end(), extra.begin(), extra.end());
+        serve(all);
         adam_ = add_user("adam", {"admin"});
         lina_ = add_user("lina", {"legal"});
         omar_ = add_user("omar", {"legal"});
@@ -204,6 +206,21 @@ TEST_F(Mail, ANodeKilledWhileSendingLeavesTheEMailToAnother) {
     const auto all = sink_->wait_for(2, 20s);
     ASSERT_EQ(all.size(), 2u) << "both, sent by the node still running";
     EXPECT_NE(all[0]["rcpt_to"], all[1]["rcpt_to"]);
+}
+
+TEST_F(Mail, ANodeSendsNoFasterThanItsSmtpRate) {
+    start_with(0, 0, {"--smtp-rate", "2"});
+    const auto began = std::chrono::steady_clock::now();
+    ping();
+    ping();  // lina and omar, twice: four e-mails, at most two a second
+    const auto all = sink_->wait_for(4, 20s);
+    const auto took = std::chrono::steady_clock::now() - began;
+    ASSERT_EQ(all.size(), 4u);
+    // Turns half a second apart: the fourth is sent 1.5 s after the first, at the soonest.
+    EXPECT_GE(took, 1200ms);
+    EXPECT_TRUE(eventually([&] {
+        return metrics().find("accord_mail_sent_total 4") != std::string::npos;
+    })) << metrics();
 }
 
 }  // namespace

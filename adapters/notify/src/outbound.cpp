@@ -119,6 +119,20 @@ Awaitable<Result<void>> Outbound::open() {
     co_return engine::Ok{};
 }
 
+Awaitable<void> Outbound::pace() {
+    if (options_.rate <= 0) co_return;
+    const auto now = std::chrono::steady_clock::now();
+    const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 / options_.rate));
+    if (next_send_ < now) next_send_ = now;  // (an idle spell saves up no turns)
+    const auto turn = next_send_;
+    next_send_ += gap;
+    if (turn <= now) co_return;
+    boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, turn);
+    boost::system::error_code ignored;
+    co_await wait.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+}
+
 Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
     const std::string id = entry.elements.empty() ? std::string() : entry.elements[0].str;
     const std::string* text = field(entry, "j");
@@ -132,6 +146,7 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
         ++given_up_;
         co_return engine::Ok{};
     }
+    co_await pace();
     Result<void> sent = co_await send_(job);
     const engine::TimeMs at = now();
     const int attempt = job.value("attempt", 0) + 1;

@@ -129,6 +129,13 @@ public:
         return end_array();
     }
     JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
+    // An object member whose key is known only at run time (escaped as a string is).
+    JsonWriter& member(std::string_view k, std::string_view v) {
+        string(k);
+        out_ += ':';
+        comma_ = false;
+        return string(v);
+    }
 
 private:
     // ',"key":' in a buffer with room for a short value after it.

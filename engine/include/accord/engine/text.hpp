@@ -4,6 +4,7 @@
 // a reader is given their language's, English when the text lacks it, else the first it has.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,28 +34,36 @@ public:
     const std::string& in(std::string_view language) const;
     // The text a reader without a language gets: English, else the first.
     const std::string& text() const { return in("en"); }
-    bool empty() const { return entries_.empty() || text().empty(); }
-    bool plain() const { return entries_.size() <= 1 && (entries_.empty() || entries_[0].first.empty()); }
+    bool empty() const { return entries().empty() || text().empty(); }
+    bool plain() const {
+        const Entries& e = entries();
+        return e.size() <= 1 && (e.empty() || e[0].first.empty());
+    }
     // (language, text); a plain text's one entry has the language "".
-    const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+    using Entries = std::vector<std::pair<std::string, std::string>>;
+    const Entries& entries() const { return p_ ? *p_ : none(); }
     void add(std::string language, std::string text);
 
     // Each entry with `before` prepended, in its own language (`before(language)`).
     template <typename F>
     Text prefixed(F&& before) const {
         Text out;
-        for (const auto& [lang, s] : entries_) out.add(lang, before(lang) + s);
+        for (const auto& [lang, s] : entries()) out.add(lang, before(lang) + s);
         return out;
     }
 
     // Plain texts compare by their string (no text and "" are the same); others entry by entry.
     bool operator==(const Text& other) const {
         if (plain() && other.plain()) return text() == other.text();
-        return entries_ == other.entries_;
+        return entries() == other.entries();
     }
 
 private:
-    std::vector<std::pair<std::string, std::string>> entries_;
+    static const Entries& none();
+    Entries& mutable_entries();  // this text's own (copied first if another shares them)
+    // Shared between copies until one of them changes (a task's texts are copied with it on
+    // every step).
+    std::shared_ptr<Entries> p_;
 };
 
 // A Text whose entries are templates ("Review {{partner.name}}"), rendered into a Text.

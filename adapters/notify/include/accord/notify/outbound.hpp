@@ -44,6 +44,9 @@ struct OutboundOptions {
     std::chrono::milliseconds give_up_after{24 * 3'600'000};
     std::chrono::milliseconds reclaim_after{120'000};
     std::size_t parallel = 8;  // jobs a node sends at once
+    // Sends a second a node starts at most (0: no limit): background sending then leaves the
+    // node's thread and cores to the people working (and a relay's limits are kept).
+    double rate = 0;
     std::function<engine::TimeMs()> now;  // default: the system clock
 };
 
@@ -82,6 +85,7 @@ private:
     Awaitable<Result<void>> loop(redis::LoopState& state);
     Awaitable<Result<void>> open();
     Awaitable<Result<void>> settle(const redis::Reply& entry);
+    Awaitable<void> pace();  // waits for this send's turn under `rate`
     // Settles them, `parallel` at a time; the first error, once all are done.
     Awaitable<Result<void>> settle_all(std::vector<redis::Reply> entries);
     Awaitable<Result<void>> round();
@@ -94,6 +98,7 @@ private:
     Round round_;
     std::string queue_, retry_, failed_;
     bool opened_ = false;
+    std::chrono::steady_clock::time_point next_send_{};  // the next turn under `rate`
     std::uint64_t sent_ = 0, failures_ = 0, given_up_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
