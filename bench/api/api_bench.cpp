@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -284,15 +285,13 @@ bool is_2xx(const Answer& a) {
 
 // ---- users -----------------------------------------------------------------------------------
 
-int users(const std::string& url, const std::string& prefix, const std::string& path, int people) {
+// Runs `work` with a UserStore on `url` (connected), then fails with the error it gave, if any.
+void with_users(const std::string& url, const std::string& prefix,
+                const std::function<Awaitable<std::string>(accord::redis::UserStore&,
+                                                           accord::engine::TimeMs)>& work) {
     asio::io_context io;
     auto client = accord::redis::Client::create(io.get_executor(), url);
     if (!client) fail(client.error().to_string());
-    std::vector<std::pair<std::string, std::string>> wanted = {
-        {"olga", "officer"}, {"dan", "dean"}, {"iris", "ir_director"}, {"admin", "admin"}};
-    for (int i = 0; i < people; ++i) wanted.emplace_back("p" + std::to_string(i), "feed_watcher");
-    std::ofstream out(path);
-    if (!out) fail("cannot write " + path);
     std::string error;
     bool done = false;
     asio::co_spawn(
@@ -303,20 +302,30 @@ int users(const std::string& url, const std::string& prefix, const std::string& 
                 co_return;
             }
             accord::redis::UserStore store(client.value(), prefix);
-            const auto now = static_cast<accord::engine::TimeMs>(wall_ms_now());
-            for (const auto& [name, role] : wanted) {
-                std::vector<std::string> roles{role};
-                auto issued = co_await store.add(name, std::move(roles), now);
-                if (!issued) {
-                    error = "user add " + name + ": " + issued.error().to_string();
-                    co_return;
-                }
-                out << name << ' ' << issued->token << '\n';
-            }
+            error = co_await work(store, static_cast<accord::engine::TimeMs>(wall_ms_now()));
         },
         [&](std::exception_ptr) { done = true; });
     while (!done) io.run_one();  // the client's timers outlive the work
     if (!error.empty()) fail(error);
+}
+
+int users(const std::string& url, const std::string& prefix, const std::string& path, int people) {
+    std::vector<std::pair<std::string, std::string>> wanted = {
+        {"olga", "officer"}, {"dan", "dean"}, {"iris", "ir_director"}, {"admin", "admin"}};
+    for (int i = 0; i < people; ++i) wanted.emplace_back("p" + std::to_string(i), "feed_watcher");
+    std::ofstream out(path);
+    if (!out) fail("cannot write " + path);
+    with_users(
+        url, prefix,
+        [&](accord::redis::UserStore& store, accord::engine::TimeMs now) -> Awaitable<std::string> {
+            for (const auto& [name, role] : wanted) {
+                std::vector<std::string> roles{role};
+                auto issued = co_await store.add(name, std::move(roles), now);
+                if (!issued) co_return "user add " + name + ": " + issued.error().to_string();
+                out << name << ' ' << issued->token << '\n';
+            }
+            co_return std::string();
+        });
     out.close();
     if (!out) fail("cannot write " + path);
     std::printf("RESULT {\"mode\": \"users\", \"users\": %zu}\n", wanted.size());
@@ -324,40 +333,25 @@ int users(const std::string& url, const std::string& prefix, const std::string& 
 }
 
 // People who hold the role "reader", each with an e-mail address and e-mail for their role's
-// notices: the audience of a notice to a
-// large role (bench/run.sh notices). Written straight into Redis, as users() does.
+// notices: the audience of a notice to a large role (bench/run.sh notices). Written straight
+// into Redis, as users() does.
 int readers(const std::string& url, const std::string& prefix, int people) {
-    asio::io_context io;
-    auto client = accord::redis::Client::create(io.get_executor(), url);
-    if (!client) fail(client.error().to_string());
-    std::string error;
-    bool done = false;
-    asio::co_spawn(
-        io,
-        [&]() -> Awaitable<void> {
-            if (auto c = co_await client.value()->connect(); !c) {
-                error = c.error().to_string();
-                co_return;
-            }
-            accord::redis::UserStore store(client.value(), prefix);
-            const auto now = static_cast<accord::engine::TimeMs>(wall_ms_now());
+    with_users(
+        url, prefix,
+        [&](accord::redis::UserStore& store, accord::engine::TimeMs now) -> Awaitable<std::string> {
             for (int i = 0; i < people; ++i) {
+                const std::string name = "r" + std::to_string(i);
                 accord::engine::Profile profile;
-                profile.email = "r" + std::to_string(i) + "@bench.invalid";
+                profile.email = name + "@bench.invalid";
                 profile.email_role_tasks = true;  // their role's notices by e-mail too
                 std::vector<std::string> roles{"reader"};
                 const accord::redis::ChangedBy by;
-                auto issued = co_await store.add("r" + std::to_string(i), std::move(roles), now,
-                                                 std::move(profile), std::string(), by);
-                if (!issued) {
-                    error = "user add r" + std::to_string(i) + ": " + issued.error().to_string();
-                    co_return;
-                }
+                auto issued = co_await store.add(name, std::move(roles), now, std::move(profile),
+                                                 std::string(), by);
+                if (!issued) co_return "user add " + name + ": " + issued.error().to_string();
             }
-        },
-        [&](std::exception_ptr) { done = true; });
-    while (!done) io.run_one();
-    if (!error.empty()) fail(error);
+            co_return std::string();
+        });
     std::printf("RESULT {\"mode\": \"readers\", \"users\": %d}\n", people);
     return 0;
 }

@@ -2,6 +2,8 @@
 // each reader in theirs (their profile's language, or ?lang=): task titles and descriptions in
 // lists, details and the feed, outcome labels and form fields, notification subjects in the
 // list and on the feed, workflow titles; a text without the reader's language in English.
+#include <set>
+
 #include "e2e_fixture.hpp"
 
 namespace accord::e2e {
@@ -134,6 +136,34 @@ TEST_F(Languages, NotificationsAndTheFeedAreInTheReadersLanguage) {
     ASSERT_EQ(snapshot["type"], "snapshot");
     ASSERT_EQ(snapshot["items"].size(), 1u);
     EXPECT_EQ(snapshot["items"][0]["title"], "Review the MoU with Universidad de Chile");
+}
+
+TEST_F(Languages, TheWorkflowPictureIsInTheReadersLanguage) {
+    auto graph = http_->get("/api/v1/definitions/bilingual_review/versions/1/graph", lina_.token);
+    ASSERT_EQ(graph.status, 200) << describe(graph);
+    const json g = graph.json();
+    EXPECT_EQ(g["start"], "review");
+    ASSERT_EQ(g["nodes"].size(), 2U);
+    const json& review = g["nodes"][0]["id"] == "review" ? g["nodes"][0] : g["nodes"][1];
+    EXPECT_EQ(review["kind"], "wait");
+    EXPECT_EQ(review["task"]["title"], "مراجعة مذكرة التفاهم مع {{partner}}");
+    EXPECT_EQ(review["task"]["labels"]["approve"], "موافقة");
+    std::set<std::string> events;
+    for (const auto& e : g["edges"]) {
+        EXPECT_EQ(e["from"], "review");
+        EXPECT_EQ(e["to"], "done");
+        events.insert(e["event"].get<std::string>());
+    }
+    EXPECT_EQ(events, (std::set<std::string>{"approve", "send_back", "withdraw"}));
+    const json english =
+        http_->get("/api/v1/definitions/bilingual_review/versions/1/graph?lang=en", lina_.token)
+            .json();
+    EXPECT_EQ(english["nodes"][1]["task"]["title"], "Review the MoU with {{partner}}")
+        << "by name: done, then review";
+    EXPECT_TRUE(is_problem(
+        http_->get("/api/v1/definitions/bilingual_review/versions/0/graph", lina_.token), 400));
+    EXPECT_TRUE(is_problem(
+        http_->get("/api/v1/definitions/bilingual_review/versions/9/graph", lina_.token), 404));
 }
 
 }  // namespace

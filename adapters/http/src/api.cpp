@@ -6,11 +6,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "accord/engine/graph.hpp"
 #include "accord/engine/time.hpp"
 #include "accord/engine/validator.hpp"
 #include "accord/http/parse.hpp"
@@ -336,6 +338,8 @@ const std::vector<Api::Route>& Api::routes() {
                  authenticated,  none,        {200, 404},                &Api::get_definition},
         {"GET",  "/api/v1/definitions/{name}/versions/{v}",
                  authenticated,  none,        {200, 400, 404},           &Api::get_definition},
+        {"GET",  "/api/v1/definitions/{name}/versions/{v}/graph",
+                 authenticated,  none,        {200, 400, 404},           &Api::get_definition_graph},
         {"GET",  "/api/v1/instances",
                  authenticated,  none,        {200},                     &Api::list_instances},
         {"POST", "/api/v1/instances",
@@ -597,19 +601,44 @@ Awaitable<Response> Api::list_definitions(Context& cx) {
     co_return json_response(200, {{"items", items}});
 }
 
+namespace {
+
+// The {v} of a definition route: a positive integer; 0 (the latest) when the route has none.
+std::optional<int> version_of(const std::string& v) {
+    int version = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+    if (ec != std::errc{} || p != v.data() + v.size() || version < 1) return std::nullopt;
+    return version;
+}
+
+}  // namespace
+
 Awaitable<Response> Api::get_definition(Context& cx) {
     int version = 0;  // the latest
     if (cx.params.size() == 2) {
-        const std::string& v = cx.path("v");
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
-        if (ec != std::errc{} || p != v.data() + v.size() || version < 1)
-            co_return problem(400, "invalid_input", "a version is a positive integer, not " + v);
+        const auto v = version_of(cx.path("v"));
+        if (!v)
+            co_return problem(400, "invalid_input",
+                              "a version is a positive integer, not " + cx.path("v"));
+        version = *v;
     }
     auto def = co_await service_.definition(cx.path("name"), version);
     if (!def) co_return problem(def.error());
     json body = (*def)->source;
     body["version"] = (*def)->version;
     co_return json_response(200, body);
+}
+
+// The picture's facts (engine::definition_graph), its texts in the reader's language.
+Awaitable<Response> Api::get_definition_graph(Context& cx) {
+    const auto version = version_of(cx.path("v"));
+    if (!version)
+        co_return problem(400, "invalid_input",
+                          "a version is a positive integer, not " + cx.path("v"));
+    auto def = co_await service_.definition(cx.path("name"), *version);
+    if (!def) co_return problem(def.error());
+    co_return json_response(200,
+                            engine::localized(engine::definition_graph(**def), cx.who.language));
 }
 
 namespace {

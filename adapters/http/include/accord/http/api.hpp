@@ -147,6 +147,7 @@ private:
 
     Awaitable<Response> list_definitions(Context& cx);
     Awaitable<Response> get_definition(Context& cx);
+    Awaitable<Response> get_definition_graph(Context& cx);
     Awaitable<Response> put_definition(Context& cx);
     Awaitable<Response> validate_definition(Context& cx);
 
