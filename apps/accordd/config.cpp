@@ -25,7 +25,7 @@ const char* kUsage =
                [--max-feed-sockets N] [--log-level LEVEL] [--public-url URL]
                [--trusted-proxy ADDRESS[,...]] [--session-idle S] [--session-lifetime S]
                [--calendar FILE] [--smtp-url URL [--smtp-user USER] --mail-from ADDRESS]
-               [--smtp-rate PER_SECOND] [--webhook-allow PREFIX[,...]] [--outbound-reclaim S]
+               [--smtp-rate PER_SECOND] [--web DIR] [--webhook-allow PREFIX[,...]] [--outbound-reclaim S]
 Each setting comes from the flag, else the environment variable, else the --config JSON file
 (its keys are the flags' names without dashes, with underscores: "max_body"), else the default.
   --listen HOST:PORT  where the API listens (ACCORD_LISTEN; default 127.0.0.1:8080)
@@ -45,6 +45,8 @@ Each setting comes from the flag, else the environment variable, else the --conf
                    over by another after S seconds (ACCORD_OUTBOUND_RECLAIM; default 120)
   --webhook-allow P[,Q]  webhooks only to URLs that begin with one of these prefixes
                    ("https://erp.example.edu/") (ACCORD_WEBHOOK_ALLOW; default any http(s) URL)
+  --web DIR        serve the web application built in DIR at / (ACCORD_WEB; default the
+                   build's own web/dist, when it was built)
   --calendar FILE  the office calendar (time zone, weekend, work_starts, holidays, closures),
                    put into Redis at start when it has none yet; afterwards admins change it
                    with PUT /api/v1/admin/calendar (ACCORD_CALENDAR; default none: UTC,
@@ -184,6 +186,8 @@ const std::vector<Setting>& settings() {
          }},
         {"calendar", "ACCORD_CALENDAR", false,
          [](Config& c, const std::string& v) { return c.calendar = v, true; }},
+        {"web", "ACCORD_WEB", false,
+         [](Config& c, const std::string& v) { return c.web = v, !v.empty(); }},
         {"node-id", "ACCORD_NODE_ID", false,
          [](Config& c, const std::string& v) { return c.node_id = v, true; }},
         {"prefix", "ACCORD_PREFIX", false,

@@ -17,6 +17,7 @@ struct Config {
     std::string redis = "redis://127.0.0.1:6379/0";
     std::string workflows = "workflows";
     std::string calendar;  // a file; empty: none
+    std::string web;       // the web application's build; empty: the default build's, if any
     std::string node_id;
     std::string prefix = "acc";
     int shards = 16;

@@ -319,6 +319,22 @@ int main(int argc, char** argv) {
                (mailer ? mailer->metrics() : "") + webhooks.metrics();
     };
     http::RedisService service(runtime);
+    // The web application: --web's, else the default build's when there is one.
+    {
+        const bool given = !config.web.empty();
+        const std::string dir = given ? config.web : std::string(ACCORD_WEB_BUILD_DIR);
+        auto site = http::StaticSite::load(dir);
+        if (site) {
+            api_options.web = std::move(site).value();
+            spdlog::info("web application from {} ({} files)", dir, api_options.web->files());
+        } else if (given) {
+            std::cerr << "--web " << dir << ": " << site.error().message << "\n";
+            return 2;
+        } else {
+            spdlog::info("no web application at {} (build web/, or give --web DIR): the API alone",
+                         dir);
+        }
+    }
     http::Api api(service, authenticate, api_options);
     http::FeedOptions feed_options;
     feed_options.epoch = [&tokens] { return tokens.epoch(); };

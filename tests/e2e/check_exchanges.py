@@ -157,6 +157,10 @@ def check_exchange(doc, exchange):
     target_path = urllib.parse.urlsplit(exchange["target"]).path
     where = f"{exchange['method']} {exchange['target']} -> {status}"
     path, item = doc.route(target_path)
+    if path is None and method == "get" and status == 200 and \
+            not target_path.startswith("/api/") and \
+            not (header(exchange, "content-type") or "").startswith("application/json"):
+        return []  # the web application's pages and files (docs/web.md), not the API's
     if path is None or method not in item:
         if path is not None and status == 405:
             allowed = {m.strip().lower() for m in (header(exchange, "allow") or "").split(",")}

@@ -470,6 +470,13 @@ Awaitable<Response> Api::route(Context& cx) {
     }
     const auto& s = request.segments;
     const bool under_api = s.size() >= 2 && s[0] == "api" && s[1] == "v1";
+    // The web application's files and routes: anything that is no path of the API's.
+    if (allowed.empty() && options_.web && !(s.size() >= 1 && s[0] == "api")) {
+        if (auto page = options_.web->answer(request)) {
+            cx.route = "web";
+            co_return std::move(*page);
+        }
+    }
     // The API's paths, known or not, are for authenticated users only: who has no token learns
     // 401 and nothing of which routes exist.
     const bool needs_token = found != nullptr ? found->access != Access::anyone

@@ -11,6 +11,7 @@ engine::Result<Request> to_request(RawRequest& raw, const beast::tcp_stream& fro
     if (!request) return request;
     request->cookie = std::string(raw[bhttp::field::cookie]);
     request->origin = std::string(raw[bhttp::field::origin]);
+    request->accept_encoding = std::string(raw[bhttp::field::accept_encoding]);
     request->host = std::string(raw[bhttp::field::host]);
     request->forwarded_for = std::string(raw["X-Forwarded-For"]);
     boost::system::error_code ec;
@@ -38,7 +39,12 @@ std::string wire(Response& response, unsigned version, bool keep_alive) {
     };
     header("Server", "accord");
     if (response.status != 204) header("Content-Type", response.content_type);
-    header("Cache-Control", "no-store");
+    // The API's answers are never cached; an answer that says otherwise (the web application's
+    // files) says so itself.
+    bool cache_control = false;
+    for (const auto& [name, value] : response.headers)
+        cache_control = cache_control || beast::iequals(name, "Cache-Control");
+    if (!cache_control) header("Cache-Control", "no-store");
     for (const auto& [name, value] : response.headers) header(name, value);
     if (version == 10 && keep_alive) header("Connection", "keep-alive");
     if (version != 10 && !keep_alive) header("Connection", "close");

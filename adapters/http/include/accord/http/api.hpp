@@ -24,6 +24,7 @@
 #include "accord/http/notifications.hpp"
 #include "accord/http/people.hpp"
 #include "accord/http/service.hpp"
+#include "accord/http/static_site.hpp"
 
 namespace accord::http {
 
@@ -88,6 +89,9 @@ struct ApiOptions {
     Notifications* notifications = nullptr;
     // Webhooks for other systems; none: those routes answer 404.
     Webhooks* webhooks = nullptr;
+    // The web application, served at "/" (paths outside the API and /healthz, /readyz,
+    // /metrics); none: those paths answer 404.
+    std::shared_ptr<const StaticSite> web;
     // Told after an admin puts the office calendar: the open items' due dates and timers are
     // counted again on it (redis::Runtime::calendar_changed). Unset: they keep what they had.
     std::function<Awaitable<Result<void>>()> calendar_changed;

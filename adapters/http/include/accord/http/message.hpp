@@ -17,6 +17,7 @@ struct Request {
     std::string content_type;
     std::string cookie;         // the Cookie header, as sent
     std::string origin;         // the Origin header
+    std::string accept_encoding;  // the Accept-Encoding header
     std::string host;           // the Host header
     std::string forwarded_for;  // X-Forwarded-For (believed only from a trusted proxy)
     std::string peer;           // the address the connection came from
