@@ -90,5 +90,24 @@ TEST_F(Web, TheApplicationsRoutesGetItsPageAndTheApiAnswersAsBefore) {
     EXPECT_EQ(http_->request("POST", "/tasks/x", "{}").status, 404) << "only GET";
 }
 
+
+// Bad settings stop the start with exit 2 and say which, before anything is served.
+TEST(WebSettings, ADirWithoutAnApplicationOrABadSmtpRateStopsTheStart) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"--web", "/nonexistent/accord-web"}, "has no index.html"},
+        {{"--smtp-rate", "-1"}, "--smtp-rate"},
+        {{"--smtp-rate", "fast"}, "--smtp-rate"},
+    };
+    for (const auto& [flags, says] : cases) {
+        std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--redis",
+                                         "redis://127.0.0.1:1/0"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        const auto r = support::run_command(ACCORDD_BINARY, args);
+        EXPECT_TRUE(r.status.exited && r.status.code == 2) << flags[1] << ": " << r.status.to_string();
+        EXPECT_NE(r.err.find(says), std::string::npos) << flags[1] << ": " << r.err;
+        EXPECT_EQ((r.out + r.err).find("serving"), std::string::npos) << flags[1];
+    }
+}
+
 }  // namespace
 }  // namespace accord::e2e
