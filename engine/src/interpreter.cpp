@@ -244,6 +244,7 @@ private:
     void set_state_timers(const State& st);
     std::optional<TimeMs> at_timer_due(const TimerSpec& spec);
     void reschedule();
+    void set_timer(Timer::Kind kind, std::size_t index, const std::string& task_id, TimeMs at);
     void move_timer(std::vector<Timer>::iterator timer, TimeMs at);
     void recompute_at_timers();
     void drop_task_timers(const std::string& task_id);
@@ -517,21 +518,15 @@ Result<void> Machine::open_tasks(const TaskSpec& spec, const json* payload) {
         task.description = description;
         task.created_at = now_;
         task.due_at = due->value_or(0);
-        auto add_timer = [&](Timer::Kind kind, std::uint16_t index, TimeMs at) {
-            Timer timer{next_id('w'), kind, index, task.id, at, false};
-            emit_effect(TimerSet{timer});
-            inst_.timers.push_back(std::move(timer));
-        };
         emit_effect(TaskOpened{task});
-        if (*due) add_timer(Timer::Kind::task_due, 0, **due);
+        if (*due) set_timer(Timer::Kind::task_due, 0, task.id, **due);
         for (std::size_t i = 0; i < spec.reminders.size(); ++i) {
             const auto at = reminder_due(spec.reminders[i], now_, task.due_at);
-            if (at && *at > now_)
-                add_timer(Timer::Kind::task_reminder, static_cast<std::uint16_t>(i), *at);
+            if (at && *at > now_) set_timer(Timer::Kind::task_reminder, i, task.id, *at);
         }
         for (std::size_t i = 0; i < spec.escalate.size(); ++i)
             if (const auto at = shifted(now_, spec.escalate[i].after))
-                add_timer(Timer::Kind::task_escalation, static_cast<std::uint16_t>(i), *at);
+                set_timer(Timer::Kind::task_escalation, i, task.id, *at);
         inst_.tasks.push_back(std::move(task));
     }
     return Ok{};
@@ -593,10 +588,7 @@ void Machine::set_state_timers(const State& st) {
         } else {
             due = add_duration(now_, spec.period);
         }
-        Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, due,
-                    false};
-        emit_effect(TimerSet{timer});
-        inst_.timers.push_back(std::move(timer));
+        set_timer(Timer::Kind::state, i, {}, due);
     }
 }
 
@@ -618,12 +610,17 @@ void Machine::recompute_at_timers() {
             inst_.timers.erase(existing);
         }
         if (due && *due > now_) {
-            Timer timer{next_id('w'), Timer::Kind::state, static_cast<std::uint16_t>(i), {}, *due,
-                        false};
-            emit_effect(TimerSet{timer});
-            inst_.timers.push_back(std::move(timer));
+            set_timer(Timer::Kind::state, i, {}, *due);
         }
     }
+}
+
+// A new pending timer: the instance's, and a TimerSet effect.
+void Machine::set_timer(Timer::Kind kind, std::size_t index, const std::string& task_id,
+                        TimeMs at) {
+    Timer timer{next_id('w'), kind, static_cast<std::uint16_t>(index), task_id, at, false};
+    emit_effect(TimerSet{timer});
+    inst_.timers.push_back(std::move(timer));
 }
 
 // A pending timer set again at `at`, under a new id (as a moved `at` timer is).
@@ -671,9 +668,7 @@ void Machine::reschedule() {
                     move(timer, due);
                 } else if (*due > now_) {
                     // Overdue on the old calendar, not on the new one: due again.
-                    Timer again{next_id('w'), Timer::Kind::task_due, 0, task_id, *due, false};
-                    emit_effect(TimerSet{again});
-                    inst_.timers.push_back(std::move(again));
+                    set_timer(Timer::Kind::task_due, 0, task_id, *due);
                     moved.push_back(
                         {{"timer", "task_due"}, {"task", task_id}, {"to", format_date_time(*due)}});
                 }
@@ -1049,9 +1044,7 @@ Result<void> Machine::timer_fired(const TimerFiredInput& in) {
             // The next period counts from when this one was due, so that a late firing does not
             // shift the schedule.
             if (auto next = next_period(timer.due_at, spec.period, now_)) {
-                Timer again{next_id('w'), Timer::Kind::state, timer.index, {}, *next, false};
-                emit_effect(TimerSet{again});
-                inst_.timers.push_back(std::move(again));
+                set_timer(Timer::Kind::state, timer.index, {}, *next);
             }
         }
     }

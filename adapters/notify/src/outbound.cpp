@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <optional>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+
+#include "accord/redis/in_parallel.hpp"
 
 #include "accord/redis/blocking_reads.hpp"
 
@@ -185,40 +185,15 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
 }
 
 Awaitable<Result<void>> Outbound::settle_all(std::vector<Reply> entries) {
-    if (entries.empty()) co_return engine::Ok{};
-    if (entries.size() == 1 || options_.parallel <= 1) {
-        for (const auto& entry : entries)
-            if (auto s = co_await settle(entry); !s) co_return s.error();
-        co_return engine::Ok{};
-    }
-    // A few workers take the entries in turn; this waits on a timer they cancel when the last
-    // of them is done.
-    struct Shared {
-        explicit Shared(boost::asio::any_io_executor e) : done(e) {}
-        std::size_t next = 0, running = 0;
-        std::optional<engine::Error> error;
-        boost::asio::steady_timer done;
-    };
-    auto executor = co_await boost::asio::this_coro::executor;
-    auto shared = std::make_shared<Shared>(executor);
-    shared->done.expires_at(boost::asio::steady_timer::time_point::max());
-    auto worker = [this, shared, &entries]() -> Awaitable<void> {
-        while (shared->next < entries.size() && !shared->error) {
-            const Reply& entry = entries[shared->next++];
-            auto s = co_await settle(entry);
-            if (!s && !shared->error) shared->error = s.error();
-        }
-        if (--shared->running == 0) shared->done.cancel();
-    };
-    shared->running = std::min(options_.parallel, entries.size());
-    for (std::size_t i = 0, n = shared->running; i < n; ++i)
-        boost::asio::co_spawn(executor, worker(), boost::asio::detached);
-    if (shared->running > 0) {  // (workers that never waited may have ended already)
-        boost::system::error_code ignored;
-        co_await shared->done.async_wait(
-            boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
-    }
-    if (shared->error) co_return *shared->error;
+    // A few at a time; the first error is the answer, once all are done, and stops the rest.
+    std::optional<engine::Error> error;
+    co_await redis::in_parallel(entries.size(), options_.parallel,
+                                [this, &entries, &error](std::size_t i) -> Awaitable<void> {
+                                    if (error) co_return;
+                                    auto s = co_await settle(entries[i]);
+                                    if (!s && !error) error = s.error();
+                                });
+    if (error) co_return *error;
     co_return engine::Ok{};
 }
 

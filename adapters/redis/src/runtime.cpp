@@ -2,6 +2,7 @@
 #include "accord/redis/runtime.hpp"
 
 #include "accord/redis/blocking_reads.hpp"
+#include "accord/redis/in_parallel.hpp"
 
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -32,35 +31,6 @@ TimeMs system_now() {
 }
 
 namespace {
-
-// Runs `work(i)` for i in [0, n), at most `width` at a time, and returns when all are done.
-template <typename Work>
-Awaitable<void> in_parallel(std::size_t n, std::size_t width, Work work) {
-    if (n == 0) co_return;
-    auto ex = co_await asio::this_coro::executor;
-    struct Shared {
-        explicit Shared(asio::any_io_executor e) : done(e, asio::steady_timer::time_point::max()) {}
-        std::size_t next = 0, running = 0;
-        asio::steady_timer done;
-    };
-    auto shared = std::make_shared<Shared>(ex);
-    const std::size_t workers = std::min(n, std::max<std::size_t>(width, 1));
-    shared->running = workers;
-    for (std::size_t w = 0; w < workers; ++w) {
-        asio::co_spawn(
-            ex,
-            [shared, n, work]() -> Awaitable<void> {
-                while (shared->next < n) co_await work(shared->next++);
-                if (--shared->running == 0) shared->done.cancel();
-            },
-            asio::detached);
-    }
-    // Work that never waited may have ended already (co_spawn can run it inline), before there
-    // was a wait to cancel.
-    if (shared->running == 0) co_return;
-    boost::system::error_code ec;
-    co_await shared->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
 
 // Inputs and requests are built outside the coroutines: GCC 12 mishandles aggregate
 // temporaries with defaulted members inside coroutine bodies (destroying them twice).
