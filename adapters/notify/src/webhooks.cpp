@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "accord/engine/time.hpp"
 #include "accord/redis/keyspace.hpp"
@@ -242,10 +244,9 @@ Awaitable<Result<json>> Webhooks::add(json spec, std::string by) {
                 kEvents.end())
             co_return make_error(
                 ErrorCode::invalid_input,
-                "an event type of the feed: task.opened, task.claimed, "
-                "task.released, task.reassigned, task.rescheduled, task.completed, task.cancelled, "
-                "task.due_soon, task.overdue, task.escalated, reminder, "
-                "instance.finished, notification, or \"*\"",
+                "an event type of the feed: " +
+                    fmt::format("{}", fmt::join(kEvents.begin(), kEvents.end() - 1, ", ")) +
+                    ", or \"*\"",
                 "/events/" + std::to_string(i));
     const json secret = spec.value("secret", json());
     if (!secret.is_string() || secret.get_ref<const std::string&>().size() < 16 ||
