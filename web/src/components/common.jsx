@@ -1,0 +1,58 @@
+// Small pieces every page uses: a deadline's badge, an error's message, loading, data loading.
+import { useEffect, useState, useCallback } from 'preact/hooks';
+import { t, due, formatDateTime } from '../i18n.js';
+
+// "in 3 days" / "2 days overdue", coloured by urgency, with the exact time on hover.
+export function Due({ at, now }) {
+  const d = due(at, now);
+  if (!d) return <span class="due none">{t('common.no_deadline')}</span>;
+  return <time class={`due ${d.urgency}`} dateTime={at} title={formatDateTime(at)}>{d.text}</time>;
+}
+
+// An API error as the person reads it: the server's detail, and what the status means.
+export function ErrorMessage({ error }) {
+  if (!error) return null;
+  const status = error.status;
+  const headline = status === 0 ? t('errors.offline')
+    : status === 403 ? t('errors.forbidden')
+    : status === 404 ? t('errors.not_found')
+    : status === 409 ? t('errors.conflict')
+    : status === 429 ? t('errors.rate_limited')
+    : status >= 500 ? t('errors.server')
+    : t('errors.invalid');
+  const detail = error.problem && error.problem.detail;
+  return (
+    <div class="error" role="alert">
+      <strong>{headline}</strong>
+      {detail && <span dir="auto"> {detail}</span>}
+    </div>
+  );
+}
+
+export const Loading = () => <p class="loading" role="status">{t('common.loading')}</p>;
+
+// Loads with fn() whenever deps change: { data, error, loading, reload, setData }.
+export function useLoad(fn, deps) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const load = useCallback(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    fn().then((data) => live && setState({ data, error: null, loading: false }),
+              (error) => live && setState({ data: null, error, loading: false }));
+    return () => { live = false; };
+  }, deps);
+  useEffect(load, [load]);
+  return { ...state, reload: load, setData: (data) => setState((s) => ({ ...s, data })) };
+}
+
+// A person's name as shown: their display name when known.
+export function Person({ name, people }) {
+  if (!name) return <span class="system">{t('common.system')}</span>;
+  const p = people && people[name];
+  return <bdi class="person-name" title={name}>{(p && p.display_name) || name}</bdi>;
+}
+
+// Page title for the browser tab and screen readers.
+export function useTitle(title) {
+  useEffect(() => { document.title = title ? `${title} · ${t('common.app_name')}` : t('common.app_name'); }, [title]);
+}
