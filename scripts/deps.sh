@@ -13,8 +13,13 @@ PACKAGES=(
   libsodium-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev python3-aiosmtpd
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
-
+  chromium fonts-noto-core
 )
+# The web application is built with Node and npm (web/, docs/web.md). Debian's nodejs and npm only
+# when the PATH has none: a machine may carry another Node, whose npm conflicts with Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accord/engine/people.hpp"
 #include "accord/engine/text.hpp"
 #include "accord/engine/time.hpp"
 #include "pointer.hpp"
@@ -125,6 +126,15 @@ Result<void> FieldSchema::check(const json& value, const std::string& pointer) c
                 if (!parse_duration(s))
                     return fail("must be an ISO 8601 duration, got \"" + s + "\"");
                 break;
+            case Format::user:
+            case Format::unit:
+                // A person's name or a unit's id: whether one exists is the runtime's to know;
+                // the form offers those that do.
+                if (!is_name(s))
+                    return fail(std::string("must be a ") +
+                                (format == Format::user ? "user name" : "unit id") +
+                                " (a-z 0-9 . _ -), got \"" + s + "\"");
+                break;
         }
     }
     if (value.is_number()) {
@@ -235,8 +245,13 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
                 s.format = FieldSchema::Format::email;
             else if (v == "duration")
                 s.format = FieldSchema::Format::duration;
+            else if (v == "user")
+                s.format = FieldSchema::Format::user;
+            else if (v == "unit")
+                s.format = FieldSchema::Format::unit;
             else
-                errors.emplace_back(p, "format must be one of date, date-time, email, duration");
+                errors.emplace_back(
+                    p, "format must be one of date, date-time, email, duration, user, unit");
         } else if (key == "minimum" || key == "maximum") {
             if (!v.is_number())
                 errors.emplace_back(p, key + " must be a number");

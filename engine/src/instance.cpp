@@ -308,6 +308,16 @@ std::string instance_text(const Instance& inst, const Definition& def) {
         }
         w.end_array();
     }
+    if (!inst.earlier_children.empty()) {
+        w.key("earlier_children").array();
+        for (const auto& c : inst.earlier_children)
+            w.object()
+                .str("id", c.id)
+                .str("workflow", c.workflow)
+                .str("outcome", c.outcome)
+                .end_object();
+        w.end_array();
+    }
     w.end_object();
     return out;
 }
@@ -364,6 +374,12 @@ json to_json(const Instance& inst, const Definition& def) {
             j["children"].push_back(std::move(cj));
         }
     }
+    if (!inst.earlier_children.empty()) {
+        j["earlier_children"] = json::array();
+        for (const auto& c : inst.earlier_children)
+            j["earlier_children"].push_back(
+                {{"id", c.id}, {"workflow", c.workflow}, {"outcome", c.outcome}});
+    }
     return j;
 }
 
@@ -417,6 +433,10 @@ Result<Instance> instance_from_json(const json& j, const Definition& def) {
                                           c.at("index").get<int>(), c.at("running").get<bool>(),
                                           c.value("outcome", ""), c.value("data", json())});
         }
+        for (const auto& c : j.value("earlier_children", json::array()))
+            inst.earlier_children.push_back(Child{c.at("id").get<std::string>(),
+                                                  c.at("workflow").get<std::string>(), 0, false,
+                                                  c.value("outcome", ""), json()});
         return inst;
     } catch (const json::exception& e) {
         return make_error(ErrorCode::invalid_input,

@@ -89,6 +89,7 @@ public:
                                inst_.tasks,
                                inst_.timers,
                                inst_.children,
+                               inst_.earlier_children.size(),
                                {}});
         }
     }
@@ -218,6 +219,7 @@ public:
         inst_.tasks = std::move(u.tasks);
         inst_.timers = std::move(u.timers);
         inst_.children = std::move(u.children);
+        inst_.earlier_children.resize(u.earlier_children);
         return std::move(inst_);
     }
 
@@ -307,6 +309,7 @@ private:
         std::vector<Task> tasks;
         std::vector<Timer> timers;
         std::vector<Child> children;
+        std::size_t earlier_children;  // leaving a state only appends to them
         std::vector<std::pair<std::string, std::optional<json>>> data;  // top-level keys written
     };
     std::optional<Undo> undo_;
@@ -362,8 +365,15 @@ void Machine::leave_state() {
     }
     for (const auto& timer : inst_.timers)
         if (!timer.fired) emit_effect(TimerCleared{timer.id});
-    for (const auto& child : inst_.children)
+    for (auto& child : inst_.children) {
         if (child.running) emit_effect(ChildCancelled{child.id});
+        inst_.earlier_children.push_back(Child{std::move(child.id),
+                                               std::move(child.workflow),
+                                               child.index,
+                                               false,
+                                               child.running ? "cancelled" : child.outcome,
+                                               {}});
+    }
     inst_.tasks.clear();
     inst_.timers.clear();
     inst_.children.clear();

@@ -5,6 +5,7 @@
 // after every step each must hold, from the feed alone, exactly their own pending actions, and
 // GET /api/v1/tasks must list the same.
 #include <map>
+#include <set>
 
 #include "e2e_fixture.hpp"
 
@@ -240,6 +241,19 @@ TEST_F(Lifecycle, AnAgreementFromProposalToTerminationWhereEachPersonSeesExactly
     Participant& pat = join("pat", {"signatory"});
     expect_everyone_sees_their_own("before anything started");
 
+    // Who may start what, as the definitions list says: the officer the agreement (one of its
+    // roles), the auditor nothing (no role of any workflow).
+    auto may_start = [&](const std::string& token) {
+        std::set<std::string> names;
+        const json list = http_->get("/api/v1/definitions", token).json();
+        for (const auto& d : list["items"])
+            if (d["can"] == json::array({"start"})) names.insert(d["name"].get<std::string>());
+        return names;
+    };
+    EXPECT_TRUE(may_start(olga.person.token).contains("agreement"));
+    EXPECT_FALSE(may_start(lea.person.token).contains("reporting"));
+    EXPECT_TRUE(may_start(auditor_.token).empty());
+
     // The officer starts the agreement; its proposal phase is a mou_proposal child.
     const json start = {{"workflow", "agreement"},
                         {"key", "AGR-E2E-1"},
@@ -286,6 +300,9 @@ TEST_F(Lifecycle, AnAgreementFromProposalToTerminationWhereEachPersonSeesExactly
         json parent = instance(agreement);
         EXPECT_EQ(parent["state"], "proposal");
         EXPECT_TRUE(parent["tasks"].empty()) << parent.dump();
+        EXPECT_EQ(parent["children"],
+                  json::parse(R"([{"id": ")" + mou +
+                              R"(", "workflow": "mou_proposal", "status": "running"}])"));
     }
 
     const json draft = open_task("mou_proposal", "draft");
@@ -367,6 +384,15 @@ TEST_F(Lifecycle, AnAgreementFromProposalToTerminationWhereEachPersonSeesExactly
         EXPECT_EQ(timer["event"], "commence");
         EXPECT_EQ(timer["name"], "entry_into_force");
         EXPECT_EQ(timer["due_at"].get<std::string>().substr(0, 10), "2030-09-01") << timer.dump();
+        // Every child it started, those of the states it left with their outcome.
+        std::vector<std::string> children;
+        for (const auto& c : view["children"])
+            children.push_back(c["workflow"].get<std::string>() + ":" +
+                               c["status"].get<std::string>() + ":" + c.value("outcome", ""));
+        EXPECT_EQ(children, (std::vector<std::string>{"mou_proposal:finished:endorsed",
+                                                      "legal_review:finished:approved",
+                                                      "signing:finished:signed"}))
+            << view["children"].dump();
     }
 
     // The IR director terminates it with immediate effect: the end.

@@ -163,6 +163,33 @@ TEST(Children, LeavingTheStateCancelsRunningChildren) {
     EXPECT_TRUE(s.instance.children.empty());
 }
 
+TEST(Children, ChildrenOfAStateLeftAreKeptWithTheirOutcomeWithoutTheirData) {
+    const auto def = parent();
+    const Step s1 =
+        step_ok(*def, start_ok(*def, contract()).instance, event("send"), T("2027-01-02"));
+    const std::string first = s1.instance.children[0].id;
+    const Step s2 = step_ok(*def, s1.instance, child_finished(first, "refused"), T("2027-01-03"));
+    const Step s3 = step_ok(*def, s2.instance, event("send"), T("2027-01-04"));
+    const Step s4 = step_ok(*def, s3.instance, event("withdraw"), T("2027-01-05"));
+    ASSERT_EQ(s4.instance.earlier_children.size(), 2u);
+    EXPECT_EQ(s4.instance.earlier_children[0].id, first);
+    EXPECT_EQ(s4.instance.earlier_children[0].outcome, "refused");
+    EXPECT_FALSE(s4.instance.earlier_children[0].running);
+    EXPECT_TRUE(s4.instance.earlier_children[0].data.is_null());
+    // The second was still running when the state was left: cancelled.
+    EXPECT_EQ(s4.instance.earlier_children[1].id, s3.instance.children[0].id);
+    EXPECT_EQ(s4.instance.earlier_children[1].outcome, "cancelled");
+    EXPECT_TRUE(s4.instance.children.empty());
+
+    // The stored form keeps them.
+    auto back = instance_from_json(to_json(s4.instance, *def), *def);
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    ASSERT_EQ(back->earlier_children.size(), 2u);
+    EXPECT_EQ(back->earlier_children[1].outcome, "cancelled");
+    EXPECT_EQ(to_json(*back, *def), to_json(s4.instance, *def));
+    EXPECT_EQ(json::parse(instance_text(s4.instance, *def)), to_json(s4.instance, *def));
+}
+
 TEST(Children, ReenteringTheStateStartsAFreshChild) {
     const auto def = parent();
     const Step s1 =

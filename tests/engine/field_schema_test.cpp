@@ -85,6 +85,11 @@ TEST(FieldSchema, FormatsAreChecked) {
     EXPECT_EQ(check({{"format", "email"}}, "ann@@uni.example"), "/v");
     EXPECT_EQ(check({{"format", "duration"}}, "P1Y2M"), "ok");
     EXPECT_EQ(check({{"format", "duration"}}, "1 year"), "/v");
+    // A person's name and a unit's id: their shape (whether they exist is the runtime's).
+    EXPECT_EQ(check({{"format", "user"}}, "olga"), "ok");
+    EXPECT_EQ(check({{"format", "user"}}, "Olga Petrenko"), "/v");
+    EXPECT_EQ(check({{"format", "unit"}}, "eng"), "ok");
+    EXPECT_EQ(check({{"format", "unit"}}, ""), "/v");
 }
 
 TEST(FieldSchema, AFormatImpliesAString) {

@@ -630,6 +630,9 @@ json plausible(const FieldSchema& s, Rng& rng, int depth = 3) {
                     return random_name(rng) + "@example.org";
                 case FieldSchema::Format::duration:
                     return random_duration(rng);
+                case FieldSchema::Format::user:
+                case FieldSchema::Format::unit:
+                    return random_name(rng);
                 case FieldSchema::Format::none:
                     break;
             }

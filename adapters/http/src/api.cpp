@@ -603,7 +603,9 @@ Awaitable<Response> Api::list_definitions(Context& cx) {
                          {"version", (*def)->version},
                          {"title", (*def)->title.in(cx.who.language)},
                          {"description", (*def)->description.in(cx.who.language)},
-                         {"versions", *versions}});
+                         {"versions", *versions},
+                         {"can", engine::policy::may_start(cx.who, **def) ? json::array({"start"})
+                                                                          : json::array()}});
     }
     co_return json_response(200, {{"items", items}});
 }

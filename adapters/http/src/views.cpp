@@ -78,6 +78,18 @@ void write_instance_members(JsonWriter& w, const Instance& inst, const Definitio
     if (!inst.outcome.empty()) w.str("outcome", inst.outcome);
     if (!inst.business_key.empty()) w.str("key", inst.business_key);
     if (inst.parent) w.str("parent", inst.parent->instance_id);
+    // Children started by this instance, earlier states' first, each as it was last known here.
+    w.key("children").array();
+    for (const auto* list : {&inst.earlier_children, &inst.children})
+        for (const auto& c : *list) {
+            w.object().str("id", c.id).str("workflow", c.workflow);
+            w.str("status", c.running                  ? "running"
+                            : c.outcome == "cancelled" ? "cancelled"
+                                                       : "finished");
+            if (!c.running) w.str("outcome", c.outcome);
+            w.end_object();
+        }
+    w.end_array();
     w.key("tasks").array();
     for (const auto& t : inst.tasks)
         if (t.is_open()) write_task(w, t, now, reader);

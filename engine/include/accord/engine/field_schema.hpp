@@ -18,7 +18,7 @@ using json = nlohmann::json;
 
 struct FieldSchema {
     enum class Type { any, string, number, integer, boolean, object, array };
-    enum class Format { none, date, date_time, email, duration };
+    enum class Format { none, date, date_time, email, duration, user, unit };
 
     Type type = Type::any;
     Format format = Format::none;

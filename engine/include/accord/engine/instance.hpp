@@ -123,7 +123,9 @@ struct Instance {
     std::uint32_t next_seq = 1;  // numbers task, timer and child ids
     std::vector<Task> tasks;     // the current state's tasks, open and closed
     std::vector<Timer> timers;   // the current state's timers
-    std::vector<Child> children;
+    std::vector<Child> children;  // the current state's
+    // Children of states left earlier, without their data: the instance's page lists them.
+    std::vector<Child> earlier_children;
 
     bool running() const { return status == InstanceStatus::running; }
     const Task* find_task(std::string_view task_id) const;
