@@ -75,8 +75,8 @@ bool json_equal(const json& a, const json& b) {
 }
 
 const std::vector<std::string> kSchemaKeys = {
-    "type",  "enum",       "format",   "minimum", "maximum",     "minLength", "maxLength",
-    "items", "properties", "required", "title",   "description", "default",   "examples"};
+    "type",       "enum",     "format", "minimum",     "maximum", "minLength", "maxLength", "items",
+    "properties", "required", "title",  "description", "default", "examples",  "labels"};
 
 }  // namespace
 
@@ -208,6 +208,19 @@ Result<void> check_form(const Form& form, const json& fields, const std::string&
     return Ok{};
 }
 
+const FieldSchema* FieldSchema::find(std::string_view path) const {
+    const FieldSchema* at = this;
+    while (at && !path.empty()) {
+        const auto dot = path.find('.');
+        const std::string_view name = path.substr(0, dot);
+        const auto it = std::find_if(at->properties.begin(), at->properties.end(),
+                                     [&](const auto& p) { return p.first == name; });
+        at = it == at->properties.end() ? nullptr : &it->second;
+        path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+    }
+    return at;
+}
+
 FieldSchema compile_field_schema(const json& spec, const std::string& pointer, bool form_field,
                                  Errors& errors) {
     FieldSchema s;
@@ -300,6 +313,27 @@ FieldSchema compile_field_schema(const json& spec, const std::string& pointer, b
             if (!Text::from_json(v))
                 errors.emplace_back(p, key + " must be a string, or an object of language → "
                                          "string such as {\"en\": \"...\", \"ar\": \"...\"}");
+        } else if (key == "labels") {
+            // What each enum value is called, for people: {"mou": {"en": "...", "ar": "..."}}.
+            if (!v.is_object()) {
+                errors.emplace_back(p, "labels must be an object of enum value → text");
+            } else {
+                const auto e = spec.find("enum");
+                const json* values = e != spec.end() ? &*e : nullptr;
+                for (auto label = v.begin(); label != v.end(); ++label) {
+                    const std::string at = pointer_join(p, label.key());
+                    if (values && values->is_array() &&
+                        std::find(values->begin(), values->end(), json(label.key())) ==
+                            values->end())
+                        errors.emplace_back(
+                            at, "\"" + label.key() + "\" is not one of the enum's values");
+                    else if (!Text::from_json(*label))
+                        errors.emplace_back(at,
+                                            "a label must be a string, or an object of "
+                                            "language → string");
+                }
+                s.labels = v;
+            }
         } else if (key == "default" || key == "examples") {
             // For editors only.
         } else {

@@ -1,21 +1,25 @@
 // Text templates with {{path}} placeholders.
 #include "accord/engine/template.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "accord/engine/text.hpp"
+
 namespace accord::engine {
 
-Result<Template> Template::parse(const std::string& text, const std::string& pointer) {
+Result<Template> Template::parse(const std::string& text, const std::string& pointer,
+                                 const FieldSchema* data, std::string_view language) {
     Template t;
     std::size_t pos = 0;
     while (pos < text.size()) {
         const std::size_t open = text.find("{{", pos);
         if (open == std::string::npos) {
-            t.parts_.push_back(Part{text.substr(pos), {}, false});
+            t.parts_.push_back(Part{text.substr(pos), {}, false, nullptr});
             break;
         }
-        if (open > pos) t.parts_.push_back(Part{text.substr(pos, open - pos), {}, false});
+        if (open > pos) t.parts_.push_back(Part{text.substr(pos, open - pos), {}, false, nullptr});
         const std::size_t close = text.find("}}", open + 2);
         if (close == std::string::npos)
             return make_error(ErrorCode::invalid_definition,
@@ -31,7 +35,14 @@ Result<Template> Template::parse(const std::string& text, const std::string& poi
         path = path.substr(first, last - first + 1);
         auto expr = logic::compile(json{{"var", path}}, pointer);
         if (!expr) return expr.error();
-        t.parts_.push_back(Part{{}, std::move(expr).value(), true});
+        t.parts_.push_back(Part{{}, std::move(expr).value(), true, nullptr});
+        if (const FieldSchema* member = data ? data->find(path) : nullptr;
+            member && member->labels.is_object()) {
+            auto labels = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+            for (auto it = member->labels.begin(); it != member->labels.end(); ++it)
+                labels->emplace_back(it.key(), text_in(*it, language.empty() ? "en" : language));
+            t.parts_.back().labels = std::move(labels);
+        }
         pos = close + 2;
     }
     return t;
@@ -45,7 +56,17 @@ std::string Template::render(const json& data, const logic::Context& ctx) const 
             continue;
         }
         json scratch;
-        out += display_text(part.value.evaluate(data, ctx, scratch));
+        const json& value = part.value.evaluate(data, ctx, scratch);
+        if (part.labels && value.is_string()) {
+            const auto& s = value.get_ref<const std::string&>();
+            const auto it = std::find_if(part.labels->begin(), part.labels->end(),
+                                         [&](const auto& l) { return l.first == s; });
+            if (it != part.labels->end()) {
+                out += it->second;
+                continue;
+            }
+        }
+        out += display_text(value);
     }
     return out;
 }

@@ -91,10 +91,11 @@ const std::string& Text::in(std::string_view language) const {
     return entries_.front().second;
 }
 
-Result<TextTemplate> TextTemplate::parse(const json& j, const std::string& pointer) {
+Result<TextTemplate> TextTemplate::parse(const json& j, const std::string& pointer,
+                                         const FieldSchema* data) {
     TextTemplate out;
     if (j.is_string()) {
-        auto t = Template::parse(j.get<std::string>(), pointer);
+        auto t = Template::parse(j.get<std::string>(), pointer, data);
         if (!t) return t.error();
         out.entries_.emplace_back(std::string(), std::move(t).value());
         return out;
@@ -111,7 +112,7 @@ Result<TextTemplate> TextTemplate::parse(const json& j, const std::string& point
                               "\"" + it.key() + "\" is not a language tag (such as en, ar)", p);
         if (!it->is_string())
             return make_error(ErrorCode::invalid_definition, "must be a string", p);
-        auto t = Template::parse(it->get<std::string>(), p);
+        auto t = Template::parse(it->get<std::string>(), p, data, it.key());
         if (!t) return t.error();
         out.entries_.emplace_back(it.key(), std::move(t).value());
     }

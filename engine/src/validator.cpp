@@ -188,7 +188,7 @@ std::optional<Duration> DefinitionBuilder::duration(const json& j, const std::st
 }
 
 TextTemplate DefinitionBuilder::text_template(const json& j, const std::string& p) {
-    auto t = TextTemplate::parse(j, p);
+    auto t = TextTemplate::parse(j, p, &def_->data_schema);
     if (!t) {
         error(t.error().pointer.empty() ? p : t.error().pointer, t.error().message);
         return {};

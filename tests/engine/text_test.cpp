@@ -3,6 +3,7 @@
 // refused at their pointer when malformed; texts picked out of stored JSON and of forms.
 #include <gtest/gtest.h>
 
+#include "accord/engine/field_schema.hpp"
 #include "accord/engine/notices.hpp"
 #include "accord/engine/text.hpp"
 #include "test_support.hpp"
@@ -54,6 +55,46 @@ TEST(Text, TemplatesRenderInEachLanguage) {
     auto bad = TextTemplate::parse({{"en", "ok"}, {"ar", "{{unclosed"}}, "/t");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().pointer, "/t/ar");
+}
+
+TEST(Text, AValueWithALabelRendersAsItsLabelInEachLanguage) {
+    std::vector<std::pair<std::string, std::string>> errors;
+    const FieldSchema data = compile_field_schema(json::parse(R"({"properties": {
+          "kind": {"enum": ["mou", "student_exchange"],
+                   "labels": {"student_exchange": {"en": "Student exchange", "ar": "تبادل الطلبة"}}},
+          "partner": {"properties": {"name": {"type": "string"}}}}})"),
+                                                  "/data", false, errors);
+    ASSERT_TRUE(errors.empty());
+    auto t = TextTemplate::parse(
+        {{"en", "{{kind}} with {{partner.name}}"}, {"ar", "{{kind}} مع {{partner.name}}"}}, "/t",
+        &data);
+    ASSERT_TRUE(t) << t.error().to_string();
+    logic::Context ctx;
+    const Text out =
+        t->render({{"kind", "student_exchange"}, {"partner", {{"name", "Uni Wien"}}}}, ctx);
+    EXPECT_EQ(out.in("en"), "Student exchange with Uni Wien");
+    EXPECT_EQ(out.in("ar"), "تبادل الطلبة مع Uni Wien");
+    // A value without a label, and a plain template (English labels), stay readable.
+    EXPECT_EQ(t->render({{"kind", "mou"}}, ctx).in("en"), "mou with ");
+    auto plain = TextTemplate::parse("About {{kind}}", "/p", &data);
+    EXPECT_EQ(plain->render({{"kind", "student_exchange"}}, ctx).text(), "About Student exchange");
+}
+
+TEST(Text, LabelsMustNameTheEnumsValuesAndBeTexts) {
+    std::vector<std::pair<std::string, std::string>> errors;
+    compile_field_schema(json::parse(R"({"enum": ["a", "b"], "labels": {"c": "C", "a": 3}})"), "/f",
+                         false, errors);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0].first, "/f/labels/a");  // not a text
+    EXPECT_EQ(errors[1].first, "/f/labels/c");  // not a value of the enum
+    errors.clear();
+    compile_field_schema(json::parse(R"({"type": "string", "labels": {"a": "A"}})"), "/f", false,
+                         errors);
+    EXPECT_TRUE(errors.empty()) << "without an enum, labels name the values people will meet";
+    compile_field_schema(json::parse(R"({"type": "string", "labels": ["A"]})"), "/f", false,
+                         errors);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].first, "/f/labels");
 }
 
 TEST(Text, ADefinitionsTextsLabelsAndEventTitlesMayBeInSeveralLanguages) {

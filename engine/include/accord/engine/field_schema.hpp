@@ -34,6 +34,13 @@ struct FieldSchema {
     bool optional = false;
     std::vector<std::string> required_for;
 
+    // What each enum value is called, for people: value → text (a string or a language
+    // object); null when the schema names none. Forms show them, and so do templates.
+    json labels;
+
+    // The schema of the member at a dotted path ("partner.name"); nullptr when none is declared.
+    const FieldSchema* find(std::string_view path) const;
+
     // Checks `value` against this schema; the error's pointer is `pointer` or below it.
     Result<void> check(const json& value, const std::string& pointer) const;
 };

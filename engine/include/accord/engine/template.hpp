@@ -5,6 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "accord/engine/field_schema.hpp"
 #include "accord/engine/jsonlogic.hpp"
 
 namespace accord::engine {
@@ -15,8 +20,12 @@ class Template {
 public:
     Template() = default;
 
-    // Returns an error naming `pointer` when a {{ is not closed or a path is empty.
-    static Result<Template> parse(const std::string& text, const std::string& pointer);
+    // Returns an error naming `pointer` when a {{ is not closed or a path is empty. With the
+    // workflow's data schema, a path to a member whose schema has `labels` renders a value by
+    // its label in `language` ("student_exchange" → "Student exchange").
+    static Result<Template> parse(const std::string& text, const std::string& pointer,
+                                  const FieldSchema* data = nullptr,
+                                  std::string_view language = {});
 
     std::string render(const json& data, const logic::Context& ctx) const;
     bool empty() const { return parts_.empty(); }
@@ -26,6 +35,8 @@ private:
         std::string literal;
         logic::Expression value;  // {"var": path}; unused when is_path is false
         bool is_path = false;
+        // value → label, for a member with labels.
+        std::shared_ptr<const std::vector<std::pair<std::string, std::string>>> labels;
     };
     std::vector<Part> parts_;
 };

@@ -71,7 +71,10 @@ class TextTemplate {
 public:
     // From a string or a language object: errors as Template::parse's, at the entry's pointer;
     // invalid_definition when `j` is neither or an object with a key that is no language tag.
-    static Result<TextTemplate> parse(const json& j, const std::string& pointer);
+    // With the workflow's data schema, members with labels render by their label in each
+    // entry's language (Template::parse).
+    static Result<TextTemplate> parse(const json& j, const std::string& pointer,
+                                      const FieldSchema* data = nullptr);
 
     Text render(const json& data, const logic::Context& ctx) const;
     bool empty() const { return entries_.empty(); }
