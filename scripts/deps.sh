@@ -13,7 +13,7 @@ PACKAGES=(
   libsodium-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev python3-aiosmtpd
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
-  chromium fonts-noto-core
+  chromium fonts-noto-core curl
 )
 # The web application is built with Node and npm (web/, docs/web.md). Debian's nodejs and npm only
 # when the PATH has none: a machine may carry another Node, whose npm conflicts with Debian's.
