@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their peers in one run, on this machine, and prints the tables.
-#   bench/run.sh [BUILD_DIR] [core|redis|api|idle|timers|notices|all]  (make bench: all)
+#   bench/run.sh [BUILD_DIR] [core|redis|api|idle|timers|notices|web|all]  (make bench: all)
 #     core   the interpreter against xstate                    (REPS, default 5)
 #     redis  the durable runtime on Redis against BullMQ and the Redis ceiling, on private
 #            redis-servers this script starts on free ports   (REDIS_REPS, default 3;
@@ -15,6 +15,11 @@
 #            REST bench   (NOTICE_PEOPLE, NOTICE_SECONDS, NOTICE_REPS: 10000, 10, 3)
 #     timers the lag of 10,000 timers due at once, fired by three nodes   (TIMER_INSTANCES,
 #            TIMER_REPS, default 10000 and 3)
+#     web    the web application in Chromium headless (bench/web/inbox_bench.mjs): the inbox's
+#            load with 500 open tasks, another person's changes shown in it, its JavaScript, on
+#            a private redis-server and accordd   (WEB_TASKS, WEB_LOADS, WEB_CHANGES: 500, 10,
+#            100; ACCORD_WEB_DIST, default BUILD_DIR/web/dist; playwright-core from
+#            tests/web/node_modules or PLAYWRIGHT_CORE_DIR; make bench-web)
 # Peers come from ../shared/peers: copied to build/peers and installed there with `npm ci`
 # (the npm registry is the one download this needs; nothing is fetched at build or test time).
 set -euo pipefail
@@ -22,7 +27,7 @@ build=build/release
 part=all
 for arg in "$@"; do
   case "$arg" in
-    core | redis | api | signin | idle | timers | notices | all) part=$arg ;;
+    core | redis | api | signin | idle | timers | notices | web | all) part=$arg ;;
     *) build=$arg ;;
   esac
 done
@@ -659,6 +664,19 @@ PY
   done
 }
 
+# ---- the web application -----------------------------------------------------------------------
+# bench/web/inbox_bench.mjs starts its own redis-server (in memory) and accordd on free ports,
+# seeds 500 legal reviews, and drives Debian's Chromium with playwright-core (tests/web's).
+web_part() {
+  for exe in apps/accordd/accordd apps/accordctl/accordctl; do
+    [ -x "$build/$exe" ] || { echo "bench: $build/$exe is not built (make bench-web builds it)" >&2; exit 1; }
+  done
+  local dist=${ACCORD_WEB_DIST:-$build/web/dist}
+  [ -f "$dist/index.html" ] || { echo "bench: no web build in $dist (make bench-web builds it)" >&2; exit 1; }
+  ACCORDD="$build/apps/accordd/accordd" ACCORDCTL="$build/apps/accordctl/accordctl" ACCORD_WEB_DIST="$dist" \
+    node bench/web/inbox_bench.mjs | grep -v '^RESULT '
+}
+
 cleanup() {
   [ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
   stop_accordd
@@ -676,5 +694,6 @@ case "$part" in
   idle) idle_part ;;
   timers) timers_part ;;
   notices) notices_part ;;
-  all) core_part; echo; redis_part; echo; api_part; echo; signin_part; echo; idle_part; echo; timers_part ;;
+  web) web_part ;;
+  all) core_part; echo; redis_part; echo; api_part; echo; signin_part; echo; idle_part; echo; timers_part; echo; web_part ;;
 esac

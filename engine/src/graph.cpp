@@ -84,6 +84,7 @@ json definition_graph(const Definition& def) {
         json node = {{"id", st.name}, {"kind", kind_name(st.kind)}};
         if (s == def.start) node["start"] = true;
         if (st.kind == State::Kind::final) node["outcome"] = st.outcome;
+        if (!st.title.empty()) node["title"] = st.title.to_json();
         const json source_state = def.source.value("states", json::object()).value(st.name, json());
         if (st.task) {
             json task = {{"role", st.task->role}, {"outcomes", st.task->outcomes},

@@ -755,9 +755,11 @@ std::vector<TimerSpec> DefinitionBuilder::timers(const json& j, const std::strin
 
 void DefinitionBuilder::compile_state(State& state, const json& spec) {
     const std::string& p = state.pointer;
-    static const KeySet keys = {"description", "entry", "exit",   "task", "invoke",
-                                "timers",      "on",    "choice", "final"};
+    static const KeySet keys = {"title",  "description", "entry", "exit",   "task",
+                                "invoke", "timers",      "on",    "choice", "final"};
     if (!check_object(spec, p, keys, "a state")) return;
+    if (auto it = spec.find("title"); it != spec.end())
+        state.title = local_text(*it, pointer_join(p, "title"));
     const bool is_choice = spec.contains("choice");
     const bool is_final = spec.contains("final");
     if (is_choice && is_final) {

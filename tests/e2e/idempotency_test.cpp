@@ -165,6 +165,11 @@ TEST_F(Idempotency, AUserAddRetriedWithItsKeyMakesOneUserAndTheRetryShowsNoToken
     EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
     EXPECT_EQ(again.body, revoked.body);
     EXPECT_EQ(http_->get("/api/v1/me", token).status, 401);
+
+    // An admin can't revoke themselves (another admin can): refused, and still signed in.
+    auto self = http_->post("/api/v1/admin/users/adam/revoke", json::object(), adam_.token);
+    EXPECT_TRUE(is_problem(self, 409, "conflict")) << describe(self);
+    EXPECT_EQ(http_->get("/api/v1/me", adam_.token).status, 200);
 }
 
 }  // namespace

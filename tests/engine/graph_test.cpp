@@ -125,7 +125,12 @@ TEST(Graph, TheShippedWorkflowsDrawWhole) {
         const Definition& def = *loaded.definition;
         const json g = definition_graph(def);
         std::set<std::string> ids;
-        for (const auto& n : g["nodes"]) EXPECT_TRUE(ids.insert(n["id"]).second) << name;
+        for (const auto& n : g["nodes"]) {
+            EXPECT_TRUE(ids.insert(n["id"]).second) << name;
+            // Every shipped state has a title in both languages: the page's stages read it.
+            ASSERT_TRUE(n.contains("title")) << name << ": " << n["id"];
+            EXPECT_TRUE(n["title"].contains("en") && n["title"].contains("ar")) << n.dump();
+        }
         EXPECT_EQ(ids.size(), def.states.size()) << name;
         std::size_t transitions = 0;
         for (StateId s = 0; s < def.states.size(); ++s) {

@@ -102,6 +102,17 @@ TEST(Validator, MinimalDefinitionLoadsCleanly) {
     EXPECT_TRUE(r.clean()) << diagnostics_text(r.diagnostics);
 }
 
+TEST(Validator, AStatesTitleIsATextForPeople) {
+    json doc = minimal();
+    doc["states"]["a"]["title"] = {{"en", "Legal review"}, {"ar", "المراجعة القانونية"}};
+    const LoadResult good = check(doc);
+    ASSERT_TRUE(good.ok()) << diagnostics_text(good.diagnostics);
+    EXPECT_EQ(good.definition->state(*good.definition->find_state("a")).title.in("ar"),
+              "المراجعة القانونية");
+    doc["states"]["a"]["title"] = 3;
+    expect_error(check(doc), "/states/a/title", "");
+}
+
 TEST(Validator, TheLanguageDocExampleLoadsCleanly) {
     const LoadResult r = check(legal_review());
     ASSERT_TRUE(r.ok()) << diagnostics_text(r.diagnostics);

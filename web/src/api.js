@@ -44,7 +44,8 @@ export async function api(method, path, body, options = {}) {
   const type = res.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await res.json() : null;
   if (!res.ok) {
-    if (res.status === 401 && path !== '/session') sessionEnded.value++;
+    // (GET /me answering 401 is how a signed-out page learns it: not an ending.)
+    if (res.status === 401 && path !== '/session' && path !== '/me') sessionEnded.value++;
     throw new ApiError(res.status, data);
   }
   return data;

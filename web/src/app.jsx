@@ -22,7 +22,7 @@ const Admin = lazy(() => import('./pages/Admin.jsx'));
 export function App() {
   useEffect(() => { loadMe(); }, []);
   // A 401 from any call: the session ended (signed out elsewhere, expired, revoked).
-  useEffect(() => sessionEnded.subscribe((n) => { if (n) loadMe(); }), []);
+  useEffect(() => sessionEnded.subscribe((n) => { if (n && me.peek()) loadMe(); }), []);
   return (
     <LocationProvider>
       <SkipLink />

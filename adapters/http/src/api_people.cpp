@@ -324,6 +324,9 @@ Awaitable<Response> Api::set_user_password(Context& cx) {
 Awaitable<Response> Api::revoke_user(Context& cx) {
     if (options_.people == nullptr) co_return not_served("people");
     const std::string& name = cx.path("name");
+    // An admin locking themselves out is a slip, not an intent: another admin (or accordctl) may.
+    if (name == cx.who.id)
+        co_return problem(409, "conflict", "you can't revoke yourself; another admin can");
     auto revoked = co_await options_.people->revoke(name, cx.who.id);
     if (!revoked) co_return problem(revoked.error());
     co_return json_response(200, {{"name", name}, {"revoked", true}});

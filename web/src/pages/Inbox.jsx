@@ -14,21 +14,25 @@ import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
 const PAGE = 100;
 
 // The list as a map by id, with the ids the feed closed (a page read before the close must not
-// bring them back).
+// bring them back). While pages remain unread, `horizon` is the least urgent task read so far:
+// a task the feed brings that sorts after it belongs to a page not read yet, and comes with it.
 function reducer(state, action) {
   const tasks = new Map(state.tasks);
   const gone = new Set(state.gone);
   switch (action.type) {
     case 'reset':
-      return { tasks: new Map(), gone: new Set(), next: null, loaded: false, error: null };
-    case 'page':
+      return { tasks: new Map(), gone: new Set(), next: null, horizon: null, loaded: false, error: null };
+    case 'page': {
       for (const task of action.items) if (!gone.has(task.id)) tasks.set(task.id, task);
-      return { ...state, tasks, next: action.next, loaded: true, error: null };
+      const last = action.items[action.items.length - 1];
+      return { ...state, tasks, next: action.next, horizon: action.next && last ? last : null, loaded: true, error: null };
+    }
     case 'error':
       return { ...state, loaded: true, error: action.error };
     case 'upsert':
       for (const task of action.items) {
         if (task.status === 'open' && (task.can || []).includes('complete')) {
+          if (!tasks.has(task.id) && state.horizon && urgency(task, state.horizon) > 0) continue;
           tasks.set(task.id, { ...tasks.get(task.id), ...task });
           gone.delete(task.id);
         } else {
@@ -56,7 +60,7 @@ function urgency(a, b) {
 
 export function Inbox() {
   const [filter, setFilter] = useState({ workflow: '', role: '', state: '' });
-  const [state, dispatch] = useReducer(reducer, { tasks: new Map(), gone: new Set(), next: null, loaded: false, error: null });
+  const [state, dispatch] = useReducer(reducer, { tasks: new Map(), gone: new Set(), next: null, horizon: null, loaded: false, error: null });
   const [now, setNow] = useState(Date.now());
   const [busy, setBusy] = useState(null);
   const [actionError, setActionError] = useState(null);
@@ -133,7 +137,7 @@ export function Inbox() {
       <ErrorMessage error={actionError} />
       {!state.loaded ? <Loading /> : state.error ? <ErrorMessage error={state.error} /> : (
         <>
-          <p class="count" role="status" aria-live="polite">{t('inbox.count', { count: tasks.length })}</p>
+          <p class="count" role="status" aria-live="polite">{t(state.next ? 'inbox.count_more' : 'inbox.count', { count: tasks.length })}</p>
           {tasks.length === 0 ? <p class="empty">{t('inbox.empty')}</p> : (
             <ul class="tasks" aria-label={t('inbox.list')}>
               {tasks.map((task) => <TaskRow key={task.id} task={task} now={now} busy={busy === task.id} act={act} />)}

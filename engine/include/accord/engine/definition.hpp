@@ -138,6 +138,7 @@ struct InvokeSpec {
 struct State {
     enum class Kind { wait, choice, final };
     std::string name;
+    Text title;  // what people call it ("Legal review"); empty: its name
     Kind kind = Kind::wait;
     std::vector<Action> entry, exit;
     std::optional<TaskSpec> task;
