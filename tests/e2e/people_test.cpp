@@ -702,5 +702,21 @@ TEST_F(Units, PeopleListsWhoCouldTakeATaskForLeadsAndAdmins) {
     EXPECT_TRUE(is_problem(http_->get("/api/v1/people", adam_.token), 400));
 }
 
+TEST_F(Units, AnyoneSignedInLooksPeopleUpByNameRevokedOnesTooUnknownOnesLeftOut) {
+    revoke_user("ulla");
+    auto r = http_->get("/api/v1/people?name=ulla,dina,nobody", dina_.token);
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const json listed = r.json();
+    std::vector<std::string> names;
+    for (const auto& p : listed["items"]) names.push_back(p["name"]);
+    EXPECT_EQ(names, (std::vector<std::string>{"dina", "ulla"})) << r.body;
+    EXPECT_EQ(listed["items"][0]["units"], json::array({"eng"}));
+    // A role still needs a lead, whoever is named with it.
+    EXPECT_TRUE(is_problem(http_->get("/api/v1/people?role=dean&name=ulla", dina_.token), 403));
+    std::string many = "a";
+    for (int i = 0; i < 100; ++i) many += ",a";
+    EXPECT_TRUE(is_problem(http_->get("/api/v1/people?name=" + many, dina_.token), 400));
+}
+
 }  // namespace
 }  // namespace accord::e2e

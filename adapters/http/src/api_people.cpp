@@ -411,12 +411,22 @@ Awaitable<Response> Api::put_calendar(Context& cx) {
 
 Awaitable<Response> Api::list_people(Context& cx) {
     if (options_.people == nullptr) co_return not_served("people");
-    const std::string role = cx.param("role"), unit = cx.param("unit");
-    if (role.empty())
-        co_return problem(400, "invalid_input", "role is required: whose holders to list",
+    const std::string role = cx.param("role"), unit = cx.param("unit"), names = cx.param("name");
+    // By name: who these people are (their names as people read them), for anyone signed in.
+    std::vector<std::string> wanted;
+    for (std::size_t at = 0; !names.empty() && at <= names.size();) {
+        const std::size_t comma = std::min(names.find(',', at), names.size());
+        wanted.push_back(names.substr(at, comma - at));
+        at = comma + 1;
+    }
+    if (wanted.size() > 100)
+        co_return problem(400, "invalid_input", "at most 100 names at once", "/query/name");
+    if (role.empty() && wanted.empty())
+        co_return problem(400, "invalid_input",
+                          "role or name is required: whose holders, or whom, to list",
                           "/query/role");
     // For choosing whom to give a task: admins, auditors and the role's leads.
-    if (!cx.who.admin() && !cx.who.auditor() &&
+    if (!role.empty() && !cx.who.admin() && !cx.who.auditor() &&
         !cx.who.has_role(engine::policy::lead_of(role)))
         co_return problem(403, "forbidden",
                           "the holders of " + role + " are listed for admins and the role's leads (" +
@@ -425,7 +435,13 @@ Awaitable<Response> Api::list_people(Context& cx) {
     if (!users) co_return problem(users.error());
     json items = json::array();
     for (const auto& u : *users) {
-        if (u.revoked || std::find(u.roles.begin(), u.roles.end(), role) == u.roles.end()) continue;
+        if (!wanted.empty()) {
+            if (std::find(wanted.begin(), wanted.end(), u.name) == wanted.end()) continue;
+        } else if (u.revoked) {
+            continue;
+        }
+        if (!role.empty() && std::find(u.roles.begin(), u.roles.end(), role) == u.roles.end())
+            continue;
         if (!unit.empty() &&
             std::find(u.profile.units.begin(), u.profile.units.end(), unit) == u.profile.units.end())
             continue;

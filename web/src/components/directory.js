@@ -33,9 +33,25 @@ export function mayListPeople(role) {
   return roles.includes('admin') || roles.includes('auditor') || roles.includes(`${role}_lead`);
 }
 
+// The user names that what a page shows may hold: every string shaped like one (a-z 0-9 . _ -)
+// in the values given (history entries, tasks, an instance's data). Looked up by name, the ones
+// that are people get their display names; the others are simply not found.
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export function namesIn(...values) {
+  const out = new Set();
+  const walk = (v) => {
+    if (typeof v === 'string') { if (NAME.test(v)) out.add(v); }
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  values.forEach(walk);
+  return [...out].sort();
+}
+
 // Everyone the reader may know by name, as a map name -> {name, display_name, units}: every user
-// for admins, the holders of the given roles the reader may list, and the reader.
-export async function loadPeople(roles = []) {
+// for admins; else the holders of the given roles the reader may list, the people `names` names
+// (GET /people?name=: anyone signed in, a hundred at a time), and the reader.
+export async function loadPeople(roles = [], names = []) {
   const byName = {};
   const add = (p) => { if (p && p.name) byName[p.name] = { ...byName[p.name], ...p }; };
   add(me.value);
@@ -45,6 +61,11 @@ export async function loadPeople(roles = []) {
   }
   const lists = await Promise.allSettled([...new Set(roles)].filter(mayListPeople).map(loadPeopleOf));
   for (const l of lists) if (l.status === 'fulfilled') l.value.forEach(add);
+  const missing = names.filter((n) => !byName[n]);
+  const chunks = [];
+  for (let i = 0; i < missing.length; i += 100) chunks.push(missing.slice(i, i + 100).join(','));
+  const found = await Promise.allSettled(chunks.map((name) => once(`named:${name}`, () => get('/people' + query({ name })))));
+  for (const f of found) if (f.status === 'fulfilled') f.value.items.forEach(add);
   return byName;
 }
 

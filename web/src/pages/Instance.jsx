@@ -13,7 +13,7 @@ import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
 import { Timeline, historyFacts, pathOf } from '../components/Timeline.jsx';
 import { WorkflowPicture } from '../components/WorkflowPicture.jsx';
 import { InstanceData } from '../components/InstanceData.jsx';
-import { loadUnits, loadPeople, loadGraph, loadDefinition, titledGraph } from '../components/directory.js';
+import { loadUnits, loadPeople, namesIn, loadGraph, loadDefinition, titledGraph } from '../components/directory.js';
 import { humanize, stateLabel, outcomeLabel } from '../components/labels.js';
 import './pages.css';
 import './instance.css';
@@ -79,7 +79,8 @@ export default function Instance(props) {
   }, [id, childIds.join(',')]);
 
   const roles = useMemo(() => (data && data.graph ? data.graph.nodes.filter((n) => n.task).map((n) => n.task.role) : []), [data && data.graph]);
-  useEffect(() => { if (data) loadPeople(roles).then(setPeople, () => {}); }, [roles.join(','), !!data]);
+  const names = useMemo(() => (data ? namesIn(data.history, data.instance.tasks, data.instance.data) : []), [data]);
+  useEffect(() => { if (data) loadPeople(roles, names).then(setPeople, () => {}); }, [roles.join(','), names.join(',')]);
 
   useTitle(data ? instanceName(data.instance)
     : error ? t(error.status === 404 ? 'instance.not_found_title' : error.status === 403 ? 'instance.refused_title' : 'instance.failed_title')

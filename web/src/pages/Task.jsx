@@ -15,7 +15,7 @@ import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
 import { Fields, FieldValues, ErrorSummary, initialValues, validate, buildFields, serverErrors, useFocusFirstError } from '../components/Form.jsx';
 import { Timeline } from '../components/Timeline.jsx';
 import { InstanceData } from '../components/InstanceData.jsx';
-import { loadUnits, unitName, loadPeople, loadPeopleOf, loadGraph, loadDefinition, titledGraph } from '../components/directory.js';
+import { loadUnits, unitName, loadPeople, namesIn, loadPeopleOf, loadGraph, loadDefinition, titledGraph } from '../components/directory.js';
 import { humanize, stateLabel, outcomeLabel } from '../components/labels.js';
 import './pages.css';
 import './task.css';
@@ -72,7 +72,8 @@ export default function Task(props) {
   }, [id, data && data.task.instance]);
 
   const roles = useMemo(() => (data && data.graph ? data.graph.nodes.filter((n) => n.task).map((n) => n.task.role) : data ? [data.task.role] : []), [data && data.graph]);
-  useEffect(() => { if (data) loadPeople(roles).then(setPeople, () => {}); }, [roles.join(',')]);
+  const names = useMemo(() => (data ? namesIn(data.task, data.history, data.instance && data.instance.data) : []), [data]);
+  useEffect(() => { if (data) loadPeople(roles, names).then(setPeople, () => {}); }, [roles.join(','), names.join(',')]);
 
   useTitle(data ? data.task.title
     : error ? t(error.status === 404 ? 'task.not_found_title' : error.status === 403 ? 'task.refused_title' : 'task.failed_title')
