@@ -355,6 +355,14 @@ const changes = [];
   const context = await signedInContext();
   const page = await context.newPage();
   await load(context, page);
+  // Every page of the inbox read ("Show more" until none is left): a task opened later is less
+  // urgent than all 500, and the inbox shows it only once the pages before it are shown.
+  for (;;) {
+    const more = page.locator('button.more');
+    if (!(await more.count())) break;
+    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/v1/tasks?')), more.click()]);
+    await page.waitForTimeout(50);
+  }
   await page.evaluate(installWatcher);
   const ids = () => page.evaluate(() => [...document.querySelectorAll('ul.tasks > li[data-task]')].map((li) => li.dataset.task));
   const kinds = ['claim', 'release', 'complete', 'start'];

@@ -29,6 +29,11 @@ function reducer(state, action) {
     }
     case 'error':
       return { ...state, loaded: true, error: action.error };
+    case 'snapshot':
+      // The feed's snapshot: what waits, most urgent first. Before the first page is read it
+      // would only race it; after, it refreshes what is shown (up to the horizon).
+      if (!state.loaded) return state;
+    // falls through
     case 'upsert':
       for (const task of action.items) {
         if (task.status === 'open' && (task.can || []).includes('complete')) {
@@ -78,7 +83,7 @@ export function Inbox() {
   useEffect(() => onFeed((message) => {
     if (message.type === 'snapshot') {
       if (message.reset || message.resync) { dispatch({ type: 'reset' }); loadPage(); }
-      dispatch({ type: 'upsert', items: message.items.filter((x) => matches(x, filter)) });
+      dispatch({ type: 'snapshot', items: message.items.filter((x) => matches(x, filter)) });
     } else if (message.task && matches(message.task, filter)) {
       dispatch({ type: 'upsert', items: [message.task] });
     }
