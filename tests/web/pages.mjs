@@ -45,6 +45,20 @@ export async function pageList(server) {
     { name: 'task-closed', who: 'olga', path: `/tasks/${enc(closed.id)}` },
     { name: 'instance', who: 'olga', path: `/instances/${enc(jordan)}` },
     { name: 'instances', who: 'olga', path: '/instances' },
+    {
+      // Filtered on a field of the data: the page lists what the API lists for that filter.
+      name: 'instances-filtered', who: 'audrey', path: '/instances?workflow=agreement&data.agreement_type=student_exchange',
+      async then(page) {
+        const expected = (await server.must('GET', '/instances?workflow=agreement&data.agreement_type=student_exchange')).items;
+        if (expected.length < 2) throw new Error('the demo has two student exchanges');
+        const rows = page.locator('table.instances tbody tr');
+        for (let i = 0; i < 50 && (await rows.count()) !== expected.length; i++) await page.waitForTimeout(100);
+        const shown = await rows.locator('a').evaluateAll((links) => links.map((a) => decodeURIComponent(a.pathname.split('/').pop())));
+        if (JSON.stringify(shown.sort()) !== JSON.stringify(expected.map((x) => x.id).sort()))
+          throw new Error(`the filtered list shows ${shown} instead of ${expected.map((x) => x.id)}`);
+        await page.locator('.data-active li').first().waitFor();
+      },
+    },
     { name: 'start', who: 'olga', path: '/start' },
     { name: 'start-form', who: 'olga', path: '/start/agreement' },
     { name: 'notifications', who: 'olga', path: '/notifications' },

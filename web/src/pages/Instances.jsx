@@ -1,15 +1,16 @@
 // The agreements and other workflow instances the reader may see (GET /api/v1/instances), newest
-// first, filtered by workflow, stage, status, role and reference, paged with the API's cursors
-// ("Show more"). The filters live in the address (?workflow=agreement&status=running), so a
-// filtered list can be bookmarked and shared.
+// first, filtered by workflow, stage, status, role, reference and, once a workflow is chosen, any
+// field of its data (data.partner.country=JO), paged with the API's cursors ("Show more"). The
+// filters live in the address (?workflow=agreement&status=running), so a filtered list can be
+// bookmarked and shared.
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { get, query, enc } from '../api.js';
 import { t, lang, roleName, formatDateTime, formatNumber, ago } from '../i18n.js';
 import { definitions, workflowTitle } from '../workflows.js';
 import { ErrorMessage, Loading, useTitle } from '../components/common.jsx';
-import { loadGraph, loadDefinition, titledGraph } from '../components/directory.js';
-import { stateLabel, outcomeLabel } from '../components/labels.js';
+import { loadGraph, loadDefinition, titledGraph, loadUnits, unitName } from '../components/directory.js';
+import { stateLabel, outcomeLabel, localText, humanize, valueLabel } from '../components/labels.js';
 import './instances.css';
 
 const PAGE = 50;
@@ -18,13 +19,15 @@ const FILTERS = ['workflow', 'state', 'status', 'role', 'key'];
 export default function Instances() {
   const { query: q, route, path } = useLocation();
   const filter = Object.fromEntries(FILTERS.map((f) => [f, q[f] || '']));
+  // Filters on the data: data.<path>=<value> (docs/api.md), kept as the address has them.
+  const dataFilter = Object.fromEntries(Object.entries(q).filter(([k, v]) => k.startsWith('data.') && v !== ''));
   const [list, setList] = useState({ items: [], next: null, loaded: false, error: null, more: false });
   const [graphs, setGraphs] = useState({});
   const [keyText, setKeyText] = useState(filter.key);
   useTitle(t('instances.title'));
 
-  const signature = FILTERS.map((f) => filter[f]).join('|');
-  const load = (cursor) => get('/instances' + query({ ...filter, limit: filter.key ? undefined : PAGE, cursor, lang: lang.value }));
+  const signature = FILTERS.map((f) => filter[f]).join('|') + JSON.stringify(dataFilter);
+  const load = (cursor) => get('/instances' + query({ ...filter, ...dataFilter, limit: filter.key ? undefined : PAGE, cursor, lang: lang.value }));
 
   useEffect(() => {
     let live = true;
@@ -59,10 +62,12 @@ export default function Instances() {
     }
   };
 
-  const setFilter = (changes) => {
+  const setFilter = (changes, data = dataFilter) => {
     const next = { ...filter, ...changes };
-    if ('workflow' in changes && changes.workflow !== filter.workflow) next.state = '';
-    route(path + query(next), true);
+    // Another workflow: other stages, other data.
+    const other = 'workflow' in changes && changes.workflow !== filter.workflow;
+    if (other) next.state = '';
+    route(path + query({ ...next, ...(other ? {} : data) }), true);
   };
 
   const states = graph ? graph.nodes.map((n) => n.id) : [];
@@ -117,7 +122,8 @@ export default function Instances() {
           </div>
         </div>
       </form>
-      {FILTERS.some((f) => filter[f]) && (
+      {filter.workflow && <DataFilters workflow={filter.workflow} active={dataFilter} onChange={(data) => setFilter({}, data)} />}
+      {(FILTERS.some((f) => filter[f]) || Object.keys(dataFilter).length > 0) && (
         <p class="clear-filters"><a href={path}>{t('instances.clear')}</a></p>
       )}
       {!list.loaded ? <Loading /> : list.error && !list.items.length ? <ErrorMessage error={list.error} /> : (
@@ -169,5 +175,91 @@ function Row({ instance: i, graph }) {
       <td><time dateTime={i.updated_at} title={formatDateTime(i.updated_at)}>{ago(i.updated_at)}</time></td>
       <td class="num">{formatNumber((i.tasks || []).length)}</td>
     </tr>
+  );
+}
+
+// The fields of a data schema a list can be filtered on: its scalar members, those of its objects
+// too ("partner › country"), each with its path, its title in the reader's language and schema.
+function filterFields(schema, path = [], titles = []) {
+  const out = [];
+  for (const [name, s] of Object.entries((schema && schema.properties) || {})) {
+    const title = [...titles, localText(s.title) || humanize(name)];
+    if (s.type === 'object' || (!s.type && s.properties)) out.push(...filterFields(s, [...path, name], title));
+    else if (s.type !== 'array') out.push({ path: ['data', ...path, name].join('.'), title: title.join(' › '), schema: s });
+  }
+  return out;
+}
+
+function DataFilters({ workflow, active, onChange }) {
+  const [fields, setFields] = useState([]);
+  const [units, setUnits] = useState(null);
+  const [field, setField] = useState('');
+  const [value, setValue] = useState('');
+  useEffect(() => {
+    let live = true;
+    loadDefinition(workflow).then((d) => live && setFields(filterFields(d.data)), () => live && setFields([]));
+    return () => { live = false; };
+  }, [workflow, lang.value]);
+  useEffect(() => { loadUnits().then(setUnits, () => {}); }, []);
+  const chosen = fields.find((f) => f.path === field);
+  const s = chosen ? chosen.schema : {};
+  const shown = (f, v) => (f && (f.schema.enum || f.schema.labels) ? valueLabel(v, f.schema)
+    : f && f.schema.format === 'unit' ? unitName(units, v) : v);
+  const add = (e) => {
+    e.preventDefault();
+    if (!chosen || value.trim() === '') return;
+    onChange({ ...active, [chosen.path]: value.trim() });
+    setValue('');
+  };
+  if (!fields.length) return null;
+  return (
+    <form class="filters data-filters" aria-label={t('instances.data_filters')} onSubmit={add}>
+      <label>
+        <span>{t('instances.data_field')}</span>
+        <select value={field} onChange={(e) => { setField(e.currentTarget.value); setValue(''); }}>
+          <option value="">{t('instances.data_choose')}</option>
+          {fields.map((f) => <option value={f.path}>{f.title}</option>)}
+        </select>
+      </label>
+      <label>
+        <span>{t('instances.data_value')}</span>
+        {s.enum ? (
+          <select value={value} disabled={!chosen} onChange={(e) => setValue(e.currentTarget.value)}>
+            <option value="" />
+            {s.enum.map((v) => <option value={String(v)}>{valueLabel(String(v), s)}</option>)}
+          </select>
+        ) : s.format === 'unit' && units ? (
+          <select value={value} disabled={!chosen} onChange={(e) => setValue(e.currentTarget.value)}>
+            <option value="" />
+            {Object.keys(units).map((id) => <option value={id}>{unitName(units, id)}</option>)}
+          </select>
+        ) : s.type === 'boolean' ? (
+          <select value={value} disabled={!chosen} onChange={(e) => setValue(e.currentTarget.value)}>
+            <option value="" />
+            <option value="true">{t('common.yes')}</option>
+            <option value="false">{t('common.no')}</option>
+          </select>
+        ) : (
+          <input type={s.type === 'number' || s.type === 'integer' ? 'number' : s.format === 'date' ? 'date' : 'text'}
+                 dir="auto" value={value} disabled={!chosen} onInput={(e) => setValue(e.currentTarget.value)} />
+        )}
+      </label>
+      <div class="data-add"><button type="submit" disabled={!chosen || value.trim() === ''}>{t('instances.data_add')}</button></div>
+      {Object.keys(active).length > 0 && (
+        <ul class="data-active" aria-label={t('instances.data_active')}>
+          {Object.entries(active).map(([path, v]) => {
+            const f = fields.find((x) => x.path === path);
+            const label = `${f ? f.title : path.slice(5)}: ${shown(f, v)}`;
+            return (
+              <li key={path}>
+                <bdi>{label}</bdi>
+                <button type="button" class="link" aria-label={t('instances.data_remove', { filter: label })}
+                        onClick={() => { const rest = { ...active }; delete rest[path]; onChange(rest); }}>×</button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </form>
   );
 }
