@@ -153,30 +153,51 @@ std::string text_in(const json& text, std::string_view language) {
     return t ? t->in(language) : std::string();
 }
 
-json localized(json doc, std::string_view language) {
+namespace {
+
+std::optional<Text> text_of(const json& j) {
+    return Text::from_json(j);
+}
+std::optional<Text> text_of(const nlohmann::ordered_json& j) {
+    // Texts are small objects of language → string; their order does not matter.
+    return j.is_object() || j.is_string() ? Text::from_json(json::parse(j.dump())) : std::nullopt;
+}
+
+template <typename J>
+J localized_doc(J doc, std::string_view language) {
     static constexpr std::array<std::string_view, 6> kTexts = {"title",   "description", "help",
                                                                "subject", "message",     "label"};
     if (doc.is_array()) {
-        for (auto& x : doc) x = localized(std::move(x), language);
+        for (auto& x : doc) x = localized_doc(std::move(x), language);
         return doc;
     }
     if (!doc.is_object()) return doc;
     for (auto it = doc.begin(); it != doc.end(); ++it) {
         const bool text = std::find(kTexts.begin(), kTexts.end(), it.key()) != kTexts.end();
         if (text && it->is_object()) {
-            if (auto t = Text::from_json(*it)) {
+            if (auto t = text_of(*it)) {
                 *it = t->in(language);
                 continue;
             }
         }
         if (it.key() == "labels" && it->is_object()) {
             for (auto& label : *it)
-                if (auto t = Text::from_json(label)) label = t->in(language);
+                if (auto t = text_of(label)) label = t->in(language);
             continue;
         }
-        *it = localized(std::move(*it), language);
+        *it = localized_doc(std::move(*it), language);
     }
     return doc;
+}
+
+}  // namespace
+
+json localized(json doc, std::string_view language) {
+    return localized_doc(std::move(doc), language);
+}
+
+nlohmann::ordered_json localized(nlohmann::ordered_json doc, std::string_view language) {
+    return localized_doc(std::move(doc), language);
 }
 
 }  // namespace accord::engine

@@ -1061,12 +1061,21 @@ LoadResult DefinitionBuilder::build() {
 }
 
 LoadResult load_definition(const json& document, const WorkflowCatalog& catalog) {
-    return DefinitionBuilder(document, catalog).build();
+    LoadResult r = DefinitionBuilder(document, catalog).build();
+    if (r.definition)
+        std::const_pointer_cast<Definition>(r.definition)->ordered_source =
+            nlohmann::ordered_json::parse(
+                document.dump(-1, ' ', false, json::error_handler_t::replace));
+    return r;
 }
 
 LoadResult load_definition_text(std::string_view text, const WorkflowCatalog& catalog) {
     try {
-        return load_definition(json::parse(text), catalog);
+        LoadResult r = DefinitionBuilder(json::parse(text), catalog).build();
+        if (r.definition)
+            std::const_pointer_cast<Definition>(r.definition)->ordered_source =
+                nlohmann::ordered_json::parse(text);
+        return r;
     } catch (const json::parse_error& e) {
         // nlohmann reports a byte offset; people want a line and a column.
         const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());

@@ -306,6 +306,18 @@ TEST_F(Lifecycle, AnAgreementFromProposalToTerminationWhereEachPersonSeesExactly
     }
 
     const json draft = open_task("mou_proposal", "draft");
+    {
+        // The form's fields in the definition's order (the author's, not the alphabet's).
+        const std::string body =
+            http_->get("/api/v1/tasks/" + draft["id"].get<std::string>(), olga.person.token).body;
+        const auto at = [&](const char* field) {
+            return body.find("\"" + std::string(field) + "\":{");
+        };
+        EXPECT_LT(at("partner"), at("agreement_type")) << body;
+        EXPECT_LT(at("scope"), at("rationale")) << body;
+        EXPECT_LT(at("start_date"), at("end_date")) << body;
+        EXPECT_NE(at("quotas"), std::string::npos) << body;
+    }
     auto submitted =
         act(olga, draft["id"], "complete", {{"outcome", "submit"}, {"fields", proposal_fields()}});
     ASSERT_EQ(submitted.status, 200) << describe(submitted);

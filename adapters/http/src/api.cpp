@@ -633,9 +633,11 @@ Awaitable<Response> Api::get_definition(Context& cx) {
     }
     auto def = co_await service_.definition(cx.path("name"), version);
     if (!def) co_return problem(def.error());
-    json body = (*def)->source;
+    // As its author wrote it: members in their order.
+    nlohmann::ordered_json body = (*def)->ordered_source;
     body["version"] = (*def)->version;
-    co_return json_response(200, body);
+    co_return text_response(
+        200, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 // The picture's facts (engine::definition_graph), its texts in the reader's language.
@@ -667,8 +669,9 @@ Awaitable<Response> Api::validate_definition(Context& cx) {
     std::set<std::string> known(names->begin(), names->end());
     if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
         known.insert(it->get<std::string>());
-    auto loaded = engine::load_definition(
-        cx.body, [&](std::string_view w) { return known.contains(std::string(w)); });
+    // From the body's text, so that the definition keeps its members' order.
+    auto loaded = engine::load_definition_text(
+        cx.request.body, [&](std::string_view w) { return known.contains(std::string(w)); });
     co_return json_response(200, {{"valid", loaded.ok()},
                                   {"errors", diagnostics_json(loaded.diagnostics, true)},
                                   {"warnings", diagnostics_json(loaded.diagnostics, false)}});
@@ -680,8 +683,9 @@ Awaitable<Response> Api::put_definition(Context& cx) {
     std::set<std::string> known(names->begin(), names->end());
     if (auto it = cx.body.find("workflow"); it != cx.body.end() && it->is_string())
         known.insert(it->get<std::string>());
-    auto loaded = engine::load_definition(
-        cx.body, [&](std::string_view w) { return known.contains(std::string(w)); });
+    // From the body's text, so that the definition keeps its members' order.
+    auto loaded = engine::load_definition_text(
+        cx.request.body, [&](std::string_view w) { return known.contains(std::string(w)); });
     if (!loaded.ok())
         co_return problem(422, "invalid_definition", "the definition is not valid", "",
                           {{"errors", diagnostics_json(loaded.diagnostics, true)},
@@ -1089,7 +1093,7 @@ Awaitable<Response> Api::get_task(Context& cx) {
     w.object();
     write_task_members(w, *task, cx.now, cx.who);
     if (auto form = task_form(**def, task->state, cx.who.language); !form.is_null())
-        w.json("form", form);
+        w.ordered_json("form", form);
     w.end_object();
     co_return text_response(200, std::move(text));
 }

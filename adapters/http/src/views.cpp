@@ -136,18 +136,20 @@ std::string in_words(const std::string& name) {
 
 }  // namespace
 
-json task_form(const Definition& def, const std::string& state_name, std::string_view language) {
+nlohmann::ordered_json task_form(const Definition& def, const std::string& state_name,
+                                 std::string_view language) {
     auto id = def.find_state(state_name);
     if (!id || !def.state(*id).task) return nullptr;
     const engine::TaskSpec& spec = *def.state(*id).task;
-    json form = {{"outcomes", spec.outcomes}};
-    json labels = json::object();
+    nlohmann::ordered_json form = {{"outcomes", spec.outcomes}};
+    nlohmann::ordered_json labels = nlohmann::ordered_json::object();
     for (const auto& outcome : spec.outcomes) labels[outcome] = in_words(outcome);
     for (const auto& [outcome, label] : spec.labels)
         if (!label.empty()) labels[outcome] = label.in(language);
     form["labels"] = std::move(labels);
-    const auto states = def.source.find("states");
-    if (states != def.source.end() && states->is_object()) {
+    // The fields in the order the definition gives them.
+    const auto states = def.ordered_source.find("states");
+    if (states != def.ordered_source.end() && states->is_object()) {
         auto s = states->find(state_name);
         if (s != states->end() && s->contains("task")) {
             const auto& task = (*s)["task"];

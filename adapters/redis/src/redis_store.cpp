@@ -401,9 +401,21 @@ Awaitable<Result<bool>> RedisStore::store_definition(DefinitionPtr def) {
         scripts::put_definition(),
         command_of(keys_.definition_names(), keys_.definition_versions(def->name),
                    keys_.definition_latest()),
-        command_of(def->name, std::to_string(def->version), dump(def->source)));
+        command_of(def->name, std::to_string(def->version),
+                   def->ordered_source.dump(-1, ' ', false,
+                                            nlohmann::ordered_json::error_handler_t::replace)));
     if (!r) co_return r.error();
-    if (r->str == "conflict")
+    bool conflict = r->str == "conflict";
+    if (conflict) {
+        // The same document in another order of members (as stored before definitions kept
+        // their author's order) is the same definition.
+        const std::string versions = keys_.definition_versions(def->name);
+        auto prior = co_await client_->command(
+            versions, command_of("HGET", versions, std::to_string(def->version)));
+        if (!prior) co_return prior.error();
+        conflict = json::parse(prior->str, nullptr, false) != def->source;
+    }
+    if (conflict)
         co_return make_error(ErrorCode::conflict,
                              "workflow " + def->name + " version " + std::to_string(def->version) +
                                  " exists with a different body; publish a new version");

@@ -836,6 +836,27 @@ TEST_P(Durable, DefinitionsAreImmutablePerVersion) {
     EXPECT_EQ((*run(other.store->definition("timed", 1)))->source["title"], "A timer");
 }
 
+TEST_P(Durable, ADefinitionKeepsItsAuthorsOrderAndTheSameInAnotherOrderIsTheSame) {
+    Node& node = add_node();
+    // Members out of alphabetical order: the order is the author's, and stays.
+    const std::string text = R"({"workflow": "ordered", "version": 1, "title": "Ordered",
+      "data": {"properties": {"zeta": {"type": "string"}, "alpha": {"type": "string"}}},
+      "start": "wait", "states": {"wait": {"on": {"go": "done"}}, "done": {"final": "done"}}})";
+    auto loaded = engine::load_definition_text(text);
+    ASSERT_TRUE(loaded.ok());
+    ASSERT_TRUE(run(node.store->put_definition(loaded.definition)).ok());
+    Node& other = add_node();
+    auto back = run(other.store->definition("ordered", 1));
+    ASSERT_TRUE(back.ok());
+    const std::string dumped = (*back)->ordered_source.dump();
+    EXPECT_LT(dumped.find("\"zeta\""), dumped.find("\"alpha\"")) << dumped;
+    EXPECT_LT(dumped.find("\"workflow\""), dumped.find("\"data\"")) << dumped;
+    // The same definition in json's own (sorted) order, as stored before: the same, no conflict.
+    auto sorted = engine::load_definition(json::parse(text));
+    ASSERT_TRUE(sorted.ok());
+    EXPECT_TRUE(run(node.store->put_definition(sorted.definition)).ok());
+}
+
 TEST_P(Durable, ShippedWorkflowsAreLoadedWhenAbsentAndAStoredVersionIsNeverReplaced) {
     Node& node = add_node();
     const std::string shipped_dir = std::string(ACCORD_SOURCE_DIR) + "/workflows";

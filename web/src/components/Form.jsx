@@ -28,21 +28,10 @@ function kind(s) {
   return 'text';
 }
 
-// The server hands a form's fields as an object sorted by name, so the definition's order is
-// lost: show what is always required first, then what an outcome requires, then the optional;
-// plain values before groups; by name, a "start" before its "end".
-const nameKey = (name) => (/(^|_)(end|to|until)(_|$)/.test(name) ? name.replace(/(^|_)(end|to|until)(_|$)/, '$1start$3') + '\u0001' : name);
-const byName = (a, b) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0);
-export function fieldList(fields) {
-  const rank = ([, s]) => (s.required_for ? 1 : s.optional ? 2 : 0) * 2 + (['object', 'array'].includes(kind(s)) ? 1 : 0);
-  return Object.entries(fields || {}).sort((a, b) => rank(a) - rank(b) || byName(a[0], b[0]));
-}
-// An object's members in the same spirit: the required ones first.
-export function orderedProperties(s) {
-  const required = (s && s.required) || [];
-  const rank = (name) => (required.includes(name) ? 0 : 1);
-  return Object.entries((s && s.properties) || {}).sort(([a], [b]) => rank(a) - rank(b) || byName(a, b));
-}
+// A form's fields, and an object's members, in the order the definition gives them (the API
+// keeps its author's order).
+export const fieldList = (fields) => Object.entries(fields || {});
+export const orderedProperties = (s) => Object.entries((s && s.properties) || {});
 
 // A workflow's data schema as form fields: its members, required or optional.
 export function dataFields(schema) {

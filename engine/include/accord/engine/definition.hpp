@@ -167,6 +167,9 @@ public:
     std::vector<std::string> event_names;
     std::vector<std::optional<EventDecl>> event_decls;  // by EventId
     json source;                                        // the document it was compiled from
+    // The same document with its members in the author's order (json sorts them): what people
+    // read, the forms' fields and the definition served, and what is stored.
+    nlohmann::ordered_json ordered_source;
     bool reads_instance_root = false;                   // some rule or template reads $instance
     bool reads_actor_root = false;                      // ... or $actor
     // By EventId: raised by the workflow itself (a task outcome, a timer, a child workflow, an

@@ -85,6 +85,13 @@ public:
         comma_ = true;
         return *this;
     }
+    // A document whose members keep their order (a definition as its author wrote it).
+    JsonWriter& ordered_value(const nlohmann::ordered_json& v) {
+        separate();
+        out_ += v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        comma_ = true;
+        return *this;
+    }
     // A key known at compile time (see JsonKey). Each member is written with as few appends as
     // may be: the separator, key and colon (and a number, or a string that needs no escape)
     // gathered first.
@@ -129,6 +136,9 @@ public:
         return end_array();
     }
     JsonWriter& json(JsonKey k, const nlohmann::json& v) { return key(k).value(v); }
+    JsonWriter& ordered_json(JsonKey k, const nlohmann::ordered_json& v) {
+        return key(k).ordered_value(v);
+    }
     // An object member whose key is known only at run time (escaped as a string is).
     JsonWriter& member(std::string_view k, std::string_view v) {
         string(k);

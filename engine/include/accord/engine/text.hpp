@@ -93,5 +93,6 @@ std::string text_in(const json& text, std::string_view language);
 // subject, message or label whose value is a language object becomes that language's string,
 // and so do the values of a "labels" object. Used for definitions' forms and labels.
 json localized(json doc, std::string_view language);
+nlohmann::ordered_json localized(nlohmann::ordered_json doc, std::string_view language);
 
 }  // namespace accord::engine

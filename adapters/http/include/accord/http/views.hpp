@@ -41,9 +41,9 @@ void write_task_members(engine::JsonWriter& w, const engine::Task& task, engine:
 void write_can(engine::JsonWriter& w, engine::policy::TaskActions actions);
 // The outcomes, their labels and the form of the task a state opens, its texts in `language`;
 // null when the state opens none. An outcome without a label is labelled with its name in
-// words ("send_back": "Send back").
-engine::json task_form(const engine::Definition& definition, const std::string& state,
-                       std::string_view language);
+// words ("send_back": "Send back"). The fields in the definition's order.
+nlohmann::ordered_json task_form(const engine::Definition& definition, const std::string& state,
+                                 std::string_view language);
 
 // The list filters of GET /api/v1/instances.
 bool matches(const engine::Instance& instance, const engine::Definition& definition,
