@@ -14,60 +14,36 @@
 //      .br (and .gz) siblings (Chromium advertises brotli only over HTTPS; over http the server
 //      answers gzip). Goal: ≤ 300 KB brotli. The whole build's JS beside it.
 //
-// It starts its own redis-server (in memory only) and accordd on free loopback ports, seeds them
-// over the public API, prints a Markdown table (and a RESULT line of JSON), and stops them.
+// It starts its own redis-server (in memory only), accordd and Chromium on free loopback ports
+// (tests/web/harness.mjs, the browser tests' harness), seeds them over the public API, prints a
+// Markdown table (and a RESULT line of JSON), and stops them.
 //
 //   node bench/web/inbox_bench.mjs          (bench/run.sh web; make bench-web)
 //   ACCORDD, ACCORDCTL     the binaries (default build/release/apps/...)
-//   ACCORD_WEB_DIST        the web build accordd serves (default build/release/web/dist)
-//   ACCORD_WORKFLOWS       the definitions accordd loads (default workflows/): legal_review's
+//   ACCORD_WEB_DIST        the web build accordd serves (bench/run.sh: BUILD_DIR/web/dist)
 //   ACCORD_CHROMIUM        the browser (default /usr/bin/chromium)
-//   PLAYWRIGHT_CORE_DIR    a node_modules holding playwright-core (default tests/web/node_modules)
 //   WEB_TASKS, WEB_LOADS, WEB_CHANGES, WEB_CONCURRENCY   500, 10, 100, 16
-import { spawn, execFile } from 'node:child_process';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+// The browser tests' harness starts the private redis-server, accordd and Chromium, and stops them.
+import { Server, waitFor, PASSWORD, WEB_DIST } from '../../tests/web/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = resolve(here, '..', '..');
 const env = process.env;
-const ACCORDD = resolve(env.ACCORDD || join(SOURCE, 'build/release/apps/accordd/accordd'));
-const ACCORDCTL = resolve(env.ACCORDCTL || join(SOURCE, 'build/release/apps/accordctl/accordctl'));
-const WEB_DIST = resolve(env.ACCORD_WEB_DIST || join(SOURCE, 'build/release/web/dist'));
-const WORKFLOWS = resolve(env.ACCORD_WORKFLOWS || join(SOURCE, 'workflows'));
-const CHROMIUM = env.ACCORD_CHROMIUM || '/usr/bin/chromium';
-const PW_DIR = resolve(env.PLAYWRIGHT_CORE_DIR || join(SOURCE, 'tests/web/node_modules'));
 const TASKS = Number(env.WEB_TASKS || 500);
 const LOADS = Number(env.WEB_LOADS || 10);
 const CHANGES = Number(env.WEB_CHANGES || 100);
 const CONCURRENCY = Number(env.WEB_CONCURRENCY || 16);
 const GOAL_MS = 1000;
 const GOAL_JS_BYTES = 300 * 1000;
-const PASSWORD = 'olive grove in spring';
-
-let chromium;
-try {
-  ({ chromium } = createRequire(join(PW_DIR, 'noop.js'))('playwright-core'));
-} catch {
-  console.error(`bench/web: playwright-core is not in ${PW_DIR}: run \`npm ci\` in tests/web, or set PLAYWRIGHT_CORE_DIR`);
-  process.exit(2);
-}
-for (const [what, path] of [['accordd', ACCORDD], ['accordctl', ACCORDCTL], ['the web build', join(WEB_DIST, 'index.html')], ['Chromium', CHROMIUM]]) {
-  if (!existsSync(path)) {
-    console.error(`bench/web: ${what} is missing at ${path}`);
-    process.exit(2);
-  }
-}
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(`bench/web: ${s}\n`);
-
-// --- statistics ---------------------------------------------------------------------------------
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 // Nearest rank: the smallest value with at least p of the values at or below it.
@@ -77,94 +53,17 @@ const max = (xs) => Math.max(...xs);
 const ms = (v) => `${Math.round(v).toLocaleString('en-US')} ms`;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 
-// --- processes ----------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-  });
-}
-
-const dir = mkdtempSync(join(os.tmpdir(), 'accord-bench-web-'));
-const children = [];
-function start(file, args, logFile) {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(file, args, { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  children.push(child);
-  return child;
-}
-function killAll() {
-  for (const c of [...children].reverse()) if (c.exitCode === null && c.signalCode === null) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
-  try { rmSync(dir, { recursive: true, force: true }); } catch { /* busy */ }
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => process.exit(130));
-
-async function stopAll() {
-  for (const c of [...children].reverse()) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const hard = setTimeout(() => c.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(hard);
-  }
-}
-
 const run = (file, args) => new Promise((ok, fail) => execFile(file, args, { timeout: 60000 }, (e, out, err) => (e ? fail(new Error(`${file}: ${e.message}\n${out}${err}`)) : ok(out))));
-const tail = (file) => { try { return readFileSync(file, 'utf8').split('\n').slice(-40).join('\n'); } catch { return '(no log)'; } };
-
-async function waitFor(fn, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch { /* not yet */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await pause(50);
-  }
-}
-
-function redisPing(port) {
-  return new Promise((ok) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    socket.setTimeout(500, () => { socket.destroy(); ok(false); });
-    socket.on('error', () => ok(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => { data += chunk; if (data.includes('\r\n')) { socket.destroy(); ok(data.startsWith('+PONG')); } });
-  });
-}
 
 // --- the server, seeded -------------------------------------------------------------------------
 
-const redisPort = await freePort();
-start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-  '--dir', dir, '--daemonize', 'no', '--logfile', join(dir, 'redis.log')], join(dir, 'redis.out'));
-await waitFor(() => redisPing(redisPort), 'redis-server');
-const redisUrl = `redis://127.0.0.1:${redisPort}/0`;
-const adminToken = (await run(ACCORDCTL, ['user', 'add', 'admin', '--role', 'admin', '--redis', redisUrl]))
-  .split('\n').map((l) => l.trim()).find((l) => l.startsWith('acc_'));
-if (!adminToken) throw new Error('accordctl printed no token');
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const accorddLog = join(dir, 'accordd.log');
 // --rate 0: the set-up's 500 starts in a few seconds (the rate limit counts token requests only;
 // the page's, with its session cookie, are not limited either way).
-const accordd = start(ACCORDD, ['--redis', redisUrl, '--workflows', WORKFLOWS, '--listen', `127.0.0.1:${port}`,
-  '--web', WEB_DIST, '--rate', '0'], accorddLog);
-try {
-  await waitFor(async () => {
-    if (accordd.exitCode !== null) throw new Error('accordd stopped');
-    return (await fetch(`${base}/readyz`)).status === 200;
-  }, 'accordd /readyz');
-} catch (e) {
-  console.error(`bench/web: accordd did not start: ${e.message}\n${tail(accorddLog)}`);
-  process.exit(1);
-}
+const server = await new Server({ seed: false, args: ['--rate', '0'] }).start();
+const base = server.url;
+const adminToken = server.token;
+const browser = server.browser;
+const tail = (file) => { try { return readFileSync(file, 'utf8').split('\n').slice(-40).join('\n'); } catch { return '(no log)'; } };
 
 async function api(token, method, path, body) {
   const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
@@ -177,7 +76,7 @@ async function api(token, method, path, body) {
 }
 
 if (!(await api(adminToken, 'GET', '/definitions')).items.some((d) => d.name === 'legal_review')) {
-  console.error(`bench/web: accordd did not load legal_review from ${WORKFLOWS} (an accordd older than the definitions?):\n${tail(accorddLog)}`);
+  console.error(`bench/web: accordd did not load legal_review (an accordd older than the definitions?):\n${tail(server.log)}`);
   process.exit(1);
 }
 
@@ -205,8 +104,7 @@ log(`${TASKS} legal reviews started in ${seedMs} ms`);
 
 // --- the browser --------------------------------------------------------------------------------
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+// (Chromium: the harness's, launched with the server.)
 
 async function signedInContext() {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Asia/Hebron' });
@@ -252,7 +150,7 @@ async function load(context, page) {
   };
   page.on('response', onResponse);
   await page.goto('/', { waitUntil: 'load' });
-  await waitFor(() => firstPage, 'the inbox to ask for its tasks');
+  await waitFor(() => firstPage, { message: 'the inbox to ask for its tasks' });
   const expected = await firstPage;
   if (!expected) throw new Error('the inbox\'s GET /api/v1/tasks failed');
   await page.waitForFunction((n) => window.__bench.counts.some((c) => c.n >= n && c.frame !== null), expected);
@@ -403,9 +301,8 @@ const changes = [];
   }
   await context.close();
 }
-await browser.close();
 const browserVersion = browser.version();
-await stopAll();
+await server.stop({ quiet: true });
 
 // --- the whole build's JavaScript ----------------------------------------------------------------
 

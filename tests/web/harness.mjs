@@ -27,7 +27,7 @@ const require = createRequire(import.meta.url);
 export const SOURCE = resolve(process.env.ACCORD_SOURCE_DIR || join(here, '..', '..'));
 const ACCORDD = process.env.ACCORDD || join(SOURCE, 'build/release/apps/accordd/accordd');
 const ACCORDCTL = process.env.ACCORDCTL || join(SOURCE, 'build/release/apps/accordctl/accordctl');
-const WEB_DIST = resolve(process.env.ACCORD_WEB_DIST || join(SOURCE, 'web/dist'));
+export const WEB_DIST = resolve(process.env.ACCORD_WEB_DIST || join(SOURCE, 'web/dist'));
 export const SCREENSHOTS = resolve(process.env.ACCORD_SCREENSHOTS || join(tmpdir(), 'accord-screenshots'));
 const CHROMIUM = process.env.ACCORD_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
@@ -194,8 +194,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // --- the server -------------------------------------------------------------------------------
 
 export class Server {
-  constructor({ seed = true } = {}) {
+  // seed: the demo's people and agreements; args: more of accordd's arguments.
+  constructor({ seed = true, args = [] } = {}) {
     this.seed = seed;
+    this.args = args;
     this.children = [];
     this.contexts = new Set();
     this.sessions = {};
@@ -229,7 +231,7 @@ export class Server {
       this.url = `http://127.0.0.1:${this.port}`;
       this.accordd = this.spawn(ACCORDD, ['--redis', this.redisUrl, '--workflows', join(SOURCE, 'workflows'),
         '--calendar', join(SOURCE, 'examples/calendar-palestine.json'), '--listen', `127.0.0.1:${this.port}`,
-        '--web', WEB_DIST], this.log);
+        '--web', WEB_DIST, ...this.args], this.log);
       await waitFor(async () => {
         if (this.accordd.exitCode !== null) throw new Error(`accordd stopped (exit ${this.accordd.exitCode})`);
         const res = await fetch(`${this.url}/readyz`);

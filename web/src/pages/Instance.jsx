@@ -6,10 +6,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { get, post, enc } from '../api.js';
-import { onFeed } from '../feed.js';
 import { t, lang, roleName, formatDateTime } from '../i18n.js';
 import { workflowTitle } from '../workflows.js';
-import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
+import { Due, ErrorMessage, Loading, useTitle, useLatest, useReloadOn, feedInstance, errorTitle, PageError } from '../components/common.jsx';
 import { Timeline, historyFacts, pathOf } from '../components/Timeline.jsx';
 import { WorkflowPicture } from '../components/WorkflowPicture.jsx';
 import { InstanceData } from '../components/InstanceData.jsx';
@@ -51,51 +50,21 @@ export function instanceName(instance) {
 export default function Instance(props) {
   const route = useRoute();
   const id = props.id || (route.params && route.params.id);
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
+  const { data, error, setData, reload } = useLatest(loadAll, id);
   const [units, setUnits] = useState(null);
   const [people, setPeople] = useState({});
-  const live = useRef(0);
-
-  const reload = () => {
-    const n = ++live.current;
-    return loadAll(id).then((d) => { if (n === live.current) { setData(d); setError(null); } },
-                            (e) => { if (n === live.current) { setError(e); setData(null); } });
-  };
-  useEffect(() => { setData(null); setError(null); reload(); }, [id, lang.value]);
   useEffect(() => { loadUnits().then(setUnits, () => {}); }, []);
 
   const childIds = data ? data.children.map((c) => c.id) : [];
-  useEffect(() => {
-    let timer = null;
-    const off = onFeed((m) => {
-      const instance = typeof m.instance === 'string' ? m.instance : m.instance && m.instance.id;
-      if (instance === id || childIds.includes(instance) || m.type === 'resumed') {
-        clearTimeout(timer);
-        timer = setTimeout(reload, 300);
-      }
-    });
-    return () => { off(); clearTimeout(timer); };
-  }, [id, childIds.join(',')]);
+  useReloadOn((m) => feedInstance(m) === id || childIds.includes(feedInstance(m)), reload, [id, childIds.join(',')]);
 
   const roles = useMemo(() => (data && data.graph ? data.graph.nodes.filter((n) => n.task).map((n) => n.task.role) : []), [data && data.graph]);
   const names = useMemo(() => (data ? namesIn(data.history, data.instance.tasks, data.instance.data) : []), [data]);
   useEffect(() => { if (data) loadPeople(roles, names).then(setPeople, () => {}); }, [roles.join(','), names.join(',')]);
 
-  useTitle(data ? instanceName(data.instance)
-    : error ? t(error.status === 404 ? 'instance.not_found_title' : error.status === 403 ? 'instance.refused_title' : 'instance.failed_title')
-    : t('instance.loading_title'));
+  useTitle(data ? instanceName(data.instance) : error ? errorTitle('instance', error) : t('instance.loading_title'));
 
-  if (error) {
-    const refused = error.status === 403 || error.status === 404;
-    return (
-      <section class="page instance-page">
-        <h1>{t(error.status === 404 ? 'instance.not_found_title' : error.status === 403 ? 'instance.refused_title' : 'instance.failed_title')}</h1>
-        {refused ? <p>{t(error.status === 404 ? 'instance.not_found' : 'instance.refused')}</p> : <ErrorMessage error={error} />}
-        <p><a href="/instances">{t('instance.back_to_list')}</a></p>
-      </section>
-    );
-  }
+  if (error) return <PageError area="instance" error={error} className="instance-page" back={{ href: '/instances', text: t('instance.back_to_list') }} />;
   if (!data) return <section class="page instance-page"><Loading /></section>;
   const { instance, history, graph, definition, children } = data;
   const path = history ? pathOf(history) : [];

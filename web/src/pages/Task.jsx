@@ -7,11 +7,10 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { get, post, api, enc } from '../api.js';
-import { onFeed } from '../feed.js';
 import { t, lang, roleName, formatDateTime, formatDay } from '../i18n.js';
 import { me } from '../session.js';
 import { workflowTitle } from '../workflows.js';
-import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
+import { Due, ErrorMessage, Loading, useTitle, useLatest, useReloadOn, feedInstance, errorTitle, PageError } from '../components/common.jsx';
 import { Fields, FieldValues, ErrorSummary, initialValues, validate, buildFields, serverErrors, useFocusFirstError } from '../components/Form.jsx';
 import { Timeline } from '../components/Timeline.jsx';
 import { InstanceData } from '../components/InstanceData.jsx';
@@ -44,51 +43,21 @@ async function loadAll(id) {
 export default function Task(props) {
   const route = useRoute();
   const id = props.id || (route.params && route.params.id);
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
+  const { data, error, setData, reload } = useLatest(loadAll, id);
   const [units, setUnits] = useState(null);
   const [people, setPeople] = useState({});
-  const live = useRef(0);
-
-  const reload = () => {
-    const n = ++live.current;
-    return loadAll(id).then((d) => { if (n === live.current) { setData(d); setError(null); } },
-                            (e) => { if (n === live.current) { setError(e); setData(null); } });
-  };
-  useEffect(() => { setData(null); setError(null); reload(); }, [id, lang.value]);
   useEffect(() => { loadUnits().then(setUnits, () => {}); }, []);
 
   // Someone else acting on the task or its instance: read it again.
-  useEffect(() => {
-    let timer = null;
-    const off = onFeed((m) => {
-      const instance = typeof m.instance === 'string' ? m.instance : m.instance && m.instance.id;
-      if ((m.task && m.task.id === id) || (data && instance === data.task.instance) || m.type === 'resumed') {
-        clearTimeout(timer);
-        timer = setTimeout(reload, 300);
-      }
-    });
-    return () => { off(); clearTimeout(timer); };
-  }, [id, data && data.task.instance]);
+  useReloadOn((m) => (m.task && m.task.id === id) || (data && feedInstance(m) === data.task.instance), reload, [id, data && data.task.instance]);
 
   const roles = useMemo(() => (data && data.graph ? data.graph.nodes.filter((n) => n.task).map((n) => n.task.role) : data ? [data.task.role] : []), [data && data.graph]);
   const names = useMemo(() => (data ? namesIn(data.task, data.history, data.instance && data.instance.data) : []), [data]);
   useEffect(() => { if (data) loadPeople(roles, names).then(setPeople, () => {}); }, [roles.join(','), names.join(',')]);
 
-  useTitle(data ? data.task.title
-    : error ? t(error.status === 404 ? 'task.not_found_title' : error.status === 403 ? 'task.refused_title' : 'task.failed_title')
-    : t('task.loading_title'));
+  useTitle(data ? data.task.title : error ? errorTitle('task', error) : t('task.loading_title'));
 
-  if (error) {
-    const refused = error.status === 403 || error.status === 404;
-    return (
-      <section class="page task-page">
-        <h1>{t(error.status === 404 ? 'task.not_found_title' : error.status === 403 ? 'task.refused_title' : 'task.failed_title')}</h1>
-        {refused ? <p>{t(error.status === 404 ? 'task.not_found' : 'task.refused')}</p> : <ErrorMessage error={error} />}
-        <p><a href="/">{t('task.back_to_inbox')}</a></p>
-      </section>
-    );
-  }
+  if (error) return <PageError area="task" error={error} className="task-page" back={{ href: '/', text: t('task.back_to_inbox') }} />;
   if (!data) return <section class="page task-page"><Loading /></section>;
   return <TaskView data={data} setData={setData} reload={reload} units={units} people={people} />;
 }
