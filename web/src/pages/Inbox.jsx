@@ -10,6 +10,8 @@ import { t, lang, roleName } from '../i18n.js';
 import { me } from '../session.js';
 import { definitions, workflowTitle } from '../workflows.js';
 import { Due, ErrorMessage, Loading, useTitle } from '../components/common.jsx';
+import { loadGraph } from '../components/directory.js';
+import { stateLabel } from '../components/labels.js';
 
 const PAGE = 100;
 
@@ -96,7 +98,26 @@ export function Inbox() {
 
   const tasks = useMemo(() => [...state.tasks.values()].filter((x) => matches(x, filter)).sort(urgency),
                         [state.tasks, filter]);
-  const states = useMemo(() => [...new Set([...state.tasks.values()].map((x) => x.state))].sort(), [state.tasks]);
+  // The stages as people call them (each workflow's picture names its states), "stage — workflow"
+  // where two workflows have a stage of the same name.
+  const [graphs, setGraphs] = useState({});
+  useEffect(() => {
+    let live = true;
+    Promise.allSettled(definitions.value.map((d) => loadGraph(d.name, d.version).then((g) => [d.name, g])))
+      .then((r) => live && setGraphs(Object.fromEntries(r.filter((x) => x.status === 'fulfilled').map((x) => x.value))));
+    return () => { live = false; };
+  }, [definitions.value, lang.value]);
+  const stage = (task) => stateLabel(task.state, graphs[task.workflow]);
+  const states = useMemo(() => {
+    const byState = new Map();
+    for (const x of state.tasks.values()) if (!filter.workflow || x.workflow === filter.workflow) {
+      byState.set(x.state, new Set([...(byState.get(x.state) || []), x.workflow]));
+    }
+    return [...byState].map(([id, workflows]) => ({
+      id,
+      label: [...workflows].map((w) => stateLabel(id, graphs[w]) + (workflows.size > 1 || !filter.workflow ? ` — ${workflowTitle(w)}` : '')).join(' / '),
+    })).sort((a, b) => a.label.localeCompare(b.label));
+  }, [state.tasks, graphs, filter.workflow]);
 
   async function act(task, action) {
     setBusy(task.id);
@@ -134,8 +155,8 @@ export function Inbox() {
           <span>{t('inbox.state')}</span>
           <select value={filter.state} onChange={(e) => setFilter({ ...filter, state: e.currentTarget.value })}>
             <option value="">{t('inbox.all_states')}</option>
-            {(filter.state && !states.includes(filter.state) ? [filter.state, ...states] : states)
-              .map((s) => <option value={s}>{s}</option>)}
+            {filter.state && !states.some((s) => s.id === filter.state) && <option value={filter.state}>{filter.state}</option>}
+            {states.map((s) => <option value={s.id}>{s.label}</option>)}
           </select>
         </label>
       </form>
@@ -145,7 +166,7 @@ export function Inbox() {
           <p class="count" role="status" aria-live="polite">{t(state.next ? 'inbox.count_more' : 'inbox.count', { count: tasks.length })}</p>
           {tasks.length === 0 ? <p class="empty">{t('inbox.empty')}</p> : (
             <ul class="tasks" aria-label={t('inbox.list')}>
-              {tasks.map((task) => <TaskRow key={task.id} task={task} now={now} busy={busy === task.id} act={act} />)}
+              {tasks.map((task) => <TaskRow key={task.id} task={task} stage={stage(task)} now={now} busy={busy === task.id} act={act} />)}
             </ul>
           )}
           {state.next && (
@@ -157,7 +178,7 @@ export function Inbox() {
   );
 }
 
-function TaskRow({ task, now, busy, act }) {
+function TaskRow({ task, stage, now, busy, act }) {
   const can = task.can || [];
   const mine = me.value && task.claimed_by === me.value.name;
   return (
@@ -166,6 +187,7 @@ function TaskRow({ task, now, busy, act }) {
         <a class="task-title" href={`/tasks/${enc(task.id)}`} dir="auto">{task.title}</a>
         <div class="task-meta">
           <span class="workflow">{workflowTitle(task.workflow)}</span>
+          <span class="stage">{stage}</span>
           <span class="role">{t('inbox.for_role', { role: roleName(task.role) })}</span>
           {task.claimed_by && <span class="claimed">{mine ? t('inbox.claimed_by_me') : t('inbox.claimed_by', { name: task.claimed_by })}</span>}
           {task.claimed_for && <span class="deputy">{t('inbox.for_person', { name: task.claimed_for })}</span>}
