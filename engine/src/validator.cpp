@@ -35,8 +35,13 @@ Error definition_error(const std::vector<Diagnostic>& diagnostics) {
 // Builds a Definition from a document; the one friend of Definition.
 class DefinitionBuilder {
 public:
-    DefinitionBuilder(const json& doc, const WorkflowCatalog& catalog)
-        : doc_(doc), catalog_(catalog), def_(std::make_shared<Definition>()) {}
+    // `ordered`: the same document with its members in the author's order.
+    DefinitionBuilder(const json& doc, nlohmann::ordered_json ordered,
+                      const WorkflowCatalog& catalog)
+        : doc_(doc),
+          ordered_(std::move(ordered)),
+          catalog_(catalog),
+          def_(std::make_shared<Definition>()) {}
 
     LoadResult build();
 
@@ -79,6 +84,7 @@ private:
     void lint();
 
     const json& doc_;
+    nlohmann::ordered_json ordered_;
     const WorkflowCatalog& catalog_;
     std::shared_ptr<Definition> def_;
     std::vector<Diagnostic> diagnostics_;
@@ -909,6 +915,7 @@ LoadResult DefinitionBuilder::build() {
         return {nullptr, std::move(diagnostics_)};
     Definition& def = *def_;
     def.source = doc_;
+    def.ordered_source = std::move(ordered_);
     const std::string text = doc_.dump(-1, ' ', false, json::error_handler_t::replace);
     def.reads_instance_root = text.find("$instance") != std::string::npos;
     def.reads_actor_root = text.find("$actor") != std::string::npos;
@@ -1061,21 +1068,18 @@ LoadResult DefinitionBuilder::build() {
 }
 
 LoadResult load_definition(const json& document, const WorkflowCatalog& catalog) {
-    LoadResult r = DefinitionBuilder(document, catalog).build();
-    if (r.definition)
-        std::const_pointer_cast<Definition>(r.definition)->ordered_source =
-            nlohmann::ordered_json::parse(
-                document.dump(-1, ' ', false, json::error_handler_t::replace));
-    return r;
+    // Without its text the author's order is gone: the document's own (sorted) order.
+    return DefinitionBuilder(document,
+                             nlohmann::ordered_json::parse(
+                                 document.dump(-1, ' ', false, json::error_handler_t::replace)),
+                             catalog)
+        .build();
 }
 
 LoadResult load_definition_text(std::string_view text, const WorkflowCatalog& catalog) {
     try {
-        LoadResult r = DefinitionBuilder(json::parse(text), catalog).build();
-        if (r.definition)
-            std::const_pointer_cast<Definition>(r.definition)->ordered_source =
-                nlohmann::ordered_json::parse(text);
-        return r;
+        return DefinitionBuilder(json::parse(text), nlohmann::ordered_json::parse(text), catalog)
+            .build();
     } catch (const json::parse_error& e) {
         // nlohmann reports a byte offset; people want a line and a column.
         const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
