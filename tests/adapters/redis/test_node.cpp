@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
     asio::co_spawn(io, open(store, runtime, argv[3]), asio::detached);
 
     Queue queue;
+    // std::cin is tied to std::cout: each getline would flush cout first, and so wait for the
+    // stdout lock while the main thread is blocked writing answers nobody reads yet (a test that
+    // sends all its inputs before reading): both pipes full, a deadlock. Inputs are read apart.
+    std::cin.tie(nullptr);
     std::thread reader([&] {
         std::string text;
         while (std::getline(std::cin, text)) {
