@@ -12,13 +12,7 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed",
                                                        "thu", "fri", "sat"};
-constexpr std::int64_t kMsPerMinute = 60'000;
 constexpr std::int64_t kMaxWorkingDays = 100'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 // A day from "YYYY-MM-DD"; nullopt for anything else.
 std::optional<std::int64_t> day_of(const json& j) {

@@ -943,11 +943,6 @@ const json& eval_iteration(const Node& node, const json& data, const Context& ct
     }
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 std::optional<ParsedTime> parse_time_value(const json& v) {
     if (!v.is_string()) return std::nullopt;
     return parse_time(v.get_ref<const std::string&>());

@@ -11,9 +11,6 @@ namespace accord::engine {
 
 namespace {
 
-constexpr std::int64_t kMsPerSecond = 1000;
-constexpr std::int64_t kMsPerMinute = 60 * kMsPerSecond;
-constexpr std::int64_t kMsPerHour = 60 * kMsPerMinute;
 constexpr TimeMs kMaxTime = std::numeric_limits<TimeMs>::max();
 constexpr TimeMs kMinTime = std::numeric_limits<TimeMs>::min();
 // TimeMs spans about ±292 million years; a civil year beyond this bound is out of range.
@@ -65,17 +62,6 @@ constexpr CivilDate civil_from_days(std::int64_t days) {
 static_assert(days_from_civil({1970, 1, 1}) == 0);
 static_assert(days_from_civil({2000, 3, 1}) == 11017);
 static_assert(civil_from_days(-1).year == 1969 && civil_from_days(-1).day == 31);
-
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-// The remainder of floor_div, in [0, b) for b > 0.
-constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
-    const std::int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
 
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
     std::int64_t out;

@@ -100,7 +100,7 @@ private:
 namespace {
 // [a-z][a-z0-9_]*, checked by hand: std::regex recurses per character and a long name would
 // overflow the stack.
-bool is_name(std::string_view s) {
+bool is_identifier(std::string_view s) {
     if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -109,8 +109,9 @@ bool is_name(std::string_view s) {
 // A name, or <name>.<name> (a child workflow's outcome).
 bool is_event_name(std::string_view s) {
     const auto dot = s.find('.');
-    return dot == std::string_view::npos ? is_name(s)
-                                         : is_name(s.substr(0, dot)) && is_name(s.substr(dot + 1));
+    return dot == std::string_view::npos
+               ? is_identifier(s)
+               : is_identifier(s.substr(0, dot)) && is_identifier(s.substr(dot + 1));
 }
 
 std::string quote_name(const std::string& s) {
@@ -138,7 +139,7 @@ bool DefinitionBuilder::check_object(const json& j, const std::string& p, const 
 bool DefinitionBuilder::check_name(const json& j, const std::string& p, const char* what,
                                    bool allow_dot) {
     if (!j.is_string() || !(allow_dot ? is_event_name(j.get_ref<const std::string&>())
-                                      : is_name(j.get_ref<const std::string&>()))) {
+                                      : is_identifier(j.get_ref<const std::string&>()))) {
         error(p,
               std::string(what) +
                   " must be a name of lower-case letters, digits and _, starting "

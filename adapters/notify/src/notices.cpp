@@ -1,5 +1,6 @@
 // Notices (notices.hpp): whom a notice reaches, their copies, and the feed's message.
 #include "accord/notify/notices.hpp"
+#include "accord/engine/json_text.hpp"
 
 #include "accord/engine/calendar.hpp"
 #include "accord/engine/time.hpp"
@@ -22,10 +23,6 @@ std::string Notices::notice_id(std::string_view effect_id) {
 }
 
 namespace {
-
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // What every reader of a notice is shown (the feed's event and each list's item, "for" apart).
 json shown(const engine::Notice& n, const std::string& id, engine::TimeMs at) {
@@ -67,7 +64,7 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
             item["for"] = r.for_person;
             for_whom[r.person] = r.for_person;
         }
-        copies.push_back({r.person, dump(item)});
+        copies.push_back({r.person, engine::json_text(item)});
         to.push_back(r.person);
     }
     auto added = co_await store_.add(id, at, order, std::move(copies));
@@ -83,7 +80,7 @@ Awaitable<Result<void>> Notices::deliver(json payload) {
             co_return hooked.error();
     json entry = {{"at", at}, {"instance", notice->instance}, {"workflow", notice->workflow},
                   {"events", json::array({std::move(event)})}};
-    auto fed = co_await feed_.add_to_feed(notice->instance, dump(entry));
+    auto fed = co_await feed_.add_to_feed(notice->instance, engine::json_text(entry));
     if (!fed) co_return fed.error();
     if (mailer_ != nullptr) {
         std::vector<Digested> digested;
@@ -140,7 +137,7 @@ std::vector<MailJob> Notices::mail_jobs(const engine::Notice& notice, const std:
                                {"language", profile.language}};
             digested.push_back({r.person,
                                 next_local_hour(profile.time_zone, profile.digest_hour, at),
-                                dump(item)});
+                                engine::json_text(item)});
             continue;
         }
         Mail m;

@@ -1,5 +1,6 @@
 // Outbound (outbound.hpp): the queue's scripts and the sending loop.
 #include "accord/notify/outbound.hpp"
+#include "accord/engine/json_text.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -66,10 +67,6 @@ const std::string* field(const Reply& entry, std::string_view name) {
     return nullptr;
 }
 
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace
 
 Outbound::Outbound(std::shared_ptr<redis::Client> client, OutboundOptions options, Send send)
@@ -103,7 +100,8 @@ Awaitable<Result<void>> Outbound::enqueue(std::vector<json> jobs) {
     for (auto& job : jobs) {
         if (!job.contains("first")) job["first"] = first;
         if (!job.contains("attempt")) job["attempt"] = 0;
-        calls.push_back(Call::cmd(queue_, command_of("XADD", queue_, "*", "j", dump(job))));
+        calls.push_back(
+            Call::cmd(queue_, command_of("XADD", queue_, "*", "j", engine::json_text(job))));
     }
     for (const auto& r : co_await client_->all(std::move(calls)))
         if (!r) co_return r.error();
@@ -166,8 +164,9 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
     if (final) {
         spdlog::warn("{} {} set aside after {} attempt(s): {}", options_.slot, job.value("id", ""),
                      attempt, sent.error().message);
-        auto r = co_await client_->eval(kGiveUp, command_of(queue_, failed_),
-                                        command_of(id, kGroup, dump(job), sent.error().message));
+        auto r = co_await client_->eval(
+            kGiveUp, command_of(queue_, failed_),
+            command_of(id, kGroup, engine::json_text(job), sent.error().message));
         if (!r) co_return r.error();
         ++given_up_;
     } else {
@@ -175,8 +174,9 @@ Awaitable<Result<void>> Outbound::settle(const Reply& entry) {
             options_.max_retry.count(), options_.first_retry.count() << std::min(attempt - 1, 20));
         spdlog::info("{} {} failed (attempt {}), again in {} s: {}", options_.slot,
                      job.value("id", ""), attempt, wait / 1000, sent.error().message);
-        auto r = co_await client_->eval(kRetry, command_of(queue_, retry_),
-                                        command_of(id, kGroup, std::to_string(at + wait), dump(job)));
+        auto r = co_await client_->eval(
+            kRetry, command_of(queue_, retry_),
+            command_of(id, kGroup, std::to_string(at + wait), engine::json_text(job)));
         if (!r) co_return r.error();
     }
     ++failures_;

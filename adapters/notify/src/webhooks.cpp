@@ -1,5 +1,6 @@
 // Webhooks (webhooks.hpp): registrations, deliveries, signed POSTs through libcurl.
 #include "accord/notify/webhooks.hpp"
+#include "accord/engine/json_text.hpp"
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -36,10 +37,6 @@ constexpr std::array<std::string_view, 14> kEvents = {"task.opened",      "task.
                                                       "reminder",         "instance.finished",
                                                       "notification",     "*"};
 constexpr std::int64_t kRecordTtl = 30 * 86400;  // seconds
-
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // KEYS hooks, epoch, changes, audit | ARGV id, webhook ('' to delete), audit entry.
 const redis::Script kHookChange{"webhook_change", R"lua(
@@ -265,9 +262,10 @@ Awaitable<Result<json>> Webhooks::add(json spec, std::string by) {
                         {"action", "webhook.add"},
                         {"target", hook["id"]},
                         {"detail", std::move(detail)}};
-    auto r = co_await client_->eval(
-        kHookChange, command_of(hooks_key_, epoch_key_, changes_key_, audit_key_),
-        command_of(hook["id"].get<std::string>(), dump(hook), dump(audit)));
+    auto r = co_await client_->eval(kHookChange,
+                                    command_of(hooks_key_, epoch_key_, changes_key_, audit_key_),
+                                    command_of(hook["id"].get<std::string>(),
+                                               engine::json_text(hook), engine::json_text(audit)));
     if (!r) co_return r.error();
     if (auto read = co_await refresh(); !read) co_return read.error();
     hook.erase("secret");
@@ -289,7 +287,7 @@ Awaitable<Result<void>> Webhooks::remove(std::string id, std::string by) {
                         {"detail", json::object()}};
     auto r = co_await client_->eval(kHookChange,
                                     command_of(hooks_key_, epoch_key_, changes_key_, audit_key_),
-                                    command_of(id, std::string(), dump(audit)));
+                                    command_of(id, std::string(), engine::json_text(audit)));
     if (!r) co_return r.error();
     if (r->str == "missing") co_return make_error(ErrorCode::not_found, "no webhook " + id);
     co_return co_await refresh();
@@ -340,7 +338,8 @@ Awaitable<Result<void>> Webhooks::make(std::vector<json> deliveries) {
             kMake,
             command_of(out_.key("delivery:" + id),
                        out_.key("deliveries:" + d["hook"].get<std::string>()), queue),
-            command_of(id, dump(record), dump(job), std::to_string(kRecordTtl))));
+            command_of(id, engine::json_text(record), engine::json_text(job),
+                       std::to_string(kRecordTtl))));
     }
     for (const auto& r : co_await client_->all(std::move(calls)))
         if (!r) co_return r.error();
@@ -388,7 +387,8 @@ Awaitable<Result<void>> Webhooks::dispatch(json entry) {
                 redis::sha1_hex(effect + "/" + std::to_string(i) + "/" + hook_id).substr(0, 24);
             json b = {{"id", id}, {"event", type}};
             b.update(body);
-            deliveries.push_back({{"id", id}, {"hook", hook_id}, {"event", type}, {"body", dump(b)}});
+            deliveries.push_back(
+                {{"id", id}, {"hook", hook_id}, {"event", type}, {"body", engine::json_text(b)}});
         }
     }
     co_return co_await make(std::move(deliveries));
@@ -415,7 +415,8 @@ Awaitable<Result<json>> Webhooks::test(std::string id) {
                        {"at", engine::format_date_time(out_.now())},
                        {"hook", id}};
     std::vector<json> one;
-    one.push_back({{"id", delivery}, {"hook", id}, {"event", "ping"}, {"body", dump(body)}});
+    one.push_back(
+        {{"id", delivery}, {"hook", id}, {"event", "ping"}, {"body", engine::json_text(body)}});
     if (auto made = co_await make(std::move(one)); !made) co_return made.error();
     auto record = co_await client_->command(out_.key("delivery:" + delivery),
                                             command_of("GET", out_.key("delivery:" + delivery)));
@@ -434,7 +435,8 @@ Awaitable<Result<json>> Webhooks::redeliver(std::string id, std::string delivery
     std::vector<json> job;
     job.push_back({{"id", delivery}, {"hook", id}, {"body", r["body"]}, {"redelivery", true}});
     if (auto queued = co_await out_.enqueue(std::move(job)); !queued) co_return queued.error();
-    auto set = co_await client_->command(key, command_of("SET", key, dump(r), "KEEPTTL"));
+    auto set =
+        co_await client_->command(key, command_of("SET", key, engine::json_text(r), "KEEPTTL"));
     if (!set) co_return set.error();
     co_return r;
 }
@@ -483,7 +485,8 @@ Awaitable<void> Webhooks::attempted(const json& job, const Result<void>& outcome
     if (!outcome) attempt["error"] = outcome.error().message;
     record["attempts"].push_back(std::move(attempt));
     record["state"] = outcome ? "delivered" : final ? "failed" : "retrying";
-    auto set = co_await client_->command(key, command_of("SET", key, dump(record), "KEEPTTL"));
+    auto set = co_await client_->command(
+        key, command_of("SET", key, engine::json_text(record), "KEEPTTL"));
     if (!set) spdlog::warn("webhook delivery {} not recorded: {}", job.value("id", ""),
                            set.error().to_string());
 }

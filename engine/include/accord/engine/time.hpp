@@ -11,7 +11,22 @@ namespace accord::engine {
 
 using TimeMs = std::int64_t;  // milliseconds since 1970-01-01T00:00:00Z
 
-constexpr TimeMs kMsPerDay = 86'400'000;
+constexpr TimeMs kMsPerSecond = 1000;
+constexpr TimeMs kMsPerMinute = 60 * kMsPerSecond;
+constexpr TimeMs kMsPerHour = 60 * kMsPerMinute;
+constexpr TimeMs kMsPerDay = 24 * kMsPerHour;
+
+// a / b rounded toward negative infinity (a day index of a time before 1970 is negative).
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// The remainder of floor_div, in [0, b) for b > 0.
+constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
+    const std::int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
 
 // An ISO 8601 duration such as "P1Y2M10DT2H30M", "P2W", "-P90D", "PT0.5S".
 // Years and months are calendar units (added to the date, clamped to the month's last day);
