@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "accord/redis/blocking_reads.hpp"
