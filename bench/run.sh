@@ -8,7 +8,7 @@
 #     api    accordd's REST API against the in-process runtime, and its feed's latency, on a
 #            private redis-server and accordd   (API_REPS and FEED_REPS, default 3;
 #            FEED_SUBSCRIBERS and FEED_RATE, default 1000 each; API_PERF=DIR: perf profiles of
-#            accordd kept there)
+#            accordd kept there, API_PERF_CALLS=1 with their callers)
 #     idle   Redis commands a second of idle accordd nodes: one node with 0, 5 and 100 feed
 #            sockets, three nodes with 0, 6 and 100   (IDLE_SECONDS, default 20)
 #     notices one notice to 10,000 readers e-mailed and sent to a webhook, alone and beside the
@@ -334,7 +334,9 @@ start_accordd() {
 profile() {
   [ -n "${API_PERF:-}" ] || return 0
   mkdir -p "$API_PERF"
-  perf record -q -e cpu-clock -F 999 -p "$accordd_pid" -o "$API_PERF/$1.data" -- sleep "$2" \
+  # API_PERF_CALLS=1: with callers (DWARF unwinding; larger files, and perf slows accordd).
+  perf record -q -e cpu-clock -F 999 ${API_PERF_CALLS:+--call-graph dwarf,16384} \
+    -p "$accordd_pid" -o "$API_PERF/$1.data" -- sleep "$2" \
     >/dev/null 2>&1 &
   perf_pid=$!
 }

@@ -419,21 +419,35 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
                 sub->mode = Subscriber::Mode::catching_up;
                 asio::co_spawn(store.client().executor(), begin(sub, "", true), asio::detached);
             }
-        if (options_.epoch && (recheck_tokens_ || std::chrono::steady_clock::now() - last_auth >
-                                                      options_.auth_check)) {
-            state.doing("checking the feed sockets' tokens");
+        if (options_.epoch && !checking_ &&
+            (recheck_tokens_ ||
+             std::chrono::steady_clock::now() - last_auth > options_.auth_check)) {
             recheck_tokens_ = false;
             last_auth = std::chrono::steady_clock::now();
             const bool everyone = last_auth - last_people > options_.people_check;
             if (everyone) last_people = last_auth;
-            co_await check_tokens(everyone);
-            if (!*alive) co_return engine::Ok{};
+            // Beside the reader, not in its way: a check authenticates every socket again, a
+            // read of Redis each, and 1,000 sockets checked in line held every event back for
+            // 200 ms once a minute.
+            checking_ = true;
+            const auto done = [this, alive](std::exception_ptr failed) {
+                if (!*alive) return;
+                checking_ = false;
+                if (recheck_tokens_ && waits_) waits_->cancel();  // asked for meanwhile
+                if (failed) {
+                    try {
+                        std::rethrow_exception(failed);
+                    } catch (const std::exception& e) {
+                        spdlog::error("feed: checking the sockets' tokens: {}", e.what());
+                    }
+                }
+            };
+            asio::co_spawn(store.client().executor(), check_tokens(everyone), done);
         }
         // Events held back at the read's horizon are a millisecond from being handed out.
         if (page->held_back) {
             co_await sleep_for(std::chrono::milliseconds(1));
-        } else if (page->events.size() < options_.batch && !subscribers_.empty() &&
-                   !recheck_tokens_) {
+        } else if (page->events.size() < options_.batch && !subscribers_.empty() && !check_due()) {
             // At the end of every shard: wait in Redis for the next entry of any.
             state.doing("waiting for feed entries");
             redis::FeedCursor at;
@@ -444,7 +458,7 @@ Awaitable<Result<void>> Feed::read_loop(redis::LoopState& state) {
             auto got = co_await waits.read(at.ids);
             // A wait that ended empty (its block passed) found nothing new: wait again, without
             // a page read, unless asked to check the tokens or there is nobody left to serve.
-            while (*alive && running_ && got && got->empty() && !recheck_tokens_ &&
+            while (*alive && running_ && got && got->empty() && !check_due() &&
                    !subscribers_.empty())
                 got = co_await waits.read(at.ids);
             if (!*alive) co_return engine::Ok{};
@@ -472,7 +486,7 @@ Awaitable<void> Feed::idle() {
 
 void Feed::recheck_tokens() {
     recheck_tokens_ = true;
-    if (waits_) waits_->cancel();
+    if (waits_ && !checking_) waits_->cancel();  // else when the check under way ends
 }
 
 // Every socket's credentials authenticated again when the epoch moved (a revoke, a sign-out, a

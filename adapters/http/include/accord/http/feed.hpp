@@ -104,7 +104,9 @@ private:
     std::string cursor_;  // where the reader is
     Positions at_;        // the same, by shard
     bool ready_ = false, running_ = false;
-    bool recheck_tokens_ = false;
+    bool recheck_tokens_ = false;  // a check asked for (a revocation seen)
+    bool checking_ = false;        // a check under way, beside the reader
+    bool check_due() const { return recheck_tokens_ && !checking_; }
     std::uint64_t epoch_ = 0;
     std::uint64_t events_read_ = 0, messages_sent_ = 0, resyncs_ = 0, events_skipped_ = 0;
     std::shared_ptr<boost::asio::steady_timer> wake_;  // the idle reader's wait
