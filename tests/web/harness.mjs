@@ -20,6 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { test as nodeTest, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -496,9 +497,15 @@ export async function settle(page, { timeout = 20000 } = {}) {
 }
 
 // The language, through the frame's switch (signed in, it is kept in the profile).
+// Signed in, the choice is saved in the person's profile (PATCH /me): waited for, since a page
+// loaded while it is on its way comes in the profile's old language.
 export async function switchLanguage(page, lang) {
+  const saved = (await signOutButton(page).isVisible())
+    ? page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === '/api/v1/me')
+    : null;
   await page.getByRole('button', { name: T(lang, 'common.language_name'), exact: true }).click();
   await waitFor(async () => (await htmlLang(page)) === lang, { message: `the page in ${lang}` });
+  if (saved) assert.equal((await saved).status(), 200, 'the language saved in the profile');
 }
 
 // axe-core on the page as it is: fails on serious or critical violations, listing them.
