@@ -160,7 +160,7 @@ std::optional<Text> text_of(const json& j) {
 }
 std::optional<Text> text_of(const nlohmann::ordered_json& j) {
     // Texts are small objects of language → string; their order does not matter.
-    return j.is_object() || j.is_string() ? Text::from_json(json::parse(j.dump())) : std::nullopt;
+    return j.is_object() || j.is_string() ? Text::from_json(json(j)) : std::nullopt;
 }
 
 template <typename J>

@@ -1070,11 +1070,7 @@ LoadResult DefinitionBuilder::build() {
 
 LoadResult load_definition(const json& document, const WorkflowCatalog& catalog) {
     // Without its text the author's order is gone: the document's own (sorted) order.
-    return DefinitionBuilder(document,
-                             nlohmann::ordered_json::parse(
-                                 document.dump(-1, ' ', false, json::error_handler_t::replace)),
-                             catalog)
-        .build();
+    return DefinitionBuilder(document, nlohmann::ordered_json(document), catalog).build();
 }
 
 LoadResult load_definition_text(std::string_view text, const WorkflowCatalog& catalog) {

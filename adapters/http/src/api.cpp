@@ -636,8 +636,7 @@ Awaitable<Response> Api::get_definition(Context& cx) {
     // As its author wrote it: members in their order.
     nlohmann::ordered_json body = (*def)->ordered_source;
     body["version"] = (*def)->version;
-    co_return text_response(
-        200, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    co_return text_response(200, engine::json_text(body));
 }
 
 // The picture's facts (engine::definition_graph), its texts in the reader's language.

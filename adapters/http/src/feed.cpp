@@ -16,6 +16,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "accord/engine/json_text.hpp"
 #include "accord/engine/time.hpp"
 #include "accord/http/views.hpp"
 #include "accord/redis/blocking_reads.hpp"
@@ -572,8 +573,7 @@ std::shared_ptr<const std::string> Feed::message(
             msg["for"] = for_person;
         iso_times(msg, {"at"});
         msg["cursor"] = cursor;
-        return std::make_shared<const std::string>(
-            msg.dump(-1, ' ', false, json::error_handler_t::replace));
+        return std::make_shared<const std::string>(engine::json_text(msg));
     }
     if (auto t = msg.find("task"); t != msg.end() && t->is_object()) {
         t->erase("excluded");  // the policy's input; "can" is its answer for this reader
@@ -593,8 +593,7 @@ std::shared_ptr<const std::string> Feed::message(
     iso_times(msg, {"at", "until"});
     msg["type"] = type;
     msg["cursor"] = cursor;
-    return std::make_shared<const std::string>(
-        msg.dump(-1, ' ', false, json::error_handler_t::replace));
+    return std::make_shared<const std::string>(engine::json_text(msg));
 }
 
 void Feed::dispatch(const json& event, const std::string& cursor, const Positions& after,
@@ -685,8 +684,7 @@ Awaitable<void> Feed::act(std::shared_ptr<Subscriber> sub, std::string text) {
     reply["body"] = json::parse(response.body, nullptr, false);
     reply["cursor"] = sub->cursor;
     if (subscribers_.contains(sub->socket.get()))
-        deliver(*sub, std::make_shared<const std::string>(
-                          reply.dump(-1, ' ', false, json::error_handler_t::replace)));
+        deliver(*sub, std::make_shared<const std::string>(engine::json_text(reply)));
 }
 
 std::string Feed::metrics() const {

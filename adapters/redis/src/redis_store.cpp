@@ -402,8 +402,7 @@ Awaitable<Result<bool>> RedisStore::store_definition(DefinitionPtr def) {
         command_of(keys_.definition_names(), keys_.definition_versions(def->name),
                    keys_.definition_latest()),
         command_of(def->name, std::to_string(def->version),
-                   def->ordered_source.dump(-1, ' ', false,
-                                            nlohmann::ordered_json::error_handler_t::replace)));
+                   engine::json_text(def->ordered_source)));
     if (!r) co_return r.error();
     bool conflict = r->str == "conflict";
     if (conflict) {

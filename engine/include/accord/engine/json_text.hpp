@@ -23,6 +23,11 @@ inline std::string json_text(const nlohmann::json& value) {
     return out;
 }
 
+// A document whose members keep their order (a definition as its author wrote it), the same way.
+inline std::string json_text(const nlohmann::ordered_json& value) {
+    return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 // Appends `s` as a JSON string, as nlohmann would write it.
 void append_json_string(std::string& out, std::string_view s);
 
@@ -88,7 +93,7 @@ public:
     // A document whose members keep their order (a definition as its author wrote it).
     JsonWriter& ordered_value(const nlohmann::ordered_json& v) {
         separate();
-        out_ += v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        out_ += json_text(v);
         comma_ = true;
         return *this;
     }
